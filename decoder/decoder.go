@@ -1,0 +1,58 @@
+package decoder
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/amvi/amvi/internal/mlp"
+)
+
+// Config describes a decoder's architecture.
+type Config struct {
+	K          int    // number of binary latent factors (inputs)
+	V          int    // vocabulary size (outputs)
+	Hidden     []int  // hidden layer sizes; empty for the linear decoder W z + c
+	Activation string // hidden activation (ignored when Hidden is empty)
+}
+
+// Validate reports whether c describes a valid decoder.
+func (c Config) Validate() error {
+	if c.V < 1 || c.K < 1 {
+		return fmt.Errorf("decoder: V=%d and K=%d must be positive", c.V, c.K)
+	}
+	for _, h := range c.Hidden {
+		if h < 1 {
+			return fmt.Errorf("decoder: hidden size %d must be positive", h)
+		}
+	}
+	if len(c.Hidden) > 0 {
+		if _, err := mlp.ParseActivation(c.Activation); err != nil {
+			return fmt.Errorf("decoder: %w", err)
+		}
+	}
+	return nil
+}
+
+// Decoder is f_θ with its parameters.
+type Decoder struct {
+	Config Config
+	Net    *mlp.Net // K → Hidden… → V
+}
+
+// New returns a decoder with weights initialised from rng.
+func New(cfg Config, rng *rand.Rand) (*Decoder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	act := mlp.Identity
+	if len(cfg.Hidden) > 0 {
+		act, _ = mlp.ParseActivation(cfg.Activation)
+	}
+	sizes := append(append([]int{cfg.K}, cfg.Hidden...), cfg.V)
+	return &Decoder{Config: cfg, Net: mlp.New(sizes, act, rng)}, nil
+}
+
+// Logits computes η (rows×V) for the codes z (rows×K). The result is owned by ws.
+func (d *Decoder) Logits(ws *mlp.Workspace, z []float64) []float64 {
+	return d.Net.Forward(ws, z)
+}

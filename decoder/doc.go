@@ -1,0 +1,11 @@
+// Package decoder is amvi's generative network f_θ: from a binary code z
+// (K factors) to the logits η of a categorical distribution over the V words,
+// through a linear map W z + c or a multilayer perceptron, and the document
+// log-likelihood log p(x|z) = Σ_w x_w log softmax(η)_w (the multinomial
+// coefficient left out, as in the NVIL and NVDM papers).
+//
+// The package is graph-free: it holds the parameters, the plain forward and
+// backward pass, and LogLik, the fused, numerically stable log-softmax
+// likelihood that both the plain pass and the Gorgonia graph (package
+// decoder/decgraph) use as their output layer.
+package decoder

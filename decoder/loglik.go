@@ -1,0 +1,114 @@
+package decoder
+
+import (
+	"math"
+
+	"github.com/amvi/amvi/data"
+)
+
+// LogLik is the decoder's output layer for one minibatch: B documents with S
+// codes each, so R = B·S rows of logits η (R×V), row r = b·S + s. Loss
+// computes, for every row, the document log-likelihood
+//
+//	LL[r] = Σ_w x_bw log softmax(η_r)_w = Σ_w x_bw η_rw - N_b·logsumexp(η_r)
+//
+// (stable: the row maximum is subtracted before exponentiating), then asks
+// Weigh for one coefficient per row and returns -Σ_r Weights[r]·LL[r]. Grad is
+// its exact gradient, -Weights[r]·(x_b - N_b softmax(η_r)). It touches the
+// counts only at each document's nonzero words.
+//
+// Weigh lets the coefficients depend on the forward values (the normalised
+// importance weights of a multi-sample bound do); it is called once per Loss,
+// after LL is set. Nil Weigh keeps the Weights already set.
+type LogLik struct {
+	V, S    int
+	Docs    []data.Document // the B documents
+	Weights []float64       // R coefficients, constants for the gradient
+	Weigh   func(ll, weights []float64)
+	LL      []float64 // R log-likelihoods from the last Loss
+
+	exp []float64 // R×V: exp(η - rowmax) from the last Loss
+	sum []float64 // R: row sums of exp
+}
+
+// Reset prepares h for a minibatch of docs with S codes each.
+func (h *LogLik) Reset(docs []data.Document, samples int) {
+	h.Docs, h.S = docs, samples
+	r := len(docs) * samples
+	h.LL = grow(h.LL, r)
+	h.Weights = grow(h.Weights, r)
+	h.sum = grow(h.sum, r)
+	h.exp = grow(h.exp, r*h.V)
+}
+
+// Loss returns -Σ_r Weights[r]·LL[r] for the logits eta.
+// It panics if len(eta) is not R·V.
+func (h *LogLik) Loss(eta []float64) float64 {
+	h.check(eta)
+	for r := range h.LL {
+		row := eta[r*h.V : (r+1)*h.V]
+		m := math.Inf(-1)
+		for _, v := range row {
+			m = max(m, v)
+		}
+		e := h.exp[r*h.V : (r+1)*h.V]
+		s := 0.0
+		for w, v := range row {
+			x := math.Exp(v - m)
+			e[w] = x
+			s += x
+		}
+		h.sum[r] = s
+		lse := m + math.Log(s)
+		d := h.Docs[r/h.S]
+		ll := 0.0
+		n := 0
+		for i, w := range d.Words {
+			c := d.Counts[i]
+			ll += float64(c) * row[w]
+			n += c
+		}
+		h.LL[r] = ll - float64(n)*lse
+	}
+	if h.Weigh != nil {
+		h.Weigh(h.LL, h.Weights)
+	}
+	loss := 0.0
+	for r, ll := range h.LL {
+		loss -= h.Weights[r] * ll
+	}
+	return loss
+}
+
+// Grad writes ∂Loss/∂η for the logits of the last Loss call into dst.
+// It panics if the lengths do not match.
+func (h *LogLik) Grad(dst, eta []float64) {
+	h.check(eta)
+	if len(dst) != len(eta) {
+		panic("decoder: LogLik.Grad buffer has the wrong length")
+	}
+	for r, wr := range h.Weights {
+		d := h.Docs[r/h.S]
+		g := dst[r*h.V : (r+1)*h.V]
+		f := wr * float64(d.Tokens()) / h.sum[r]
+		for w, e := range h.exp[r*h.V : (r+1)*h.V] {
+			g[w] = f * e
+		}
+		for i, w := range d.Words {
+			g[w] -= wr * float64(d.Counts[i])
+		}
+	}
+}
+
+func (h *LogLik) check(eta []float64) {
+	if len(eta) != len(h.LL)*h.V {
+		panic("decoder: LogLik logits do not match the last Reset")
+	}
+}
+
+func grow(s []float64, n int) []float64 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float64, n)
+}

@@ -1,0 +1,92 @@
+package encoder
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/internal/mlp"
+)
+
+// Input transforms of the word counts fed to the encoder.
+const (
+	InputCounts = "counts" // the raw counts x_w
+	InputLog1p  = "log1p"  // log(1 + x_w), which tames long documents
+)
+
+// Config describes an encoder's architecture.
+type Config struct {
+	V          int    // vocabulary size (inputs)
+	K          int    // number of binary latent factors (outputs)
+	Hidden     []int  // hidden layer sizes; empty for a linear encoder
+	Activation string // hidden activation: tanh, relu, sigmoid, softplus or identity
+	Input      string // InputCounts or InputLog1p
+}
+
+// Validate reports whether c describes a valid encoder.
+func (c Config) Validate() error {
+	if c.V < 1 || c.K < 1 {
+		return fmt.Errorf("encoder: V=%d and K=%d must be positive", c.V, c.K)
+	}
+	for _, h := range c.Hidden {
+		if h < 1 {
+			return fmt.Errorf("encoder: hidden size %d must be positive", h)
+		}
+	}
+	if _, err := mlp.ParseActivation(c.Activation); err != nil {
+		return fmt.Errorf("encoder: %w", err)
+	}
+	if c.Input != InputCounts && c.Input != InputLog1p {
+		return fmt.Errorf("encoder: input transform %q (want %q or %q)", c.Input, InputCounts, InputLog1p)
+	}
+	return nil
+}
+
+// Encoder is g_λ with its parameters.
+type Encoder struct {
+	Config Config
+	Net    *mlp.Net // V → Hidden… → K
+}
+
+// New returns an encoder with weights initialised from rng.
+func New(cfg Config, rng *rand.Rand) (*Encoder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	act, _ := mlp.ParseActivation(cfg.Activation)
+	sizes := append(append([]int{cfg.V}, cfg.Hidden...), cfg.K)
+	return &Encoder{Config: cfg, Net: mlp.New(sizes, act, rng)}, nil
+}
+
+// FillInput writes the encoder's input for docs into dst, one dense row of
+// length V per document, applying the configured transform.
+// It panics if len(dst) != len(docs)*V or a word id is out of range.
+func (e *Encoder) FillInput(dst []float64, docs []data.Document) {
+	v := e.Config.V
+	if len(dst) != len(docs)*v {
+		panic("encoder: FillInput buffer has the wrong length")
+	}
+	clear(dst)
+	log1p := e.Config.Input == InputLog1p
+	for i, d := range docs {
+		row := dst[i*v : (i+1)*v]
+		for j, w := range d.Words {
+			c := float64(d.Counts[j])
+			if log1p {
+				c = math.Log1p(c)
+			}
+			row[w] = c
+		}
+	}
+}
+
+// Logits computes the logits a (len(x)/V rows of K) for the encoder input
+// x as written by FillInput. The result is owned by ws.
+func (e *Encoder) Logits(ws *mlp.Workspace, x []float64) []float64 {
+	return e.Net.Forward(ws, x)
+}
+
+// ErrNotFinite reports a NaN or infinite value where a finite one is needed.
+var ErrNotFinite = errors.New("not finite")

@@ -1,0 +1,97 @@
+package encoder
+
+import (
+	"github.com/amvi/amvi/internal/mathx"
+)
+
+// Surrogate is the encoder's loss for one minibatch of B documents and S
+// codes each, as a function of the logits a (B×K):
+//
+//	loss(a) = Scale · Σ_b [ -Σ_s A_bs log q(z_bs|x_b; a_b) + KLWeight·KL(a_b) ]
+//
+// The advantages A are constants (no gradient flows through them), so
+// ∂loss/∂a_b = Scale · ( -Σ_s A_bs (z_bs - σ(a_b)) + KLWeight·∂KL/∂a_b ),
+// the score-function estimate of -∇ELBO (design §3). Since log q is linear in
+// z, Set folds the S codes into Coef = Σ_s A_bs z_bs and ASum = Σ_s A_bs, so
+// the loss costs O(B·K) whatever S is.
+type Surrogate struct {
+	K        int
+	Alpha    float64   // prior probability of z_j = 1
+	KLWeight float64   // weight of the closed-form KL; 0 when the KL is inside the learning signal
+	Scale    float64   // overall factor, usually 1/B
+	Coef     []float64 // B×K: Σ_s A_bs z_bs
+	ASum     []float64 // B: Σ_s A_bs
+}
+
+// Set fills Coef and ASum from the codes z (B·S×K) and advantages adv (B·S).
+func (s *Surrogate) Set(z, adv []float64, samples int) {
+	rows := len(adv) / samples
+	s.Coef = grow(s.Coef, rows*s.K)
+	s.ASum = grow(s.ASum, rows)
+	clear(s.Coef)
+	clear(s.ASum)
+	for r := 0; r < rows; r++ {
+		c := s.Coef[r*s.K : (r+1)*s.K]
+		for t := 0; t < samples; t++ {
+			i := r*samples + t
+			A := adv[i]
+			s.ASum[r] += A
+			for j, v := range z[i*s.K : (i+1)*s.K] {
+				c[j] += A * v
+			}
+		}
+	}
+}
+
+// Loss returns loss(a). It panics if a does not have B·K entries for the B of the last Set.
+func (s *Surrogate) Loss(a []float64) float64 {
+	s.check(a)
+	total := 0.0
+	for r := range s.ASum {
+		ar := a[r*s.K : (r+1)*s.K]
+		c := s.Coef[r*s.K : (r+1)*s.K]
+		for j, aj := range ar {
+			// log q = z·a - softplus(a), summed over samples with weights A.
+			total -= c[j]*aj - s.ASum[r]*mathx.Softplus(aj)
+		}
+		if s.KLWeight != 0 {
+			total += s.KLWeight * KL(ar, s.Alpha)
+		}
+	}
+	return s.Scale * total
+}
+
+// Grad writes ∂loss/∂a into dst. It panics if the lengths do not match.
+func (s *Surrogate) Grad(dst, a []float64) {
+	s.check(a)
+	if len(dst) != len(a) {
+		panic("encoder: Surrogate.Grad buffer has the wrong length")
+	}
+	for r := range s.ASum {
+		ar := a[r*s.K : (r+1)*s.K]
+		dr := dst[r*s.K : (r+1)*s.K]
+		c := s.Coef[r*s.K : (r+1)*s.K]
+		for j, aj := range ar {
+			dr[j] = -(c[j] - s.ASum[r]*mathx.Sigmoid(aj))
+		}
+		if s.KLWeight != 0 {
+			KLGrad(dr, ar, s.Alpha, s.KLWeight)
+		}
+		for j := range dr {
+			dr[j] *= s.Scale
+		}
+	}
+}
+
+func (s *Surrogate) check(a []float64) {
+	if len(a) != len(s.ASum)*s.K {
+		panic("encoder: Surrogate logits do not match the last Set")
+	}
+}
+
+func grow(s []float64, n int) []float64 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float64, n)
+}

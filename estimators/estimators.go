@@ -1,0 +1,130 @@
+package estimators
+
+import (
+	"fmt"
+	"math"
+)
+
+// KLMode says how the KL term of the ELBO enters the gradient.
+type KLMode int
+
+const (
+	// ClosedForm takes -∇KL exactly and uses f = log p(x|z) as the signal.
+	ClosedForm KLMode = iota
+	// Stochastic uses f = log p(x|z) + log p(z) - log q(z|x) as the signal.
+	Stochastic
+)
+
+// Batch holds the per-sample quantities of one minibatch of B documents with
+// S codes each; per-sample slices have B·S entries, sample s of document b at
+// index b·S+s.
+type Batch struct {
+	B, S     int
+	LogLik   []float64 // log p(x_b|z_bs)
+	LogPrior []float64 // log p(z_bs)
+	LogQ     []float64 // log q(z_bs|x_b)
+	KL       []float64 // B closed-form KL(q(z|x_b)||p(z))
+	Input    []float64 // B×InputDim encoder inputs, for input-dependent baselines
+	InputDim int
+}
+
+// Weights are an estimator's output for one Batch.
+type Weights struct {
+	Advantage     []float64 // B·S: A_bs, the coefficient of ∇ log q(z_bs|x_b)
+	DecoderWeight []float64 // B·S: the coefficient of ∇_θ log p(x_b|z_bs)
+	KLWeight      float64   // the coefficient of -∇_λ KL (0 when the KL is in the signal)
+	Objective     []float64 // B: the single-batch estimate of the objective per document
+}
+
+// reset sizes w for b.
+func (w *Weights) reset(b *Batch) {
+	n := b.B * b.S
+	w.Advantage = grow(w.Advantage, n)
+	w.DecoderWeight = grow(w.DecoderWeight, n)
+	w.Objective = grow(w.Objective, b.B)
+	w.KLWeight = 0
+}
+
+// An Estimator maps a minibatch's learning signals to surrogate weights.
+// Estimators with control variates (NVIL) also train them in Estimate, after
+// computing the weights from their state before the update, so the weights
+// of a batch never depend on that batch's own samples through the baseline.
+type Estimator interface {
+	// Name returns the estimator's command-line name.
+	Name() string
+	// MinSamples returns the fewest codes per document it works with.
+	MinSamples() int
+	// Estimate writes the weights for b into w.
+	Estimate(w *Weights, b *Batch) error
+}
+
+// New returns the named estimator ("reinforce", "nvil", "rloo" or "vimco")
+// with default settings; inputDim is the encoder input size (for NVIL's
+// baseline network) and seed seeds its initial weights.
+func New(name string, kl KLMode, inputDim int, seed uint64) (Estimator, error) {
+	switch name {
+	case "reinforce":
+		return &Reinforce{KL: kl}, nil
+	case "nvil":
+		return NewNVIL(NVILConfig{KL: kl, InputDim: inputDim, Seed: seed}), nil
+	case "rloo":
+		return &RLOO{KL: kl}, nil
+	case "vimco":
+		return &VIMCO{}, nil
+	}
+	return nil, fmt.Errorf("estimators: unknown estimator %q (want reinforce, nvil, rloo or vimco)", name)
+}
+
+// signal writes the learning signal f for every sample into dst and the ELBO
+// estimate per document into obj, and returns the KL weight for mode.
+func signal(dst, obj []float64, b *Batch, mode KLMode) float64 {
+	for d := 0; d < b.B; d++ {
+		mean := 0.0
+		for s := 0; s < b.S; s++ {
+			i := d*b.S + s
+			f := b.LogLik[i]
+			if mode == Stochastic {
+				f += b.LogPrior[i] - b.LogQ[i]
+				mean += f
+			} else {
+				mean += b.LogLik[i]
+			}
+			dst[i] = f
+		}
+		mean /= float64(b.S)
+		if mode == ClosedForm {
+			mean -= b.KL[d]
+		}
+		obj[d] = mean
+	}
+	if mode == ClosedForm {
+		return 1
+	}
+	return 0
+}
+
+func checkBatch(b *Batch, minS int, name string) error {
+	n := b.B * b.S
+	if b.S < minS {
+		return fmt.Errorf("estimators: %s needs at least %d samples per document, got %d", name, minS, b.S)
+	}
+	if len(b.LogLik) != n || len(b.LogPrior) != n || len(b.LogQ) != n || len(b.KL) != b.B {
+		return fmt.Errorf("estimators: %s: batch slices do not match B=%d, S=%d", name, b.B, b.S)
+	}
+	for i := 0; i < n; i++ {
+		if v := b.LogLik[i] + b.LogPrior[i] - b.LogQ[i]; math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("estimators: %s: sample %d of document %d: log weight %v: %w", name, i%b.S, i/b.S, v, ErrNotFinite)
+		}
+	}
+	return nil
+}
+
+// ErrNotFinite reports a NaN or infinite learning signal.
+var ErrNotFinite = fmt.Errorf("not finite")
+
+func grow(s []float64, n int) []float64 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float64, n)
+}

@@ -1,0 +1,28 @@
+// Package mathx holds the few numerically careful scalar functions that amvi
+// needs and neither the standard library nor gonum provides.
+package mathx
+
+import "math"
+
+// Sigmoid returns the logistic function 1/(1+exp(-x)), accurate for all x.
+func Sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// Softplus returns log(1+exp(x)) without overflow or loss of precision.
+func Softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// LogSigmoid returns log(Sigmoid(x)) = -Softplus(-x).
+func LogSigmoid(x float64) float64 { return -Softplus(-x) }
+
+// Logit returns log(p/(1-p)).
+func Logit(p float64) float64 { return math.Log(p) - math.Log1p(-p) }

@@ -1,0 +1,214 @@
+// Package mlp is a plain multilayer perceptron over gonum's BLAS: the
+// graph-free forward and backward pass that amvi's networks share.
+//
+// It is the reference that the Gorgonia training graphs are tested against
+// (to about 1e-12 in float64), and the fast path for inference and for the
+// small control-variate networks of the estimators. Weights are stored
+// row-major, W with shape in×out, so a layer computes act(x·W + b) for a
+// minibatch x with one row per example; the output layer is linear.
+package mlp
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// Layer is one affine map x·W + B.
+type Layer struct {
+	In, Out int
+	W       []float64 // In×Out, row-major
+	B       []float64 // Out
+}
+
+// Net is a stack of layers with activation Act after every layer but the last.
+type Net struct {
+	Layers []Layer
+	Act    Activation
+}
+
+// New returns a network with the given layer sizes (sizes[0] inputs,
+// sizes[len-1] outputs), weights drawn from a Glorot-uniform distribution
+// using rng and zero biases.
+// It panics if fewer than two sizes are given or any size is below 1.
+func New(sizes []int, act Activation, rng *rand.Rand) *Net {
+	n := NewZero(sizes, act)
+	for i := range n.Layers {
+		l := &n.Layers[i]
+		limit := math.Sqrt(6 / float64(l.In+l.Out))
+		for j := range l.W {
+			l.W[j] = limit * (2*rng.Float64() - 1)
+		}
+	}
+	return n
+}
+
+// NewZero returns a network of the given sizes with all parameters zero.
+// It panics if fewer than two sizes are given or any size is below 1.
+func NewZero(sizes []int, act Activation) *Net {
+	if len(sizes) < 2 {
+		panic("mlp: need at least an input and an output size")
+	}
+	n := &Net{Act: act, Layers: make([]Layer, len(sizes)-1)}
+	for i := range n.Layers {
+		in, out := sizes[i], sizes[i+1]
+		if in < 1 || out < 1 {
+			panic(fmt.Sprintf("mlp: layer size %d×%d", in, out))
+		}
+		n.Layers[i] = Layer{In: in, Out: out, W: make([]float64, in*out), B: make([]float64, out)}
+	}
+	return n
+}
+
+// Sizes returns the layer sizes, inputs first.
+func (n *Net) Sizes() []int {
+	s := []int{n.Layers[0].In}
+	for _, l := range n.Layers {
+		s = append(s, l.Out)
+	}
+	return s
+}
+
+// In returns the number of inputs.
+func (n *Net) In() int { return n.Layers[0].In }
+
+// Out returns the number of outputs.
+func (n *Net) Out() int { return n.Layers[len(n.Layers)-1].Out }
+
+// ZeroClone returns a network of the same shape with all parameters zero,
+// for use as a gradient.
+func (n *Net) ZeroClone() *Net { return NewZero(n.Sizes(), n.Act) }
+
+// Clone returns a deep copy of n.
+func (n *Net) Clone() *Net {
+	c := n.ZeroClone()
+	for i, p := range n.Params() {
+		copy(c.Params()[i], p)
+	}
+	return c
+}
+
+// Params returns the parameter slices in a fixed order (W0, B0, W1, B1, …).
+// They alias the network's storage.
+func (n *Net) Params() [][]float64 {
+	ps := make([][]float64, 0, 2*len(n.Layers))
+	for _, l := range n.Layers {
+		ps = append(ps, l.W, l.B)
+	}
+	return ps
+}
+
+// NumParams returns the number of scalar parameters.
+func (n *Net) NumParams() int {
+	c := 0
+	for _, l := range n.Layers {
+		c += len(l.W) + len(l.B)
+	}
+	return c
+}
+
+// Workspace holds the activations of one forward pass, reused across calls.
+// A Workspace must not be used by two goroutines at once.
+type Workspace struct {
+	rows int
+	pre  [][]float64 // pre-activations per layer
+	post [][]float64 // activations per layer (the output layer's equals pre)
+	d, t []float64   // backward scratch
+}
+
+func (ws *Workspace) ensure(n *Net, rows int) {
+	if len(ws.pre) != len(n.Layers) {
+		ws.pre = make([][]float64, len(n.Layers))
+		ws.post = make([][]float64, len(n.Layers))
+	}
+	maxOut := 0
+	for i, l := range n.Layers {
+		ws.pre[i] = grow(ws.pre[i], rows*l.Out)
+		ws.post[i] = grow(ws.post[i], rows*l.Out)
+		maxOut = max(maxOut, l.Out)
+	}
+	ws.d = grow(ws.d, rows*maxOut)
+	ws.t = grow(ws.t, rows*maxOut)
+	ws.rows = rows
+}
+
+func grow(s []float64, n int) []float64 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float64, n)
+}
+
+func general(rows, cols int, data []float64) blas64.General {
+	return blas64.General{Rows: rows, Cols: cols, Stride: cols, Data: data[:rows*cols]}
+}
+
+// Forward computes the network's outputs for the rows of x (rows×In,
+// row-major) and returns them as a rows×Out slice owned by ws, valid until
+// the next call with ws.
+// It panics if len(x) is not a multiple of n.In().
+func (n *Net) Forward(ws *Workspace, x []float64) []float64 {
+	if len(x)%n.In() != 0 {
+		panic("mlp: input length is not a multiple of the input size")
+	}
+	rows := len(x) / n.In()
+	ws.ensure(n, rows)
+	in := x
+	for i, l := range n.Layers {
+		pre := ws.pre[i]
+		for r := 0; r < rows; r++ {
+			copy(pre[r*l.Out:(r+1)*l.Out], l.B)
+		}
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(rows, l.In, in), general(l.In, l.Out, l.W), 1, general(rows, l.Out, pre))
+		if i == len(n.Layers)-1 {
+			copy(ws.post[i], pre)
+		} else {
+			n.Act.Apply(ws.post[i], pre)
+		}
+		in = ws.post[i]
+	}
+	return ws.post[len(n.Layers)-1]
+}
+
+// Backward back-propagates dOut, the gradient of a loss with respect to the
+// outputs of the last Forward call on ws with input x, and writes the
+// gradient of the loss with respect to every parameter into grad
+// (overwriting it). dOut is not modified.
+// It panics if the shapes do not match that Forward call.
+func (n *Net) Backward(ws *Workspace, x, dOut []float64, grad *Net) {
+	rows := ws.rows
+	last := len(n.Layers) - 1
+	if len(dOut) != rows*n.Out() || len(x) != rows*n.In() {
+		panic("mlp: Backward shapes do not match the last Forward")
+	}
+	d := ws.d[:len(dOut)]
+	copy(d, dOut)
+	for i := last; i >= 0; i-- {
+		l := n.Layers[i]
+		g := grad.Layers[i]
+		if i != last {
+			n.Act.Grad(d, ws.pre[i], ws.post[i])
+		}
+		in := x
+		if i > 0 {
+			in = ws.post[i-1]
+		}
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, l.In, in), general(rows, l.Out, d), 0, general(l.In, l.Out, g.W))
+		clear(g.B)
+		for r := 0; r < rows; r++ {
+			row := d[r*l.Out : (r+1)*l.Out]
+			for j, v := range row {
+				g.B[j] += v
+			}
+		}
+		if i > 0 {
+			t := ws.t[:rows*l.In]
+			blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(rows, l.Out, d), general(l.In, l.Out, l.W), 0, general(rows, l.In, t))
+			d = ws.d[:rows*l.In]
+			copy(d, t)
+		}
+	}
+}

@@ -1,0 +1,49 @@
+// Package optim holds amvi's optimizers, written so that their whole state
+// is exported and can be checkpointed, and updating parameters in place
+// without allocating.
+package optim
+
+import "math"
+
+// Adam is the optimizer of Kingma and Ba, "Adam: a method for stochastic
+// optimization", ICLR 2015, with bias-corrected moments. It minimises:
+// Update subtracts the step from the parameters.
+type Adam struct {
+	LR, Beta1, Beta2, Eps float64
+	Step                  int         // number of updates made
+	M, V                  [][]float64 // first and second moments, shaped like the parameters
+}
+
+// NewAdam returns an Adam with the usual defaults (β1 0.9, β2 0.999, ε 1e-8)
+// and zero moments shaped like params.
+func NewAdam(params [][]float64, lr float64) *Adam {
+	a := &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	for _, p := range params {
+		a.M = append(a.M, make([]float64, len(p)))
+		a.V = append(a.V, make([]float64, len(p)))
+	}
+	return a
+}
+
+// Update applies one step to params given their gradients.
+// It panics if the shapes differ from those given to NewAdam.
+func (a *Adam) Update(params, grads [][]float64) {
+	if len(params) != len(a.M) || len(grads) != len(a.M) {
+		panic("optim: Adam.Update shapes differ from NewAdam's")
+	}
+	a.Step++
+	c1 := 1 - math.Pow(a.Beta1, float64(a.Step))
+	c2 := 1 - math.Pow(a.Beta2, float64(a.Step))
+	step := a.LR / c1
+	for i, p := range params {
+		g, m, v := grads[i], a.M[i], a.V[i]
+		if len(p) != len(m) || len(g) != len(m) {
+			panic("optim: Adam.Update shapes differ from NewAdam's")
+		}
+		for j, gj := range g {
+			m[j] = a.Beta1*m[j] + (1-a.Beta1)*gj
+			v[j] = a.Beta2*v[j] + (1-a.Beta2)*gj*gj
+			p[j] -= step * m[j] / (math.Sqrt(v[j]/c2) + a.Eps)
+		}
+	}
+}
