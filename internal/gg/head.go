@@ -117,9 +117,11 @@ func (op *headGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	return tensor.New(tensor.WithShape(vs[0].Shape().Clone()...), tensor.WithBacking(d)), nil
 }
-func (op *headGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "amviHeadGrad{%s,%p}", op.name, op.headOp) }
-func (op *headGradOp) Hashcode() uint32      { return hashOf(op) }
-func (op *headGradOp) String() string        { return "HeadGrad(" + op.name + ")" }
+func (op *headGradOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "amviHeadGrad{%s,%p}", op.name, op.headOp)
+}
+func (op *headGradOp) Hashcode() uint32 { return hashOf(op) }
+func (op *headGradOp) String() string   { return "HeadGrad(" + op.name + ")" }
 
 func float64s(v gorgonia.Value) ([]float64, error) {
 	x, ok := v.Data().([]float64)

@@ -91,4 +91,3 @@ func (a Activation) Grad(d, pre, post []float64) {
 		panic("mlp: unknown activation")
 	}
 }
-
