@@ -7,7 +7,9 @@ import (
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/decoder"
+	"github.com/amvi/amvi/decoder/decgraph"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/encoder/encgraph"
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/internal/gg"
 	"github.com/amvi/amvi/internal/mlp"
@@ -167,11 +169,11 @@ func (st *Stepper) graphsFor(B int) (*graphs, error) {
 	if gr, ok := st.graphs[B]; ok {
 		return gr, nil
 	}
-	enc, err := gg.NewNet(st.Model.Enc.Net, B, &st.surr, "encoder")
+	enc, err := encgraph.New(st.Model.Enc, B, &st.surr)
 	if err != nil {
 		return nil, err
 	}
-	dec, err := gg.NewNet(st.Model.Dec.Net, B*st.Samples, &st.loglik, "decoder")
+	dec, err := decgraph.New(st.Model.Dec, B*st.Samples, &st.loglik)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +181,10 @@ func (st *Stepper) graphsFor(B int) (*graphs, error) {
 	st.graphs[B] = gr
 	return gr, nil
 }
+
+// Weights returns the estimator's weights from the last Step, valid until
+// the next.
+func (st *Stepper) Weights() *estimators.Weights { return &st.weights }
 
 // Close releases the Stepper's graphs.
 func (st *Stepper) Close() error {

@@ -77,7 +77,7 @@ func (op *headOp) String() string        { return "Head(" + op.name + ")" }
 
 func (op *headOp) DiffWRT(int) []bool { return []bool{true} }
 func (op *headOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	d, err := gorgonia.ApplyOp(&headGradOp{op}, inputs[0], grad)
+	d, err := gorgonia.ApplyOp(&headGradOp{headOp: op}, inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,10 @@ func (op *headOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (g
 }
 
 // headGradOp computes upstream·∂Loss/∂x from x and the upstream gradient.
-type headGradOp struct{ *headOp }
+type headGradOp struct {
+	*headOp
+	out *tensor.Dense
+}
 
 func (op *headGradOp) Arity() int { return 2 }
 func (op *headGradOp) Type() hm.Type {
@@ -108,14 +111,19 @@ func (op *headGradOp) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("gg: head %s: upstream gradient %T is not a float64 scalar", op.name, vs[1].Data())
 	}
-	d := make([]float64, len(x))
+	// The gradient tensor is reused across runs: it is consumed within the
+	// run that computes it.
+	if op.out == nil || op.out.Shape().TotalSize() != len(x) || !op.out.Shape().Eq(vs[0].Shape()) {
+		op.out = tensor.New(tensor.WithShape(vs[0].Shape().Clone()...), tensor.Of(tensor.Float64))
+	}
+	d := op.out.Data().([]float64)
 	op.h.Grad(d, x)
 	if up != 1 {
 		for i := range d {
 			d[i] *= up
 		}
 	}
-	return tensor.New(tensor.WithShape(vs[0].Shape().Clone()...), tensor.WithBacking(d)), nil
+	return op.out, nil
 }
 func (op *headGradOp) WriteHash(h hash.Hash) {
 	fmt.Fprintf(h, "amviHeadGrad{%s,%p}", op.name, op.headOp)

@@ -1,0 +1,124 @@
+package model_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/amvi/amvi/decoder"
+	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/estimators"
+	"github.com/amvi/amvi/internal/testmodel"
+	"github.com/amvi/amvi/model"
+)
+
+func allEstimators() []estimators.Estimator {
+	return []estimators.Estimator{
+		&estimators.Reinforce{},
+		&estimators.Reinforce{KL: estimators.Stochastic},
+		estimators.NewNVIL(estimators.NVILConfig{InputDim: 30, Seed: 3, Normalise: true}),
+		&estimators.RLOO{},
+		&estimators.VIMCO{},
+	}
+}
+
+// TestGraphMatchesPlain runs the Gorgonia graphs and the plain gonum pass on
+// the same model, documents and seed, for several steps (NVIL's baseline
+// learns between them), and requires the same gradients to ~1e-12.
+func TestGraphMatchesPlain(t *testing.T) {
+	for _, mlpDecoder := range []bool{false, true} {
+		for i := range allEstimators() {
+			graphEst, plainEst := allEstimators()[i], allEstimators()[i]
+			t.Run(fmt.Sprintf("%s/%d/mlp=%v", graphEst.Name(), i, mlpDecoder), func(t *testing.T) {
+				m, docs := testmodel.Small(5, mlpDecoder)
+				graph, err := model.NewStepper(m, graphEst, 3, model.Graph)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer graph.Close()
+				plain, err := model.NewStepper(m, plainEst, 3, model.Plain)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rg, rp := rand.New(rand.NewPCG(1, 2)), rand.New(rand.NewPCG(1, 2))
+				gg, gp := m.NewGrads(), m.NewGrads()
+				worst := 0.0
+				for step := 0; step < 3; step++ {
+					batch := docs[step%2:]
+					sg, err := graph.Step(batch, rg, gg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sp, err := plain.Step(batch, rp, gp)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if sg.Docs != sp.Docs || sg.Tokens != sp.Tokens || math.Abs(sg.Objective-sp.Objective) > 1e-12*math.Abs(sp.Objective) {
+						t.Errorf("step %d: stats %+v (graph) != %+v (plain)", step, sg, sp)
+					}
+					for _, pair := range [][2][][]float64{{gg.Enc.Params(), gp.Enc.Params()}, {gg.Dec.Params(), gp.Dec.Params()}} {
+						for pi, p := range pair[1] {
+							for j, want := range p {
+								got := pair[0][pi][j]
+								d := math.Abs(got-want) / max(1, math.Abs(want))
+								worst = max(worst, d)
+								if d > 1e-12 {
+									t.Errorf("step %d param %d[%d]: graph %.17g, plain %.17g", step, pi, j, got, want)
+								}
+							}
+						}
+					}
+				}
+				t.Logf("largest relative difference %.2g", worst)
+			})
+		}
+	}
+}
+
+// benchModel is the benchmark's model: V=2000, K=50, encoder 2000→500→50,
+// linear decoder, on synthetic documents of 88 tokens (20 Newsgroups'
+// mean length).
+func benchModel(b *testing.B) (*model.Model, [][]int) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	m, err := model.New(model.Config{
+		Encoder: encoder.Config{V: 2000, K: 50, Hidden: []int{500}, Activation: "tanh", Input: encoder.InputLog1p},
+		Decoder: decoder.Config{K: 50, V: 2000},
+		Alpha:   0.5,
+	}, rng)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m, nil
+}
+
+func BenchmarkStep(b *testing.B) {
+	for _, backend := range []model.Backend{model.Graph, model.Plain} {
+		for _, samples := range []int{1, 8} {
+			name := map[model.Backend]string{model.Graph: "graph", model.Plain: "plain"}[backend]
+			b.Run(fmt.Sprintf("%s/S=%d", name, samples), func(b *testing.B) {
+				m, _ := benchModel(b)
+				rng := rand.New(rand.NewPCG(2, 2))
+				tokens := make([]int, 64)
+				for i := range tokens {
+					tokens[i] = 88
+				}
+				docs := testmodel.Docs(rng, 2000, tokens)
+				var est estimators.Estimator = estimators.NewNVIL(estimators.NVILConfig{InputDim: 2000, Normalise: true})
+				st, err := model.NewStepper(m, est, samples, backend)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer st.Close()
+				g := m.NewGrads()
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := st.Step(docs, rng, g); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*len(docs))/b.Elapsed().Seconds(), "docs/s")
+			})
+		}
+	}
+}
