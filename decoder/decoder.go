@@ -56,3 +56,7 @@ func New(cfg Config, rng *rand.Rand) (*Decoder, error) {
 func (d *Decoder) Logits(ws *mlp.Workspace, z []float64) []float64 {
 	return d.Net.Forward(ws, z)
 }
+
+// Workspace holds a forward pass's buffers for reuse across calls; one per
+// goroutine.
+type Workspace = mlp.Workspace

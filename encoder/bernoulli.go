@@ -74,3 +74,10 @@ func KLGrad(dst, a []float64, alpha, w float64) {
 		dst[j] += w * b * (1 - b) * (aj - la)
 	}
 }
+
+// Probs writes the posterior probabilities b = σ(a) for the logits a into dst.
+func Probs(dst, a []float64) {
+	for i, v := range a {
+		dst[i] = mathx.Sigmoid(v)
+	}
+}

@@ -90,3 +90,7 @@ func (e *Encoder) Logits(ws *mlp.Workspace, x []float64) []float64 {
 
 // ErrNotFinite reports a NaN or infinite value where a finite one is needed.
 var ErrNotFinite = errors.New("not finite")
+
+// Workspace holds a forward pass's buffers for reuse across calls; one per
+// goroutine.
+type Workspace = mlp.Workspace

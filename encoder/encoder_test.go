@@ -1,0 +1,131 @@
+package encoder
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/amvi/amvi/internal/mathx"
+)
+
+func TestSurrogateGradMatchesFiniteDifferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const K, B, S = 4, 3, 2
+	z := make([]float64, B*S*K)
+	for i := range z {
+		z[i] = float64(rng.IntN(2))
+	}
+	adv := make([]float64, B*S)
+	for i := range adv {
+		adv[i] = rng.NormFloat64()
+	}
+	a := make([]float64, B*K)
+	for i := range a {
+		a[i] = 2 * rng.NormFloat64()
+	}
+	for _, klw := range []float64{0, 1, 0.25} {
+		s := &Surrogate{K: K, Alpha: 0.3, KLWeight: klw, Scale: 1.0 / B}
+		s.Set(z, adv, S)
+		g := make([]float64, len(a))
+		s.Grad(g, a)
+		const h = 1e-6
+		for i := range a {
+			old := a[i]
+			a[i] = old + h
+			up := s.Loss(a)
+			a[i] = old - h
+			down := s.Loss(a)
+			a[i] = old
+			fd := (up - down) / (2 * h)
+			if math.Abs(fd-g[i]) > 1e-8 {
+				t.Errorf("KL weight %g, a[%d]: grad %.10g, finite difference %.10g", klw, i, g[i], fd)
+			}
+		}
+	}
+}
+
+// TestSurrogateIsScoreFunction checks the folded form against its
+// definition: ∂loss/∂a = -Scale Σ_s A_s (z_s - σ(a)).
+func TestSurrogateIsScoreFunction(t *testing.T) {
+	z := []float64{1, 0, 1, 1, 0, 0}
+	adv := []float64{2, -3}
+	a := []float64{0.5, -1, 4}
+	s := &Surrogate{K: 3, Alpha: 0.5, Scale: 1}
+	s.Set(z, adv, 2)
+	g := make([]float64, 3)
+	s.Grad(g, a)
+	for j := range a {
+		want := 0.0
+		for t := 0; t < 2; t++ {
+			want -= adv[t] * (z[t*3+j] - mathx.Sigmoid(a[j]))
+		}
+		if math.Abs(g[j]-want) > 1e-15 {
+			t.Errorf("grad[%d] = %g, want %g", j, g[j], want)
+		}
+	}
+}
+
+func TestKLAndLogQExtremeLogits(t *testing.T) {
+	for _, a := range [][]float64{{800, -800, 0}, {-1e10, 1e10, 40}, {0, 0, 0}} {
+		kl := KL(a, 0.2)
+		if math.IsNaN(kl) || math.IsInf(kl, 0) || kl < 0 {
+			t.Errorf("KL(%v) = %v", a, kl)
+		}
+		g := make([]float64, len(a))
+		KLGrad(g, a, 0.2, 1)
+		for _, v := range g {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Errorf("KLGrad(%v) = %v", a, g)
+			}
+		}
+		lq := LogQ([]float64{1, 0, 1}, a)
+		if math.IsNaN(lq) || lq > 0 {
+			t.Errorf("LogQ at %v = %v", a, lq)
+		}
+	}
+	if kl := KL([]float64{mathx.Logit(0.2), mathx.Logit(0.2)}, 0.2); math.Abs(kl) > 1e-15 {
+		t.Errorf("KL(prior || prior) = %g, want 0", kl)
+	}
+	// KL(Bernoulli(0.9) || Bernoulli(0.5)) = 0.9 log 1.8 + 0.1 log 0.2.
+	want := 0.9*math.Log(1.8) + 0.1*math.Log(0.2)
+	if kl := KL([]float64{mathx.Logit(0.9)}, 0.5); math.Abs(kl-want) > 1e-15 {
+		t.Errorf("KL = %.17g, want %.17g", kl, want)
+	}
+}
+
+// TestSampleFrequencies draws 200,000 codes and compares each factor's
+// frequency of ones with σ(a_j); the binomial standard error is at most
+// sqrt(0.25/200000) ≈ 0.0011, and the tolerance is five of them.
+func TestSampleFrequencies(t *testing.T) {
+	a := []float64{-2, 0, 0.7, 3}
+	const S = 200000
+	z := make([]float64, S*len(a))
+	Sample(z, a, len(a), S, rand.New(rand.NewPCG(5, 5)))
+	for j, aj := range a {
+		ones := 0.0
+		for s := 0; s < S; s++ {
+			ones += z[s*len(a)+j]
+		}
+		if p := ones / S; math.Abs(p-mathx.Sigmoid(aj)) > 5*math.Sqrt(0.25/S) {
+			t.Errorf("factor %d: frequency %.4f, σ(a) = %.4f", j, p, mathx.Sigmoid(aj))
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	good := Config{V: 10, K: 3, Hidden: []int{5}, Activation: "tanh", Input: InputLog1p}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []Config{
+		{V: 0, K: 3, Activation: "tanh", Input: InputCounts},
+		{V: 10, K: 0, Activation: "tanh", Input: InputCounts},
+		{V: 10, K: 3, Hidden: []int{-1}, Activation: "tanh", Input: InputCounts},
+		{V: 10, K: 3, Activation: "gelu", Input: InputCounts},
+		{V: 10, K: 3, Activation: "tanh", Input: "tfidf"},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("Validate(%+v): no error", bad)
+		}
+	}
+}
