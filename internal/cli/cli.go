@@ -1,0 +1,144 @@
+// Package cli holds what amvi's commands share: reading a corpus in any of
+// the supported formats, progress on a terminal, and reporting errors.
+// Commands only parse flags and call packages; this is the glue.
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/train"
+)
+
+// Formats lists the corpus formats the commands accept.
+const Formats = "feat|feat-nolabel|uci|text"
+
+// LoadVocab reads a vocabulary file (one word per line; further columns,
+// like 20 Newsgroups' vocab.new's, are ignored). An empty path gives nil.
+func LoadVocab(path string) (*data.Vocabulary, error) {
+	if path == "" {
+		return nil, nil
+	}
+	return data.LoadVocab(path)
+}
+
+// LoadCorpus reads path in the given format. vocab, when not nil, fixes V
+// (and is the vocabulary of text documents); text needs it.
+func LoadCorpus(path, format string, vocab *data.Vocabulary) (*data.Corpus, error) {
+	v := 0
+	if vocab != nil {
+		v = vocab.Len()
+	}
+	var c *data.Corpus
+	var err error
+	switch format {
+	case "feat", "feat-nolabel":
+		c, err = data.LoadFeat(path, data.FeatOptions{NoLabel: format == "feat-nolabel", V: v})
+	case "uci":
+		c, err = loadUCI(path, vocab)
+	case "text":
+		if vocab == nil {
+			return nil, fmt.Errorf("reading %s: text needs a vocabulary", path)
+		}
+		c, err = loadText(path, vocab)
+	default:
+		return nil, fmt.Errorf("unknown format %q (want %s)", format, Formats)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if vocab != nil {
+		c.Vocab, c.V = vocab, vocab.Len()
+	}
+	return c, nil
+}
+
+func loadUCI(path string, vocab *data.Vocabulary) (*data.Corpus, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return data.ReadUCI(f, path, vocab)
+}
+
+func loadText(path string, vocab *data.Vocabulary) (*data.Corpus, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return data.ReadText(f, path, vocab)
+}
+
+// BuildTextVocab builds a vocabulary from a training file of plain text.
+func BuildTextVocab(path string, minCount, maxSize int, stopWords bool) (*data.Vocabulary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	opt := data.TextOptions{MinCount: minCount, MaxSize: maxSize}
+	if stopWords {
+		opt.StopWords = data.EnglishStopWords
+	}
+	return data.BuildVocabulary(f, path, opt)
+}
+
+// Words returns the vocabulary's words, or v empty strings when it is nil.
+func Words(vocab *data.Vocabulary, v int) []string {
+	if vocab == nil {
+		return make([]string, v)
+	}
+	return vocab.Words()
+}
+
+// IsTerminal reports whether f is a terminal.
+func IsTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// AttachProgress shows training progress on stderr: a progress bar with
+// documents per second, the running bound and the time left when stderr is
+// a terminal, and plain log lines otherwise.
+func AttachProgress(t *train.Trainer, docs int) func() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	t.Log = logger
+	if !IsTerminal(os.Stderr) {
+		return func() {}
+	}
+	perEpoch := (docs + t.Config.Batch - 1) / t.Config.Batch
+	bar := progressbar.NewOptions(t.Config.Epochs*perEpoch,
+		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(200_000_000),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionFullWidth())
+	t.Progress = func(p train.Progress) {
+		bar.Describe(fmt.Sprintf("epoch %d/%d  %.0f docs/s  bound %.2f", p.Epoch+1, p.Epochs, p.DocsPerSecond, p.RunningObjective))
+		_ = bar.Set(p.Step)
+	}
+	// Log lines would tear the bar: keep only warnings while it runs.
+	t.Log = slog.New(slog.NewTextHandler(barWriter{bar}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return func() { _ = bar.Finish() }
+}
+
+// barWriter prints log lines above the progress bar.
+type barWriter struct{ bar *progressbar.ProgressBar }
+
+func (w barWriter) Write(p []byte) (int, error) {
+	_ = w.bar.Clear()
+	fmt.Fprint(os.Stderr, strings.TrimRight(string(p), "\n")+"\n")
+	return len(p), nil
+}
+
+// Fatal prints "cmd: err" to stderr and exits with status 1.
+func Fatal(cmd string, err error) {
+	fmt.Fprintf(os.Stderr, "%s: %v\n", cmd, err)
+	os.Exit(1)
+}
