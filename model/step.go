@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/decoder"
@@ -33,53 +34,70 @@ type StepStats struct {
 
 // Stepper computes minibatch gradients. It reuses its buffers and graphs
 // across steps and must not be used by two goroutines at once.
+//
+// With Workers > 1 it splits each minibatch into that many contiguous shards
+// and runs the decoder and encoder passes of the shards in parallel, each
+// worker with its own graphs; the estimator still sees the whole minibatch
+// (the workers meet once all shards' log-likelihoods are known), and the
+// shards' gradients are summed in shard order. Sampling happens before the
+// split, so the codes drawn do not depend on Workers, and the gradients
+// differ from a single worker's only by the order of floating-point sums.
 type Stepper struct {
 	Model     *Model
 	Estimator estimators.Estimator
 	Samples   int // codes per document
 	Backend   Backend
 
-	x, a, z  []float64
-	encWS    mlp.Workspace
-	decWS    mlp.Workspace
-	surr     encoder.Surrogate
-	loglik   decoder.LogLik
-	batch    estimators.Batch
-	weights  estimators.Weights
-	estErr   error
-	graphs   map[int]*graphs // by minibatch size
-	da, deta []float64
+	x, a, z []float64
+	encWS   mlp.Workspace
+	batch   estimators.Batch
+	weights estimators.Weights
+	workers []*worker
+
+	// Rendezvous of the workers around the estimator.
+	llReady   sync.WaitGroup
+	estimated chan struct{}
+	estErr    error
+}
+
+// worker computes one shard's passes.
+type worker struct {
+	st           *Stepper
+	lo, hi       int // documents [lo, hi) of the minibatch
+	surr         encoder.Surrogate
+	loglik       decoder.LogLik
+	grads        *Grads
+	graphs       map[int]*graphs // by shard size
+	encWS, decWS mlp.Workspace
+	da, deta     []float64
+	arrived      bool
+	err          error
 }
 
 type graphs struct {
 	enc, dec *gg.Net
 }
 
-// NewStepper returns a Stepper drawing samples codes per document.
-func NewStepper(m *Model, est estimators.Estimator, samples int, backend Backend) (*Stepper, error) {
+// NewStepper returns a Stepper drawing samples codes per document, with the
+// given number of parallel workers (at least 1).
+func NewStepper(m *Model, est estimators.Estimator, samples int, backend Backend, workers int) (*Stepper, error) {
 	if samples < est.MinSamples() {
 		return nil, fmt.Errorf("model: estimator %s needs at least %d samples, got %d", est.Name(), est.MinSamples(), samples)
 	}
-	st := &Stepper{Model: m, Estimator: est, Samples: samples, Backend: backend, graphs: map[int]*graphs{}}
-	st.surr = encoder.Surrogate{K: m.K(), Alpha: m.Alpha}
-	st.loglik = decoder.LogLik{V: m.V(), Weigh: st.weigh}
+	if workers < 1 {
+		return nil, fmt.Errorf("model: %d workers", workers)
+	}
+	st := &Stepper{Model: m, Estimator: est, Samples: samples, Backend: backend}
+	for i := 0; i < workers; i++ {
+		w := &worker{st: st, graphs: map[int]*graphs{}}
+		w.surr = encoder.Surrogate{K: m.K(), Alpha: m.Alpha}
+		w.loglik = decoder.LogLik{V: m.V(), Weigh: w.weigh}
+		if workers > 1 {
+			w.grads = m.NewGrads()
+		}
+		st.workers = append(st.workers, w)
+	}
 	return st, nil
-}
-
-// weigh runs the estimator once the decoder's forward pass has produced the
-// log-likelihoods, and returns the decoder weights (scaled to a mean over
-// documents) through w.
-func (st *Stepper) weigh(ll, w []float64) {
-	st.batch.LogLik = ll
-	st.estErr = st.Estimator.Estimate(&st.weights, &st.batch)
-	if st.estErr != nil {
-		clear(w)
-		return
-	}
-	inv := 1 / float64(st.batch.B)
-	for i, v := range st.weights.DecoderWeight {
-		w[i] = v * inv
-	}
 }
 
 // Step computes the gradient of the negated objective (a loss, ready for a
@@ -90,16 +108,9 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	if B == 0 {
 		return StepStats{}, fmt.Errorf("model: empty minibatch")
 	}
-	var gr *graphs
-	if st.Backend == Graph {
-		var err error
-		if gr, err = st.graphsFor(B); err != nil {
-			return StepStats{}, err
-		}
-		st.x = gr.enc.Input
-	} else {
-		st.x = grow(st.x, B*V)
-	}
+	// Encode and sample the whole minibatch in this goroutine: rng is not
+	// safe for concurrent use, and the draws must not depend on Workers.
+	st.x = grow(st.x, B*V)
 	m.Enc.FillInput(st.x, docs)
 	st.a = grow(st.a, B*K)
 	copy(st.a, m.Enc.Logits(&st.encWS, st.x))
@@ -108,6 +119,7 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 
 	b := &st.batch
 	b.B, b.S, b.Input, b.InputDim = B, S, st.x, V
+	b.LogLik = grow(b.LogLik, B*S)
 	b.LogPrior = grow(b.LogPrior, B*S)
 	b.LogQ = grow(b.LogQ, B*S)
 	b.KL = grow(b.KL, B)
@@ -124,37 +136,48 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 		stats.Tokens += docs[d].Tokens()
 	}
 
-	// Decoder: forward, estimator (inside the head), backward.
-	st.loglik.Reset(docs, S)
-	st.estErr = nil
-	if gr != nil {
-		copy(gr.dec.Input, st.z)
-		if _, err := gr.dec.Run(g.Dec); err != nil {
-			return stats, fmt.Errorf("model: decoder graph: %w", err)
+	// Shards: contiguous, sizes differing by at most one; never empty.
+	nw := min(len(st.workers), B)
+	active := st.workers[:nw]
+	for i, w := range active {
+		w.lo, w.hi = i*B/nw, (i+1)*B/nw
+		w.arrived, w.err = false, nil
+		if nw == 1 {
+			w.grads = g
 		}
-	} else {
-		eta := m.Dec.Logits(&st.decWS, st.z)
-		st.loglik.Loss(eta)
-		st.deta = grow(st.deta, len(eta))
-		st.loglik.Grad(st.deta, eta)
-		m.Dec.Net.Backward(&st.decWS, st.z, st.deta, g.Dec)
+	}
+	st.estErr = nil
+	st.estimated = make(chan struct{})
+	st.llReady.Add(nw)
+	var done sync.WaitGroup
+	for _, w := range active[1:] {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			w.run(docs)
+		}()
+	}
+	done.Add(1)
+	go func() {
+		// The rendezvous: once every shard's log-likelihoods are in, run
+		// the estimator on the whole minibatch and release the workers.
+		defer done.Done()
+		st.llReady.Wait()
+		st.estErr = st.Estimator.Estimate(&st.weights, b)
+		close(st.estimated)
+	}()
+	active[0].run(docs)
+	done.Wait()
+	for _, w := range active {
+		if w.err != nil {
+			return stats, w.err
+		}
 	}
 	if st.estErr != nil {
 		return stats, fmt.Errorf("model: estimator: %w", st.estErr)
 	}
-
-	// Encoder: surrogate with the advantages as constants.
-	st.surr.Set(st.z, st.weights.Advantage, S)
-	st.surr.KLWeight = st.weights.KLWeight
-	st.surr.Scale = 1 / float64(B)
-	if gr != nil {
-		if _, err := gr.enc.Run(g.Enc); err != nil {
-			return stats, fmt.Errorf("model: encoder graph: %w", err)
-		}
-	} else {
-		st.da = grow(st.da, B*K)
-		st.surr.Grad(st.da, st.a)
-		m.Enc.Net.Backward(&st.encWS, st.x, st.da, g.Enc)
+	if nw > 1 {
+		sumGrads(g, active)
 	}
 	for _, o := range st.weights.Objective {
 		stats.Objective += o
@@ -165,20 +188,122 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	return stats, nil
 }
 
-func (st *Stepper) graphsFor(B int) (*graphs, error) {
-	if gr, ok := st.graphs[B]; ok {
+// sumGrads writes the sum of the workers' gradients, in worker order, into g.
+func sumGrads(g *Grads, ws []*worker) {
+	for _, pair := range []struct {
+		dst  [][]float64
+		part func(*worker) [][]float64
+	}{
+		{g.Enc.Params(), func(w *worker) [][]float64 { return w.grads.Enc.Params() }},
+		{g.Dec.Params(), func(w *worker) [][]float64 { return w.grads.Dec.Params() }},
+	} {
+		for i, dst := range pair.dst {
+			copy(dst, pair.part(ws[0])[i])
+			for _, w := range ws[1:] {
+				for j, v := range pair.part(w)[i] {
+					dst[j] += v
+				}
+			}
+		}
+	}
+}
+
+// arrive marks the worker's log-likelihoods as written, once.
+func (w *worker) arrive() {
+	if !w.arrived {
+		w.arrived = true
+		w.st.llReady.Done()
+	}
+}
+
+// weigh is the decoder head's callback: it publishes the shard's
+// log-likelihoods, waits for the estimator, and returns the shard's decoder
+// weights (scaled to a mean over the minibatch) through out.
+func (w *worker) weigh(ll, out []float64) {
+	st := w.st
+	S := st.Samples
+	copy(st.batch.LogLik[w.lo*S:w.hi*S], ll)
+	w.arrive()
+	<-st.estimated
+	if st.estErr != nil {
+		clear(out)
+		return
+	}
+	inv := 1 / float64(st.batch.B)
+	for i, v := range st.weights.DecoderWeight[w.lo*S : w.hi*S] {
+		out[i] = v * inv
+	}
+}
+
+// run computes the shard's decoder and encoder passes into w.grads.
+func (w *worker) run(docs []data.Document) {
+	defer w.arrive() // never leave the others waiting, whatever happens
+	st := w.st
+	m := st.Model
+	K, V, S := m.K(), m.V(), st.Samples
+	n := w.hi - w.lo
+	shard := docs[w.lo:w.hi]
+	z := st.z[w.lo*S*K : w.hi*S*K]
+	x := st.x[w.lo*V : w.hi*V]
+	var gr *graphs
+	if st.Backend == Graph {
+		if gr, w.err = w.graphsFor(n); w.err != nil {
+			return
+		}
+	}
+
+	// Decoder: forward, estimator (inside the head), backward.
+	w.loglik.Reset(shard, S)
+	if gr != nil {
+		gr.dec.SetInput(z)
+		if _, err := gr.dec.Run(w.grads.Dec); err != nil {
+			w.err = fmt.Errorf("model: decoder graph: %w", err)
+			return
+		}
+	} else {
+		eta := m.Dec.Logits(&w.decWS, z)
+		w.loglik.Loss(eta)
+		w.deta = grow(w.deta, len(eta))
+		w.loglik.Grad(w.deta, eta)
+		m.Dec.Net.Backward(&w.decWS, z, w.deta, w.grads.Dec)
+	}
+	if st.estErr != nil {
+		return
+	}
+
+	// Encoder: the surrogate, with the advantages as constants.
+	w.surr.Set(z, st.weights.Advantage[w.lo*S:w.hi*S], S)
+	w.surr.KLWeight = st.weights.KLWeight
+	w.surr.Scale = 1 / float64(len(docs))
+	if gr != nil {
+		gr.enc.SetInput(x)
+		if _, err := gr.enc.Run(w.grads.Enc); err != nil {
+			w.err = fmt.Errorf("model: encoder graph: %w", err)
+		}
+		return
+	}
+	// The plain pass recomputes the shard's activations for its backward pass.
+	logits := m.Enc.Logits(&w.encWS, x)
+	w.da = grow(w.da, n*K)
+	w.surr.Grad(w.da, logits)
+	m.Enc.Net.Backward(&w.encWS, x, w.da, w.grads.Enc)
+}
+
+func (w *worker) graphsFor(n int) (*graphs, error) {
+	if gr, ok := w.graphs[n]; ok {
 		return gr, nil
 	}
-	enc, err := encgraph.New(st.Model.Enc, B, &st.surr)
+	st := w.st
+	enc, err := encgraph.New(st.Model.Enc, n, &w.surr)
 	if err != nil {
 		return nil, err
 	}
-	dec, err := decgraph.New(st.Model.Dec, B*st.Samples, &st.loglik)
+	dec, err := decgraph.New(st.Model.Dec, n*st.Samples, &w.loglik)
 	if err != nil {
 		return nil, err
 	}
 	gr := &graphs{enc: enc, dec: dec}
-	st.graphs[B] = gr
+	w.graphs[n] = gr
 	return gr, nil
 }
 
@@ -188,11 +313,13 @@ func (st *Stepper) Weights() *estimators.Weights { return &st.weights }
 
 // Close releases the Stepper's graphs.
 func (st *Stepper) Close() error {
-	for _, gr := range st.graphs {
-		gr.enc.Close()
-		gr.dec.Close()
+	for _, w := range st.workers {
+		for _, gr := range w.graphs {
+			gr.enc.Close()
+			gr.dec.Close()
+		}
+		w.graphs = map[int]*graphs{}
 	}
-	st.graphs = map[int]*graphs{}
 	return nil
 }
 

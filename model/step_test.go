@@ -27,17 +27,21 @@ func allEstimators() []estimators.Estimator {
 // the same model, documents and seed, for several steps (NVIL's baseline
 // learns between them), and requires the same gradients to ~1e-12.
 func TestGraphMatchesPlain(t *testing.T) {
-	for _, mlpDecoder := range []bool{false, true} {
+	for _, tc := range []struct {
+		mlpDecoder bool
+		workers    int
+	}{{false, 1}, {true, 1}, {false, 2}, {true, 3}} {
+		mlpDecoder := tc.mlpDecoder
 		for i := range allEstimators() {
 			graphEst, plainEst := allEstimators()[i], allEstimators()[i]
-			t.Run(fmt.Sprintf("%s/%d/mlp=%v", graphEst.Name(), i, mlpDecoder), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%d/mlp=%v/workers=%d", graphEst.Name(), i, mlpDecoder, tc.workers), func(t *testing.T) {
 				m, docs := testmodel.Small(5, mlpDecoder)
-				graph, err := model.NewStepper(m, graphEst, 3, model.Graph)
+				graph, err := model.NewStepper(m, graphEst, 3, model.Graph, tc.workers)
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer graph.Close()
-				plain, err := model.NewStepper(m, plainEst, 3, model.Plain)
+				plain, err := model.NewStepper(m, plainEst, 3, model.Plain, 1)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -93,10 +97,14 @@ func benchModel(b *testing.B) (*model.Model, [][]int) {
 }
 
 func BenchmarkStep(b *testing.B) {
-	for _, backend := range []model.Backend{model.Graph, model.Plain} {
+	for _, bc := range []struct {
+		name    string
+		backend model.Backend
+		workers int
+	}{{"graph", model.Graph, 1}, {"graph", model.Graph, 2}, {"plain", model.Plain, 1}, {"plain", model.Plain, 2}} {
 		for _, samples := range []int{1, 8} {
-			name := map[model.Backend]string{model.Graph: "graph", model.Plain: "plain"}[backend]
-			b.Run(fmt.Sprintf("%s/S=%d", name, samples), func(b *testing.B) {
+			backend := bc.backend
+			b.Run(fmt.Sprintf("%s/workers=%d/S=%d", bc.name, bc.workers, samples), func(b *testing.B) {
 				m, _ := benchModel(b)
 				rng := rand.New(rand.NewPCG(2, 2))
 				tokens := make([]int, 64)
@@ -105,7 +113,7 @@ func BenchmarkStep(b *testing.B) {
 				}
 				docs := testmodel.Docs(rng, 2000, tokens)
 				var est estimators.Estimator = estimators.NewNVIL(estimators.NVILConfig{InputDim: 2000, Normalise: true})
-				st, err := model.NewStepper(m, est, samples, backend)
+				st, err := model.NewStepper(m, est, samples, backend, bc.workers)
 				if err != nil {
 					b.Fatal(err)
 				}

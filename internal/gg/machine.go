@@ -9,31 +9,36 @@ import (
 	"github.com/amvi/amvi/internal/mlp"
 )
 
-// Net is the training graph of one network: a constant input matrix that the
-// caller fills, the network, a head on its output, the symbolic gradient of
-// the head's loss with respect to the parameters, and a tape machine compiled
-// over only what that gradient needs (whole-graph compilation would also
-// differentiate with respect to the input).
+// Net is the training graph of one network: an input matrix that the
+// caller sets, the network, a head on its output, the symbolic gradient of
+// the head's loss with respect to the parameters, and a tape machine
+// compiled over only what that gradient needs (whole-graph compilation would
+// also differentiate with respect to the input).
 //
 // A Net must not be used by two goroutines at once; build one per goroutine.
 type Net struct {
-	Input []float64 // rows×In: fill it before Run
-	Head  HeadNode
-	MLP   *MLP
+	Head HeadNode
+	MLP  *MLP
 
-	g  *gorgonia.ExprGraph
-	vm gorgonia.VM
+	rows, in int
+	input    []float64 // rows×(in+1), ones in the last column
+	g        *gorgonia.ExprGraph
+	vm       gorgonia.VM
 }
 
 // NewNet builds the graph of net over a rows×net.In() input, with head h on
 // its output.
 func NewNet(net *mlp.Net, rows int, h Head, name string) (*Net, error) {
 	g := gorgonia.NewGraph()
-	n := &Net{g: g, Input: make([]float64, rows*net.In())}
-	x := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, net.In()), gorgonia.WithName(name+".input"),
-		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, net.In()), tensor.WithBacking(n.Input))))
+	in := net.In()
+	n := &Net{g: g, rows: rows, in: in, input: make([]float64, rows*(in+1))}
+	for r := 0; r < rows; r++ {
+		n.input[r*(in+1)+in] = 1
+	}
+	x := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, in+1), gorgonia.WithName(name+".input"),
+		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, in+1), tensor.WithBacking(n.input))))
 	var err error
-	if n.MLP, err = BuildMLP(g, net, x, name); err != nil {
+	if n.MLP, err = BuildMLP(g, net, x, true, name); err != nil {
 		return nil, err
 	}
 	if n.Head, err = ApplyHead(n.MLP.Out, h, name); err != nil {
@@ -46,6 +51,17 @@ func NewNet(net *mlp.Net, rows int, h Head, name string) (*Net, error) {
 	roots := append(gorgonia.Nodes{n.Head.Node}, grads...)
 	n.vm = gorgonia.NewTapeMachine(g.SubgraphRoots(roots...))
 	return n, nil
+}
+
+// SetInput copies x (rows×In, row-major) into the graph's input.
+// It panics if len(x) != rows·In.
+func (n *Net) SetInput(x []float64) {
+	if len(x) != n.rows*n.in {
+		panic("gg: SetInput has the wrong length")
+	}
+	for r := 0; r < n.rows; r++ {
+		copy(n.input[r*(n.in+1):r*(n.in+1)+n.in], x[r*n.in:(r+1)*n.in])
+	}
 }
 
 // Run computes the head's loss and writes its gradient with respect to every

@@ -11,30 +11,48 @@ import (
 
 // MLP is the graph of an mlp.Net.
 type MLP struct {
-	Params []*gorgonia.Node // W0, B0, W1, B1, … in the order of mlp.Net.Params
+	Params []*gorgonia.Node // parameter nodes
 	Out    *gorgonia.Node   // rows×Out
+
+	// param[i] is the node of a layer's W, of its B, or, for an augmented
+	// first layer, of both as one (In+1)×Out matrix; grad says where in a
+	// gradient network its gradient goes.
+	grad []func(*mlp.Net) []float64
 }
 
-// BuildMLP adds the graph of net applied to x (a rows×In float64 matrix) to
-// g. The parameter nodes' values alias net's storage, so updating the net's
-// parameters in place updates the graph.
-func BuildMLP(g *gorgonia.ExprGraph, net *mlp.Net, x *gorgonia.Node, name string) (*MLP, error) {
+// BuildMLP adds the graph of net applied to x to g. The parameter nodes'
+// values alias net's storage, so updating the net's parameters in place
+// updates the graph.
+//
+// When augmented is set, x is rows×(In+1) with ones in its last column and
+// the first layer is computed as one product x·[W; B], without broadcasting
+// the bias to every row (which costs a rows×Out temporary). It then
+// needs the first layer's storage to be Augmented.
+func BuildMLP(g *gorgonia.ExprGraph, net *mlp.Net, x *gorgonia.Node, augmented bool, name string) (*MLP, error) {
 	m := &MLP{}
 	h := x
 	for i, l := range net.Layers {
-		w := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(l.In, l.Out),
-			gorgonia.WithName(fmt.Sprintf("%s.W%d", name, i)),
-			gorgonia.WithValue(tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(l.W))))
-		b := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(1, l.Out),
-			gorgonia.WithName(fmt.Sprintf("%s.b%d", name, i)),
-			gorgonia.WithValue(tensor.New(tensor.WithShape(1, l.Out), tensor.WithBacking(l.B))))
-		m.Params = append(m.Params, w, b)
-		xw, err := gorgonia.Mul(h, w)
-		if err != nil {
-			return nil, fmt.Errorf("gg: %s layer %d: %w", name, i, err)
-		}
-		if h, err = gorgonia.BroadcastAdd(xw, b, nil, []byte{0}); err != nil {
-			return nil, fmt.Errorf("gg: %s layer %d bias: %w", name, i, err)
+		var err error
+		if i == 0 && augmented {
+			wb := l.Augmented()
+			if wb == nil {
+				return nil, fmt.Errorf("gg: %s: the first layer's weights and biases are not stored together", name)
+			}
+			w := m.param(g, fmt.Sprintf("%s.Wb%d", name, i), l.In+1, l.Out, wb, func(n *mlp.Net) []float64 { return n.Layers[0].Augmented() })
+			if h, err = gorgonia.Mul(h, w); err != nil {
+				return nil, fmt.Errorf("gg: %s layer %d: %w", name, i, err)
+			}
+		} else {
+			i := i
+			w := m.param(g, fmt.Sprintf("%s.W%d", name, i), l.In, l.Out, l.W, func(n *mlp.Net) []float64 { return n.Layers[i].W })
+			b := m.param(g, fmt.Sprintf("%s.b%d", name, i), 1, l.Out, l.B, func(n *mlp.Net) []float64 { return n.Layers[i].B })
+			xw, err := gorgonia.Mul(h, w)
+			if err != nil {
+				return nil, fmt.Errorf("gg: %s layer %d: %w", name, i, err)
+			}
+			if h, err = gorgonia.BroadcastAdd(xw, b, nil, []byte{0}); err != nil {
+				return nil, fmt.Errorf("gg: %s layer %d bias: %w", name, i, err)
+			}
 		}
 		if i == len(net.Layers)-1 {
 			break
@@ -45,6 +63,14 @@ func BuildMLP(g *gorgonia.ExprGraph, net *mlp.Net, x *gorgonia.Node, name string
 	}
 	m.Out = h
 	return m, nil
+}
+
+func (m *MLP) param(g *gorgonia.ExprGraph, name string, rows, cols int, data []float64, grad func(*mlp.Net) []float64) *gorgonia.Node {
+	n := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, cols), gorgonia.WithName(name),
+		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, cols), tensor.WithBacking(data))))
+	m.Params = append(m.Params, n)
+	m.grad = append(m.grad, grad)
+	return n
 }
 
 func activate(x *gorgonia.Node, a mlp.Activation) (*gorgonia.Node, error) {
@@ -64,18 +90,19 @@ func activate(x *gorgonia.Node, a mlp.Activation) (*gorgonia.Node, error) {
 }
 
 // CopyGrads copies the gradients of the parameter nodes, after a run of a
-// machine that computed them, into grad's parameters (same order).
+// machine that computed them, into grad's parameters.
 func (m *MLP) CopyGrads(grad *mlp.Net) error {
-	for i, p := range grad.Params() {
-		gv, err := m.Params[i].Grad()
+	for i, n := range m.Params {
+		gv, err := n.Grad()
 		if err != nil {
-			return fmt.Errorf("gg: gradient of %s: %w", m.Params[i].Name(), err)
+			return fmt.Errorf("gg: gradient of %s: %w", n.Name(), err)
 		}
 		src, ok := gv.Data().([]float64)
-		if !ok || len(src) != len(p) {
-			return fmt.Errorf("gg: gradient of %s has %T of the wrong size", m.Params[i].Name(), gv.Data())
+		dst := m.grad[i](grad)
+		if !ok || len(src) != len(dst) {
+			return fmt.Errorf("gg: gradient of %s: %T of the wrong size", n.Name(), gv.Data())
 		}
-		copy(p, src)
+		copy(dst, src)
 	}
 	return nil
 }

@@ -17,12 +17,19 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// Layer is one affine map x·W + B.
+// Layer is one affine map x·W + B. Layers made by New and NewZero keep W
+// and B in one array, B right after W: see Augmented.
 type Layer struct {
 	In, Out int
 	W       []float64 // In×Out, row-major
 	B       []float64 // Out
+	wb      []float64 // W and B in one array, when they are
 }
+
+// Augmented returns W and B as one (In+1)×Out row-major matrix, B as its
+// last row, aliasing the layer's storage; nil for a layer not made by New or
+// NewZero.
+func (l Layer) Augmented() []float64 { return l.wb }
 
 // Net is a stack of layers with activation Act after every layer but the last.
 type Net struct {
@@ -58,7 +65,10 @@ func NewZero(sizes []int, act Activation) *Net {
 		if in < 1 || out < 1 {
 			panic(fmt.Sprintf("mlp: layer size %d×%d", in, out))
 		}
-		n.Layers[i] = Layer{In: in, Out: out, W: make([]float64, in*out), B: make([]float64, out)}
+		// W and B share one (In+1)×Out array, B as its last row, so a
+		// graph can treat a layer as one matrix over inputs with a ones column.
+		buf := make([]float64, (in+1)*out)
+		n.Layers[i] = Layer{In: in, Out: out, W: buf[:in*out:in*out], B: buf[in*out:], wb: buf}
 	}
 	return n
 }

@@ -1,0 +1,288 @@
+package train
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/amvi/amvi/checkpoints"
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/estimators"
+	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/model"
+	"github.com/amvi/amvi/optim"
+)
+
+// Metadata keys of amvi checkpoints.
+const (
+	MetaKind       = "kind" // KindModel
+	MetaConfig     = "config"
+	MetaState      = "state"
+	MetaVocabulary = "vocabulary"        // JSON array of the V words ("" entries when unknown)
+	MetaVocabHash  = "vocabulary_sha256" // of the words joined by newlines
+	MetaOptimizer  = "optimizer"
+	MetaEstimator  = "estimator_state"
+	KindModel      = "amvi-model"
+)
+
+// ErrMismatch reports a checkpoint that does not fit the data or request.
+var ErrMismatch = errors.New("checkpoint does not match")
+
+type adamMeta struct {
+	Step  int     `json:"step"`
+	LR    float64 `json:"lr"`
+	Beta1 float64 `json:"beta1"`
+	Beta2 float64 `json:"beta2"`
+	Eps   float64 `json:"eps"`
+}
+
+type nvilMeta struct {
+	Mean  float64  `json:"mean"`
+	Var   float64  `json:"var"`
+	Steps int      `json:"steps"`
+	Adam  adamMeta `json:"adam"`
+}
+
+// VocabularyHash returns the hash stored with a checkpoint's vocabulary.
+func VocabularyHash(words []string) string {
+	h := sha256.Sum256([]byte(strings.Join(words, "\n")))
+	return hex.EncodeToString(h[:])
+}
+
+func addNet(c *checkpoints.Checkpoint, prefix string, n *mlp.Net) {
+	for i, l := range n.Layers {
+		c.Add(fmt.Sprintf("%s.layers.%d.weight", prefix, i), []int{l.In, l.Out}, l.W)
+		c.Add(fmt.Sprintf("%s.layers.%d.bias", prefix, i), []int{l.Out}, l.B)
+	}
+}
+
+func addAdam(c *checkpoints.Checkpoint, prefix string, names []string, a *optim.Adam) adamMeta {
+	for i, name := range names {
+		c.Add(prefix+".m."+name, []int{len(a.M[i])}, a.M[i])
+		c.Add(prefix+".v."+name, []int{len(a.V[i])}, a.V[i])
+	}
+	return adamMeta{Step: a.Step, LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
+}
+
+func (t *Trainer) checkpoint() (*checkpoints.Checkpoint, error) {
+	c := &checkpoints.Checkpoint{Metadata: map[string]string{MetaKind: KindModel}}
+	addNet(c, "encoder", t.Model.Enc.Net)
+	addNet(c, "decoder", t.Model.Dec.Net)
+	meta := map[string]any{}
+	meta[MetaOptimizer] = addAdam(c, "optim", t.paramNames, t.opt)
+	if n, ok := t.est.(*estimators.NVIL); ok {
+		nm := nvilMeta{Mean: n.Mean, Var: n.Var, Steps: n.Steps}
+		if n.Net != nil {
+			addNet(c, "baseline", n.Net)
+			nm.Adam = addAdam(c, "baseline_optim", layerNames("baseline", n.Net), n.Opt)
+		}
+		meta[MetaEstimator] = nm
+	}
+	rng, err := t.src.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("train: random state: %w", err)
+	}
+	st := t.st
+	st.RNG = rng
+	st.ElapsedSeconds = time.Since(t.started).Seconds()
+	meta[MetaState] = st
+	meta[MetaConfig] = t.Config
+	vocab := t.Vocab
+	if vocab == nil {
+		vocab = make([]string, t.Config.V)
+	}
+	meta[MetaVocabulary] = vocab
+	for k, v := range meta {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("train: checkpoint %s: %w", k, err)
+		}
+		c.Metadata[k] = string(b)
+	}
+	c.Metadata[MetaVocabHash] = VocabularyHash(vocab)
+	return c, nil
+}
+
+func (t *Trainer) save(name string) error {
+	c, err := t.checkpoint()
+	if err != nil {
+		return err
+	}
+	if err := checkpoints.Save(filepath.Join(t.Dir, name), c); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
+}
+
+// Loaded is a model read back from a checkpoint.
+type Loaded struct {
+	Config Config
+	Model  *model.Model
+	Vocab  []string // empty strings where the training data had no words
+}
+
+// LoadModel reads the model, its config and vocabulary from a checkpoint.
+func LoadModel(path string) (*Loaded, error) {
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	l, err := modelFromCheckpoint(c)
+	if err != nil {
+		return nil, fmt.Errorf("train: %s: %w", path, err)
+	}
+	return l, nil
+}
+
+func modelFromCheckpoint(c *checkpoints.Checkpoint) (*Loaded, error) {
+	if k := c.Metadata[MetaKind]; k != KindModel {
+		return nil, fmt.Errorf("%w: kind %q, want %q", ErrMismatch, k, KindModel)
+	}
+	l := &Loaded{}
+	if err := unmarshalMeta(c, MetaConfig, &l.Config); err != nil {
+		return nil, err
+	}
+	if err := l.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: stored config: %v", ErrMismatch, err)
+	}
+	if err := unmarshalMeta(c, MetaVocabulary, &l.Vocab); err != nil {
+		return nil, err
+	}
+	if len(l.Vocab) != l.Config.V {
+		return nil, fmt.Errorf("%w: vocabulary has %d words, config V=%d", ErrMismatch, len(l.Vocab), l.Config.V)
+	}
+	if h := VocabularyHash(l.Vocab); h != c.Metadata[MetaVocabHash] {
+		return nil, fmt.Errorf("%w: vocabulary hash %s, stored %q", ErrMismatch, h, c.Metadata[MetaVocabHash])
+	}
+	mc, _ := l.Config.modelConfig()
+	m, err := model.New(mc, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, err
+	}
+	if err := readNet(c, "encoder", m.Enc.Net); err != nil {
+		return nil, err
+	}
+	if err := readNet(c, "decoder", m.Dec.Net); err != nil {
+		return nil, err
+	}
+	l.Model = m
+	return l, nil
+}
+
+func unmarshalMeta(c *checkpoints.Checkpoint, key string, v any) error {
+	s, ok := c.Metadata[key]
+	if !ok {
+		return fmt.Errorf("%w: no %q metadata", ErrMismatch, key)
+	}
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("%w: %q metadata: %v", ErrMismatch, key, err)
+	}
+	return nil
+}
+
+func readTensor(c *checkpoints.Checkpoint, name string, shape []int, dst []float64) error {
+	tn, ok := c.Tensor(name)
+	if !ok {
+		return fmt.Errorf("%w: no tensor %q", ErrMismatch, name)
+	}
+	if fmt.Sprint(tn.Shape) != fmt.Sprint(shape) {
+		return fmt.Errorf("%w: tensor %q has shape %v, the config needs %v", ErrMismatch, name, tn.Shape, shape)
+	}
+	copy(dst, tn.Data)
+	return nil
+}
+
+func readNet(c *checkpoints.Checkpoint, prefix string, n *mlp.Net) error {
+	for i, l := range n.Layers {
+		if err := readTensor(c, fmt.Sprintf("%s.layers.%d.weight", prefix, i), []int{l.In, l.Out}, l.W); err != nil {
+			return err
+		}
+		if err := readTensor(c, fmt.Sprintf("%s.layers.%d.bias", prefix, i), []int{l.Out}, l.B); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readAdam(c *checkpoints.Checkpoint, prefix string, names []string, meta adamMeta, a *optim.Adam) error {
+	for i, name := range names {
+		if err := readTensor(c, prefix+".m."+name, []int{len(a.M[i])}, a.M[i]); err != nil {
+			return err
+		}
+		if err := readTensor(c, prefix+".v."+name, []int{len(a.V[i])}, a.V[i]); err != nil {
+			return err
+		}
+	}
+	a.Step, a.LR, a.Beta1, a.Beta2, a.Eps = meta.Step, meta.LR, meta.Beta1, meta.Beta2, meta.Eps
+	return nil
+}
+
+// Resume continues the run saved in dir/last.safetensors over the same
+// corpora. It refuses a checkpoint whose vocabulary or corpus sizes differ
+// from the data given.
+func Resume(dir string, trainC, validC *data.Corpus, vocab []string) (*Trainer, error) {
+	path := filepath.Join(dir, LastFile)
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: resume: %w", err)
+	}
+	l, err := modelFromCheckpoint(c)
+	if err != nil {
+		return nil, fmt.Errorf("train: resume from %s: %w", path, err)
+	}
+	if vocab != nil && VocabularyHash(vocab) != VocabularyHash(l.Vocab) {
+		return nil, fmt.Errorf("train: resume from %s: %w: the data's vocabulary differs from the checkpoint's", path, ErrMismatch)
+	}
+	t, err := newTrainer(l.Config, dir, l.Model, trainC, validC, l.Vocab)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.restore(c); err != nil {
+		return nil, fmt.Errorf("train: resume from %s: %w", path, err)
+	}
+	if t.st.TrainDocs != trainC.Len() || t.st.ValidDocs != t.valid.Len() {
+		return nil, fmt.Errorf("train: resume from %s: %w: it trained on %d documents validated on %d, now %d and %d",
+			path, ErrMismatch, t.st.TrainDocs, t.st.ValidDocs, trainC.Len(), t.valid.Len())
+	}
+	return t, nil
+}
+
+func (t *Trainer) restore(c *checkpoints.Checkpoint) error {
+	if err := unmarshalMeta(c, MetaState, &t.st); err != nil {
+		return err
+	}
+	var am adamMeta
+	if err := unmarshalMeta(c, MetaOptimizer, &am); err != nil {
+		return err
+	}
+	if err := readAdam(c, "optim", t.paramNames, am, t.opt); err != nil {
+		return err
+	}
+	if n, ok := t.est.(*estimators.NVIL); ok {
+		var nm nvilMeta
+		if err := unmarshalMeta(c, MetaEstimator, &nm); err != nil {
+			return err
+		}
+		n.Mean, n.Var, n.Steps = nm.Mean, nm.Var, nm.Steps
+		if n.Net != nil {
+			if err := readNet(c, "baseline", n.Net); err != nil {
+				return err
+			}
+			if err := readAdam(c, "baseline_optim", layerNames("baseline", n.Net), nm.Adam, n.Opt); err != nil {
+				return err
+			}
+		}
+	}
+	t.src = &rand.PCG{}
+	if err := t.src.UnmarshalBinary(t.st.RNG); err != nil {
+		return fmt.Errorf("%w: random state: %v", ErrMismatch, err)
+	}
+	t.rng = rand.New(t.src)
+	return nil
+}

@@ -1,0 +1,226 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/amvi/amvi/checkpoints"
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/synth"
+)
+
+// smallRun returns a quick configuration and corpora: the synthetic model
+// at a tenth of its default size.
+func smallRun(t *testing.T, estimator string) (Config, *data.Corpus, *data.Corpus, []string) {
+	t.Helper()
+	spec := synth.Default
+	spec.Train, spec.Test, spec.V = 300, 50, 60
+	s, err := synth.Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainC, validC := data.Split(s.Train, 0.2, rand.New(rand.NewPCG(1, 1)))
+	cfg := DefaultConfig()
+	cfg.V, cfg.K, cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.LR = spec.V, 6, []int{16}, 3, 32, 3e-3
+	cfg.Estimator, cfg.Samples, cfg.ValidEvery = estimator, 2, 5
+	if estimator == "nvil" {
+		cfg.Samples = 1
+	}
+	return cfg, trainC, validC, s.Vocab
+}
+
+func params(tr *Trainer) [][]float64 {
+	ps := append(tr.Model.Enc.Net.Params(), tr.Model.Dec.Net.Params()...)
+	return append(ps, tr.opt.M...)
+}
+
+// TestResumeIsExact interrupts a run mid-epoch, resumes it from its
+// checkpoint, and requires bit-identical parameters, optimizer state and
+// validation bound to a run that was never interrupted.
+func TestResumeIsExact(t *testing.T) {
+	for _, est := range []string{"nvil", "rloo", "vimco"} {
+		t.Run(est, func(t *testing.T) {
+			cfg, trainC, validC, vocab := smallRun(t, est)
+			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer whole.Close()
+			want, err := whole.Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			dir := t.TempDir()
+			first, err := New(cfg, dir, trainC, validC, vocab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			first.Progress = func(p Progress) {
+				if p.Step == 11 { // mid-epoch: 8 batches per epoch
+					cancel()
+				}
+			}
+			if _, err := first.Run(ctx); !errors.Is(err, ErrInterrupted) {
+				t.Fatalf("interrupted run: %v, want ErrInterrupted", err)
+			}
+			first.Close()
+			second, err := Resume(dir, trainC, validC, vocab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer second.Close()
+			if second.st.Step != 11 {
+				t.Fatalf("resumed at step %d, want 11", second.st.Step)
+			}
+			got, err := second.Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Steps != want.Steps || got.BestValid != want.BestValid || got.BestStep != want.BestStep {
+				t.Errorf("resumed run %+v, uninterrupted %+v", got, want)
+			}
+			for i, p := range params(whole) {
+				for j, v := range p {
+					if g := params(second)[i][j]; math.Float64bits(g) != math.Float64bits(v) {
+						t.Fatalf("parameter %d[%d]: resumed %v, uninterrupted %v", i, j, g, v)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestRunWritesItsFolder(t *testing.T) {
+	cfg, trainC, validC, vocab := smallRun(t, "rloo")
+	cfg.Patience = 1000
+	dir := t.TempDir()
+	tr, err := New(cfg, dir, trainC, validC, vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Epochs != cfg.Epochs || math.IsInf(res.BestValid, 0) {
+		t.Errorf("result %+v", res)
+	}
+	for _, f := range []string{LastFile, BestFile, MetricsFile, CurveFile, ConfigFile} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	l, err := LoadModel(filepath.Join(dir, BestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Config.K != cfg.K || len(l.Vocab) != cfg.V || l.Vocab[3] != vocab[3] {
+		t.Errorf("loaded config %+v, %d words", l.Config, len(l.Vocab))
+	}
+}
+
+// TestDivergenceStopsCleanly trains one good epoch, then provokes overflow
+// with an absurd learning rate: the run must stop with ErrDiverged naming
+// the step, and leave the last good checkpoint untouched.
+func TestDivergenceStopsCleanly(t *testing.T) {
+	cfg, trainC, validC, vocab := smallRun(t, "reinforce")
+	cfg.Epochs, cfg.Samples = 1, 1
+	dir := t.TempDir()
+	tr, err := New(cfg, dir, trainC, validC, vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tr.Close()
+	good, err := os.ReadFile(filepath.Join(dir, LastFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err = Resume(dir, trainC, validC, vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	tr.Config.Epochs, tr.Config.LR = 5, 1e300
+	_, err = tr.Run(context.Background())
+	if !errors.Is(err, ErrDiverged) {
+		t.Fatalf("Run: %v, want ErrDiverged", err)
+	}
+	t.Log(err)
+	after, err := os.ReadFile(filepath.Join(dir, LastFile))
+	if err != nil || string(after) != string(good) {
+		t.Errorf("the last good checkpoint changed (%v)", err)
+	}
+}
+
+// TestLoadRefusesDamagedCheckpoints truncates a real checkpoint at several
+// offsets and flips a byte in it: each must be refused with an error.
+func TestLoadRefusesDamagedCheckpoints(t *testing.T) {
+	cfg, trainC, validC, vocab := smallRun(t, "rloo")
+	cfg.Epochs = 1
+	dir := t.TempDir()
+	tr, err := New(cfg, dir, trainC, validC, vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, LastFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.safetensors")
+	for _, n := range []int{0, 7, 8, 100, len(good) / 2, len(good) - 8, len(good) - 1} {
+		if err := os.WriteFile(bad, good[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadModel(bad); !errors.Is(err, checkpoints.ErrCorrupt) {
+			t.Errorf("truncated to %d of %d bytes: %v, want ErrCorrupt", n, len(good), err)
+		}
+	}
+	for _, at := range []int{3, 40, len(good) / 3, len(good) - 3} {
+		flipped := append([]byte(nil), good...)
+		flipped[at] ^= 0x10
+		if err := os.WriteFile(bad, flipped, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadModel(bad); err == nil {
+			t.Errorf("byte %d flipped: loaded without error", at)
+		}
+	}
+}
+
+// TestResumeRefusesOtherData resumes over a corpus of another size.
+func TestResumeRefusesOtherData(t *testing.T) {
+	cfg, trainC, validC, vocab := smallRun(t, "rloo")
+	cfg.Epochs = 1
+	dir := t.TempDir()
+	tr, err := New(cfg, dir, trainC, validC, vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tr.Close()
+	if _, err := Resume(dir, trainC.Subset([]int{0, 1, 2}), validC, vocab); !errors.Is(err, ErrMismatch) {
+		t.Errorf("resume over other data: %v, want ErrMismatch", err)
+	}
+	other := append([]string(nil), vocab...)
+	other[0] = "different"
+	if _, err := Resume(dir, trainC, validC, other); !errors.Is(err, ErrMismatch) {
+		t.Errorf("resume with another vocabulary: %v, want ErrMismatch", err)
+	}
+}
