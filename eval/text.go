@@ -8,7 +8,9 @@ import (
 
 // WriteText writes r as aligned, labelled lines.
 func WriteText(w io.Writer, r *Report) {
-	p := func(label, format string, args ...any) { fmt.Fprintf(w, "  %-30s "+format+"\n", append([]any{label}, args...)...) }
+	p := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "  %-30s "+format+"\n", append([]any{label}, args...)...)
+	}
 	p("documents", "%10d   (%d empty documents skipped)", r.Documents, r.SkippedEmpty)
 	p("tokens", "%10d", r.Tokens)
 	p("ELBO per document", "%10.3f ± %.3f   (± %.3f Monte Carlo, %d samples)", r.ELBOPerDoc, r.ELBOPerDocSE, r.ELBOMonteCarloSE, r.Samples)

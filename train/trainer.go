@@ -69,20 +69,20 @@ type Trainer struct {
 
 // state is the run's position and bookkeeping, saved in checkpoints.
 type state struct {
-	Epoch           int     `json:"epoch"` // epochs completed
-	Batch           int     `json:"batch"` // batches of the current epoch completed
-	Step            int     `json:"step"`  // optimizer steps completed
-	HasBest         bool    `json:"has_best"`
-	BestValid       float64 `json:"best_valid"`
-	BestStep        int     `json:"best_step"`
-	BadValidations  int     `json:"bad_validations"`
-	EpochObjective  float64 `json:"epoch_objective"` // sum of per-document objectives this epoch
-	EpochDocs       int     `json:"epoch_docs"`
-	Stopped         bool    `json:"stopped"` // early stopping fired
-	RNG             []byte  `json:"rng"`
-	TrainDocs       int     `json:"train_docs"`
-	ValidDocs       int     `json:"valid_docs"`
-	ElapsedSeconds  float64 `json:"elapsed_seconds"`
+	Epoch          int     `json:"epoch"` // epochs completed
+	Batch          int     `json:"batch"` // batches of the current epoch completed
+	Step           int     `json:"step"`  // optimizer steps completed
+	HasBest        bool    `json:"has_best"`
+	BestValid      float64 `json:"best_valid"`
+	BestStep       int     `json:"best_step"`
+	BadValidations int     `json:"bad_validations"`
+	EpochObjective float64 `json:"epoch_objective"` // sum of per-document objectives this epoch
+	EpochDocs      int     `json:"epoch_docs"`
+	Stopped        bool    `json:"stopped"` // early stopping fired
+	RNG            []byte  `json:"rng"`
+	TrainDocs      int     `json:"train_docs"`
+	ValidDocs      int     `json:"valid_docs"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
 }
 
 // Progress is what a progress display shows after a step.
@@ -297,14 +297,14 @@ func (t *Trainer) clip() {
 
 // metric is one line of metrics.jsonl.
 type metric struct {
-	Epoch           float64 `json:"epoch"` // fractional within an epoch
-	Step            int     `json:"step"`
-	TrainObjective  float64 `json:"train_objective"`
+	Epoch           float64  `json:"epoch"` // fractional within an epoch
+	Step            int      `json:"step"`
+	TrainObjective  float64  `json:"train_objective"`
 	ValidELBO       *float64 `json:"valid_elbo,omitempty"`
 	ValidPerplexity *float64 `json:"valid_perplexity,omitempty"`
-	LR              float64 `json:"lr"`
-	ElapsedSeconds  float64 `json:"elapsed_s"`
-	Best            bool    `json:"best"`
+	LR              float64  `json:"lr"`
+	ElapsedSeconds  float64  `json:"elapsed_s"`
+	Best            bool     `json:"best"`
 }
 
 // validate evaluates the validation bound, records metrics, keeps the best

@@ -68,7 +68,7 @@ func NewZero(sizes []int, act Activation) *Net {
 		// W and B share one (In+1)×Out array, B as its last row, so a
 		// graph can treat a layer as one matrix over inputs with a ones column.
 		buf := make([]float64, (in+1)*out)
-		n.Layers[i] = Layer{In: in, Out: out, W: buf[:in*out:in*out], B: buf[in*out:], wb: buf}
+		n.Layers[i] = Layer{In: in, Out: out, W: buf[: in*out : in*out], B: buf[in*out:], wb: buf}
 	}
 	return n
 }
