@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/amvi/amvi/data"
@@ -22,13 +23,14 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		cli.Fatal("eval", err)
 	}
 }
 
-func run(args []string) error {
+func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var (
 		ckpt      = fs.String("checkpoint", "", "checkpoint file (required)")
 		path      = fs.String("data", "", "held-out corpus (required)")
@@ -78,9 +80,9 @@ func run(args []string) error {
 	}
 	rep.Checkpoint, rep.Data = *ckpt, *path
 	if *asJSON {
-		return json.NewEncoder(os.Stdout).Encode(rep)
+		return json.NewEncoder(stdout).Encode(rep)
 	}
-	fmt.Printf("evaluation of %s on %s\n", *ckpt, *path)
-	eval.WriteText(os.Stdout, rep)
+	fmt.Fprintf(stdout, "evaluation of %s on %s\n", *ckpt, *path)
+	eval.WriteText(stdout, rep)
 	return nil
 }

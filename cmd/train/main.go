@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -36,7 +37,7 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		cli.Fatal("train", err)
 	}
 }
@@ -68,9 +69,10 @@ func (l *intList) Set(v string) error {
 	return nil
 }
 
-func run(args []string) error {
+func run(args []string, stdout, stderr io.Writer) error {
 	cfg := train.DefaultConfig()
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var (
 		src         train.DataSource
 		out         = fs.String("out", "runs/default", "run folder")
@@ -161,27 +163,27 @@ func run(args []string) error {
 		return err
 	}
 	defer t.Close()
-	fmt.Fprintf(os.Stderr, "training on %s: %d documents (%d validation), V=%d, K=%d, %s with S=%d, %d epochs, run folder %s\n",
+	fmt.Fprintf(stderr, "training on %s: %d documents (%d validation), V=%d, K=%d, %s with S=%d, %d epochs, run folder %s\n",
 		describe(src.Train), corp.train.Len(), corp.valid.Len(), t.Config.V, t.Config.K, t.Config.Estimator, t.Config.Samples, t.Config.Epochs, *out)
-	finish := cli.AttachProgress(t, corp.train.Len())
+	finish := cli.AttachProgress(t, corp.train.Len(), stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	res, err := t.Run(ctx)
 	stop()
 	finish()
 	if errors.Is(err, train.ErrInterrupted) {
-		fmt.Fprintf(os.Stderr, "interrupted: state saved to %s\nresume with: %s -resume -out %s\n",
+		fmt.Fprintf(stderr, "interrupted: state saved to %s\nresume with: %s -resume -out %s\n",
 			filepath.Join(*out, train.LastFile), os.Args[0], *out)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "trained %d epochs (%d steps) in %.1fs; best validation ELBO %.3f per document at step %d\n",
+	fmt.Fprintf(stderr, "trained %d epochs (%d steps) in %.1fs; best validation ELBO %.3f per document at step %d\n",
 		res.Epochs, res.Steps, res.Seconds, res.BestValid, res.BestStep)
 	if corp.test == nil {
 		return nil
 	}
-	return evaluate(*out, corp, *evalSamples, *iwSamples, *seed)
+	return evaluate(stdout, *out, corp, *evalSamples, *iwSamples, *seed)
 }
 
 func describe(path string) string {
@@ -247,7 +249,7 @@ func loadCorpora(src train.DataSource, seed uint64, minCount, maxVocab int, stop
 }
 
 // evaluate reports the best checkpoint's bound on the test corpus.
-func evaluate(dir string, c *corpora, samples, iwSamples int, seed uint64) error {
+func evaluate(stdout io.Writer, dir string, c *corpora, samples, iwSamples int, seed uint64) error {
 	path := filepath.Join(dir, train.BestFile)
 	if _, err := os.Stat(path); err != nil {
 		path = filepath.Join(dir, train.LastFile)
@@ -261,8 +263,8 @@ func evaluate(dir string, c *corpora, samples, iwSamples int, seed uint64) error
 		return err
 	}
 	rep.Checkpoint = path
-	fmt.Printf("held-out evaluation of %s on %s\n", path, describe(c.test.Source))
-	eval.WriteText(os.Stdout, rep)
+	fmt.Fprintf(stdout, "held-out evaluation of %s on %s\n", path, describe(c.test.Source))
+	eval.WriteText(stdout, rep)
 	if c.synthetic != nil {
 		ev := exact.New(c.synthetic.Truth)
 		logp, perWord := 0.0, 0.0
@@ -272,8 +274,8 @@ func evaluate(dir string, c *corpora, samples, iwSamples int, seed uint64) error
 			perWord += lp / float64(d.Tokens())
 		}
 		D := float64(c.test.Len())
-		fmt.Printf("  true log p(x) per document     %10.3f   (the generating model; the bound can reach it only if q is exact)\n", logp/D)
-		fmt.Printf("  true perplexity                %10.3f\n", math.Exp(-perWord/D))
+		fmt.Fprintf(stdout, "  true log p(x) per document     %10.3f   (the generating model; the bound can reach it only if q is exact)\n", logp/D)
+		fmt.Fprintf(stdout, "  true perplexity                %10.3f\n", math.Exp(-perWord/D))
 	}
 	return nil
 }

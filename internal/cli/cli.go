@@ -5,6 +5,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -105,10 +106,9 @@ func IsTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 // AttachProgress shows training progress on stderr: a progress bar with
 // documents per second, the running bound and the time left when stderr is
 // a terminal, and plain log lines otherwise.
-func AttachProgress(t *train.Trainer, docs int) func() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	t.Log = logger
-	if !IsTerminal(os.Stderr) {
+func AttachProgress(t *train.Trainer, docs int, stderr io.Writer) func() {
+	t.Log = slog.New(slog.NewTextHandler(stderr, nil))
+	if f, ok := stderr.(*os.File); !ok || !IsTerminal(f) {
 		return func() {}
 	}
 	perEpoch := (docs + t.Config.Batch - 1) / t.Config.Batch

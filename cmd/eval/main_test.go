@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/internal/testcorpus"
+	"github.com/amvi/amvi/train"
+)
+
+// trained writes a corpus and trains a tiny model on it for one epoch.
+func trained(t *testing.T) (*testcorpus.Files, string) {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := testcorpus.Write(dir, 60, 200, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := train.DefaultConfig()
+	cfg.V, cfg.K, cfg.Hidden, cfg.Epochs, cfg.Samples = 60, 5, []int{10}, 1, 2
+	trainC, validC := data.Split(f.Corpus.Train, 0.2, rand.New(rand.NewPCG(1, 1)))
+	tr, err := train.New(cfg, filepath.Join(dir, "run"), trainC, validC, f.Corpus.Vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return f, filepath.Join(dir, "run", train.BestFile)
+}
+
+func TestJSONReport(t *testing.T) {
+	f, ck := trained(t)
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"-checkpoint", ck, "-data", f.Test, "-vocab", f.Vocab, "-iw-samples", "20", "-json"}, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var m map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
+		t.Fatalf("output %q: %v", stdout.String(), err)
+	}
+	for _, key := range []string{"documents", "skipped_empty", "tokens", "elbo_per_doc", "elbo_per_doc_se", "elbo_per_word",
+		"kl_per_doc", "perplexity", "perplexity_corpus", "iw_samples", "iw_per_doc", "iw_perplexity", "checkpoint", "data"} {
+		if _, ok := m[key]; !ok {
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			t.Errorf("no %q in the report (keys %v)", key, keys)
+		}
+	}
+	if m["documents"].(float64) != 50 || m["skipped_empty"].(float64) != 1 || m["iw_samples"].(float64) != 20 {
+		t.Errorf("report %v", m)
+	}
+	if !(m["iw_per_doc"].(float64) > m["elbo_per_doc"].(float64)) {
+		t.Errorf("IW estimate %v below the ELBO %v", m["iw_per_doc"], m["elbo_per_doc"])
+	}
+}
+
+func TestMismatchesAreErrors(t *testing.T) {
+	f, ck := trained(t)
+	other, err := testcorpus.Write(t.TempDir(), 70, 20, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-checkpoint", ck, "-data", other.Test}, "vocabulary"},
+		{[]string{"-checkpoint", ck, "-data", f.Test, "-vocab", other.Vocab}, "vocabulary"},
+		{[]string{"-checkpoint", f.Test, "-data", f.Test}, "checkpoints"},
+		{[]string{"-data", f.Test}, "required"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(tc.args, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error mentioning %q", tc.args, err, tc.want)
+		}
+	}
+}
