@@ -3,6 +3,7 @@ package gg
 import (
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/amvi/amvi/internal/mlp"
@@ -79,5 +80,39 @@ func TestNetMatchesPlainBackprop(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConcurrentNets builds and runs graphs from several goroutines at once,
+// as data-parallel training does; under -race it guards the build mutex.
+func TestConcurrentNets(t *testing.T) {
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 1))
+			net := mlp.New([]int{5, 4, 2}, mlp.Tanh, rng)
+			h := &quadHead{c: make([]float64, 3*2)}
+			g, err := NewNet(net, 3, h, "concurrent")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer g.Close()
+			for run := 0; run < 3; run++ {
+				if _, err := g.Run(net.ZeroClone()); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

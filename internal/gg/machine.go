@@ -2,6 +2,7 @@ package gg
 
 import (
 	"fmt"
+	"sync"
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -29,6 +30,11 @@ type Net struct {
 // NewNet builds the graph of net over a rows×net.In() input, with head h on
 // its output.
 func NewNet(net *mlp.Net, rows int, h Head, name string) (*Net, error) {
+	// Gorgonia's graph construction writes lazily cached hashes into
+	// package-level constant nodes (the seed gradient 1 among them) that
+	// every graph shares, so building two graphs at once races.
+	buildMu.Lock()
+	defer buildMu.Unlock()
 	g := gorgonia.NewGraph()
 	in := net.In()
 	n := &Net{g: g, rows: rows, in: in, input: make([]float64, rows*(in+1))}
@@ -52,6 +58,8 @@ func NewNet(net *mlp.Net, rows int, h Head, name string) (*Net, error) {
 	n.vm = gorgonia.NewTapeMachine(g.SubgraphRoots(roots...))
 	return n, nil
 }
+
+var buildMu sync.Mutex
 
 // SetInput copies x (rows×In, row-major) into the graph's input.
 // It panics if len(x) != rows·In.

@@ -52,6 +52,11 @@
 //     races and nil-pointer panics. amvi gives each goroutine its own graph
 //     and machine and sums or averages their gradients. There is no test for
 //     this trap: a racy test would fail under -race by construction.
+//   - Building two graphs at the same time races too, even with nothing
+//     shared between them: Grad and AddNode write lazily cached hashes into
+//     package-level constant nodes that every graph uses (found by the race
+//     detector in amvi's data-parallel training). internal/gg.NewNet builds
+//     graphs under a package-wide mutex; running them concurrently is fine.
 //   - Compiling the whole graph, NewTapeMachine(g), also runs the gradient
 //     nodes Grad created for inputs that were not asked for (for a product
 //     x×W, the dense dX), which nobody can read since x.Grad() reports no
