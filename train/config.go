@@ -62,7 +62,7 @@ func DefaultConfig() Config {
 		K: 50, Hidden: []int{500}, Activation: "tanh", Input: encoder.InputCounts,
 		DecoderActivation: "tanh", Alpha: 0.5,
 		Estimator: "rloo", Samples: 8, KL: "closed", Normalise: true,
-		Batch: 64, Epochs: 100, LR: 5e-4, LRSchedule: "constant", Seed: 1, Workers: 2,
+		Batch: 64, Epochs: 100, LR: 5e-4, LRSchedule: "constant", Seed: 1, Workers: 1,
 		ValidSamples: 10, LogEvery: 100,
 	}
 }

@@ -3,6 +3,7 @@ package gg
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -41,7 +42,7 @@ func TestNetMatchesPlainBackprop(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer g.Close()
-			for run := 0; run < 2; run++ {
+			for run := 0; run < 5; run++ {
 				x := make([]float64, rows*7)
 				for i := range x {
 					x[i] = rng.NormFloat64()
@@ -114,5 +115,38 @@ func TestConcurrentNets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestRewindKeepsRegisters checks that rerunning a Net reuses the values its
+// machine allocated: a 200×1000 layer has 1.6 MB registers, and a run must
+// allocate far less than one of them. If a Gorgonia upgrade renames the
+// machine's program counter, rewind falls back to Reset and this fails.
+func TestRewindKeepsRegisters(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	net := mlp.New([]int{3, 1000}, mlp.Identity, rng)
+	h := &quadHead{c: make([]float64, 200*1000)}
+	g, err := NewNet(net, 200, h, "rewind")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	grad := net.ZeroClone()
+	if _, err := g.Run(grad); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const runs = 5
+	for i := 0; i < runs; i++ {
+		if _, err := g.Run(grad); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	perRun := (after.TotalAlloc - before.TotalAlloc) / runs
+	t.Logf("%d bytes allocated per run", perRun)
+	if perRun > 400_000 {
+		t.Errorf("%d bytes allocated per run: the machine's registers are reallocated (rewind fell back to Reset?)", perRun)
 	}
 }

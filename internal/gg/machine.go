@@ -75,7 +75,7 @@ func (n *Net) SetInput(x []float64) {
 // Run computes the head's loss and writes its gradient with respect to every
 // parameter into grad.
 func (n *Net) Run(grad *mlp.Net) (float64, error) {
-	defer n.vm.Reset()
+	defer rewind(n.vm)
 	if err := n.vm.RunAll(); err != nil {
 		return 0, fmt.Errorf("gg: run: %w", err)
 	}

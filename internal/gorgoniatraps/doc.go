@@ -57,6 +57,11 @@
 //     package-level constant nodes that every graph uses (found by the race
 //     detector in amvi's data-parallel training). internal/gg.NewNet builds
 //     graphs under a package-wide mutex; running them concurrently is fine.
+//   - A tape machine can only be rerun after Reset, which also drops every
+//     register, so each run reallocates and zeroes all intermediate values
+//     (17 MB per training step at S=8). internal/gg rewinds the machine's
+//     program counter instead and keeps the registers;
+//     gg.TestRewindKeepsRegisters notices if that stops working.
 //   - Compiling the whole graph, NewTapeMachine(g), also runs the gradient
 //     nodes Grad created for inputs that were not asked for (for a product
 //     x×W, the dense dX), which nobody can read since x.Grad() reports no
