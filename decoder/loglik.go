@@ -2,6 +2,8 @@ package decoder
 
 import (
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/amvi/amvi/data"
 )
@@ -45,7 +47,20 @@ func (h *LogLik) Reset(docs []data.Document, samples int) {
 // It panics if len(eta) is not R·V.
 func (h *LogLik) Loss(eta []float64) float64 {
 	h.check(eta)
-	for r := range h.LL {
+	parallelRows(len(h.LL), h.V, func(lo, hi int) { h.forward(eta, lo, hi) })
+	if h.Weigh != nil {
+		h.Weigh(h.LL, h.Weights)
+	}
+	loss := 0.0
+	for r, ll := range h.LL {
+		loss -= h.Weights[r] * ll
+	}
+	return loss
+}
+
+// forward computes LL and the exponentials for rows [lo, hi).
+func (h *LogLik) forward(eta []float64, lo, hi int) {
+	for r := lo; r < hi; r++ {
 		row := eta[r*h.V : (r+1)*h.V]
 		m := math.Inf(-1)
 		for _, v := range row {
@@ -70,14 +85,6 @@ func (h *LogLik) Loss(eta []float64) float64 {
 		}
 		h.LL[r] = ll - float64(n)*lse
 	}
-	if h.Weigh != nil {
-		h.Weigh(h.LL, h.Weights)
-	}
-	loss := 0.0
-	for r, ll := range h.LL {
-		loss -= h.Weights[r] * ll
-	}
-	return loss
 }
 
 // Grad writes ∂Loss/∂η for the logits of the last Loss call into dst.
@@ -87,17 +94,41 @@ func (h *LogLik) Grad(dst, eta []float64) {
 	if len(dst) != len(eta) {
 		panic("decoder: LogLik.Grad buffer has the wrong length")
 	}
-	for r, wr := range h.Weights {
-		d := h.Docs[r/h.S]
-		g := dst[r*h.V : (r+1)*h.V]
-		f := wr * float64(d.Tokens()) / h.sum[r]
-		for w, e := range h.exp[r*h.V : (r+1)*h.V] {
-			g[w] = f * e
+	parallelRows(len(h.LL), h.V, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			wr := h.Weights[r]
+			d := h.Docs[r/h.S]
+			g := dst[r*h.V : (r+1)*h.V]
+			f := wr * float64(d.Tokens()) / h.sum[r]
+			for w, e := range h.exp[r*h.V : (r+1)*h.V] {
+				g[w] = f * e
+			}
+			for i, w := range d.Words {
+				g[w] -= wr * float64(d.Counts[i])
+			}
 		}
-		for i, w := range d.Words {
-			g[w] -= wr * float64(d.Counts[i])
-		}
+	})
+}
+
+// parallelRows calls fn over [0, rows) split into one block per processor
+// when the work (rows×cols) is large enough to be worth it. Each row is
+// computed the same way whatever the split, so results do not depend on it.
+func parallelRows(rows, cols int, fn func(lo, hi int)) {
+	n := min(runtime.GOMAXPROCS(0), rows)
+	if n < 2 || rows*cols < 1<<17 {
+		fn(0, rows)
+		return
 	}
+	var wg sync.WaitGroup
+	for i := 1; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(i*rows/n, (i+1)*rows/n)
+		}()
+	}
+	fn(0, rows/n)
+	wg.Wait()
 }
 
 func (h *LogLik) check(eta []float64) {

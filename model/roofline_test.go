@@ -1,0 +1,93 @@
+package model_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/estimators"
+	"github.com/amvi/amvi/internal/testmodel"
+	"github.com/amvi/amvi/model"
+)
+
+// usefulFLOPs counts the floating-point work one training step needs, as
+// matrix products (2 flops per multiply-add), for a minibatch of docs with
+// S codes each, an encoder V→H→K, a linear decoder K→V and NVIL's baseline
+// V→100→1. The first layers' products touch only each document's nonzero
+// words; the decoder's are dense. Exponentials and other elementwise work
+// are not counted.
+func usefulFLOPs(docs []data.Document, S, V, K, H int) float64 {
+	nnz := 0
+	for _, d := range docs {
+		nnz += len(d.Words)
+	}
+	B, R := float64(len(docs)), float64(len(docs)*S)
+	enc := 2*float64(nnz)*float64(H) + 2*B*float64(H)*float64(K) // forward
+	enc *= 2                                                     // + weight gradients
+	enc += 2 * B * float64(H) * float64(K)                       // back-propagation into the hidden layer
+	enc += 2 * float64(nnz) * float64(H)                         // the sampling pass's forward first layer
+	enc += 2 * B * float64(H) * float64(K)
+	dec := 2 * 2 * R * float64(K+1) * float64(V) // forward and weight gradient
+	base := 2 * 2 * float64(nnz) * 100           // NVIL baseline forward and gradient
+	return enc + dec + base
+}
+
+// BenchmarkRoofline measures, in one run, the useful GFLOP/s of a training
+// step (V=2000, K=50, H=500, B=64, NVIL) and gonum's dgemm rate on the
+// decoder's dense shapes, and reports the step's fraction of that limit.
+func BenchmarkRoofline(b *testing.B) {
+	const V, K, H, B = 2000, 50, 500, 64
+	for _, S := range []int{1, 8} {
+		b.Run(map[int]string{1: "S=1", 8: "S=8"}[S], func(b *testing.B) {
+			m, _ := benchModel(b)
+			rng := rand.New(rand.NewPCG(2, 2))
+			tokens := make([]int, B)
+			for i := range tokens {
+				tokens[i] = 88
+			}
+			docs := testmodel.Docs(rng, V, tokens)
+			st, err := model.NewStepper(m, estimators.NewNVIL(estimators.NVILConfig{InputDim: V, Normalise: true}), S, model.Graph, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			g := m.NewGrads()
+			flops := usefulFLOPs(docs, S, V, K, H)
+
+			// dgemm on the decoder's shape, dense operands.
+			R := B * S
+			a := blas64.General{Rows: R, Cols: K + 1, Stride: K + 1, Data: make([]float64, R*(K+1))}
+			w := blas64.General{Rows: K + 1, Cols: V, Stride: V, Data: make([]float64, (K+1)*V)}
+			c := blas64.General{Rows: R, Cols: V, Stride: V, Data: make([]float64, R*V)}
+			for i := range a.Data {
+				a.Data[i] = rng.NormFloat64()
+			}
+			for i := range w.Data {
+				w.Data[i] = rng.NormFloat64()
+			}
+			b.ResetTimer()
+			var stepTime, gemmTime time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				if _, err := st.Step(docs, rng, g); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
+				stepTime += t1.Sub(t0)
+				gemmTime += time.Since(t1)
+			}
+			stepRate := flops * float64(b.N) / stepTime.Seconds() / 1e9
+			gemmRate := 2 * float64(R*(K+1)*V) * float64(b.N) / gemmTime.Seconds() / 1e9
+			b.ReportMetric(stepTime.Seconds()*1e3/float64(b.N), "ms/step")
+			b.ReportMetric(flops/1e6, "MFLOP/step")
+			b.ReportMetric(stepRate, "useful-GFLOP/s")
+			b.ReportMetric(gemmRate, "dgemm-GFLOP/s")
+			b.ReportMetric(stepRate/gemmRate, "fraction")
+		})
+	}
+}
