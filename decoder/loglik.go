@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/internal/scratch"
 )
 
 // LogLik is the decoder's output layer for one minibatch: B documents with S
@@ -37,10 +38,10 @@ type LogLik struct {
 func (h *LogLik) Reset(docs []data.Document, samples int) {
 	h.Docs, h.S = docs, samples
 	r := len(docs) * samples
-	h.LL = grow(h.LL, r)
-	h.Weights = grow(h.Weights, r)
-	h.sum = grow(h.sum, r)
-	h.exp = grow(h.exp, r*h.V)
+	h.LL = scratch.Grow(h.LL, r)
+	h.Weights = scratch.Grow(h.Weights, r)
+	h.sum = scratch.Grow(h.sum, r)
+	h.exp = scratch.Grow(h.exp, r*h.V)
 }
 
 // Loss returns -Σ_r Weights[r]·LL[r] for the logits eta.
@@ -135,11 +136,4 @@ func (h *LogLik) check(eta []float64) {
 	if len(eta) != len(h.LL)*h.V {
 		panic("decoder: LogLik logits do not match the last Reset")
 	}
-}
-
-func grow(s []float64, n int) []float64 {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]float64, n)
 }

@@ -2,6 +2,7 @@ package encoder
 
 import (
 	"github.com/amvi/amvi/internal/mathx"
+	"github.com/amvi/amvi/internal/scratch"
 )
 
 // Surrogate is the encoder's loss for one minibatch of B documents and S
@@ -26,8 +27,8 @@ type Surrogate struct {
 // Set fills Coef and ASum from the codes z (B·S×K) and advantages adv (B·S).
 func (s *Surrogate) Set(z, adv []float64, samples int) {
 	rows := len(adv) / samples
-	s.Coef = grow(s.Coef, rows*s.K)
-	s.ASum = grow(s.ASum, rows)
+	s.Coef = scratch.Grow(s.Coef, rows*s.K)
+	s.ASum = scratch.Grow(s.ASum, rows)
 	clear(s.Coef)
 	clear(s.ASum)
 	for r := 0; r < rows; r++ {
@@ -87,11 +88,4 @@ func (s *Surrogate) check(a []float64) {
 	if len(a) != len(s.ASum)*s.K {
 		panic("encoder: Surrogate logits do not match the last Set")
 	}
-}
-
-func grow(s []float64, n int) []float64 {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]float64, n)
 }

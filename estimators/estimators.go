@@ -3,6 +3,8 @@ package estimators
 import (
 	"fmt"
 	"math"
+
+	"github.com/amvi/amvi/internal/scratch"
 )
 
 // KLMode says how the KL term of the ELBO enters the gradient.
@@ -39,9 +41,9 @@ type Weights struct {
 // reset sizes w for b.
 func (w *Weights) reset(b *Batch) {
 	n := b.B * b.S
-	w.Advantage = grow(w.Advantage, n)
-	w.DecoderWeight = grow(w.DecoderWeight, n)
-	w.Objective = grow(w.Objective, b.B)
+	w.Advantage = scratch.Grow(w.Advantage, n)
+	w.DecoderWeight = scratch.Grow(w.DecoderWeight, n)
+	w.Objective = scratch.Grow(w.Objective, b.B)
 	w.KLWeight = 0
 }
 
@@ -121,10 +123,3 @@ func checkBatch(b *Batch, minS int, name string) error {
 
 // ErrNotFinite reports a NaN or infinite learning signal.
 var ErrNotFinite = fmt.Errorf("not finite")
-
-func grow(s []float64, n int) []float64 {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]float64, n)
-}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/internal/scratch"
 	"github.com/amvi/amvi/optim"
 )
 
@@ -87,9 +88,9 @@ func (e *NVIL) Estimate(w *Weights, b *Batch) error {
 		return err
 	}
 	w.reset(b)
-	e.f = grow(e.f, b.B*b.S)
+	e.f = scratch.Grow(e.f, b.B*b.S)
 	klw := signal(e.f, w.Objective, b, e.Config.KL)
-	e.pred = grow(e.pred, b.B)
+	e.pred = scratch.Grow(e.pred, b.B)
 	if e.Net != nil {
 		copy(e.pred, e.Net.Forward(&e.ws, b.Input))
 	} else {
@@ -101,7 +102,7 @@ func (e *NVIL) Estimate(w *Weights, b *Batch) error {
 	}
 	inv := 1 / float64(b.S)
 	// Residuals after the baselines, and the batch statistics.
-	e.d = grow(e.d, b.B)
+	e.d = scratch.Grow(e.d, b.B)
 	meanResid, n := 0.0, float64(b.B*b.S)
 	for i, f := range e.f {
 		meanResid += (f - e.pred[i/b.S]) / n

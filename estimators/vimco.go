@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/amvi/amvi/internal/scratch"
 )
 
 // VIMCO is the multi-sample estimator of Mnih and Rezende, "Variational
@@ -40,8 +42,8 @@ func (e *VIMCO) Estimate(w *Weights, b *Batch) error {
 	w.reset(b)
 	S := b.S
 	logS := math.Log(float64(S))
-	e.logw = grow(e.logw, S)
-	e.tmp = grow(e.tmp, S)
+	e.logw = scratch.Grow(e.logw, S)
+	e.tmp = scratch.Grow(e.tmp, S)
 	for d := 0; d < b.B; d++ {
 		sum := 0.0
 		for s := 0; s < S; s++ {

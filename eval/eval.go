@@ -21,6 +21,7 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/internal/scratch"
 	"github.com/amvi/amvi/model"
 )
 
@@ -197,18 +198,18 @@ func newEvaluator(m *model.Model, opt Options) *evaluator {
 func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
 	m := ev.m
 	K, V, B := m.K(), m.V(), len(docs)
-	ev.x = grow(ev.x, B*V)
+	ev.x = scratch.Grow(ev.x, B*V)
 	m.Enc.FillInput(ev.x, docs)
-	ev.a = grow(ev.a, B*K)
+	ev.a = scratch.Grow(ev.a, B*K)
 	copy(ev.a, m.Enc.Logits(&ev.encWS, ev.x))
 	S := ev.S
-	ev.logw = grow(ev.logw, B*S)
-	ev.ll = grow(ev.ll, B*S)
+	ev.logw = scratch.Grow(ev.logw, B*S)
+	ev.ll = scratch.Grow(ev.ll, B*S)
 	// Sample every document's codes in chunks of at most 16 per document.
 	const chunk = 16
 	for s0 := 0; s0 < S; s0 += chunk {
 		n := min(chunk, S-s0)
-		ev.z = grow(ev.z, B*n*K)
+		ev.z = scratch.Grow(ev.z, B*n*K)
 		encoder.Sample(ev.z, ev.a, K, n, rng)
 		ev.loglik.Reset(docs, n)
 		ev.loglik.Loss(m.Dec.Logits(&ev.decWS, ev.z))
@@ -241,11 +242,4 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
 			out[d].IW = floats.LogSumExp(lw) - math.Log(float64(len(lw)))
 		}
 	}
-}
-
-func grow(s []float64, n int) []float64 {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]float64, n)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/internal/gg"
 	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/internal/scratch"
 )
 
 // Backend selects how a Stepper differentiates the networks.
@@ -110,19 +111,19 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	}
 	// Encode and sample the whole minibatch in this goroutine: rng is not
 	// safe for concurrent use, and the draws must not depend on Workers.
-	st.x = grow(st.x, B*V)
+	st.x = scratch.Grow(st.x, B*V)
 	m.Enc.FillInput(st.x, docs)
-	st.a = grow(st.a, B*K)
+	st.a = scratch.Grow(st.a, B*K)
 	copy(st.a, m.Enc.Logits(&st.encWS, st.x))
-	st.z = grow(st.z, B*S*K)
+	st.z = scratch.Grow(st.z, B*S*K)
 	encoder.Sample(st.z, st.a, K, S, rng)
 
 	b := &st.batch
 	b.B, b.S, b.Input, b.InputDim = B, S, st.x, V
-	b.LogLik = grow(b.LogLik, B*S)
-	b.LogPrior = grow(b.LogPrior, B*S)
-	b.LogQ = grow(b.LogQ, B*S)
-	b.KL = grow(b.KL, B)
+	b.LogLik = scratch.Grow(b.LogLik, B*S)
+	b.LogPrior = scratch.Grow(b.LogPrior, B*S)
+	b.LogQ = scratch.Grow(b.LogQ, B*S)
+	b.KL = scratch.Grow(b.KL, B)
 	stats := StepStats{Docs: B}
 	for d := 0; d < B; d++ {
 		ad := st.a[d*K : (d+1)*K]
@@ -263,7 +264,7 @@ func (w *worker) run(docs []data.Document) {
 	} else {
 		eta := m.Dec.Logits(&w.decWS, z)
 		w.loglik.Loss(eta)
-		w.deta = grow(w.deta, len(eta))
+		w.deta = scratch.Grow(w.deta, len(eta))
 		w.loglik.Grad(w.deta, eta)
 		m.Dec.Net.Backward(&w.decWS, z, w.deta, w.grads.Dec)
 	}
@@ -284,7 +285,7 @@ func (w *worker) run(docs []data.Document) {
 	}
 	// The plain pass recomputes the shard's activations for its backward pass.
 	logits := m.Enc.Logits(&w.encWS, x)
-	w.da = grow(w.da, n*K)
+	w.da = scratch.Grow(w.da, n*K)
 	w.surr.Grad(w.da, logits)
 	m.Enc.Net.Backward(&w.encWS, x, w.da, w.grads.Enc)
 }
@@ -321,11 +322,4 @@ func (st *Stepper) Close() error {
 		w.graphs = map[int]*graphs{}
 	}
 	return nil
-}
-
-func grow(s []float64, n int) []float64 {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]float64, n)
 }

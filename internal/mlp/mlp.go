@@ -15,6 +15,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/amvi/amvi/internal/scratch"
 )
 
 // Layer is one affine map x·W + B. Layers made by New and NewZero keep W
@@ -136,20 +138,13 @@ func (ws *Workspace) ensure(n *Net, rows int) {
 	}
 	maxOut := 0
 	for i, l := range n.Layers {
-		ws.pre[i] = grow(ws.pre[i], rows*l.Out)
-		ws.post[i] = grow(ws.post[i], rows*l.Out)
+		ws.pre[i] = scratch.Grow(ws.pre[i], rows*l.Out)
+		ws.post[i] = scratch.Grow(ws.post[i], rows*l.Out)
 		maxOut = max(maxOut, l.Out)
 	}
-	ws.d = grow(ws.d, rows*maxOut)
-	ws.t = grow(ws.t, rows*maxOut)
+	ws.d = scratch.Grow(ws.d, rows*maxOut)
+	ws.t = scratch.Grow(ws.t, rows*maxOut)
 	ws.rows = rows
-}
-
-func grow(s []float64, n int) []float64 {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]float64, n)
 }
 
 func general(rows, cols int, data []float64) blas64.General {
