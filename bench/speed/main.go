@@ -1,0 +1,141 @@
+// Command speed measures amvi's training and evaluation throughput on 20
+// Newsgroups, the numbers bench/speed.sh sets beside PyTorch's: training
+// documents/s of the gradient step plus Adam (no validation, like the
+// peer's epoch timing), evaluation documents/s with 100 importance samples,
+// and the process's peak resident memory.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/decoder"
+	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/estimators"
+	"github.com/amvi/amvi/eval"
+	"github.com/amvi/amvi/model"
+	"github.com/amvi/amvi/optim"
+)
+
+func main() {
+	dir := flag.String("data", "../shared/data/20news", "folder with train.feat, test.feat")
+	est := flag.String("estimator", "nvil", "estimator")
+	samples := flag.Int("samples", 1, "codes per document")
+	epochs := flag.Float64("epochs", 1, "training epochs to time")
+	evalDocs := flag.Int("eval-docs", 0, "time evaluation on this many test documents (0: all; -1: skip)")
+	iw := flag.Int("iw-samples", 100, "importance samples for the timed evaluation")
+	workers := flag.Int("workers", 1, "Stepper workers")
+	flag.Parse()
+	if err := run(*dir, *est, *samples, *epochs, *evalDocs, *iw, *workers); err != nil {
+		fmt.Fprintln(os.Stderr, "speed:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir, estName string, samples int, epochs float64, evalDocs, iw, workers int) error {
+	trainC, err := data.LoadFeat(dir+"/train.feat", data.FeatOptions{V: 1995})
+	if err != nil {
+		return err
+	}
+	testC, err := data.LoadFeat(dir+"/test.feat", data.FeatOptions{V: 1995})
+	if err != nil {
+		return err
+	}
+	const V, K, H = 1995, 50, 500
+	m, err := model.New(model.Config{
+		Encoder: encoder.Config{V: V, K: K, Hidden: []int{H}, Activation: "tanh", Input: encoder.InputCounts},
+		Decoder: decoder.Config{K: K, V: V},
+		Alpha:   0.5,
+	}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		return err
+	}
+	est, err := estimators.New(estName, estimators.ClosedForm, V, 1)
+	if err != nil {
+		return err
+	}
+	if n, ok := est.(*estimators.NVIL); ok {
+		n.Config.Normalise = true
+	}
+	st, err := model.NewStepper(m, est, samples, model.Graph, workers)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	g := m.NewGrads()
+	params := append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
+	grads := append(g.Enc.Params(), g.Dec.Params()...)
+	opt := optim.NewAdam(params, 5e-4)
+	rng := rand.New(rand.NewPCG(2, 2))
+	steps := int(epochs * float64(trainC.Len()) / 64)
+	batches := data.Minibatches(trainC.Len(), 64, rand.New(rand.NewPCG(3, 3)))
+	step := func(i int) error {
+		docs := trainC.Subset(batches[i%len(batches)]).Docs
+		if _, err := st.Step(docs, rng, g); err != nil {
+			return err
+		}
+		opt.Update(params, grads)
+		return nil
+	}
+	for i := 0; i < 5; i++ { // warm-up: build the graphs
+		if err := step(i); err != nil {
+			return err
+		}
+	}
+	docs := 0
+	t0 := time.Now()
+	for i := 0; i < steps; i++ {
+		if err := step(i); err != nil {
+			return err
+		}
+		docs += len(batches[i%len(batches)])
+	}
+	trainSec := time.Since(t0).Seconds()
+	out := map[string]any{
+		"estimator": estName, "samples": samples, "workers": workers,
+		"train_docs": docs, "train_seconds": trainSec, "train_docs_per_s": float64(docs) / trainSec,
+	}
+	if evalDocs >= 0 {
+		c := testC
+		if evalDocs > 0 && evalDocs < c.Len() {
+			idx := make([]int, evalDocs)
+			for i := range idx {
+				idx[i] = i
+			}
+			c = c.Subset(idx)
+		}
+		t1 := time.Now()
+		if _, err := eval.Evaluate(m, c, eval.Options{Samples: iw, IWSamples: iw, Seed: 1}); err != nil {
+			return err
+		}
+		evalSec := time.Since(t1).Seconds()
+		out["eval_docs"], out["eval_iw_samples"], out["eval_seconds"], out["eval_docs_per_s"] = c.Len(), iw, evalSec, float64(c.Len())/evalSec
+	}
+	out["peak_rss_mb"] = peakRSS()
+	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// peakRSS returns the process's peak resident set size in MB (Linux).
+func peakRSS() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			var kb float64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}
