@@ -1,0 +1,179 @@
+// Command encode turns documents into the posterior probabilities and
+// binary codes of a trained amvi encoder, one output line per input
+// document, in input order.
+//
+//	encode -checkpoint runs/20news/best.safetensors -data data/20news/test.feat > test.jsonl
+//
+// Each line of the default JSON Lines output is
+//
+//	{"index":0,"probs":[0.0123,0.981,…],"code":"01…"}
+//
+// where index is the document's 0-based position in the input (its line
+// for the feat and text formats, docID−1 for UCI), probs holds the K
+// probabilities q(z_j = 1 | x) and code the most probable code, z_j = 1
+// exactly when q(z_j = 1 | x) > 1/2, as a string of K bits, z_0 first. With
+// -csv the output is CSV with the header "index,p0,…,p{K-1},code".
+//
+// Unlike the corpus readers, encode keeps empty documents (a feat line with
+// no id:count tokens, a text line with no known word, a UCI docID with no
+// entries): their posterior is the encoder's answer for a document without
+// words, and keeping them keeps output line i beside input document i.
+// -skip-empty leaves them out.
+//
+// The input is read in chunks of -chunk documents, which are encoded on
+// -workers cores at once and written in order, so memory does not grow
+// with the corpus. A progress bar is shown on standard error when it is a
+// terminal. Malformed input stops the command with the file and line of the
+// problem and exit status 1; -out then leaves no partial file.
+//
+// encode does not link Gorgonia: it uses package encoder's graph-free,
+// sparse forward pass.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/encoder"
+)
+
+// formats lists the input formats, as cmd/train and cmd/eval name them.
+const formats = "feat|feat-nolabel|uci|text"
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "encode: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// options are the parsed command line.
+type options struct {
+	checkpoint, data, format, vocab, out string
+	csv, skipEmpty                       bool
+	workers, chunk, digits               int
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("encode", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &options{}
+	fs.StringVar(&o.checkpoint, "checkpoint", "", "model checkpoint written by training, e.g. runs/x/best.safetensors (required)")
+	fs.StringVar(&o.data, "data", "", "documents to encode, - for standard input (required); for uci, the docword file")
+	fs.StringVar(&o.format, "format", "feat", "input format: "+formats)
+	fs.StringVar(&o.vocab, "vocab", "", "vocabulary file; must match the checkpoint's (text uses the checkpoint's vocabulary unless it has no words)")
+	fs.StringVar(&o.out, "out", "", "output file (default: standard output)")
+	fs.BoolVar(&o.csv, "csv", false, "write CSV instead of JSON Lines")
+	fs.BoolVar(&o.skipEmpty, "skip-empty", false, "leave out documents with no (known) words, as the corpus readers do")
+	fs.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "goroutines encoding at once")
+	fs.IntVar(&o.chunk, "chunk", 1024, "documents per unit of work; memory grows with chunk × workers, not with the input")
+	fs.IntVar(&o.digits, "digits", -1, "significant digits of the probabilities; -1: the fewest that read back exactly")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: encode -checkpoint PATH -data PATH [-format %s] [-vocab PATH] [-out PATH] [-csv] [-workers N]\n", formats)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		fs.Usage()
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.checkpoint == "" || o.data == "":
+		fs.Usage()
+		return nil, errors.New("-checkpoint and -data are required")
+	case !slices.Contains([]string{"feat", "feat-nolabel", "uci", "text"}, o.format):
+		return nil, fmt.Errorf("unknown format %q (want %s)", o.format, formats)
+	case o.workers < 1 || o.chunk < 1:
+		return nil, errors.New("-workers and -chunk must be positive")
+	case o.digits < -1 || o.digits == 0 || o.digits > 17:
+		return nil, errors.New("-digits must be -1 or lie in 1..17")
+	}
+	return o, nil
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	enc, err := encoder.Load(o.checkpoint)
+	if err != nil {
+		return err
+	}
+	vocab, err := vocabulary(o, enc)
+	if err != nil {
+		return err
+	}
+
+	var in io.Reader = stdin
+	name := "standard input"
+	size := int64(-1)
+	if o.data != "-" {
+		f, err := os.Open(o.data)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+		in, name = f, o.data
+	}
+
+	var out io.Writer = stdout
+	var file *os.File
+	if o.out != "" {
+		if file, err = os.Create(o.out); err != nil {
+			return err
+		}
+		out = file
+	}
+	w := bufio.NewWriterSize(out, 1<<20)
+	err = encode(o, enc, vocab, in, name, size, w, progressOn(stderr, size))
+	if err == nil {
+		err = w.Flush()
+	}
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(o.out) // leave no partial output behind
+		}
+	}
+	return err
+}
+
+// vocabulary returns the vocabulary that text input is read with (nil for
+// the other formats), after checking -vocab against the checkpoint's.
+func vocabulary(o *options, enc *encoder.Frozen) (*data.Vocabulary, error) {
+	vocab := enc.Vocabulary()
+	if o.vocab != "" {
+		v, err := data.LoadVocab(o.vocab)
+		if err != nil {
+			return nil, err
+		}
+		if v.Len() != enc.V() {
+			return nil, fmt.Errorf("%s has %d words, the encoder in %s V=%d", o.vocab, v.Len(), o.checkpoint, enc.V())
+		}
+		if vocab != nil && !slices.Equal(v.Words(), vocab.Words()) {
+			return nil, fmt.Errorf("%s differs from the vocabulary stored in %s", o.vocab, o.checkpoint)
+		}
+		vocab = v
+	}
+	if o.format == "text" && vocab == nil {
+		return nil, fmt.Errorf("%s stores no words (it was trained on word ids): text needs -vocab", o.checkpoint)
+	}
+	return vocab, nil
+}
