@@ -4,7 +4,7 @@
 # runs the PyTorch peer on the same settings, all on this machine, one run
 # after another. Results: runs/20news/<name>/{eval.json,train.log,time}.
 #
-#   bench/20news.sh [epochs] [names...]     names: rloo nvil vimco reinforce rloo-log1p peer
+#   bench/20news.sh [epochs] [names...]     names: rloo nvil nvil8 vimco reinforce rloo-log1p peer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${AMVI_20NEWS:-../shared/data/20news}
@@ -34,6 +34,7 @@ for name in $names; do
 	rloo) amvi rloo -estimator rloo -samples 8 ;;
 	rloo-log1p) amvi rloo-log1p -estimator rloo -samples 8 -input log1p ;;
 	nvil) amvi nvil -estimator nvil -samples 1 ;;
+	nvil8) amvi nvil8 -estimator nvil -samples 8 ;;
 	vimco) amvi vimco -estimator vimco -samples 8 ;;
 	reinforce) amvi reinforce -estimator reinforce -samples 8 ;;
 	peer)
