@@ -39,6 +39,16 @@ type Config struct {
 	Patience     int `json:"patience"`      // validations without improvement before stopping; 0: never
 	LogEvery     int `json:"log_every"`     // steps between log lines when not on a terminal
 
+	// RestartOnDivergence is how many times a run that diverges (a NaN or
+	// infinite loss, gradient, parameter or validation bound) goes back to
+	// its last good checkpoint and continues with the learning rate
+	// multiplied by RestartLRFactor; 0 stops at the first divergence with
+	// ErrDiverged. The count is over the whole run, resumes included.
+	RestartOnDivergence int `json:"restart_on_divergence"`
+	// RestartLRFactor multiplies the learning rate at each restart; it must
+	// lie in (0, 1). 0 means the default, 0.5.
+	RestartLRFactor float64 `json:"restart_lr_factor"`
+
 	// Data records where the corpora came from, so that a command can resume
 	// the run without being told again. Training itself does not read it.
 	Data DataSource `json:"data"`
@@ -63,7 +73,7 @@ func DefaultConfig() Config {
 		DecoderActivation: "tanh", Alpha: 0.5,
 		Estimator: "rloo", Samples: 8, KL: "closed", Normalise: true,
 		Batch: 64, Epochs: 100, LR: 5e-4, LRSchedule: "constant", Seed: 1, Workers: 1,
-		ValidSamples: 10, LogEvery: 100,
+		ValidSamples: 10, LogEvery: 100, RestartLRFactor: 0.5,
 	}
 }
 
@@ -98,8 +108,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: valid_every, patience and log_every must not be negative")
 	case c.ValidSamples < 1:
 		return fmt.Errorf("train: validation samples %d must be positive", c.ValidSamples)
+	case c.RestartOnDivergence < 0:
+		return fmt.Errorf("train: restarts on divergence %d must not be negative", c.RestartOnDivergence)
+	case c.RestartLRFactor != 0 && !(c.RestartLRFactor > 0 && c.RestartLRFactor < 1):
+		return fmt.Errorf("train: restart learning-rate factor %v must lie in (0, 1)", c.RestartLRFactor)
 	}
 	return nil
+}
+
+// restartLRFactor returns RestartLRFactor, or its default 0.5 when it is 0.
+func (c Config) restartLRFactor() float64 {
+	if c.RestartLRFactor == 0 {
+		return 0.5
+	}
+	return c.RestartLRFactor
 }
 
 func (c Config) modelConfig() (model.Config, error) {

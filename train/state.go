@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,6 +111,9 @@ func (t *Trainer) checkpoint() (*checkpoints.Checkpoint, error) {
 }
 
 func (t *Trainer) save(name string) error {
+	if err := t.checkParams(); err != nil {
+		return fmt.Errorf("%w; %s not written at step %d", err, name, t.st.Step)
+	}
 	c, err := t.checkpoint()
 	if err != nil {
 		return err
@@ -125,6 +129,10 @@ type Loaded struct {
 	Config Config
 	Model  *model.Model
 	Vocab  []string // empty strings where the training data had no words
+
+	// Where the run stood when the checkpoint was written.
+	Epochs, Steps int  // completed
+	Finished      bool // all epochs done, or stopped early
 }
 
 // LoadModel reads the model, its config and vocabulary from a checkpoint.
@@ -160,6 +168,14 @@ func modelFromCheckpoint(c *checkpoints.Checkpoint) (*Loaded, error) {
 	if h := VocabularyHash(l.Vocab); h != c.Metadata[MetaVocabHash] {
 		return nil, fmt.Errorf("%w: vocabulary hash %s, stored %q", ErrMismatch, h, c.Metadata[MetaVocabHash])
 	}
+	// Check every shape before allocating, so that the model's size is
+	// bounded by the file's and a bad config is named as such.
+	if err := checkNetShapes(c, "encoder", append(append([]int{l.Config.V}, l.Config.Hidden...), l.Config.K)); err != nil {
+		return nil, err
+	}
+	if err := checkNetShapes(c, "decoder", append(append([]int{l.Config.K}, l.Config.DecoderHidden...), l.Config.V)); err != nil {
+		return nil, err
+	}
 	mc, _ := l.Config.modelConfig()
 	m, err := model.New(mc, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
@@ -172,6 +188,13 @@ func modelFromCheckpoint(c *checkpoints.Checkpoint) (*Loaded, error) {
 		return nil, err
 	}
 	l.Model = m
+	if _, ok := c.Metadata[MetaState]; ok {
+		var st state
+		if err := unmarshalMeta(c, MetaState, &st); err != nil {
+			return nil, err
+		}
+		l.Epochs, l.Steps, l.Finished = st.Epoch, st.Step, st.Stopped || (st.Epoch >= l.Config.Epochs && st.Batch == 0)
+	}
 	return l, nil
 }
 
@@ -195,6 +218,29 @@ func readTensor(c *checkpoints.Checkpoint, name string, shape []int, dst []float
 		return fmt.Errorf("%w: tensor %q has shape %v, the config needs %v", ErrMismatch, name, tn.Shape, shape)
 	}
 	copy(dst, tn.Data)
+	return nil
+}
+
+// checkNetShapes checks that c holds the layers of an MLP with the given
+// sizes under prefix, as addNet writes them.
+func checkNetShapes(c *checkpoints.Checkpoint, prefix string, sizes []int) error {
+	for i := range len(sizes) - 1 {
+		for _, tn := range []struct {
+			name  string
+			shape []int
+		}{
+			{fmt.Sprintf("%s.layers.%d.weight", prefix, i), []int{sizes[i], sizes[i+1]}},
+			{fmt.Sprintf("%s.layers.%d.bias", prefix, i), []int{sizes[i+1]}},
+		} {
+			got, ok := c.Tensor(tn.name)
+			if !ok {
+				return fmt.Errorf("%w: no tensor %q", ErrMismatch, tn.name)
+			}
+			if !slices.Equal(got.Shape, tn.shape) {
+				return fmt.Errorf("%w: tensor %q has shape %v, the stored config needs %v", ErrMismatch, tn.name, got.Shape, tn.shape)
+			}
+		}
+	}
 	return nil
 }
 
@@ -239,16 +285,31 @@ func Resume(dir string, trainC, validC *data.Corpus, vocab []string) (*Trainer, 
 	if vocab != nil && VocabularyHash(vocab) != VocabularyHash(l.Vocab) {
 		return nil, fmt.Errorf("train: resume from %s: %w: the data's vocabulary differs from the checkpoint's", path, ErrMismatch)
 	}
+	if trainC.V > l.Config.V || (validC != nil && validC.V > l.Config.V) {
+		return nil, fmt.Errorf("train: resume from %s: %w: the data has more words than the checkpoint's V=%d", path, ErrMismatch, l.Config.V)
+	}
 	t, err := newTrainer(l.Config, dir, l.Model, trainC, validC, l.Vocab)
 	if err != nil {
 		return nil, err
 	}
+	trainHash, validHash := t.st.TrainHash, t.st.ValidHash // of the data given
 	if err := t.restore(c); err != nil {
 		return nil, fmt.Errorf("train: resume from %s: %w", path, err)
 	}
 	if t.st.TrainDocs != trainC.Len() || t.st.ValidDocs != t.valid.Len() {
 		return nil, fmt.Errorf("train: resume from %s: %w: it trained on %d documents validated on %d, now %d and %d",
 			path, ErrMismatch, t.st.TrainDocs, t.st.ValidDocs, trainC.Len(), t.valid.Len())
+	}
+	// Checkpoints written before the hashes were recorded have none.
+	if t.st.TrainHash != "" && t.st.TrainHash != trainHash || t.st.ValidHash != "" && t.st.ValidHash != validHash {
+		return nil, fmt.Errorf("train: resume from %s: %w: the documents differ from those it trained on (same counts, other words or order)", path, ErrMismatch)
+	}
+	t.st.TrainHash, t.st.ValidHash = trainHash, validHash
+	// A process killed while saving leaves temporary files, and metrics
+	// written after its last checkpoint: the resumed run rewrites both.
+	removeStaleTemps(dir)
+	if err := trimMetrics(filepath.Join(dir, MetricsFile), t.st.Step); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

@@ -16,7 +16,7 @@ import (
 
 // smallRun returns a quick configuration and corpora: the synthetic model
 // at a tenth of its default size.
-func smallRun(t *testing.T, estimator string) (Config, *data.Corpus, *data.Corpus, []string) {
+func smallRun(t testing.TB, estimator string) (Config, *data.Corpus, *data.Corpus, []string) {
 	t.Helper()
 	spec := synth.Default
 	spec.Train, spec.Test, spec.V = 300, 50, 60

@@ -11,6 +11,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/amvi/amvi/checkpoints"
@@ -38,6 +40,7 @@ const (
 	LastFile    = "last.safetensors"
 	BestFile    = "best.safetensors"
 	MetricsFile = "metrics.jsonl"
+	GoodFile    = "good.safetensors" // where a divergence restarts (only with Config.RestartOnDivergence > 0)
 	CurveFile   = "curve.png"
 	ConfigFile  = "config.json"
 )
@@ -83,6 +86,19 @@ type state struct {
 	TrainDocs      int     `json:"train_docs"`
 	ValidDocs      int     `json:"valid_docs"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	Restarts       int     `json:"restarts,omitempty"`     // restarts after a divergence so far
+	LRScale        float64 `json:"lr_scale,omitempty"`     // learning-rate multiplier from restarts; 0 means 1
+	Interrupted    bool    `json:"interrupted,omitempty"`  // saved on interrupt, not at a validation
+	TrainHash      string  `json:"train_sha256,omitempty"` // of the training documents, in order (see corpusHash)
+	ValidHash      string  `json:"valid_sha256,omitempty"`
+}
+
+// lrScale returns the learning-rate multiplier left by restarts.
+func (s state) lrScale() float64 {
+	if s.LRScale == 0 {
+		return 1
+	}
+	return s.LRScale
 }
 
 // Progress is what a progress display shows after a step.
@@ -116,6 +132,7 @@ func New(cfg Config, dir string, trainC, validC *data.Corpus, vocab []string) (*
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("train: run folder: %w", err)
 	}
+	removeStaleTemps(dir)
 	if err := writeJSONFile(filepath.Join(dir, ConfigFile), cfg); err != nil {
 		return nil, err
 	}
@@ -126,6 +143,9 @@ func New(cfg Config, dir string, trainC, validC *data.Corpus, vocab []string) (*
 	// A run can be resumed from its first step on.
 	t.started = time.Now()
 	if err := t.save(LastFile); err != nil {
+		return nil, err
+	}
+	if err := t.markGood(); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -159,6 +179,7 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	t.paramNames = append(layerNames("encoder", m.Enc.Net), layerNames("decoder", m.Dec.Net)...)
 	t.opt = optim.NewAdam(t.params, cfg.LR)
 	t.st.TrainDocs, t.st.ValidDocs = trainC.Len(), validC.Len()
+	t.st.TrainHash, t.st.ValidHash = corpusHash(trainC), corpusHash(validC)
 	return t, nil
 }
 
@@ -180,7 +201,9 @@ type Result struct {
 	Epochs, Steps int
 	BestValid     float64 // best validation ELBO per document (-Inf without validation data)
 	BestStep      int
-	Stopped       bool // early stopping ended the run
+	Stopped       bool    // early stopping ended the run
+	Restarts      int     // restarts after a divergence (Config.RestartOnDivergence)
+	LR            float64 // the learning rate at the end, after any restarts' reductions
 	Seconds       float64
 }
 
@@ -190,16 +213,61 @@ func (t *Trainer) batchesPerEpoch() int { return (t.train.Len() + t.Config.Batch
 func (t *Trainer) learningRate() float64 {
 	if t.Config.LRSchedule == "cosine" {
 		total := float64(t.Config.Epochs * t.batchesPerEpoch())
-		return t.Config.LR * 0.5 * (1 + math.Cos(math.Pi*min(1, float64(t.st.Step)/total)))
+		return t.Config.LR * t.st.lrScale() * 0.5 * (1 + math.Cos(math.Pi*min(1, float64(t.st.Step)/total)))
 	}
-	return t.Config.LR
+	return t.Config.LR * t.st.lrScale()
 }
 
 // Run trains until the configured number of epochs, early stopping, an
 // error, or the cancellation of ctx (then it saves last.safetensors and
 // returns ErrInterrupted).
+//
+// A divergence returns an error wrapping ErrDiverged, unless
+// Config.RestartOnDivergence allows another restart: then the run goes back
+// to the last good checkpoint (good.safetensors, the state at the last
+// validation), multiplies the learning rate by Config.RestartLRFactor and
+// continues. Restarts are deterministic and
+// recorded in the checkpoints, so a resumed run repeats them exactly.
 func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	t.started = time.Now().Add(-time.Duration(t.st.ElapsedSeconds * float64(time.Second)))
+	if !t.st.Interrupted {
+		// last.safetensors holds this state, written at a validation or at
+		// the start: make it the restart point, in case a process was
+		// killed between writing it and good.safetensors, or restarts
+		// were enabled only now.
+		if err := t.markGood(); err != nil {
+			return nil, err
+		}
+	}
+	t.st.Interrupted = false
+	for {
+		err := t.epochs(ctx)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrDiverged) {
+			return nil, err
+		}
+		if t.st.Restarts >= t.Config.RestartOnDivergence {
+			if t.st.Restarts > 0 {
+				err = fmt.Errorf("%w (after %d restarts from the last good checkpoint)", err, t.st.Restarts)
+			}
+			return nil, err
+		}
+		if err := t.restart(err); err != nil {
+			return nil, err
+		}
+	}
+	best := math.Inf(-1)
+	if t.st.HasBest {
+		best = t.st.BestValid
+	}
+	return &Result{Epochs: t.st.Epoch, Steps: t.st.Step, BestValid: best, BestStep: t.st.BestStep,
+		Stopped: t.st.Stopped, Restarts: t.st.Restarts, LR: t.learningRate(), Seconds: time.Since(t.started).Seconds()}, nil
+}
+
+// epochs trains from the current position to the end of the run.
+func (t *Trainer) epochs(ctx context.Context) error {
 	cfg := t.Config
 	nb := t.batchesPerEpoch()
 	tick := time.Now()
@@ -208,21 +276,22 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		order := data.Minibatches(t.train.Len(), cfg.Batch, rand.New(rand.NewPCG(cfg.Seed, uint64(t.st.Epoch))))
 		for t.st.Batch < nb {
 			if ctx.Err() != nil {
+				t.st.Interrupted = true
 				if err := t.save(LastFile); err != nil {
-					return nil, err
+					return err
 				}
-				return nil, ErrInterrupted
+				return ErrInterrupted
 			}
 			docs := t.train.Subset(order[t.st.Batch]).Docs
 			stats, err := t.stepper.Step(docs, t.rng, t.grads)
 			if err != nil {
 				if errors.Is(err, estimators.ErrNotFinite) {
-					return nil, fmt.Errorf("%w at step %d: %v", ErrDiverged, t.st.Step+1, err)
+					return fmt.Errorf("%w at step %d: %v (%s)", ErrDiverged, t.st.Step+1, err, t.describeParams())
 				}
-				return nil, fmt.Errorf("train: step %d: %w", t.st.Step+1, err)
+				return fmt.Errorf("train: step %d: %w", t.st.Step+1, err)
 			}
 			if err := t.checkGradients(); err != nil {
-				return nil, err
+				return err
 			}
 			t.clip()
 			t.opt.LR = t.learningRate()
@@ -242,23 +311,86 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 			}
 			if cfg.ValidEvery > 0 && t.st.Step%cfg.ValidEvery == 0 && t.st.Batch < nb {
 				if err := t.validate(false); err != nil {
-					return nil, err
+					return err
 				}
 			}
 		}
 		t.st.Epoch++
 		t.st.Batch = 0
 		if err := t.validate(true); err != nil {
-			return nil, err
+			return err
 		}
-		t.st.EpochObjective, t.st.EpochDocs = 0, 0
 	}
-	best := math.Inf(-1)
-	if t.st.HasBest {
-		best = t.st.BestValid
+	return nil
+}
+
+// restart goes back to the last good checkpoint after the divergence cause,
+// with the learning rate scaled down once more. That checkpoint is the one
+// written at the last validation (or at the start), good.safetensors, even
+// when an interrupt wrote last.safetensors since: so a run that was
+// interrupted and resumed restarts from the same point as one that was not.
+func (t *Trainer) restart(cause error) error {
+	path := filepath.Join(t.Dir, GoodFile)
+	if _, err := os.Stat(path); err != nil {
+		path = filepath.Join(t.Dir, LastFile) // a run folder from before restarts were enabled
 	}
-	return &Result{Epochs: t.st.Epoch, Steps: t.st.Step, BestValid: best, BestStep: t.st.BestStep,
-		Stopped: t.st.Stopped, Seconds: time.Since(t.started).Seconds()}, nil
+	c, err := checkpoints.Load(path)
+	if err != nil {
+		return fmt.Errorf("%w; cannot restart: %v", cause, err)
+	}
+	prev := t.st
+	if err := readNet(c, "encoder", t.Model.Enc.Net); err != nil {
+		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
+	}
+	if err := readNet(c, "decoder", t.Model.Dec.Net); err != nil {
+		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
+	}
+	t.st = state{}
+	if err := t.restore(c); err != nil {
+		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
+	}
+	if err := t.checkParams(); err != nil {
+		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
+	}
+	t.st.TrainHash, t.st.ValidHash = prev.TrainHash, prev.ValidHash
+	t.st.Restarts = prev.Restarts + 1
+	t.st.LRScale = prev.lrScale() * t.Config.restartLRFactor()
+	if err := trimMetrics(filepath.Join(t.Dir, MetricsFile), t.st.Step); err != nil {
+		return err
+	}
+	t.Log.Warn("diverged; restarting from the last good checkpoint with a lower learning rate",
+		"err", cause.Error(), "from_step", t.st.Step, "restart", t.st.Restarts, "of", t.Config.RestartOnDivergence, "lr", t.learningRate())
+	return nil
+}
+
+// describeParams names the first parameter that is NaN or infinite or, if
+// they are all finite, the largest in magnitude, for an error message.
+func (t *Trainer) describeParams() string {
+	if err := t.checkParams(); err != nil {
+		return strings.TrimPrefix(err.Error(), ErrDiverged.Error()+": ")
+	}
+	bi, bj, big := 0, 0, -1.0
+	for i, p := range t.params {
+		for j, v := range p {
+			if math.Abs(v) > big {
+				bi, bj, big = i, j, math.Abs(v)
+			}
+		}
+	}
+	return fmt.Sprintf("parameters finite, the largest %s[%d] = %.3g", t.paramNames[bi], bj, t.params[bi][bj])
+}
+
+// checkParams returns ErrDiverged naming the first parameter tensor that
+// holds a NaN or infinite value.
+func (t *Trainer) checkParams() error {
+	for i, p := range t.params {
+		for j, v := range p {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: parameter %s[%d] is %v", ErrDiverged, t.paramNames[i], j, v)
+			}
+		}
+	}
+	return nil
 }
 
 // checkGradients returns ErrDiverged naming the first parameter tensor with
@@ -305,10 +437,14 @@ type metric struct {
 	LR              float64  `json:"lr"`
 	ElapsedSeconds  float64  `json:"elapsed_s"`
 	Best            bool     `json:"best"`
+	Goroutines      int      `json:"goroutines"`          // of this process, to spot leaks in long runs
+	RSSBytes        int64    `json:"rss_bytes,omitempty"` // resident memory (Linux only)
 }
 
 // validate evaluates the validation bound, records metrics, keeps the best
-// checkpoint, checks early stopping, and saves last.safetensors.
+// checkpoint, checks early stopping, and saves last.safetensors. The metrics
+// line is written before the checkpoints, so a crash between the two leaves
+// a line that a resumed run drops (see trimMetrics) and writes again.
 func (t *Trainer) validate(epochEnd bool) error {
 	cfg := t.Config
 	nb := t.batchesPerEpoch()
@@ -317,20 +453,29 @@ func (t *Trainer) validate(epochEnd bool) error {
 		TrainObjective: t.st.EpochObjective / float64(max(t.st.EpochDocs, 1)),
 		LR:             t.opt.LR,
 		ElapsedSeconds: time.Since(t.started).Seconds(),
+		Goroutines:     runtime.NumGoroutine(),
+		RSSBytes:       residentBytes(),
 	}
 	if math.IsNaN(m.TrainObjective) || math.IsInf(m.TrainObjective, 0) {
-		return fmt.Errorf("%w at step %d: training objective is %v", ErrDiverged, t.st.Step, m.TrainObjective)
+		return fmt.Errorf("%w at step %d: training objective is %v (%s)", ErrDiverged, t.st.Step, m.TrainObjective, t.describeParams())
+	}
+	if err := t.checkParams(); err != nil {
+		return fmt.Errorf("%w at step %d: %v", ErrDiverged, t.st.Step, strings.TrimPrefix(err.Error(), ErrDiverged.Error()+": "))
+	}
+	if epochEnd {
+		// The checkpoints below start the next epoch: its sums start at zero.
+		t.st.EpochObjective, t.st.EpochDocs = 0, 0
 	}
 	if t.valid.Len() > 0 {
 		rep, err := eval.Evaluate(t.Model, t.valid, eval.Options{Samples: cfg.ValidSamples, Seed: cfg.Seed ^ uint64(t.st.Step)<<20})
 		if errors.Is(err, encoder.ErrNotFinite) {
-			return fmt.Errorf("%w at step %d: validation: %v", ErrDiverged, t.st.Step, err)
+			return fmt.Errorf("%w at step %d: validation: %v (%s)", ErrDiverged, t.st.Step, err, t.describeParams())
 		}
 		if err != nil {
 			return fmt.Errorf("train: validation at step %d: %w", t.st.Step, err)
 		}
-		if math.IsInf(rep.ELBOPerDoc, 0) || math.IsInf(rep.Perplexity, 0) {
-			return fmt.Errorf("%w at step %d: validation ELBO %v, perplexity %v", ErrDiverged, t.st.Step, rep.ELBOPerDoc, rep.Perplexity)
+		if math.IsInf(rep.ELBOPerDoc, 0) || math.IsInf(rep.Perplexity, 0) || math.IsNaN(rep.ELBOPerDoc) || math.IsNaN(rep.Perplexity) {
+			return fmt.Errorf("%w at step %d: validation ELBO %v, perplexity %v (%s)", ErrDiverged, t.st.Step, rep.ELBOPerDoc, rep.Perplexity, t.describeParams())
 		}
 		m.ValidELBO, m.ValidPerplexity = &rep.ELBOPerDoc, &rep.Perplexity
 		if !t.st.HasBest || rep.ELBOPerDoc > t.st.BestValid {
@@ -343,6 +488,9 @@ func (t *Trainer) validate(epochEnd bool) error {
 			}
 		}
 	}
+	if err := appendJSONLine(filepath.Join(t.Dir, MetricsFile), m); err != nil {
+		return err
+	}
 	if m.Best {
 		if err := t.save(BestFile); err != nil {
 			return err
@@ -351,7 +499,7 @@ func (t *Trainer) validate(epochEnd bool) error {
 	if err := t.save(LastFile); err != nil {
 		return err
 	}
-	if err := appendJSONLine(filepath.Join(t.Dir, MetricsFile), m); err != nil {
+	if err := t.markGood(); err != nil {
 		return err
 	}
 	args := []any{"epoch", m.Epoch, "step", m.Step, "train_objective", m.TrainObjective}
@@ -372,7 +520,14 @@ func writeJSONFile(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	// Through a temporary file, so that a kill never leaves half a file.
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("train: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("train: %w", err)
 	}
 	return nil

@@ -74,6 +74,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if c.Len() == 0 {
+		return fmt.Errorf("%s: no documents to evaluate (%d empty documents skipped, %d tokens not in the vocabulary)", *path, c.SkippedEmpty, c.OOVTokens)
+	}
 	rep, err := eval.Evaluate(l.Model, c, eval.Options{Samples: *samples, IWSamples: *iw, Seed: *seed})
 	if err != nil {
 		return fmt.Errorf("%s on %s: %w", *ckpt, *path, err)

@@ -10,11 +10,20 @@
 //	      -test data/20news/test.feat -out runs/20news
 //
 // SIGINT or SIGTERM finishes the current step, writes last.safetensors and
-// exits 0; -resume -out DIR continues the run exactly.
+// exits 0; -resume -out DIR continues the run exactly, with the settings and
+// data stored in its checkpoint (a flag that contradicts them is an error;
+// only -restarts and -restart-lr-factor may change). A new run refuses to
+// start in a folder that holds an unfinished one unless given -overwrite.
+//
+// A NaN or infinite loss, gradient or bound stops the run with an error
+// naming the step and the tensor; with -restarts N it goes back to the last
+// good checkpoint instead and continues with the learning rate multiplied by
+// -restart-lr-factor, at most N times.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -69,28 +79,46 @@ func (l *intList) Set(v string) error {
 	return nil
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// options are the command's flags.
+type options struct {
+	cfg                    train.Config
+	set                    map[string]bool // flags given on the command line
+	out                    string
+	resume, overwrite      bool
+	evalSamples, iwSamples int
+	minCount, maxVocab     int
+	stopWords              bool
+}
+
+// defaultConfig returns the defaults of a new run's flags.
+func defaultConfig() train.Config {
 	cfg := train.DefaultConfig()
+	cfg.Data = train.DataSource{Format: "feat", ValidFraction: 0.1}
+	return cfg
+}
+
+// parseFlags parses args with the defaults taken from cfg (and cfg.Data).
+func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, error) {
+	o := &options{set: map[string]bool{}}
+	src := cfg.Data
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		src         train.DataSource
-		out         = fs.String("out", "runs/default", "run folder")
-		resume      = fs.Bool("resume", false, "continue the run in -out from its last checkpoint")
-		seed        = fs.Uint64("seed", cfg.Seed, "random seed")
-		evalSamples = fs.Int("eval-samples", 20, "codes per document for the final evaluation's ELBO")
-		iwSamples   = fs.Int("iw-samples", 100, "importance samples per document for the final evaluation")
-		minCount    = fs.Int("min-count", 5, "text format: drop words seen fewer times in the training file")
-		maxVocab    = fs.Int("max-vocab", 2000, "text format: keep at most this many words")
-		stopWords   = fs.Bool("stop-words", true, "text format: drop English stop words")
-	)
+	fs.StringVar(&o.out, "out", "runs/default", "run folder")
+	fs.BoolVar(&o.resume, "resume", false, "continue the run in -out from its last checkpoint (other flags must agree with it)")
+	fs.BoolVar(&o.overwrite, "overwrite", false, "start a new run in -out even if it holds an unfinished one")
+	fs.IntVar(&o.evalSamples, "eval-samples", 20, "codes per document for the final evaluation's ELBO")
+	fs.IntVar(&o.iwSamples, "iw-samples", 100, "importance samples per document for the final evaluation")
+	fs.IntVar(&o.minCount, "min-count", 5, "text format: drop words seen fewer times in the training file")
+	fs.IntVar(&o.maxVocab, "max-vocab", 2000, "text format: keep at most this many words")
+	fs.BoolVar(&o.stopWords, "stop-words", true, "text format: drop English stop words")
 	hidden, decHidden := intList(cfg.Hidden), intList(cfg.DecoderHidden)
-	fs.StringVar(&src.Train, "train", "", "training corpus (none: the synthetic default corpus)")
-	fs.StringVar(&src.Valid, "valid", "", "validation corpus (default: -valid-fraction of -train)")
-	fs.StringVar(&src.Test, "test", "", "held-out corpus evaluated at the end with the best checkpoint")
-	fs.StringVar(&src.Format, "format", "feat", "corpus format: "+cli.Formats)
-	fs.StringVar(&src.Vocab, "vocab", "", "vocabulary file, one word per line (a second column is ignored)")
-	fs.Float64Var(&src.ValidFraction, "valid-fraction", 0.1, "fraction of -train held out for validation when -valid is not given")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
+	fs.StringVar(&src.Train, "train", src.Train, "training corpus (none: the synthetic default corpus)")
+	fs.StringVar(&src.Valid, "valid", src.Valid, "validation corpus (default: -valid-fraction of -train)")
+	fs.StringVar(&src.Test, "test", src.Test, "held-out corpus evaluated at the end with the best checkpoint")
+	fs.StringVar(&src.Format, "format", src.Format, "corpus format: "+cli.Formats)
+	fs.StringVar(&src.Vocab, "vocab", src.Vocab, "vocabulary file, one word per line (a second column is ignored)")
+	fs.Float64Var(&src.ValidFraction, "valid-fraction", src.ValidFraction, "fraction of -train held out for validation when -valid is not given, in [0, 1)")
 	fs.IntVar(&cfg.K, "K", cfg.K, "number of binary latent factors")
 	fs.Var(&hidden, "hidden", "encoder hidden layer sizes, comma-separated")
 	fs.StringVar(&cfg.Activation, "activation", cfg.Activation, "encoder activation: tanh|relu|sigmoid|softplus")
@@ -112,78 +140,224 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.ValidSamples, "valid-samples", cfg.ValidSamples, "codes per document for the validation ELBO")
 	fs.IntVar(&cfg.Patience, "patience", cfg.Patience, "stop after this many validations without improvement (0: never)")
 	fs.IntVar(&cfg.LogEvery, "log-every", cfg.LogEvery, "steps between log lines when stderr is not a terminal")
+	fs.IntVar(&cfg.RestartOnDivergence, "restarts", cfg.RestartOnDivergence,
+		"on a NaN or infinite loss, gradient or bound, go back to the last good checkpoint with a lower learning rate, at most this many times (0: stop)")
+	fs.Float64Var(&cfg.RestartLRFactor, "restart-lr-factor", cfg.RestartLRFactor, "multiply the learning rate by this at each restart, in (0, 1)")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	cfg.Hidden, cfg.DecoderHidden, cfg.Seed = hidden, decHidden, *seed
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	cfg.Hidden, cfg.DecoderHidden, cfg.Data = hidden, decHidden, src
+	switch {
+	case !(src.ValidFraction >= 0 && src.ValidFraction < 1):
+		return nil, fmt.Errorf("-valid-fraction %v must lie in [0, 1)", src.ValidFraction)
+	case o.minCount < 0 || o.maxVocab < 0:
+		return nil, fmt.Errorf("-min-count and -max-vocab must not be negative")
+	case o.evalSamples < 1 || o.iwSamples < 0:
+		return nil, fmt.Errorf("-eval-samples must be positive and -iw-samples not negative")
+	}
+	o.cfg = cfg
+	return o, nil
+}
 
-	if *resume {
-		prev, err := train.LoadModel(filepath.Join(*out, train.LastFile))
+// restartPolicy lists the Config fields that -resume may change: they only
+// act if the run diverges.
+var restartPolicy = map[string]bool{"restart_on_divergence": true, "restart_lr_factor": true}
+
+// configDiff lists the settings in which b differs from a, by their JSON
+// names, leaving out the restart policy.
+func configDiff(a, b train.Config) ([]string, error) {
+	flat := func(c train.Config) (map[string]string, error) {
+		js, err := json.Marshal(c)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(js, &m); err != nil {
+			return nil, err
+		}
+		out := map[string]string{}
+		for k, v := range m {
+			if k == "data" {
+				var d map[string]json.RawMessage
+				if err := json.Unmarshal(v, &d); err != nil {
+					return nil, err
+				}
+				for dk, dv := range d {
+					out["data."+dk] = string(dv)
+				}
+				continue
+			}
+			out[k] = string(v)
+		}
+		return out, nil
+	}
+	fa, err := flat(a)
+	if err != nil {
+		return nil, err
+	}
+	fb, err := flat(b)
+	if err != nil {
+		return nil, err
+	}
+	var diffs []string
+	for k, va := range fa {
+		if vb := fb[k]; vb != va && !restartPolicy[k] {
+			diffs = append(diffs, fmt.Sprintf("%s %s (checkpoint: %s)", k, orNone(vb), orNone(va)))
+		}
+	}
+	for k, vb := range fb {
+		if _, ok := fa[k]; !ok && !restartPolicy[k] {
+			diffs = append(diffs, fmt.Sprintf("%s %s (checkpoint: none)", k, vb))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs, nil
+}
+
+func orNone(s string) string {
+	if s == "" || s == "null" {
+		return "none"
+	}
+	return s
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, defaultConfig(), stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cfg, out := o.cfg, o.out
+	lastPath := filepath.Join(out, train.LastFile)
+	if o.resume {
+		prev, err := train.LoadModel(lastPath)
 		if err != nil {
 			return err
 		}
-		src = prev.Config.Data
-	} else if src.Train == "" {
-		// The default corpus is small: fit the generating model's size unless told otherwise.
-		if !set["K"] {
-			cfg.K = synth.Default.K
+		// Parse again with the checkpoint's settings as the defaults: the
+		// run continues as it was configured, and a flag that says
+		// otherwise is an error rather than silently ignored.
+		o, err = parseFlags(args, prev.Config, io.Discard)
+		if err != nil {
+			return err
 		}
-		if !set["hidden"] {
-			cfg.Hidden = []int{100}
+		diffs, err := configDiff(prev.Config, o.cfg)
+		if err != nil {
+			return err
 		}
-		if !set["epochs"] {
-			cfg.Epochs = 15
+		if len(diffs) > 0 {
+			return fmt.Errorf("%s: %w: -resume continues the run with its own settings, but the flags ask for %s",
+				lastPath, train.ErrMismatch, strings.Join(diffs, ", "))
 		}
-		if !set["lr"] {
-			cfg.LR = 3e-3
+		cfg = o.cfg
+	} else {
+		if err := checkNotUnfinished(lastPath, o.overwrite); err != nil {
+			return err
 		}
+		syntheticDefaults(&cfg, o.set)
 	}
-	cfg.Data = src
-	corp, err := loadCorpora(src, *seed, *minCount, *maxVocab, *stopWords)
+	src := cfg.Data
+	corp, err := loadCorpora(src, cfg.Seed, o.minCount, o.maxVocab, o.stopWords)
 	if err != nil {
 		return err
 	}
 	cfg.V = len(corp.vocab)
 
 	var t *train.Trainer
-	if *resume {
-		t, err = train.Resume(*out, corp.train, corp.valid, corp.vocab)
+	if o.resume {
+		t, err = train.Resume(out, corp.train, corp.valid, corp.vocab)
+		if err == nil {
+			t.Config.RestartOnDivergence, t.Config.RestartLRFactor = cfg.RestartOnDivergence, cfg.RestartLRFactor
+		}
 	} else {
-		t, err = train.New(cfg, *out, corp.train, corp.valid, corp.vocab)
+		t, err = train.New(cfg, out, corp.train, corp.valid, corp.vocab)
 	}
 	if err != nil {
 		return err
 	}
 	defer t.Close()
 	fmt.Fprintf(stderr, "training on %s: %d documents (%d validation), V=%d, K=%d, %s with S=%d, %d epochs, run folder %s\n",
-		describe(src.Train), corp.train.Len(), corp.valid.Len(), t.Config.V, t.Config.K, t.Config.Estimator, t.Config.Samples, t.Config.Epochs, *out)
+		describe(src.Train), corp.train.Len(), corp.valid.Len(), t.Config.V, t.Config.K, t.Config.Estimator, t.Config.Samples, t.Config.Epochs, out)
 	finish := cli.AttachProgress(t, corp.train.Len(), stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	res, err := t.Run(ctx)
 	stop()
 	finish()
 	if errors.Is(err, train.ErrInterrupted) {
-		fmt.Fprintf(stderr, "interrupted: state saved to %s\nresume with: %s -resume -out %s\n",
-			filepath.Join(*out, train.LastFile), os.Args[0], *out)
+		fmt.Fprintf(stderr, "interrupted: state saved to %s\nresume with: %s -resume -out %s\n", lastPath, command(), out)
 		return nil
+	}
+	if errors.Is(err, train.ErrDiverged) {
+		return fmt.Errorf("%w\nthe last good checkpoint is %s; %s -resume -out %s -restarts 3 continues from it with a lower learning rate",
+			err, lastPath, command(), out)
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "trained %d epochs (%d steps) in %.1fs; best validation ELBO %.3f per document at step %d\n",
 		res.Epochs, res.Steps, res.Seconds, res.BestValid, res.BestStep)
+	if res.Restarts > 0 {
+		fmt.Fprintf(stderr, "the run diverged and restarted %d times; the learning rate ended at %.3g\n", res.Restarts, res.LR)
+	}
 	if corp.test == nil {
 		return nil
 	}
-	return evaluate(stdout, *out, corp, *evalSamples, *iwSamples, *seed)
+	return evaluate(stdout, out, corp, o.evalSamples, o.iwSamples, cfg.Seed)
+}
+
+// syntheticDefaults fits a new run on the default corpus, which is small, to
+// the generating model's size, except for the flags set.
+func syntheticDefaults(cfg *train.Config, set map[string]bool) {
+	if cfg.Data.Train != "" {
+		return
+	}
+	if !set["K"] {
+		cfg.K = synth.Default.K
+	}
+	if !set["hidden"] {
+		cfg.Hidden = []int{100}
+	}
+	if !set["epochs"] {
+		cfg.Epochs = 15
+	}
+	if !set["lr"] {
+		cfg.LR = 3e-3
+	}
+}
+
+// command returns how this program was started, for a message that tells
+// the user what to run next.
+func command() string {
+	if strings.Contains(os.Args[0], "go-build") {
+		return "go run ./cmd/train"
+	}
+	return os.Args[0]
+}
+
+// checkNotUnfinished refuses to start a new run over an unfinished one in
+// the same folder, whose progress would be lost, unless overwrite is set.
+func checkNotUnfinished(lastPath string, overwrite bool) error {
+	if overwrite {
+		return nil
+	}
+	if _, err := os.Stat(lastPath); err != nil {
+		return nil // nothing there
+	}
+	prev, err := train.LoadModel(lastPath)
+	if err != nil {
+		return fmt.Errorf("%w\n%s holds a checkpoint that cannot be read; -overwrite starts a new run there anyway", err, filepath.Dir(lastPath))
+	}
+	if prev.Finished {
+		return nil
+	}
+	return fmt.Errorf("%s holds an unfinished run (step %d, epoch %d of %d): continue it with -resume, or start over with -overwrite",
+		filepath.Dir(lastPath), prev.Steps, prev.Epochs, prev.Config.Epochs)
 }
 
 func describe(path string) string {
@@ -223,9 +397,15 @@ func loadCorpora(src train.DataSource, seed uint64, minCount, maxVocab int, stop
 	if c.train, err = cli.LoadCorpus(src.Train, src.Format, vocab); err != nil {
 		return nil, err
 	}
+	if c.train.Len() == 0 {
+		return nil, fmt.Errorf("%s: no documents to train on (%d empty documents skipped)", src.Train, c.train.SkippedEmpty)
+	}
 	if src.Valid != "" {
 		if c.valid, err = cli.LoadCorpus(src.Valid, src.Format, vocab); err != nil {
 			return nil, err
+		}
+		if c.valid.Len() == 0 {
+			return nil, fmt.Errorf("%s: no documents to validate on (%d empty documents skipped)", src.Valid, c.valid.SkippedEmpty)
 		}
 	} else {
 		c.train, c.valid = data.Split(c.train, src.ValidFraction, rand.New(rand.NewPCG(seed, 0x76616c)))
@@ -233,6 +413,9 @@ func loadCorpora(src train.DataSource, seed uint64, minCount, maxVocab int, stop
 	if src.Test != "" {
 		if c.test, err = cli.LoadCorpus(src.Test, src.Format, vocab); err != nil {
 			return nil, err
+		}
+		if c.test.Len() == 0 {
+			return nil, fmt.Errorf("%s: no documents to evaluate (%d empty documents skipped)", src.Test, c.test.SkippedEmpty)
 		}
 	}
 	v := max(c.train.V, c.valid.V)

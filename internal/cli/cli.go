@@ -137,8 +137,13 @@ func (w barWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Fatal prints "cmd: err" to stderr and exits with status 1.
+// Fatal prints "cmd: err" to stderr and exits with status 1. An error that
+// already starts with "cmd: " is not prefixed again.
 func Fatal(cmd string, err error) {
-	fmt.Fprintf(os.Stderr, "%s: %v\n", cmd, err)
+	msg := err.Error()
+	if !strings.HasPrefix(msg, cmd+": ") {
+		msg = cmd + ": " + msg
+	}
+	fmt.Fprintln(os.Stderr, msg)
 	os.Exit(1)
 }
