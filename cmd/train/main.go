@@ -324,7 +324,7 @@ func syntheticDefaults(cfg *train.Config, set map[string]bool) {
 		cfg.Hidden = []int{100}
 	}
 	if !set["epochs"] {
-		cfg.Epochs = 15
+		cfg.Epochs = 40
 	}
 	if !set["lr"] {
 		cfg.LR = 3e-3
