@@ -1,12 +1,12 @@
 package encoder
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/mlp"
 )
 
@@ -89,7 +89,8 @@ func (e *Encoder) Logits(ws *mlp.Workspace, x []float64) []float64 {
 }
 
 // ErrNotFinite reports a NaN or infinite value where a finite one is needed.
-var ErrNotFinite = errors.New("not finite")
+// It is the same value as estimators.ErrNotFinite.
+var ErrNotFinite = mathx.ErrNotFinite
 
 // Workspace holds a forward pass's buffers for reuse across calls; one per
 // goroutine.

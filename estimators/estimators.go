@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/scratch"
 )
 
@@ -121,5 +122,6 @@ func checkBatch(b *Batch, minS int, name string) error {
 	return nil
 }
 
-// ErrNotFinite reports a NaN or infinite learning signal.
-var ErrNotFinite = fmt.Errorf("not finite")
+// ErrNotFinite reports a NaN or infinite learning signal. It is the same
+// value as encoder.ErrNotFinite.
+var ErrNotFinite = mathx.ErrNotFinite

@@ -2,7 +2,10 @@
 // needs and neither the standard library nor gonum provides.
 package mathx
 
-import "math"
+import (
+	"errors"
+	"math"
+)
 
 // Sigmoid returns the logistic function 1/(1+exp(-x)), accurate for all x.
 func Sigmoid(x float64) float64 {
@@ -26,3 +29,8 @@ func LogSigmoid(x float64) float64 { return -Softplus(-x) }
 
 // Logit returns log(p/(1-p)).
 func Logit(p float64) float64 { return math.Log(p) - math.Log1p(-p) }
+
+// ErrNotFinite reports a NaN or infinite value where a finite one is
+// needed. Packages encoder and estimators export it under their own names;
+// all are the same value, so errors.Is matches any of them.
+var ErrNotFinite = errors.New("not finite")
