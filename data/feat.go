@@ -43,9 +43,6 @@ func ReadFeat(r io.Reader, name string, opt FeatOptions) (*Corpus, error) {
 			return nil, err
 		}
 		ln := lr.line
-		if msg := checkText(line); msg != "" {
-			return nil, parseErrorf(name, ln, "%s", msg)
-		}
 		rest := line
 		if !opt.NoLabel {
 			var label []byte

@@ -28,8 +28,9 @@ func newLineReader(r io.Reader, name string) *lineReader {
 }
 
 // next returns the next line, which is valid until the following call. At the
-// end of the input it returns io.EOF. A line longer than maxLineBytes gives a
-// *ParseError; a failure of the underlying reader is wrapped.
+// end of the input it returns io.EOF. A line longer than maxLineBytes, or one
+// that holds a NUL byte or is not valid UTF-8, gives a *ParseError; a failure
+// of the underlying reader is wrapped.
 func (lr *lineReader) next() ([]byte, error) {
 	lr.buf = lr.buf[:0]
 	for {
@@ -60,6 +61,9 @@ func (lr *lineReader) next() ([]byte, error) {
 		lr.line++
 		if len(line) > maxLineBytes {
 			return nil, parseErrorf(lr.name, lr.line, "line longer than %d bytes", maxLineBytes)
+		}
+		if msg := checkText(line); msg != "" {
+			return nil, parseErrorf(lr.name, lr.line, "%s", msg)
 		}
 		return line, nil
 	}

@@ -95,9 +95,6 @@ func BuildVocabulary(r io.Reader, name string, opt TextOptions) (*Vocabulary, er
 		if err != nil {
 			return nil, err
 		}
-		if msg := checkText(line); msg != "" {
-			return nil, parseErrorf(name, lr.line, "%s", msg)
-		}
 		scanTokens(line, &buf, func(tok []byte) {
 			if i, ok := index[string(tok)]; ok {
 				counts[i]++
@@ -166,9 +163,6 @@ func ReadText(r io.Reader, name string, vocab *Vocabulary) (*Corpus, error) {
 		}
 		if err != nil {
 			return nil, err
-		}
-		if msg := checkText(line); msg != "" {
-			return nil, parseErrorf(name, lr.line, "%s", msg)
 		}
 		touched = touched[:0]
 		scanTokens(line, &buf, func(tok []byte) {

@@ -51,9 +51,6 @@ func ReadUCI(docword io.Reader, docwordName string, vocab *Vocabulary) (*Corpus,
 			return nil, err
 		}
 		ln := lr.line
-		if msg := checkText(line); msg != "" {
-			return nil, parseErrorf(name, ln, "%s", msg)
-		}
 		var f [3][]byte
 		nf := 0
 		rest := line

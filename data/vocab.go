@@ -85,9 +85,6 @@ func ReadVocab(r io.Reader, name string) (*Vocabulary, error) {
 			return nil, err
 		}
 		ln := lr.line
-		if msg := checkText(line); msg != "" {
-			return nil, parseErrorf(name, ln, "%s", msg)
-		}
 		w := firstField(line)
 		if len(w) == 0 {
 			return nil, parseErrorf(name, ln, "blank line")
