@@ -300,15 +300,7 @@ func TestResumeCleansUpAfterAKill(t *testing.T) {
 func TestResumeRefusesOtherConfig(t *testing.T) {
 	cfg, trainC, validC, vocab := smallRun(t, "rloo")
 	cfg.Epochs = 1
-	dir := t.TempDir()
-	tr, err := New(cfg, dir, trainC, validC, vocab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	tr.Close()
+	dir := finishedRun(t, cfg, trainC, validC, vocab)
 	orig, err := checkpoints.Load(filepath.Join(dir, LastFile))
 	if err != nil {
 		t.Fatal(err)
@@ -366,15 +358,7 @@ func TestResumeRefusesOtherConfig(t *testing.T) {
 func TestMetricsRecordGoroutinesAndMemory(t *testing.T) {
 	cfg, trainC, validC, vocab := smallRun(t, "rloo")
 	cfg.Epochs = 1
-	dir := t.TempDir()
-	tr, err := New(cfg, dir, trainC, validC, vocab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	dir := finishedRun(t, cfg, trainC, validC, vocab)
 	b, err := os.ReadFile(filepath.Join(dir, MetricsFile))
 	if err != nil {
 		t.Fatal(err)

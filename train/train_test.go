@@ -34,6 +34,21 @@ func smallRun(t testing.TB, estimator string) (Config, *data.Corpus, *data.Corpu
 	return cfg, trainC, validC, s.Vocab
 }
 
+// finishedRun trains cfg to the end in a new folder and returns the folder.
+func finishedRun(t *testing.T, cfg Config, trainC, validC *data.Corpus, vocab []string) string {
+	t.Helper()
+	dir := t.TempDir()
+	tr, err := New(cfg, dir, trainC, validC, vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func params(tr *Trainer) [][]float64 {
 	ps := append(tr.Model.Enc.Net.Params(), tr.Model.Dec.Net.Params()...)
 	return append(ps, tr.opt.M...)
@@ -168,15 +183,7 @@ func TestDivergenceStopsCleanly(t *testing.T) {
 func TestLoadRefusesDamagedCheckpoints(t *testing.T) {
 	cfg, trainC, validC, vocab := smallRun(t, "rloo")
 	cfg.Epochs = 1
-	dir := t.TempDir()
-	tr, err := New(cfg, dir, trainC, validC, vocab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	dir := finishedRun(t, cfg, trainC, validC, vocab)
 	good, err := os.ReadFile(filepath.Join(dir, LastFile))
 	if err != nil {
 		t.Fatal(err)
@@ -206,15 +213,7 @@ func TestLoadRefusesDamagedCheckpoints(t *testing.T) {
 func TestResumeRefusesOtherData(t *testing.T) {
 	cfg, trainC, validC, vocab := smallRun(t, "rloo")
 	cfg.Epochs = 1
-	dir := t.TempDir()
-	tr, err := New(cfg, dir, trainC, validC, vocab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	tr.Close()
+	dir := finishedRun(t, cfg, trainC, validC, vocab)
 	if _, err := Resume(dir, trainC.Subset([]int{0, 1, 2}), validC, vocab); !errors.Is(err, ErrMismatch) {
 		t.Errorf("resume over other data: %v, want ErrMismatch", err)
 	}
