@@ -213,15 +213,15 @@ func TestSignalsSaveAndResumeExactly(t *testing.T) {
 // checkpoint file behind happened while a checkpoint was being written.
 func TestKilledAtRandomMoments(t *testing.T) {
 	needBinary(t)
-	const epochs, kills = 8, 25
+	const epochs, kills = 16, 25
 	if testing.Short() {
-		t.Skip("about 10 s")
+		t.Skip("about 15 s")
 	}
 	want := uninterrupted(t, epochs)
 	out := filepath.Join(t.TempDir(), "run")
 	last := filepath.Join(out, train.LastFile)
 	rng := rand.New(rand.NewPCG(6, 2026))
-	duringWrite, fresh := 0, 0
+	duringWrite, fresh, survived := 0, 0, 0
 	for k := 0; k < kills; k++ {
 		args := small(out, epochs)
 		if _, err := os.Stat(last); err == nil {
@@ -248,8 +248,12 @@ func TestKilledAtRandomMoments(t *testing.T) {
 		}
 		err := cmd.Wait()
 		if err == nil {
-			t.Fatalf("kill %d: the run finished before it; lengthen it", k+1)
+			// On a fast machine the run may finish between kills: that is
+			// success too, and the kills so far are what was tested.
+			t.Logf("the run finished before kill %d", k+1)
+			break
 		}
+		survived++
 		noCrash(t, fmt.Sprintf("kill %d", k+1), result{stderr: stderr.String()})
 		if temps, _ := filepath.Glob(filepath.Join(out, ".*.safetensors.tmp-*")); len(temps) > 0 {
 			duringWrite++
@@ -268,7 +272,10 @@ func TestKilledAtRandomMoments(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("final resume: exit %d\n%s", r.code, r.stderr)
 	}
-	t.Logf("%d kills survived (%d while a checkpoint was being written, %d before the first checkpoint)", kills, duringWrite, fresh)
+	t.Logf("%d kills survived (%d while a checkpoint was being written, %d before the first checkpoint)", survived, duringWrite, fresh)
+	if survived < 10 {
+		t.Errorf("only %d kills landed before the run finished; lengthen it", survived)
+	}
 	sameCheckpoint(t, last, filepath.Join(want, train.LastFile))
 	sameCheckpoint(t, filepath.Join(out, train.BestFile), filepath.Join(want, train.BestFile))
 	if temps, _ := filepath.Glob(filepath.Join(out, ".*tmp*")); len(temps) > 0 {
