@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -32,8 +33,22 @@ func main() {
 	evalDocs := flag.Int("eval-docs", 0, "time evaluation on this many test documents (0: all; -1: skip)")
 	iw := flag.Int("iw-samples", 100, "importance samples for the timed evaluation")
 	workers := flag.Int("workers", 1, "Stepper workers")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed training to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "speed:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "speed:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*dir, *est, *samples, *epochs, *evalDocs, *iw, *workers); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "speed:", err)
 		os.Exit(1)
 	}
