@@ -82,6 +82,29 @@ func (e *Encoder) FillInput(dst []float64, docs []data.Document) {
 	}
 }
 
+// FillSparse writes the encoder's input for docs into x in compressed-row
+// form, one row per document with one entry per distinct word, applying
+// the configured transform: the same matrix FillInput writes densely.
+// It panics if a word id is out of range.
+func (e *Encoder) FillSparse(x *mlp.Sparse, docs []data.Document) {
+	v := e.Config.V
+	x.Reset(v)
+	log1p := e.Config.Input == InputLog1p
+	for _, d := range docs {
+		for j, w := range d.Words {
+			if w < 0 || w >= v {
+				panic("encoder: FillSparse word id out of range")
+			}
+			c := float64(d.Counts[j])
+			if log1p {
+				c = math.Log1p(c)
+			}
+			x.Append(w, c)
+		}
+		x.EndRow()
+	}
+}
+
 // Logits computes the logits a (len(x)/V rows of K) for the encoder input
 // x as written by FillInput. The result is owned by ws.
 func (e *Encoder) Logits(ws *mlp.Workspace, x []float64) []float64 {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/amvi/amvi/internal/mathx"
+	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
 )
 
@@ -28,7 +29,10 @@ type Batch struct {
 	LogQ     []float64 // log q(z_bs|x_b)
 	KL       []float64 // B closed-form KL(q(z|x_b)||p(z))
 	Input    []float64 // B×InputDim encoder inputs, for input-dependent baselines
-	InputDim int
+	// InputSparse, when not nil, holds the same inputs in compressed-row
+	// form and is read instead of Input.
+	InputSparse *mlp.Sparse
+	InputDim    int
 }
 
 // Weights are an estimator's output for one Batch.

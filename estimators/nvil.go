@@ -48,6 +48,7 @@ type NVIL struct {
 
 	ws         mlp.Workspace
 	grad       *mlp.Net
+	touched    mlp.Touched // rows of grad's first layer that BackwardSparse wrote
 	f, d, pred []float64
 }
 
@@ -92,7 +93,11 @@ func (e *NVIL) Estimate(w *Weights, b *Batch) error {
 	klw := signal(e.f, w.Objective, b, e.Config.KL)
 	e.pred = scratch.Grow(e.pred, b.B)
 	if e.Net != nil {
-		copy(e.pred, e.Net.Forward(&e.ws, b.Input))
+		if b.InputSparse != nil {
+			copy(e.pred, e.Net.ForwardSparse(&e.ws, b.InputSparse))
+		} else {
+			copy(e.pred, e.Net.Forward(&e.ws, b.Input))
+		}
 	} else {
 		clear(e.pred)
 	}
@@ -133,7 +138,11 @@ func (e *NVIL) Estimate(w *Weights, b *Batch) error {
 			}
 			e.d[d] = (e.pred[d] - t*inv) / float64(b.B)
 		}
-		e.Net.Backward(&e.ws, b.Input, e.d, e.grad)
+		if b.InputSparse != nil {
+			e.Net.BackwardSparse(&e.ws, b.InputSparse, e.d, e.grad, &e.touched)
+		} else {
+			e.Net.Backward(&e.ws, b.Input, e.d, e.grad)
+		}
 		e.Opt.Update(e.Net.Params(), e.grad.Params())
 	}
 	return nil

@@ -62,6 +62,23 @@ func (m *Model) V() int { return m.Enc.Config.V }
 // Grads holds a gradient for every parameter of a model.
 type Grads struct {
 	Enc, Dec *mlp.Net
+
+	// The rows of the first-layer weight gradients the last Plain step
+	// wrote, and whether the other rows are known to be zero.
+	encTouched, decTouched mlp.Touched
+	sparse                 bool
+}
+
+// EncoderRows returns the rows of the encoder's first-layer weight gradient
+// (one per word) that the last Step may have made nonzero, ascending; every
+// other row is zero. ok is false when the step did not track them (the
+// Graph backend, or several workers), and the whole gradient must be read.
+// The slice is valid until the next Step.
+func (g *Grads) EncoderRows() (rows []int, ok bool) {
+	if !g.sparse {
+		return nil, false
+	}
+	return g.encTouched.Rows, true
 }
 
 // NewGrads returns zero gradients shaped like m's parameters.

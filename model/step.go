@@ -50,6 +50,7 @@ type Stepper struct {
 	Backend   Backend
 
 	x, a, z []float64
+	xs      mlp.Sparse // the encoder input, for the Plain backend
 	encWS   mlp.Workspace
 	batch   estimators.Batch
 	weights estimators.Weights
@@ -71,6 +72,7 @@ type worker struct {
 	graphs       map[int]*graphs // by shard size
 	encWS, decWS mlp.Workspace
 	da, deta     []float64
+	zs, xs       mlp.Sparse
 	arrived      bool
 	err          error
 }
@@ -111,15 +113,24 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	}
 	// Encode and sample the whole minibatch in this goroutine: rng is not
 	// safe for concurrent use, and the draws must not depend on Workers.
-	st.x = scratch.Grow(st.x, B*V)
-	m.Enc.FillInput(st.x, docs)
+	b := &st.batch
+	b.B, b.S, b.InputDim = B, S, V
 	st.a = scratch.Grow(st.a, B*K)
-	copy(st.a, m.Enc.Logits(&st.encWS, st.x))
+	if st.Backend == Plain {
+		// The encoder's first layer (and the NVIL baseline's) reads only
+		// the words present.
+		m.Enc.FillSparse(&st.xs, docs)
+		b.Input, b.InputSparse = nil, &st.xs
+		copy(st.a, m.Enc.Net.ForwardSparse(&st.encWS, &st.xs))
+	} else {
+		st.x = scratch.Grow(st.x, B*V)
+		m.Enc.FillInput(st.x, docs)
+		b.Input, b.InputSparse = st.x, nil
+		copy(st.a, m.Enc.Logits(&st.encWS, st.x))
+	}
 	st.z = scratch.Grow(st.z, B*S*K)
 	encoder.Sample(st.z, st.a, K, S, rng)
 
-	b := &st.batch
-	b.B, b.S, b.Input, b.InputDim = B, S, st.x, V
 	b.LogLik = scratch.Grow(b.LogLik, B*S)
 	b.LogPrior = scratch.Grow(b.LogPrior, B*S)
 	b.LogQ = scratch.Grow(b.LogQ, B*S)
@@ -177,6 +188,7 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	if st.estErr != nil {
 		return stats, fmt.Errorf("model: estimator: %w", st.estErr)
 	}
+	g.sparse = nw == 1 && st.Backend == Plain
 	if nw > 1 {
 		sumGrads(g, active)
 	}
@@ -245,7 +257,6 @@ func (w *worker) run(docs []data.Document) {
 	n := w.hi - w.lo
 	shard := docs[w.lo:w.hi]
 	z := st.z[w.lo*S*K : w.hi*S*K]
-	x := st.x[w.lo*V : w.hi*V]
 	var gr *graphs
 	if st.Backend == Graph {
 		if gr, w.err = w.graphsFor(n); w.err != nil {
@@ -262,11 +273,14 @@ func (w *worker) run(docs []data.Document) {
 			return
 		}
 	} else {
-		eta := m.Dec.Logits(&w.decWS, z)
+		// The codes are binary: the decoder's first layer adds the weight
+		// rows of the ones.
+		w.zs.SetDense(z, K)
+		eta := m.Dec.Net.ForwardSparse(&w.decWS, &w.zs)
 		w.loglik.Loss(eta)
 		w.deta = scratch.Grow(w.deta, len(eta))
 		w.loglik.Grad(w.deta, eta)
-		m.Dec.Net.Backward(&w.decWS, z, w.deta, w.grads.Dec)
+		m.Dec.Net.BackwardSparse(&w.decWS, &w.zs, w.deta, w.grads.Dec, &w.grads.decTouched)
 	}
 	if st.estErr != nil {
 		return
@@ -277,17 +291,29 @@ func (w *worker) run(docs []data.Document) {
 	w.surr.KLWeight = st.weights.KLWeight
 	w.surr.Scale = 1 / float64(len(docs))
 	if gr != nil {
-		gr.enc.SetInput(x)
+		gr.enc.SetInput(st.x[w.lo*V : w.hi*V])
 		if _, err := gr.enc.Run(w.grads.Enc); err != nil {
 			w.err = fmt.Errorf("model: encoder graph: %w", err)
 		}
 		return
 	}
-	// The plain pass recomputes the shard's activations for its backward pass.
-	logits := m.Enc.Logits(&w.encWS, x)
+	// A single worker back-propagates through the whole minibatch's forward
+	// pass; a shard recomputes its own.
+	ws, xs, logits := &st.encWS, &st.xs, st.a
+	if len(st.workers) > 1 {
+		ws, xs = &w.encWS, &w.xs
+		xs.Reset(V)
+		for r := w.lo; r < w.hi; r++ {
+			for k := st.xs.Ptr[r]; k < st.xs.Ptr[r+1]; k++ {
+				xs.Append(st.xs.Col[k], st.xs.Val[k])
+			}
+			xs.EndRow()
+		}
+		logits = m.Enc.Net.ForwardSparse(ws, xs)
+	}
 	w.da = scratch.Grow(w.da, n*K)
 	w.surr.Grad(w.da, logits)
-	m.Enc.Net.Backward(&w.encWS, x, w.da, w.grads.Enc)
+	m.Enc.Net.BackwardSparse(ws, xs, w.da, w.grads.Enc, &w.grads.encTouched)
 }
 
 func (w *worker) graphsFor(n int) (*graphs, error) {

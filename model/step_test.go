@@ -41,7 +41,7 @@ func TestGraphMatchesPlain(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer graph.Close()
-				plain, err := model.NewStepper(m, plainEst, 3, model.Plain, 1)
+				plain, err := model.NewStepper(m, plainEst, 3, model.Plain, tc.workers)
 				if err != nil {
 					t.Fatal(err)
 				}

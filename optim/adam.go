@@ -3,7 +3,12 @@
 // without allocating.
 package optim
 
-import "math"
+import (
+	"math"
+
+	"github.com/amvi/amvi/internal/par"
+	"github.com/amvi/amvi/internal/vec"
+)
 
 // Adam is the optimizer of Kingma and Ba, "Adam: a method for stochastic
 // optimization", ICLR 2015, with bias-corrected moments. It minimises:
@@ -32,18 +37,19 @@ func (a *Adam) Update(params, grads [][]float64) {
 		panic("optim: Adam.Update shapes differ from NewAdam's")
 	}
 	a.Step++
-	c1 := 1 - math.Pow(a.Beta1, float64(a.Step))
-	c2 := 1 - math.Pow(a.Beta2, float64(a.Step))
-	step := a.LR / c1
+	c := vec.AdamConst{
+		Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps,
+		Step: a.LR / (1 - math.Pow(a.Beta1, float64(a.Step))),
+		C2:   1 - math.Pow(a.Beta2, float64(a.Step)),
+	}
 	for i, p := range params {
 		g, m, v := grads[i], a.M[i], a.V[i]
 		if len(p) != len(m) || len(g) != len(m) {
 			panic("optim: Adam.Update shapes differ from NewAdam's")
 		}
-		for j, gj := range g {
-			m[j] = a.Beta1*m[j] + (1-a.Beta1)*gj
-			v[j] = a.Beta2*v[j] + (1-a.Beta2)*gj*gj
-			p[j] -= step * m[j] / (math.Sqrt(v[j]/c2) + a.Eps)
-		}
+		// The update is element-wise, so splitting it changes no bits.
+		par.For(len(p), 1<<14, func(lo, hi int) {
+			vec.Adam(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c)
+		})
 	}
 }

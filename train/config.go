@@ -33,6 +33,10 @@ type Config struct {
 	ClipNorm   float64 `json:"clip_norm"`   // 0: no clipping
 	Seed       uint64  `json:"seed"`
 	Workers    int     `json:"workers"` // parallel shards of each minibatch; part of the run's identity, like Seed
+	// Backend is "plain" (the default: hand-written sparse kernels, using
+	// every core) or "graph" (the Gorgonia graphs). They compute the same
+	// gradients to rounding, so a run's identity includes it, like Seed.
+	Backend string `json:"backend,omitempty"`
 
 	ValidEvery   int `json:"valid_every"`   // steps between validations; 0: at each epoch's end
 	ValidSamples int `json:"valid_samples"` // codes per document for the validation ELBO
@@ -72,7 +76,7 @@ func DefaultConfig() Config {
 		K: 50, Hidden: []int{500}, Activation: "tanh", Input: encoder.InputCounts,
 		DecoderActivation: "tanh", Alpha: 0.5,
 		Estimator: "rloo", Samples: 8, KL: "closed", Normalise: true,
-		Batch: 64, Epochs: 100, LR: 5e-4, LRSchedule: "constant", Seed: 1, Workers: 1,
+		Batch: 64, Epochs: 100, LR: 5e-4, LRSchedule: "constant", Seed: 1, Workers: 1, Backend: "plain",
 		ValidSamples: 10, LogEvery: 100, RestartLRFactor: 0.5,
 	}
 }
@@ -92,6 +96,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Samples < est.MinSamples():
 		return fmt.Errorf("train: estimator %s needs -samples ≥ %d", c.Estimator, est.MinSamples())
+	case c.Backend != "" && c.Backend != "plain" && c.Backend != "graph":
+		return fmt.Errorf("train: backend %q (want plain or graph)", c.Backend)
 	case c.Workers < 1:
 		return fmt.Errorf("train: workers %d must be positive", c.Workers)
 	case c.Batch < 1:

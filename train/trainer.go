@@ -168,7 +168,11 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	if err != nil {
 		return nil, err
 	}
-	st, err := model.NewStepper(m, est, cfg.Samples, model.Graph, cfg.Workers)
+	backend := model.Plain
+	if cfg.Backend == "graph" {
+		backend = model.Graph
+	}
+	st, err := model.NewStepper(m, est, cfg.Samples, backend, cfg.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -393,17 +397,42 @@ func (t *Trainer) checkParams() error {
 	return nil
 }
 
+// eachGradient calls fn on every part of the gradient that can be
+// nonzero, with its tensor's index in gradParams and its offset there: the
+// encoder's first-layer weights only in the rows of the minibatch's words
+// when the step tracked them. It stops early when fn returns false.
+func (t *Trainer) eachGradient(fn func(i, off int, g []float64) bool) {
+	rows, sparse := t.grads.EncoderRows()
+	for i, g := range t.gradParams {
+		if i == 0 && sparse {
+			cols := t.grads.Enc.Layers[0].Out
+			for _, r := range rows {
+				if !fn(0, r*cols, g[r*cols:(r+1)*cols]) {
+					return
+				}
+			}
+			continue
+		}
+		if !fn(i, 0, g) {
+			return
+		}
+	}
+}
+
 // checkGradients returns ErrDiverged naming the first parameter tensor with
 // a NaN or infinite gradient.
 func (t *Trainer) checkGradients() error {
-	for i, g := range t.gradParams {
+	var err error
+	t.eachGradient(func(i, off int, g []float64) bool {
 		for j, v := range g {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("%w at step %d: gradient of %s[%d] is %v", ErrDiverged, t.st.Step+1, t.paramNames[i], j, v)
+				err = fmt.Errorf("%w at step %d: gradient of %s[%d] is %v", ErrDiverged, t.st.Step+1, t.paramNames[i], off+j, v)
+				return false
 			}
 		}
-	}
-	return nil
+		return true
+	})
+	return err
 }
 
 // clip scales the gradients so that their global norm is at most ClipNorm.
@@ -412,18 +441,20 @@ func (t *Trainer) clip() {
 		return
 	}
 	ss := 0.0
-	for _, g := range t.gradParams {
+	t.eachGradient(func(_, _ int, g []float64) bool {
 		for _, v := range g {
 			ss += v * v
 		}
-	}
+		return true
+	})
 	if n := math.Sqrt(ss); n > t.Config.ClipNorm {
 		f := t.Config.ClipNorm / n
-		for _, g := range t.gradParams {
+		t.eachGradient(func(_, _ int, g []float64) bool {
 			for j := range g {
 				g[j] *= f
 			}
-		}
+			return true
+		})
 	}
 }
 

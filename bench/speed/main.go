@@ -33,6 +33,7 @@ func main() {
 	evalDocs := flag.Int("eval-docs", 0, "time evaluation on this many test documents (0: all; -1: skip)")
 	iw := flag.Int("iw-samples", 100, "importance samples for the timed evaluation")
 	workers := flag.Int("workers", 1, "Stepper workers")
+	backendName := flag.String("backend", "plain", "plain (sparse kernels) or graph (Gorgonia)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed training to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -47,14 +48,18 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*dir, *est, *samples, *epochs, *evalDocs, *iw, *workers); err != nil {
+	backend := model.Plain
+	if *backendName == "graph" {
+		backend = model.Graph
+	}
+	if err := run(*dir, *est, *samples, *epochs, *evalDocs, *iw, *workers, backend); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "speed:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, estName string, samples int, epochs float64, evalDocs, iw, workers int) error {
+func run(dir, estName string, samples int, epochs float64, evalDocs, iw, workers int, backend model.Backend) error {
 	trainC, err := data.LoadFeat(dir+"/train.feat", data.FeatOptions{V: 1995})
 	if err != nil {
 		return err
@@ -79,7 +84,7 @@ func run(dir, estName string, samples int, epochs float64, evalDocs, iw, workers
 	if n, ok := est.(*estimators.NVIL); ok {
 		n.Config.Normalise = true
 	}
-	st, err := model.NewStepper(m, est, samples, model.Graph, workers)
+	st, err := model.NewStepper(m, est, samples, backend, workers)
 	if err != nil {
 		return err
 	}
@@ -114,7 +119,7 @@ func run(dir, estName string, samples int, epochs float64, evalDocs, iw, workers
 	}
 	trainSec := time.Since(t0).Seconds()
 	out := map[string]any{
-		"estimator": estName, "samples": samples, "workers": workers,
+		"estimator": estName, "samples": samples, "workers": workers, "backend": map[model.Backend]string{model.Plain: "plain", model.Graph: "graph"}[backend],
 		"train_docs": docs, "train_seconds": trainSec, "train_docs_per_s": float64(docs) / trainSec,
 	}
 	if evalDocs >= 0 {

@@ -136,6 +136,7 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 	fs.StringVar(&cfg.LRSchedule, "lr-schedule", cfg.LRSchedule, "learning-rate schedule: constant|cosine")
 	fs.Float64Var(&cfg.ClipNorm, "clip", cfg.ClipNorm, "clip the gradient's global norm to this (0: no clipping)")
 	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "parallel shards of each minibatch (results depend on it, as on -seed)")
+	fs.StringVar(&cfg.Backend, "backend", cfg.Backend, "gradient code: plain (sparse kernels on every core) or graph (Gorgonia)")
 	fs.IntVar(&cfg.ValidEvery, "valid-every", cfg.ValidEvery, "steps between validations (0: every epoch)")
 	fs.IntVar(&cfg.ValidSamples, "valid-samples", cfg.ValidSamples, "codes per document for the validation ELBO")
 	fs.IntVar(&cfg.Patience, "patience", cfg.Patience, "stop after this many validations without improvement (0: never)")

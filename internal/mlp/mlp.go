@@ -16,7 +16,9 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vec"
 )
 
 // Layer is one affine map x·W + B. Layers made by New and NewZero keep W
@@ -161,21 +163,35 @@ func (n *Net) Forward(ws *Workspace, x []float64) []float64 {
 	}
 	rows := len(x) / n.In()
 	ws.ensure(n, rows)
-	in := x
-	for i, l := range n.Layers {
-		pre := ws.pre[i]
-		for r := 0; r < rows; r++ {
-			copy(pre[r*l.Out:(r+1)*l.Out], l.B)
-		}
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(rows, l.In, in), general(l.In, l.Out, l.W), 1, general(rows, l.Out, pre))
-		if i == len(n.Layers)-1 {
-			copy(ws.post[i], pre)
-		} else {
-			n.Act.Apply(ws.post[i], pre)
-		}
-		in = ws.post[i]
+	n.affine(ws, 0, x)
+	return n.forwardFrom(ws, 0)
+}
+
+// affine writes layer i's pre-activations in·W + B into ws.pre[i].
+func (n *Net) affine(ws *Workspace, i int, in []float64) {
+	l := n.Layers[i]
+	pre := ws.pre[i]
+	for r := 0; r < ws.rows; r++ {
+		copy(pre[r*l.Out:(r+1)*l.Out], l.B)
 	}
-	return ws.post[len(n.Layers)-1]
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(ws.rows, l.In, in), general(l.In, l.Out, l.W), 1, general(ws.rows, l.Out, pre))
+}
+
+// forwardFrom finishes a forward pass whose layer first has its
+// pre-activations in ws.
+func (n *Net) forwardFrom(ws *Workspace, first int) []float64 {
+	last := len(n.Layers) - 1
+	for i := first; i <= last; i++ {
+		if i > first {
+			n.affine(ws, i, ws.post[i-1])
+		}
+		if i == last {
+			copy(ws.post[i], ws.pre[i])
+		} else {
+			n.Act.Apply(ws.post[i], ws.pre[i])
+		}
+	}
+	return ws.post[last]
 }
 
 // Backward back-propagates dOut, the gradient of a loss with respect to the
@@ -185,10 +201,21 @@ func (n *Net) Forward(ws *Workspace, x []float64) []float64 {
 // It panics if the shapes do not match that Forward call.
 func (n *Net) Backward(ws *Workspace, x, dOut []float64, grad *Net) {
 	rows := ws.rows
-	last := len(n.Layers) - 1
 	if len(dOut) != rows*n.Out() || len(x) != rows*n.In() {
 		panic("mlp: Backward shapes do not match the last Forward")
 	}
+	d := n.backwardTo(ws, dOut, grad)
+	l := n.Layers[0]
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, l.In, x), general(rows, l.Out, d), 0, general(l.In, l.Out, grad.Layers[0].W))
+}
+
+// backwardTo back-propagates dOut down to the first layer's
+// pre-activations, writing every parameter gradient but the first layer's
+// weights, and returns the gradient with respect to those pre-activations
+// (owned by ws).
+func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net) []float64 {
+	rows := ws.rows
+	last := len(n.Layers) - 1
 	d := ws.d[:len(dOut)]
 	copy(d, dOut)
 	for i := last; i >= 0; i-- {
@@ -197,23 +224,21 @@ func (n *Net) Backward(ws *Workspace, x, dOut []float64, grad *Net) {
 		if i != last {
 			n.Act.Grad(d, ws.pre[i], ws.post[i])
 		}
-		in := x
-		if i > 0 {
-			in = ws.post[i-1]
-		}
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, l.In, in), general(rows, l.Out, d), 0, general(l.In, l.Out, g.W))
-		clear(g.B)
-		for r := 0; r < rows; r++ {
-			row := d[r*l.Out : (r+1)*l.Out]
-			for j, v := range row {
-				g.B[j] += v
+		par.For(l.Out, colGrain(rows, l.Out), func(lo, hi int) {
+			gb := g.B[lo:hi]
+			clear(gb)
+			for r := 0; r < rows; r++ {
+				vec.Add(gb, d[r*l.Out+lo:r*l.Out+hi])
 			}
+		})
+		if i == 0 {
+			break
 		}
-		if i > 0 {
-			t := ws.t[:rows*l.In]
-			blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(rows, l.Out, d), general(l.In, l.Out, l.W), 0, general(rows, l.In, t))
-			d = ws.d[:rows*l.In]
-			copy(d, t)
-		}
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, l.In, ws.post[i-1]), general(rows, l.Out, d), 0, general(l.In, l.Out, g.W))
+		t := ws.t[:rows*l.In]
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(rows, l.Out, d), general(l.In, l.Out, l.W), 0, general(rows, l.In, t))
+		d = ws.d[:rows*l.In]
+		copy(d, t)
 	}
+	return d
 }

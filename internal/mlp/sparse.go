@@ -1,0 +1,180 @@
+package mlp
+
+import (
+	"slices"
+
+	"github.com/amvi/amvi/internal/par"
+	"github.com/amvi/amvi/internal/vec"
+)
+
+// Sparse is a matrix in compressed-row form, the input of ForwardSparse:
+// row r's nonzero entries are in columns Col[Ptr[r]:Ptr[r+1]] with values
+// Val[Ptr[r]:Ptr[r+1]]. A bag of words has about 60 of 2,000 columns
+// nonzero, a binary code about half of its K; skipping the zeros is what
+// makes the first layer cheap.
+type Sparse struct {
+	Rows, Cols int
+	Ptr        []int // Rows+1 offsets, Ptr[0] = 0
+	Col        []int
+	Val        []float64
+}
+
+// Reset empties s for rows of cols columns, keeping its storage.
+func (s *Sparse) Reset(cols int) {
+	s.Rows, s.Cols = 0, cols
+	s.Ptr = append(s.Ptr[:0], 0)
+	s.Col, s.Val = s.Col[:0], s.Val[:0]
+}
+
+// Append adds the entry (col, val) to the row being built; EndRow ends it.
+func (s *Sparse) Append(col int, val float64) {
+	s.Col = append(s.Col, col)
+	s.Val = append(s.Val, val)
+}
+
+// EndRow ends the row being built.
+func (s *Sparse) EndRow() {
+	s.Ptr = append(s.Ptr, len(s.Col))
+	s.Rows++
+}
+
+// SetDense makes s hold the nonzeros of x, a row-major matrix of cols
+// columns.
+// It panics if len(x) is not a multiple of cols.
+func (s *Sparse) SetDense(x []float64, cols int) {
+	if cols < 1 || len(x)%cols != 0 {
+		panic("mlp: Sparse.SetDense length is not a multiple of the columns")
+	}
+	s.Reset(cols)
+	for r := 0; r < len(x)/cols; r++ {
+		for c, v := range x[r*cols : (r+1)*cols] {
+			if v != 0 {
+				s.Append(c, v)
+			}
+		}
+		s.EndRow()
+	}
+}
+
+// Dense writes s into dst as a row-major Rows×Cols matrix.
+// It panics if len(dst) != Rows*Cols.
+func (s *Sparse) Dense(dst []float64) {
+	if len(dst) != s.Rows*s.Cols {
+		panic("mlp: Sparse.Dense buffer has the wrong length")
+	}
+	clear(dst)
+	for r := 0; r < s.Rows; r++ {
+		for k := s.Ptr[r]; k < s.Ptr[r+1]; k++ {
+			dst[r*s.Cols+s.Col[k]] += s.Val[k]
+		}
+	}
+}
+
+// Touched lists the rows of a first-layer weight gradient that
+// BackwardSparse wrote; every other row of that gradient is zero. It is
+// kept beside the gradient network it describes, from one call to the next,
+// so that each call clears only the rows the previous one wrote.
+type Touched struct {
+	Rows  []int // ascending
+	mark  []bool
+	stale []int
+}
+
+// ForwardSparse is Forward for an input given by its nonzeros: the first
+// layer adds one weight row per nonzero instead of multiplying a dense
+// matrix. The result is owned by ws, valid until the next call with ws.
+// It panics if x.Cols != n.In().
+func (n *Net) ForwardSparse(ws *Workspace, x *Sparse) []float64 {
+	if x.Cols != n.In() {
+		panic("mlp: sparse input has the wrong number of columns")
+	}
+	rows := x.Rows
+	ws.ensure(n, rows)
+	l := n.Layers[0]
+	pre := ws.pre[0]
+	par.For(rows, rowGrain(len(x.Col)*l.Out, rows), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			p := pre[r*l.Out : (r+1)*l.Out]
+			copy(p, l.B)
+			for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {
+				c := x.Col[k]
+				vec.AddScaled(p, x.Val[k], l.W[c*l.Out:(c+1)*l.Out])
+			}
+		}
+	})
+	return n.forwardFrom(ws, 0)
+}
+
+// BackwardSparse is Backward for the input of the last ForwardSparse call on
+// ws. It writes the first layer's weight gradient only in the rows of the
+// columns x uses, after clearing the rows that touched lists from the
+// previous call, and records the new rows in touched; the rest of grad is
+// overwritten as by Backward. Used alone on a gradient that starts at zero,
+// it keeps every row outside touched.Rows zero.
+// It panics if the shapes do not match that ForwardSparse call.
+func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net, touched *Touched) {
+	rows := ws.rows
+	if len(dOut) != rows*n.Out() || x.Rows != rows || x.Cols != n.In() {
+		panic("mlp: BackwardSparse shapes do not match the last ForwardSparse")
+	}
+	d := n.backwardTo(ws, dOut, grad)
+	l := n.Layers[0]
+	gw := grad.Layers[0].W
+	stale := append(touched.stale[:0], touched.Rows...)
+	touched.stale = stale
+	if len(touched.mark) != l.In {
+		touched.mark = make([]bool, l.In)
+	}
+	touched.Rows = touched.Rows[:0]
+	for _, c := range x.Col {
+		if !touched.mark[c] {
+			touched.mark[c] = true
+			touched.Rows = append(touched.Rows, c)
+		}
+	}
+	slices.Sort(touched.Rows)
+	for _, c := range touched.Rows {
+		touched.mark[c] = false
+	}
+	// Each part owns a range of the weight columns, so the sums run in the
+	// same order however many parts there are.
+	par.For(l.Out, colGrain(len(x.Col), l.Out), func(lo, hi int) {
+		for _, c := range stale {
+			clear(gw[c*l.Out+lo : c*l.Out+hi])
+		}
+		for _, c := range touched.Rows {
+			clear(gw[c*l.Out+lo : c*l.Out+hi])
+		}
+		for r := 0; r < rows; r++ {
+			dr := d[r*l.Out+lo : r*l.Out+hi]
+			for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {
+				c := x.Col[k]
+				vec.AddScaled(gw[c*l.Out+lo:c*l.Out+hi], x.Val[k], dr)
+			}
+		}
+	})
+}
+
+// minParallelWork is the number of element operations below which a loop
+// is not worth splitting across cores.
+const minParallelWork = 1 << 15
+
+// rowGrain returns par.For's grain for a loop over rows doing work element
+// operations in all: every row may be its own part when the whole is big
+// enough, else one part does it all.
+func rowGrain(work, rows int) int {
+	if work < minParallelWork {
+		return max(rows, 1)
+	}
+	return 1
+}
+
+// colGrain returns par.For's grain for a loop over cols columns, each
+// touched by nnz row operations: parts of at least 64 columns (whole cache
+// lines of a row), once the work is big enough.
+func colGrain(nnz, cols int) int {
+	if nnz*cols < minParallelWork {
+		return max(cols, 1)
+	}
+	return 64
+}
