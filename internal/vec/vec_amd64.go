@@ -2,9 +2,82 @@
 
 package vec
 
-// TODO(asm): AVX2 kernels with runtime detection; Go loops until then.
-func addScaled(dst []float64, a float64, x []float64)  { addScaledGo(dst, a, x) }
-func add(dst, x []float64)                             { addGo(dst, x) }
-func adam(p, g, m, v []float64, c AdamConst)           { adamGo(p, g, m, v, c) }
-func expShift(dst, x []float64, shift float64) float64 { return expShiftGo(dst, x, shift) }
-func maxOf(x []float64) float64                        { return maxGo(x) }
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the assembly kernels in vec_amd64.s. They need AVX2 (the
+// 256-bit integer shift in ExpShift) and FMA (ExpShift's polynomial); the
+// bit-identical kernels use neither fused operation.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// The assembly kernels take their length from x (g for Adam); the callers
+// below reslice the other operands to that length first, so that a short
+// buffer panics in Go instead of being overrun.
+
+//go:noescape
+func addScaledAVX2(dst []float64, a float64, x []float64)
+
+//go:noescape
+func addAVX2(dst, x []float64)
+
+//go:noescape
+func adamAVX2(p, g, m, v []float64, b1, nb1, b2, nb2, step, c2, eps float64)
+
+//go:noescape
+func expShiftAVX2(dst, x []float64, shift float64) float64
+
+//go:noescape
+func maxAVX2(x []float64) float64
+
+func addScaled(dst []float64, a float64, x []float64) {
+	if !useAVX2 {
+		addScaledGo(dst, a, x)
+		return
+	}
+	addScaledAVX2(dst[:len(x)], a, x)
+}
+
+func add(dst, x []float64) {
+	if !useAVX2 {
+		addGo(dst, x)
+		return
+	}
+	addAVX2(dst[:len(x)], x)
+}
+
+func adam(p, g, m, v []float64, c AdamConst) {
+	if !useAVX2 {
+		adamGo(p, g, m, v, c)
+		return
+	}
+	n := len(g)
+	// 1-Beta1 and 1-Beta2 are rounded here exactly as adamGo rounds them.
+	adamAVX2(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, c.C2, c.Eps)
+}
+
+func expShift(dst, x []float64, shift float64) float64 {
+	if !useAVX2 {
+		return expShiftGo(dst, x, shift)
+	}
+	return expShiftAVX2(dst[:len(x)], x, shift)
+}
+
+func maxOf(x []float64) float64 {
+	if !useAVX2 {
+		return maxGo(x)
+	}
+	m := maxAVX2(x)
+	if m != m {
+		// A NaN is in x: maxGo returns the first one, payload and all.
+		return maxGo(x)
+	}
+	if m == 0 {
+		// VMAXPD picks between +0 and −0 by lane and operand order;
+		// maxGo returns the first element equal to the maximum.
+		for _, v := range x {
+			if v == 0 {
+				return v
+			}
+		}
+	}
+	return m
+}

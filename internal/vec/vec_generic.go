@@ -2,9 +2,15 @@ package vec
 
 import "math"
 
+// The Go loops are the reference that the assembly kernels match bit for
+// bit. Go lets a compiler fuse x*y + z into one FMA (it does for GOAMD64=v3
+// and on arm64, ppc64le, s390x and riscv64); the explicit float64
+// conversions round each product first, which forbids that, so these loops
+// round the same way on every architecture.
+
 func addScaledGo(dst []float64, a float64, x []float64) {
 	for i, v := range x {
-		dst[i] += a * v
+		dst[i] += float64(a * v)
 	}
 }
 
@@ -16,9 +22,9 @@ func addGo(dst, x []float64) {
 
 func adamGo(p, g, m, v []float64, c AdamConst) {
 	for j, gj := range g {
-		m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
-		v[j] = c.Beta2*v[j] + (1-c.Beta2)*gj*gj
-		p[j] -= c.Step * m[j] / (math.Sqrt(v[j]/c.C2) + c.Eps)
+		m[j] = float64(c.Beta1*m[j]) + float64((1-c.Beta1)*gj)
+		v[j] = float64(c.Beta2*v[j]) + float64((1-c.Beta2)*gj*gj)
+		p[j] -= float64(c.Step*m[j]) / (math.Sqrt(v[j]/c.C2) + c.Eps)
 	}
 }
 

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package vec
+
+func asmKernels() bool { return false }
+
+func withGoKernels(f func()) { f() }
