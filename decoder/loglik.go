@@ -7,6 +7,7 @@ import (
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vec"
 )
 
 // LogLik is the decoder's output layer for one minibatch: B documents with S
@@ -63,17 +64,9 @@ func (h *LogLik) Loss(eta []float64) float64 {
 func (h *LogLik) forward(eta []float64, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		row := eta[r*h.V : (r+1)*h.V]
-		m := math.Inf(-1)
-		for _, v := range row {
-			m = max(m, v)
-		}
+		m := vec.Max(row)
 		e := h.exp[r*h.V : (r+1)*h.V]
-		s := 0.0
-		for w, v := range row {
-			x := math.Exp(v - m)
-			e[w] = x
-			s += x
-		}
+		s := vec.ExpShift(e, row, m)
 		h.sum[r] = s
 		lse := m + math.Log(s)
 		d := h.Docs[r/h.S]
@@ -101,9 +94,8 @@ func (h *LogLik) Grad(dst, eta []float64) {
 			d := h.Docs[r/h.S]
 			g := dst[r*h.V : (r+1)*h.V]
 			f := wr * float64(d.Tokens()) / h.sum[r]
-			for w, e := range h.exp[r*h.V : (r+1)*h.V] {
-				g[w] = f * e
-			}
+			clear(g)
+			vec.AddScaled(g, f, h.exp[r*h.V:(r+1)*h.V])
 			for i, w := range d.Words {
 				g[w] -= wr * float64(d.Counts[i])
 			}

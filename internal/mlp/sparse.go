@@ -138,6 +138,9 @@ func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net
 	}
 	// Each part owns a range of the weight columns, so the sums run in the
 	// same order however many parts there are.
+	// Columns in tiles small enough that the touched rows' slices of a
+	// tile stay in the L1 cache while every input row adds into them.
+	tile := min(max(l1Doubles/max(len(touched.Rows), 1), 64)/8*8, l.Out)
 	par.For(l.Out, colGrain(len(x.Col), l.Out), func(lo, hi int) {
 		for _, c := range stale {
 			clear(gw[c*l.Out+lo : c*l.Out+hi])
@@ -145,15 +148,22 @@ func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net
 		for _, c := range touched.Rows {
 			clear(gw[c*l.Out+lo : c*l.Out+hi])
 		}
-		for r := 0; r < rows; r++ {
-			dr := d[r*l.Out+lo : r*l.Out+hi]
-			for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {
-				c := x.Col[k]
-				vec.AddScaled(gw[c*l.Out+lo:c*l.Out+hi], x.Val[k], dr)
+		for tlo := lo; tlo < hi; tlo += tile {
+			thi := min(tlo+tile, hi)
+			for r := 0; r < rows; r++ {
+				dr := d[r*l.Out+tlo : r*l.Out+thi]
+				for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {
+					c := x.Col[k]
+					vec.AddScaled(gw[c*l.Out+tlo:c*l.Out+thi], x.Val[k], dr)
+				}
 			}
 		}
 	})
 }
+
+// l1Doubles is the number of float64s that fill about 32 KiB, most of a
+// level-1 data cache.
+const l1Doubles = 4096
 
 // minParallelWork is the number of element operations below which a loop
 // is not worth splitting across cores.
