@@ -129,3 +129,21 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestLogQBatchMatchesLogQ requires LogQBatch to give LogQ's bits for
+// every sample, extreme logits included.
+func TestLogQBatchMatchesLogQ(t *testing.T) {
+	const k, samples = 5, 4
+	rng := rand.New(rand.NewPCG(4, 5))
+	a := []float64{0.3, -2, 40, -800, 1e-9, 3, -0.5, 0, 700, -1}
+	z := make([]float64, samples*len(a))
+	Sample(z, a, k, samples, rng)
+	got := make([]float64, len(z)/k)
+	LogQBatch(got, z, a, k, samples)
+	for i := range got {
+		r := i / samples
+		if want := LogQ(z[i*k:(i+1)*k], a[r*k:(r+1)*k]); got[i] != want {
+			t.Errorf("sample %d: LogQBatch %v, LogQ %v", i, got[i], want)
+		}
+	}
+}

@@ -136,14 +136,12 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	b.LogQ = scratch.Grow(b.LogQ, B*S)
 	b.KL = scratch.Grow(b.KL, B)
 	stats := StepStats{Docs: B}
+	encoder.LogQBatch(b.LogQ, st.z, st.a, K, S)
 	for d := 0; d < B; d++ {
-		ad := st.a[d*K : (d+1)*K]
-		b.KL[d] = encoder.KL(ad, m.Alpha)
+		b.KL[d] = encoder.KL(st.a[d*K:(d+1)*K], m.Alpha)
 		for s := 0; s < S; s++ {
 			i := d*S + s
-			zi := st.z[i*K : (i+1)*K]
-			b.LogPrior[i] = encoder.LogPrior(zi, m.Alpha)
-			b.LogQ[i] = encoder.LogQ(zi, ad)
+			b.LogPrior[i] = encoder.LogPrior(st.z[i*K:(i+1)*K], m.Alpha)
 		}
 		stats.Tokens += docs[d].Tokens()
 	}

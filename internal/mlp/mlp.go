@@ -131,6 +131,7 @@ type Workspace struct {
 	pre  [][]float64 // pre-activations per layer
 	post [][]float64 // activations per layer (the output layer's equals pre)
 	d, t []float64   // backward scratch
+	csc  Sparse      // BackwardSparse's transposed input
 }
 
 func (ws *Workspace) ensure(n *Net, rows int) {

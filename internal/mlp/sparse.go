@@ -96,10 +96,8 @@ func (n *Net) ForwardSparse(ws *Workspace, x *Sparse) []float64 {
 		for r := lo; r < hi; r++ {
 			p := pre[r*l.Out : (r+1)*l.Out]
 			copy(p, l.B)
-			for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {
-				c := x.Col[k]
-				vec.AddScaled(p, x.Val[k], l.W[c*l.Out:(c+1)*l.Out])
-			}
+			k0, k1 := x.Ptr[r], x.Ptr[r+1]
+			addScaledRows(p, l.W, l.Out, x.Col[k0:k1], x.Val[k0:k1])
 		}
 	})
 	return n.forwardFrom(ws, 0)
@@ -120,50 +118,88 @@ func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net
 	d := n.backwardTo(ws, dOut, grad)
 	l := n.Layers[0]
 	gw := grad.Layers[0].W
-	stale := append(touched.stale[:0], touched.Rows...)
-	touched.stale = stale
 	if len(touched.mark) != l.In {
 		touched.mark = make([]bool, l.In)
 	}
+	gone := touched.stale[:0] // rows written last time and not this time
+	for _, c := range x.Col {
+		touched.mark[c] = true
+	}
+	for _, c := range touched.Rows {
+		if !touched.mark[c] {
+			gone = append(gone, c)
+		}
+	}
+	touched.stale = gone
 	touched.Rows = touched.Rows[:0]
 	for _, c := range x.Col {
-		if !touched.mark[c] {
-			touched.mark[c] = true
+		if touched.mark[c] {
+			touched.mark[c] = false
 			touched.Rows = append(touched.Rows, c)
 		}
 	}
 	slices.Sort(touched.Rows)
-	for _, c := range touched.Rows {
-		touched.mark[c] = false
+	for _, c := range gone {
+		clear(gw[c*l.Out : (c+1)*l.Out])
 	}
-	// Each part owns a range of the weight columns, so the sums run in the
-	// same order however many parts there are.
-	// Columns in tiles small enough that the touched rows' slices of a
-	// tile stay in the L1 cache while every input row adds into them.
-	tile := min(max(l1Doubles/max(len(touched.Rows), 1), 64)/8*8, l.Out)
-	par.For(l.Out, colGrain(len(x.Col), l.Out), func(lo, hi int) {
-		for _, c := range stale {
-			clear(gw[c*l.Out+lo : c*l.Out+hi])
-		}
-		for _, c := range touched.Rows {
-			clear(gw[c*l.Out+lo : c*l.Out+hi])
-		}
-		for tlo := lo; tlo < hi; tlo += tile {
-			thi := min(tlo+tile, hi)
-			for r := 0; r < rows; r++ {
-				dr := d[r*l.Out+tlo : r*l.Out+thi]
-				for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {
-					c := x.Col[k]
-					vec.AddScaled(gw[c*l.Out+tlo:c*l.Out+thi], x.Val[k], dr)
-				}
+	// Gather each touched weight row's gradient from the rows of d that use
+	// it (x's transpose), in ascending row order, a block of columns at a
+	// time so that the block of d stays in cache across the touched rows.
+	// Each part owns whole weight rows, so the sums run in the same order
+	// however many parts there are.
+	csc := &ws.csc
+	csc.transpose(x)
+	par.For(len(touched.Rows), rowGrain(len(x.Col)*l.Out, len(touched.Rows)), func(lo, hi int) {
+		for blo := 0; blo < l.Out; blo += gradBlock {
+			bhi := min(blo+gradBlock, l.Out)
+			for _, c := range touched.Rows[lo:hi] {
+				k0, k1 := csc.Ptr[c], csc.Ptr[c+1]
+				clear(gw[c*l.Out+blo : c*l.Out+bhi])
+				addScaledRows(gw[c*l.Out+blo:c*l.Out+bhi], d[blo:], l.Out, csc.Col[k0:k1], csc.Val[k0:k1])
 			}
 		}
 	})
 }
 
-// l1Doubles is the number of float64s that fill about 32 KiB, most of a
-// level-1 data cache.
-const l1Doubles = 4096
+// gradBlock is the width of the column blocks of BackwardSparse's weight
+// gradient: a block of 512 rows of d fits a 1 MiB level-2 cache.
+const gradBlock = 256
+
+// transpose makes t the transpose of x, with each row's entries in
+// ascending column order.
+func (t *Sparse) transpose(x *Sparse) {
+	t.Rows, t.Cols = x.Cols, x.Rows
+	t.Ptr = slices.Grow(t.Ptr[:0], x.Cols+1)[:x.Cols+1]
+	clear(t.Ptr)
+	for _, c := range x.Col {
+		t.Ptr[c+1]++
+	}
+	for c := 0; c < x.Cols; c++ {
+		t.Ptr[c+1] += t.Ptr[c]
+	}
+	nnz := len(x.Col)
+	t.Col = slices.Grow(t.Col[:0], nnz)[:nnz]
+	t.Val = slices.Grow(t.Val[:0], nnz)[:nnz]
+	next := t.Ptr[:x.Cols] // advanced as entries land, then restored
+	for r := 0; r < x.Rows; r++ {
+		for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {
+			c := x.Col[k]
+			t.Col[next[c]] = r
+			t.Val[next[c]] = x.Val[k]
+			next[c]++
+		}
+	}
+	// next[c] now holds the end of column c, the start of column c+1.
+	copy(t.Ptr[1:], next)
+	t.Ptr[0] = 0
+}
+
+// addScaledRows is the stand-in for vec.AddScaledRows.
+func addScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
+	for k, r := range rows {
+		vec.AddScaled(dst, scales[k], src[r*stride:r*stride+len(dst)])
+	}
+}
 
 // minParallelWork is the number of element operations below which a loop
 // is not worth splitting across cores.

@@ -7,8 +7,9 @@ import (
 )
 
 // TestSparseMatchesDense checks ForwardSparse and BackwardSparse against the
-// dense passes over three calls whose inputs use different columns, so that
-// rows written by one call must be cleared by the next.
+// dense passes over four calls whose inputs use different columns (the last
+// none at all), so that rows written by one call must be cleared by the
+// next.
 func TestSparseMatchesDense(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -33,7 +34,7 @@ func TestSparseMatchesDense(t *testing.T) {
 			var touched Touched
 			var x Sparse
 			var ws, wsDense Workspace
-			for call := 0; call < 3; call++ {
+			for call := 0; call < 4; call++ { // the fourth call has no nonzeros
 				dense := make([]float64, rows*in)
 				for i := range dense {
 					// Each call uses a different third of the columns, mostly zeros.
