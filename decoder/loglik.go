@@ -2,10 +2,9 @@ package decoder
 
 import (
 	"math"
-	"runtime"
-	"sync"
 
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
 	"github.com/amvi/amvi/internal/vec"
 )
@@ -103,25 +102,15 @@ func (h *LogLik) Grad(dst, eta []float64) {
 	})
 }
 
-// parallelRows calls fn over [0, rows) split into one block per processor
-// when the work (rows×cols) is large enough to be worth it. Each row is
-// computed the same way whatever the split, so results do not depend on it.
+// parallelRows calls fn over [0, rows) split across the cores when the
+// rows hold enough work (cols values each) to be worth it. Each row's
+// result depends only on that row, so the split changes no bits.
 func parallelRows(rows, cols int, fn func(lo, hi int)) {
-	n := min(runtime.GOMAXPROCS(0), rows)
-	if n < 2 || rows*cols < 1<<17 {
-		fn(0, rows)
-		return
+	grain := rows
+	if rows*cols >= 1<<15 {
+		grain = 1
 	}
-	var wg sync.WaitGroup
-	for i := 1; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(i*rows/n, (i+1)*rows/n)
-		}()
-	}
-	fn(0, rows/n)
-	wg.Wait()
+	par.For(rows, max(grain, 1), fn)
 }
 
 func (h *LogLik) check(eta []float64) {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
-	"github.com/amvi/amvi/internal/vec"
 )
 
 // Layer is one affine map x·W + B. Layers made by New and NewZero keep W
@@ -127,11 +126,14 @@ func (n *Net) NumParams() int {
 // Workspace holds the activations of one forward pass, reused across calls.
 // A Workspace must not be used by two goroutines at once.
 type Workspace struct {
-	rows int
-	pre  [][]float64 // pre-activations per layer
-	post [][]float64 // activations per layer (the output layer's equals pre)
-	d, t []float64   // backward scratch
-	csc  Sparse      // BackwardSparse's transposed input
+	rows    int
+	pre     [][]float64 // pre-activations per layer
+	post    [][]float64 // activations per layer (the output layer's equals pre)
+	d, t    []float64   // backward scratch
+	csc     Sparse      // BackwardSparse's transposed input
+	idx     []int       // 0, 1, 2, …
+	one     []float64   // 1, 1, 1, …
+	inT, wT []float64   // transposed layer input and weights
 }
 
 func (ws *Workspace) ensure(n *Net, rows int) {
@@ -172,10 +174,53 @@ func (n *Net) Forward(ws *Workspace, x []float64) []float64 {
 func (n *Net) affine(ws *Workspace, i int, in []float64) {
 	l := n.Layers[i]
 	pre := ws.pre[i]
-	for r := 0; r < ws.rows; r++ {
-		copy(pre[r*l.Out:(r+1)*l.Out], l.B)
+	if i == 0 {
+		// The first layer's dense input may be a bag of words, mostly
+		// zeros, which gonum's product skips.
+		for r := 0; r < ws.rows; r++ {
+			copy(pre[r*l.Out:(r+1)*l.Out], l.B)
+		}
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(ws.rows, l.In, in), general(l.In, l.Out, l.W), 1, general(ws.rows, l.Out, pre))
+		return
 	}
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(ws.rows, l.In, in), general(l.In, l.Out, l.W), 1, general(ws.rows, l.Out, pre))
+	// A hidden layer's input is dense: each output row is the bias plus a
+	// combination of all of W's rows.
+	idx := ws.index(l.In)
+	par.For(ws.rows, rowGrain(ws.rows*l.In*l.Out, ws.rows), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			p := pre[r*l.Out : (r+1)*l.Out]
+			copy(p, l.B)
+			addScaledRows(p, l.W, l.Out, idx, in[r*l.In:(r+1)*l.In])
+		}
+	})
+}
+
+// index returns 0, 1, …, n-1, owned by ws.
+func (ws *Workspace) index(n int) []int {
+	for len(ws.idx) < n {
+		ws.idx = append(ws.idx, len(ws.idx))
+	}
+	return ws.idx[:n]
+}
+
+// ones returns n ones, owned by ws.
+func (ws *Workspace) ones(n int) []float64 {
+	for len(ws.one) < n {
+		ws.one = append(ws.one, 1)
+	}
+	return ws.one[:n]
+}
+
+// transpose writes the transpose of the rows×cols matrix a into dst
+// (grown as needed) and returns it.
+func transpose(dst, a []float64, rows, cols int) []float64 {
+	dst = scratch.Grow(dst, rows*cols)
+	for r := 0; r < rows; r++ {
+		for c, v := range a[r*cols : (r+1)*cols] {
+			dst[c*rows+r] = v
+		}
+	}
+	return dst
 }
 
 // forwardFrom finishes a forward pass whose layer first has its
@@ -225,19 +270,34 @@ func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net) []float64 {
 		if i != last {
 			n.Act.Grad(d, ws.pre[i], ws.post[i])
 		}
+		idx, ones := ws.index(max(rows, l.In, l.Out)), ws.ones(rows)
 		par.For(l.Out, colGrain(rows, l.Out), func(lo, hi int) {
 			gb := g.B[lo:hi]
 			clear(gb)
-			for r := 0; r < rows; r++ {
-				vec.Add(gb, d[r*l.Out+lo:r*l.Out+hi])
-			}
+			addScaledRows(gb, d[lo:], l.Out, idx[:rows], ones)
 		})
 		if i == 0 {
 			break
 		}
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, l.In, ws.post[i-1]), general(rows, l.Out, d), 0, general(l.In, l.Out, g.W))
+		// dW = inᵀ·d, one row of dW per input unit, from the transposed input.
+		ws.inT = transpose(ws.inT, ws.post[i-1], rows, l.In)
+		par.For(l.In, rowGrain(rows*l.In*l.Out, l.In), func(lo, hi int) {
+			for u := lo; u < hi; u++ {
+				gw := g.W[u*l.Out : (u+1)*l.Out]
+				clear(gw)
+				addScaledRows(gw, d, l.Out, idx[:rows], ws.inT[u*rows:(u+1)*rows])
+			}
+		})
+		// The input's gradient d·Wᵀ, one row per example, from Wᵀ.
+		ws.wT = transpose(ws.wT, l.W, l.In, l.Out)
 		t := ws.t[:rows*l.In]
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(rows, l.Out, d), general(l.In, l.Out, l.W), 0, general(rows, l.In, t))
+		par.For(rows, rowGrain(rows*l.In*l.Out, rows), func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				tr := t[r*l.In : (r+1)*l.In]
+				clear(tr)
+				addScaledRows(tr, ws.wT, l.In, idx[:l.Out], d[r*l.Out:(r+1)*l.Out])
+			}
+		})
 		d = ws.d[:rows*l.In]
 		copy(d, t)
 	}
