@@ -21,6 +21,7 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
 	"github.com/amvi/amvi/model"
 )
@@ -183,8 +184,10 @@ type evaluator struct {
 	m            *model.Model
 	opt          Options
 	S            int
-	x, a, z      []float64
+	a, z         []float64
+	xs, zs       mlp.Sparse
 	logw, ll     []float64
+	logq         []float64
 	encWS, decWS encoder.Workspace
 	loglik       decoder.LogLik
 }
@@ -197,11 +200,12 @@ func newEvaluator(m *model.Model, opt Options) *evaluator {
 // that the decoder's buffers stay bounded.
 func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
 	m := ev.m
-	K, V, B := m.K(), m.V(), len(docs)
-	ev.x = scratch.Grow(ev.x, B*V)
-	m.Enc.FillInput(ev.x, docs)
+	K, B := m.K(), len(docs)
+	// Both networks read their inputs' nonzeros only: the document's words
+	// and the codes' ones.
+	m.Enc.FillSparse(&ev.xs, docs)
 	ev.a = scratch.Grow(ev.a, B*K)
-	copy(ev.a, m.Enc.Logits(&ev.encWS, ev.x))
+	copy(ev.a, m.Enc.Net.ForwardSparse(&ev.encWS, &ev.xs))
 	S := ev.S
 	ev.logw = scratch.Grow(ev.logw, B*S)
 	ev.ll = scratch.Grow(ev.ll, B*S)
@@ -212,14 +216,16 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
 		ev.z = scratch.Grow(ev.z, B*n*K)
 		encoder.Sample(ev.z, ev.a, K, n, rng)
 		ev.loglik.Reset(docs, n)
-		ev.loglik.Loss(m.Dec.Logits(&ev.decWS, ev.z))
+		ev.zs.SetDense(ev.z, K)
+		ev.loglik.Loss(m.Dec.Net.ForwardSparse(&ev.decWS, &ev.zs))
+		ev.logq = scratch.Grow(ev.logq, B*n)
+		encoder.LogQBatch(ev.logq, ev.z, ev.a, K, n)
 		for d := 0; d < B; d++ {
-			ad := ev.a[d*K : (d+1)*K]
 			for s := 0; s < n; s++ {
-				zi := ev.z[(d*n+s)*K : (d*n+s+1)*K]
-				ll := ev.loglik.LL[d*n+s]
+				i := d*n + s
+				ll := ev.loglik.LL[i]
 				ev.ll[d*S+s0+s] = ll
-				ev.logw[d*S+s0+s] = ll + encoder.LogPrior(zi, m.Alpha) - encoder.LogQ(zi, ad)
+				ev.logw[d*S+s0+s] = ll + encoder.LogPrior(ev.z[i*K:(i+1)*K], m.Alpha) - ev.logq[i]
 			}
 		}
 	}

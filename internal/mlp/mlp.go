@@ -257,13 +257,13 @@ func (n *Net) Backward(ws *Workspace, x, dOut []float64, grad *Net) {
 
 // backwardTo back-propagates dOut down to the first layer's
 // pre-activations, writing every parameter gradient but the first layer's
-// weights, and returns the gradient with respect to those pre-activations
-// (owned by ws).
+// weights, and returns the gradient with respect to those pre-activations:
+// dOut itself for a one-layer network, else a slice owned by ws. dOut is
+// not modified.
 func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net) []float64 {
 	rows := ws.rows
 	last := len(n.Layers) - 1
-	d := ws.d[:len(dOut)]
-	copy(d, dOut)
+	d := dOut // read-only until the first activation, then in ws.d
 	for i := last; i >= 0; i-- {
 		l := n.Layers[i]
 		g := grad.Layers[i]
