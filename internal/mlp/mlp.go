@@ -18,6 +18,7 @@ import (
 
 	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vec"
 )
 
 // Layer is one affine map x·W + B. Layers made by New and NewZero keep W
@@ -190,7 +191,7 @@ func (n *Net) affine(ws *Workspace, i int, in []float64) {
 		for r := lo; r < hi; r++ {
 			p := pre[r*l.Out : (r+1)*l.Out]
 			copy(p, l.B)
-			addScaledRows(p, l.W, l.Out, idx, in[r*l.In:(r+1)*l.In])
+			vec.AddScaledRows(p, l.W, l.Out, idx, in[r*l.In:(r+1)*l.In])
 		}
 	})
 }
@@ -274,7 +275,7 @@ func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net) []float64 {
 		par.For(l.Out, colGrain(rows, l.Out), func(lo, hi int) {
 			gb := g.B[lo:hi]
 			clear(gb)
-			addScaledRows(gb, d[lo:], l.Out, idx[:rows], ones)
+			vec.AddScaledRows(gb, d[lo:], l.Out, idx[:rows], ones)
 		})
 		if i == 0 {
 			break
@@ -285,7 +286,7 @@ func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net) []float64 {
 			for u := lo; u < hi; u++ {
 				gw := g.W[u*l.Out : (u+1)*l.Out]
 				clear(gw)
-				addScaledRows(gw, d, l.Out, idx[:rows], ws.inT[u*rows:(u+1)*rows])
+				vec.AddScaledRows(gw, d, l.Out, idx[:rows], ws.inT[u*rows:(u+1)*rows])
 			}
 		})
 		// The input's gradient d·Wᵀ, one row per example, from Wᵀ.
@@ -295,7 +296,7 @@ func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net) []float64 {
 			for r := lo; r < hi; r++ {
 				tr := t[r*l.In : (r+1)*l.In]
 				clear(tr)
-				addScaledRows(tr, ws.wT, l.In, idx[:l.Out], d[r*l.Out:(r+1)*l.Out])
+				vec.AddScaledRows(tr, ws.wT, l.In, idx[:l.Out], d[r*l.Out:(r+1)*l.Out])
 			}
 		})
 		d = ws.d[:rows*l.In]

@@ -97,7 +97,7 @@ func (n *Net) ForwardSparse(ws *Workspace, x *Sparse) []float64 {
 			p := pre[r*l.Out : (r+1)*l.Out]
 			copy(p, l.B)
 			k0, k1 := x.Ptr[r], x.Ptr[r+1]
-			addScaledRows(p, l.W, l.Out, x.Col[k0:k1], x.Val[k0:k1])
+			vec.AddScaledRows(p, l.W, l.Out, x.Col[k0:k1], x.Val[k0:k1])
 		}
 	})
 	return n.forwardFrom(ws, 0)
@@ -155,7 +155,7 @@ func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net
 			for _, c := range touched.Rows[lo:hi] {
 				k0, k1 := csc.Ptr[c], csc.Ptr[c+1]
 				clear(gw[c*l.Out+blo : c*l.Out+bhi])
-				addScaledRows(gw[c*l.Out+blo:c*l.Out+bhi], d[blo:], l.Out, csc.Col[k0:k1], csc.Val[k0:k1])
+				vec.AddScaledRows(gw[c*l.Out+blo:c*l.Out+bhi], d[blo:], l.Out, csc.Col[k0:k1], csc.Val[k0:k1])
 			}
 		}
 	})
@@ -192,13 +192,6 @@ func (t *Sparse) transpose(x *Sparse) {
 	// next[c] now holds the end of column c, the start of column c+1.
 	copy(t.Ptr[1:], next)
 	t.Ptr[0] = 0
-}
-
-// addScaledRows is the stand-in for vec.AddScaledRows.
-func addScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
-	for k, r := range rows {
-		vec.AddScaled(dst, scales[k], src[r*stride:r*stride+len(dst)])
-	}
 }
 
 // minParallelWork is the number of element operations below which a loop

@@ -1,21 +1,28 @@
 // Package vec holds the float64 vector kernels of amvi's hot paths, written
-// to a caller's buffer: AXPY, the Adam update, and the shifted exponential
-// with its sum that a softmax needs.
+// to a caller's buffer: AXPY (AddScaled), its sum over rows of a matrix
+// (AddScaledRows), the Adam update, and the shifted exponential with its
+// sum that a softmax needs.
 //
 // On amd64 processors with AVX2 and FMA the kernels run in assembly
 // (vec_amd64.s, chosen at run time); elsewhere, or when built with the
-// purego tag, they run the plain Go loops in vec_generic.go. AddScaled, Add
-// and Adam give bit-for-bit the results of those loops on every path (no
-// fused multiply-add, the same order of operations; only the payload of a
-// NaN result may differ), so a faster machine does not change a training
-// run. ExpShift's exponentials agree with math.Exp to within 2 ulp (the
-// assembly is within 1 ulp of the correctly rounded value), and its sum is
-// added in a different order from the Go loop's, so it may differ from it
-// in the last few bits. Max returns exactly what the Go loop returns.
+// purego tag, they run the plain Go loops in vec_generic.go. AddScaled,
+// AddScaledRows, Add and Adam give bit-for-bit the results of those loops on
+// every path (no fused multiply-add, the same order of operations; only the
+// payload of a NaN result may differ), so a faster machine does not change
+// a training run. ExpShift's exponentials agree with math.Exp to within
+// 2 ulp (the assembly is within 1 ulp of the correctly rounded value), and
+// its sum is added in a different order from the Go loop's, so it may
+// differ from it in the last few bits. Max returns exactly what the Go loop returns.
 //
 // An output may be the very same slice as an input, but slices that
-// overlap at an offset give unspecified results.
+// overlap at an offset give unspecified results; AddScaledRows's dst must
+// not overlap src at all.
 package vec
+
+import (
+	"fmt"
+	"math"
+)
 
 // AddScaled adds a·x to dst element-wise: dst[i] += a*x[i], with the
 // product rounded before the sum.
@@ -25,6 +32,63 @@ func AddScaled(dst []float64, a float64, x []float64) {
 		panic("vec: AddScaled lengths differ")
 	}
 	addScaled(dst, a, x)
+}
+
+// AddScaledRows adds to dst a weighted sum of rows of src, a row-major
+// matrix with the given stride:
+//
+//	dst[i] += Σ_k scales[k] * src[rows[k]*stride + i]   for every i < len(dst),
+//
+// each product rounded before it is added, the terms added in k order, so
+// that the result is bit-for-bit that of calling AddScaled once per k:
+//
+//	for k, r := range rows {
+//		AddScaled(dst, scales[k], src[r*stride:r*stride+len(dst)])
+//	}
+//
+// Rows may repeat. src may be a matrix's backing array resliced at a column
+// offset (src[lo:] with dst of the columns lo to hi), stride staying the full
+// row length. dst must not overlap src.
+//
+// It panics if len(rows) != len(scales) or any row k has rows[k] < 0 or
+// rows[k]*stride+len(dst) > len(src) (with a negative stride only row 0 is
+// in range); all rows are checked before dst is written.
+//
+// The assembly keeps 48 elements of dst in registers while it adds the
+// terms of every row to them, so it reads and writes dst once rather than
+// once per row.
+func AddScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
+	if len(rows) != len(scales) {
+		panic("vec: AddScaledRows lengths of rows and scales differ")
+	}
+	if len(rows) == 0 {
+		return
+	}
+	// Row r is in range iff 0 ≤ r ≤ maxRow; this form cannot overflow.
+	limit := len(src) - len(dst)
+	maxRow := 0
+	switch {
+	case limit < 0:
+		panicRow(0, rows[0], stride, len(dst), len(src))
+	case stride > 0:
+		maxRow = limit / stride
+	case stride == 0:
+		maxRow = math.MaxInt
+	}
+	for k, r := range rows {
+		if uint(r) > uint(maxRow) {
+			panicRow(k, r, stride, len(dst), len(src))
+		}
+	}
+	if len(dst) == 0 {
+		return
+	}
+	addScaledRows(dst, src, stride, rows, scales)
+}
+
+func panicRow(k, r, stride, n, lenSrc int) {
+	panic(fmt.Sprintf("vec: AddScaledRows row %d out of range: rows[%d] = %d, stride %d, len(dst) %d, len(src) %d",
+		r, k, r, stride, n, lenSrc))
 }
 
 // Add adds x to dst element-wise.

@@ -19,6 +19,13 @@ func addScaledAVX2(dst []float64, a float64, x []float64)
 //go:noescape
 func addAVX2(dst, x []float64)
 
+// addScaledRowsAVX2 trusts its caller: every row r must have r ≥ 0 and
+// r*stride+len(dst) ≤ len(src), len(scales) ≥ len(rows), and dst must not
+// overlap src.
+//
+//go:noescape
+func addScaledRowsAVX2(dst, src []float64, stride int, rows []int, scales []float64)
+
 //go:noescape
 func adamAVX2(p, g, m, v []float64, b1, nb1, b2, nb2, step, c2, eps float64)
 
@@ -34,6 +41,15 @@ func addScaled(dst []float64, a float64, x []float64) {
 		return
 	}
 	addScaledAVX2(dst[:len(x)], a, x)
+}
+
+// addScaledRows expects rows checked as AddScaledRows checks them.
+func addScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
+	if !useAVX2 {
+		addScaledRowsGo(dst, src, stride, rows, scales)
+		return
+	}
+	addScaledRowsAVX2(dst, src, stride, rows, scales[:len(rows)])
 }
 
 func add(dst, x []float64) {

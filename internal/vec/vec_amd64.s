@@ -2,10 +2,10 @@
 
 #include "textflag.h"
 
-// AVX2 kernels for vec_amd64.go. AddScaled, Add and Adam use only
-// separately rounded VMULPD/VADDPD/VSUBPD/VDIVPD/VSQRTPD, in the order of
-// the Go loops in vec_generic.go, so they give bit-identical results. Only
-// ExpShift uses FMA.
+// AVX2 kernels for vec_amd64.go. AddScaled, AddScaledRows, Add and Adam
+// use only separately rounded VMULPD/VADDPD/VSUBPD/VDIVPD/VSQRTPD, in the
+// order of the Go loops in vec_generic.go, so they give bit-identical
+// results. Only ExpShift uses FMA.
 
 // func addScaledAVX2(dst []float64, a float64, x []float64)
 TEXT ·addScaledAVX2(SB), NOSPLIT, $0-56
@@ -59,6 +59,252 @@ as_tail1:
 	JNE    as_tail1
 
 as_done:
+	VZEROUPPER
+	RET
+
+// func addScaledRowsAVX2(dst, src []float64, stride int, rows []int, scales []float64)
+//
+// dst is done in blocks of 48, 32, 16, 8 and 4 elements and a masked block
+// of the last 1 to 3. A block of dst is held in Y0-Y11 while, for each k in
+// turn, the block of row rows[k] (at SI + rows[k]*stride*8) is multiplied by
+// the broadcast scales[k] (Y12) and added, VMULPD then VADDPD as
+// addScaledAVX2 does per row, and is then stored. The caller has checked
+// every row; dst does not overlap src.
+//
+//	DI	dst block		SI	src + the block's offset
+//	CX	elements left		R11	stride*8
+//	R8	rows			R9	scales
+//	R10	len(rows) > 0		R12	k
+//	AX	rows[k]*stride*8
+TEXT ·addScaledRowsAVX2(SB), NOSPLIT, $0-104
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  dst_len+8(FP), CX
+	MOVQ  src_base+24(FP), SI
+	MOVQ  stride+48(FP), R11
+	SHLQ  $3, R11
+	MOVQ  rows_base+56(FP), R8
+	MOVQ  rows_len+64(FP), R10
+	MOVQ  scales_base+80(FP), R9
+	TESTQ R10, R10
+	JEQ   asr_done
+
+asr_48:
+	CMPQ    CX, $48
+	JLT     asr_32
+	VMOVUPD 0(DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD 128(DI), Y4
+	VMOVUPD 160(DI), Y5
+	VMOVUPD 192(DI), Y6
+	VMOVUPD 224(DI), Y7
+	VMOVUPD 256(DI), Y8
+	VMOVUPD 288(DI), Y9
+	VMOVUPD 320(DI), Y10
+	VMOVUPD 352(DI), Y11
+	XORQ    R12, R12
+	PCALIGN $32
+
+asr_48_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       0(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMULPD       64(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y2, Y2
+	VMULPD       96(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y3, Y3
+	VMULPD       128(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y4, Y4
+	VMULPD       160(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y5, Y5
+	VMULPD       192(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y6, Y6
+	VMULPD       224(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y7, Y7
+	VMULPD       256(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y8, Y8
+	VMULPD       288(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y9, Y9
+	VMULPD       320(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y10, Y10
+	VMULPD       352(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y11, Y11
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asr_48_k
+	VMOVUPD      Y0, 0(DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	VMOVUPD      Y4, 128(DI)
+	VMOVUPD      Y5, 160(DI)
+	VMOVUPD      Y6, 192(DI)
+	VMOVUPD      Y7, 224(DI)
+	VMOVUPD      Y8, 256(DI)
+	VMOVUPD      Y9, 288(DI)
+	VMOVUPD      Y10, 320(DI)
+	VMOVUPD      Y11, 352(DI)
+	ADDQ         $384, DI
+	ADDQ         $384, SI
+	SUBQ         $48, CX
+	JMP          asr_48
+
+asr_32:
+	CMPQ    CX, $32
+	JLT     asr_16
+	VMOVUPD 0(DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD 128(DI), Y4
+	VMOVUPD 160(DI), Y5
+	VMOVUPD 192(DI), Y6
+	VMOVUPD 224(DI), Y7
+	XORQ    R12, R12
+	PCALIGN $32
+
+asr_32_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       0(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMULPD       64(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y2, Y2
+	VMULPD       96(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y3, Y3
+	VMULPD       128(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y4, Y4
+	VMULPD       160(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y5, Y5
+	VMULPD       192(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y6, Y6
+	VMULPD       224(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y7, Y7
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asr_32_k
+	VMOVUPD      Y0, 0(DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	VMOVUPD      Y4, 128(DI)
+	VMOVUPD      Y5, 160(DI)
+	VMOVUPD      Y6, 192(DI)
+	VMOVUPD      Y7, 224(DI)
+	ADDQ         $256, DI
+	ADDQ         $256, SI
+	SUBQ         $32, CX
+
+asr_16:
+	CMPQ    CX, $16
+	JLT     asr_8
+	VMOVUPD 0(DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	XORQ    R12, R12
+	PCALIGN $32
+
+asr_16_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       0(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMULPD       64(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y2, Y2
+	VMULPD       96(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y3, Y3
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asr_16_k
+	VMOVUPD      Y0, 0(DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	ADDQ         $128, DI
+	ADDQ         $128, SI
+	SUBQ         $16, CX
+
+asr_8:
+	CMPQ    CX, $8
+	JLT     asr_4
+	VMOVUPD 0(DI), Y0
+	VMOVUPD 32(DI), Y1
+	XORQ    R12, R12
+	PCALIGN $32
+
+asr_8_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       0(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asr_8_k
+	VMOVUPD      Y0, 0(DI)
+	VMOVUPD      Y1, 32(DI)
+	ADDQ         $64, DI
+	ADDQ         $64, SI
+	SUBQ         $8, CX
+
+asr_4:
+	CMPQ    CX, $4
+	JLT     asr_tail
+	VMOVUPD 0(DI), Y0
+	XORQ    R12, R12
+	PCALIGN $32
+
+asr_4_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       0(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asr_4_k
+	VMOVUPD      Y0, 0(DI)
+	ADDQ         $32, DI
+	ADDQ         $32, SI
+	SUBQ         $4, CX
+
+asr_tail:
+	TESTQ      CX, CX
+	JEQ        asr_done
+	LEAQ       expc<>+640(SB), AX // lane masks, with expShiftAVX2's constants
+	MOVQ       $4, DX
+	SUBQ       CX, DX
+	VMOVUPD    (AX)(DX*8), Y15
+	VMASKMOVPD (DI), Y15, Y0
+	XORQ       R12, R12
+
+asr_tail_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMASKMOVPD   (SI)(AX*1), Y15, Y13
+	VMULPD       Y13, Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asr_tail_k
+	VMASKMOVPD   Y0, Y15, (DI)
+
+asr_done:
 	VZEROUPPER
 	RET
 

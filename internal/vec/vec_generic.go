@@ -14,6 +14,15 @@ func addScaledGo(dst []float64, a float64, x []float64) {
 	}
 }
 
+// addScaledRowsGo is AddScaledRows's reference: one addScaledGo per row.
+// The caller has checked the rows.
+func addScaledRowsGo(dst, src []float64, stride int, rows []int, scales []float64) {
+	n := len(dst)
+	for k, r := range rows {
+		addScaledGo(dst, scales[k], src[r*stride:r*stride+n])
+	}
+}
+
 func addGo(dst, x []float64) {
 	for i, v := range x {
 		dst[i] += v

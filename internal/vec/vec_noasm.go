@@ -7,3 +7,7 @@ func add(dst, x []float64)                             { addGo(dst, x) }
 func adam(p, g, m, v []float64, c AdamConst)           { adamGo(p, g, m, v, c) }
 func expShift(dst, x []float64, shift float64) float64 { return expShiftGo(dst, x, shift) }
 func maxOf(x []float64) float64                        { return maxGo(x) }
+
+func addScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
+	addScaledRowsGo(dst, src, stride, rows, scales)
+}
