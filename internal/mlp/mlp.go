@@ -145,7 +145,9 @@ func (ws *Workspace) ensure(n *Net, rows int) {
 	maxOut := 0
 	for i, l := range n.Layers {
 		ws.pre[i] = scratch.Grow(ws.pre[i], rows*l.Out)
-		ws.post[i] = scratch.Grow(ws.post[i], rows*l.Out)
+		if i < len(n.Layers)-1 { // the output layer's activations are its pre-activations
+			ws.post[i] = scratch.Grow(ws.post[i], rows*l.Out)
+		}
 		maxOut = max(maxOut, l.Out)
 	}
 	ws.d = scratch.Grow(ws.d, rows*maxOut)
@@ -232,13 +234,11 @@ func (n *Net) forwardFrom(ws *Workspace, first int) []float64 {
 		if i > first {
 			n.affine(ws, i, ws.post[i-1])
 		}
-		if i == last {
-			copy(ws.post[i], ws.pre[i])
-		} else {
+		if i < last {
 			n.Act.Apply(ws.post[i], ws.pre[i])
 		}
 	}
-	return ws.post[last]
+	return ws.pre[last] // the output layer is linear
 }
 
 // Backward back-propagates dOut, the gradient of a loss with respect to the

@@ -113,7 +113,7 @@ type AdamConst struct {
 //
 //	m = Beta1*m + (1-Beta1)*g
 //	v = Beta2*v + (1-Beta2)*g*g
-//	p -= Step*m / (sqrt(v/C2) + Eps)
+//	p -= Step*m / (sqrt(v*(1/C2)) + Eps)
 //
 // It panics if the lengths differ.
 func Adam(p, g, m, v []float64, c AdamConst) {

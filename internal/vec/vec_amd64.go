@@ -27,7 +27,7 @@ func addAVX2(dst, x []float64)
 func addScaledRowsAVX2(dst, src []float64, stride int, rows []int, scales []float64)
 
 //go:noescape
-func adamAVX2(p, g, m, v []float64, b1, nb1, b2, nb2, step, c2, eps float64)
+func adamAVX2(p, g, m, v []float64, b1, nb1, b2, nb2, step, ic2, eps float64)
 
 //go:noescape
 func expShiftAVX2(dst, x []float64, shift float64) float64
@@ -66,8 +66,8 @@ func adam(p, g, m, v []float64, c AdamConst) {
 		return
 	}
 	n := len(g)
-	// 1-Beta1 and 1-Beta2 are rounded here exactly as adamGo rounds them.
-	adamAVX2(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, c.C2, c.Eps)
+	// 1-Beta1, 1-Beta2 and 1/C2 are rounded here exactly as adamGo rounds them.
+	adamAVX2(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
 }
 
 func expShift(dst, x []float64, shift float64) float64 {

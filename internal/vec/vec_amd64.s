@@ -362,13 +362,13 @@ ad_done:
 	VZEROUPPER
 	RET
 
-// func adamAVX2(p, g, m, v []float64, b1, nb1, b2, nb2, step, c2, eps float64)
+// func adamAVX2(p, g, m, v []float64, b1, nb1, b2, nb2, step, ic2, eps float64)
 //
 // Per element, as adamGo:
 //	m = b1*m + nb1*g
 //	v = b2*v + (nb2*g)*g
-//	p = p - (step*m) / (sqrt(v/c2) + eps)
-// with nb1 = 1-b1 and nb2 = 1-b2 rounded by the caller.
+//	p = p - (step*m) / (sqrt(v*ic2) + eps)
+// with nb1 = 1-b1, nb2 = 1-b2 and ic2 = 1/c2 rounded by the caller.
 TEXT ·adamAVX2(SB), NOSPLIT, $0-152
 	MOVQ         p_base+0(FP), DI
 	MOVQ         g_base+24(FP), SI
@@ -380,7 +380,7 @@ TEXT ·adamAVX2(SB), NOSPLIT, $0-152
 	VBROADCASTSD b2+112(FP), Y2
 	VBROADCASTSD nb2+120(FP), Y3
 	VBROADCASTSD step+128(FP), Y4
-	VBROADCASTSD c2+136(FP), Y5
+	VBROADCASTSD ic2+136(FP), Y5
 	VBROADCASTSD eps+144(FP), Y6
 
 adam_loop8:
@@ -406,8 +406,8 @@ adam_loop8:
 	VADDPD  Y14, Y13, Y13
 	VMOVUPD Y9, (R9)
 	VMOVUPD Y13, 32(R9)
-	VDIVPD  Y5, Y9, Y9
-	VDIVPD  Y5, Y13, Y13
+	VMULPD  Y5, Y9, Y9
+	VMULPD  Y5, Y13, Y13
 	VSQRTPD Y9, Y9
 	VSQRTPD Y13, Y13
 	VADDPD  Y6, Y9, Y9
@@ -442,7 +442,7 @@ adam_loop4:
 	VMULPD  (R9), Y2, Y9
 	VADDPD  Y10, Y9, Y9
 	VMOVUPD Y9, (R9)
-	VDIVPD  Y5, Y9, Y9
+	VMULPD  Y5, Y9, Y9
 	VSQRTPD Y9, Y9
 	VADDPD  Y6, Y9, Y9
 	VMULPD  Y8, Y4, Y8
@@ -472,7 +472,7 @@ adam_tail1:
 	VMULSD  (R9), X2, X9
 	VADDSD  X10, X9, X9
 	VMOVSD  X9, (R9)
-	VDIVSD  X5, X9, X9
+	VMULSD  X5, X9, X9
 	VSQRTSD X9, X9, X9
 	VADDSD  X6, X9, X9
 	VMULSD  X8, X4, X8

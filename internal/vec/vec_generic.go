@@ -30,10 +30,11 @@ func addGo(dst, x []float64) {
 }
 
 func adamGo(p, g, m, v []float64, c AdamConst) {
+	ic2 := 1 / c.C2 // a product is cheaper than a quotient per element
 	for j, gj := range g {
 		m[j] = float64(c.Beta1*m[j]) + float64((1-c.Beta1)*gj)
 		v[j] = float64(c.Beta2*v[j]) + float64((1-c.Beta2)*gj*gj)
-		p[j] -= float64(c.Step*m[j]) / (math.Sqrt(v[j]/c.C2) + c.Eps)
+		p[j] -= float64(c.Step*m[j]) / (math.Sqrt(float64(v[j]*ic2)) + c.Eps)
 	}
 }
 
