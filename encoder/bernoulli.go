@@ -56,7 +56,7 @@ func LogQBatch(dst, z, a []float64, k, samples int) {
 	l1, l0 := make([]float64, k), make([]float64, k)
 	for r := 0; r < len(a)/k; r++ {
 		for j, aj := range a[r*k : (r+1)*k] {
-			l1[j], l0[j] = mathx.LogSigmoid(aj), mathx.LogSigmoid(-aj)
+			_, l1[j], l0[j] = mathx.SigmoidParts(aj)
 		}
 		for s := 0; s < samples; s++ {
 			i := r*samples + s
@@ -89,8 +89,8 @@ func KL(a []float64, alpha float64) float64 {
 	la, l1a := math.Log(alpha), math.Log1p(-alpha)
 	s := 0.0
 	for _, aj := range a {
-		b := mathx.Sigmoid(aj)
-		s += b*(mathx.LogSigmoid(aj)-la) + (1-b)*(mathx.LogSigmoid(-aj)-l1a)
+		b, l1, l0 := mathx.SigmoidParts(aj)
+		s += b*(l1-la) + (1-b)*(l0-l1a)
 	}
 	return s
 }

@@ -27,6 +27,18 @@ func Softplus(x float64) float64 {
 // LogSigmoid returns log(Sigmoid(x)) = -Softplus(-x).
 func LogSigmoid(x float64) float64 { return -Softplus(-x) }
 
+// SigmoidParts returns Sigmoid(x), LogSigmoid(x) and LogSigmoid(-x), bit
+// for bit, from one exponential and one logarithm instead of the three and
+// two that the separate calls take.
+func SigmoidParts(x float64) (sig, logSig, logSigNeg float64) {
+	t := math.Exp(-math.Abs(x))
+	sp := math.Log1p(t) // softplus(-|x|)
+	if x >= 0 {
+		return 1 / (1 + t), -sp, -(x + sp)
+	}
+	return t / (1 + t), x - sp, -sp
+}
+
 // Logit returns log(p/(1-p)).
 func Logit(p float64) float64 { return math.Log(p) - math.Log1p(-p) }
 

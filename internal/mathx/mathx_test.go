@@ -2,6 +2,7 @@ package mathx
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -34,5 +35,25 @@ func TestExtremeInputs(t *testing.T) {
 	}
 	if got := Logit(Sigmoid(1.25)); math.Abs(got-1.25) > 1e-14 {
 		t.Errorf("Logit(Sigmoid(1.25)) = %g", got)
+	}
+}
+
+// TestSigmoidPartsMatchesSeparateCalls requires SigmoidParts to give the
+// separate functions' bits everywhere, the extremes and NaN included.
+func TestSigmoidPartsMatchesSeparateCalls(t *testing.T) {
+	xs := []float64{0, math.Copysign(0, -1), 1e-300, -1e-300, 0.5, -0.5, 1, -1, 20, -20, 36.8, -36.8,
+		40, -40, 709, -709, 745, -745, 800, -800, math.MaxFloat64, -math.MaxFloat64, math.Inf(1), math.Inf(-1), math.NaN()}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for range 100000 {
+		xs = append(xs, rng.NormFloat64()*10, rng.NormFloat64()*1e-3)
+	}
+	same := func(a, b float64) bool {
+		return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
+	}
+	for _, x := range xs {
+		s, l1, l0 := SigmoidParts(x)
+		if !same(s, Sigmoid(x)) || !same(l1, LogSigmoid(x)) || !same(l0, LogSigmoid(-x)) {
+			t.Fatalf("SigmoidParts(%v) = %v, %v, %v; separately %v, %v, %v", x, s, l1, l0, Sigmoid(x), LogSigmoid(x), LogSigmoid(-x))
+		}
 	}
 }

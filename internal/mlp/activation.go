@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/amvi/amvi/internal/mathx"
+	"github.com/amvi/amvi/internal/par"
 )
 
 // Activation is an elementwise nonlinearity applied after hidden layers.
@@ -41,6 +42,17 @@ func ParseActivation(name string) (Activation, error) {
 
 // Apply writes act(src) into dst.
 func (a Activation) Apply(dst, src []float64) {
+	// Element-wise, so split across the cores without changing a bit; a
+	// short slice (one document's) is done here without allocating.
+	const grain = 1 << 12
+	if len(src) < 2*grain {
+		a.apply(dst, src)
+		return
+	}
+	par.For(len(src), grain, func(lo, hi int) { a.apply(dst[lo:hi], src[lo:hi]) })
+}
+
+func (a Activation) apply(dst, src []float64) {
 	switch a {
 	case Identity:
 		copy(dst, src)
@@ -67,6 +79,15 @@ func (a Activation) Apply(dst, src []float64) {
 
 // Grad multiplies d elementwise by act'(pre), where post = act(pre).
 func (a Activation) Grad(d, pre, post []float64) {
+	const grain = 1 << 14
+	if len(d) < 2*grain {
+		a.grad(d, pre, post)
+		return
+	}
+	par.For(len(d), grain, func(lo, hi int) { a.grad(d[lo:hi], pre[lo:hi], post[lo:hi]) })
+}
+
+func (a Activation) grad(d, pre, post []float64) {
 	switch a {
 	case Identity:
 	case Tanh:
