@@ -132,6 +132,8 @@ type Workspace struct {
 	post    [][]float64 // activations per layer (the output layer's equals pre)
 	d, t    []float64   // backward scratch
 	csc     Sparse      // BackwardSparse's transposed input
+	plan    binaryPlan  // the last ForwardSparse's table plan, for a binary input
+	table   []float64   // weight-row sums, or gradient sums, of binaryPlan
 	idx     []int       // 0, 1, 2, …
 	one     []float64   // 1, 1, 1, …
 	inT, wT []float64   // transposed layer input and weights

@@ -90,6 +90,10 @@ func (n *Net) ForwardSparse(ws *Workspace, x *Sparse) []float64 {
 	}
 	rows := x.Rows
 	ws.ensure(n, rows)
+	if ws.plan.set(x) {
+		n.forwardBinary(ws, x)
+		return n.forwardFrom(ws, 0)
+	}
 	l := n.Layers[0]
 	pre := ws.pre[0]
 	par.For(rows, rowGrain(len(x.Col)*l.Out, rows), func(lo, hi int) {
@@ -148,6 +152,10 @@ func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net
 	for _, c := range gone {
 		clear(gw[c*l.Out : (c+1)*l.Out])
 	}
+	if ws.plan.used {
+		n.backwardBinary(ws, d, gw, touched.Rows)
+		return
+	}
 	// Gather each touched weight row's gradient from the rows of d that use
 	// it (x's transpose), in ascending row order, a block of columns at a
 	// time so that the block of d stays in cache across the touched rows.
@@ -169,7 +177,7 @@ func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net
 }
 
 // Cache sizes in float64s: about 32 KiB of the level-1 data cache and the
-// 1 MiB level-2 cache of this project's machines (AMD Zen 4). They only set
+// 1 MiB level-2 cache of this project's machines (AMD Zen 5). They only set
 // block widths; any values give the same results.
 const (
 	l1Doubles = 4 << 10

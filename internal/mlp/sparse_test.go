@@ -123,3 +123,53 @@ func BenchmarkForwardBackwardSparse(b *testing.B) {
 		n.BackwardSparse(&ws, &x, dOut, grad, &touched)
 	}
 }
+
+// TestBinaryTablesMatchDense checks the table path that ForwardSparse and
+// BackwardSparse take for binary inputs (the decoder's codes) against the
+// dense passes, over consecutive calls with different rows set, for input
+// sizes that do and do not fill the last group.
+func TestBinaryTablesMatchDense(t *testing.T) {
+	for _, tc := range []struct {
+		sizes []int
+		p     float64 // probability of a one
+	}{{[]int{50, 70}, 0.5}, {[]int{9, 33}, 0.8}, {[]int{12, 6, 40}, 0.6}, {[]int{50, 70}, 0.98}} {
+		rng := rand.New(rand.NewPCG(3, uint64(tc.sizes[0])))
+		n := New(tc.sizes, Tanh, rng)
+		for i := range n.Layers {
+			for j := range n.Layers[i].B {
+				n.Layers[i].B[j] = rng.NormFloat64()
+			}
+		}
+		in, out := n.In(), n.Out()
+		sparseGrad, denseGrad := n.ZeroClone(), n.ZeroClone()
+		var touched Touched
+		var x Sparse
+		var ws, wsDense Workspace
+		for call, rows := range []int{192, 130, 256} {
+			dense := make([]float64, rows*in)
+			for i := range dense {
+				// The first call leaves input 1 unused, so the next call's
+				// gradient row for it must be written, and the second call
+				// leaves input 2 unused, so its row must be cleared.
+				if c := i % in; rng.Float64() < tc.p && !(call == 0 && c == 1) && !(call == 1 && c == 2) {
+					dense[i] = 1
+				}
+			}
+			x.SetDense(dense, in)
+			got := append([]float64(nil), n.ForwardSparse(&ws, &x)...)
+			if !ws.plan.used {
+				t.Fatalf("sizes %v call %d: the table path was not taken", tc.sizes, call)
+			}
+			assertClose(t, "outputs", got, n.Forward(&wsDense, dense))
+			dOut := make([]float64, rows*out)
+			for i := range dOut {
+				dOut[i] = rng.NormFloat64()
+			}
+			n.BackwardSparse(&ws, &x, dOut, sparseGrad, &touched)
+			n.Backward(&wsDense, dense, dOut, denseGrad)
+			for i, p := range sparseGrad.Params() {
+				assertClose(t, "gradient", p, denseGrad.Params()[i])
+			}
+		}
+	}
+}

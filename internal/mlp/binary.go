@@ -1,0 +1,212 @@
+package mlp
+
+import (
+	"math/bits"
+
+	"github.com/amvi/amvi/internal/par"
+	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vec"
+)
+
+// A layer whose input is binary (the decoder's, reading codes z) can add
+// weight rows a group at a time: the inputs are cut into groups of
+// groupBits, the 2^groupBits − 1 sums of each group's weight rows are
+// tabulated once per call, and each input row then adds one table row per
+// group with a one in it instead of one weight row per one. With K = 50
+// that is at most 13 additions per row instead of about 25, for a table of
+// 13·15 rows. Building the table costs about what 64 input rows save, so
+// it is used from 128 rows (training with several samples per document,
+// and evaluation). The
+// weight gradient runs the same idea backwards: each input row's output
+// gradient is added into one bucket per group (its code in that group),
+// and a weight row's gradient is the sum of the buckets whose code has its
+// bit set.
+//
+// The sums are the same as the plain path's up to the order of floating-
+// point additions.
+const groupBits = 4
+
+// minBinaryRows is the fewest input rows for which the tables are built.
+const minBinaryRows = 128
+
+// binaryPlan says how a binary input reads the tables.
+type binaryPlan struct {
+	used       bool
+	groups     int
+	rowPtr     []int // row r's table rows are tab[rowPtr[r]:rowPtr[r+1]]
+	tab        []int // table rows g·2^groupBits + code, for codes ≠ 0
+	codes      []uint8
+	bucketPtr  []int // rows in bucket t: bucketRow[bucketPtr[t]:bucketPtr[t+1]]
+	bucketRow  []int
+	bucketsSet bool
+}
+
+// set decides whether x is binary and big enough for the tables, and if so
+// fills the plan; it reports whether the plan is used.
+func (p *binaryPlan) set(x *Sparse) bool {
+	p.used, p.bucketsSet = false, false
+	if x.Cols > 1<<12 || x.Rows < minBinaryRows {
+		return false
+	}
+	for _, v := range x.Val {
+		if v != 1 {
+			return false
+		}
+	}
+	g := (x.Cols + groupBits - 1) / groupBits
+	if x.Rows*g+g*(1<<groupBits-1) >= len(x.Col) {
+		return false // too few ones for the table to save work
+	}
+	p.used, p.groups = true, g
+	p.codes = growBytes(p.codes, x.Rows*g)
+	clear(p.codes)
+	for r := 0; r < x.Rows; r++ {
+		for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {
+			c := x.Col[k]
+			p.codes[r*g+c/groupBits] |= 1 << (c % groupBits)
+		}
+	}
+	p.rowPtr = growInts(p.rowPtr, x.Rows+1)
+	p.tab = p.tab[:0]
+	p.rowPtr[0] = 0
+	for r := 0; r < x.Rows; r++ {
+		for gi, code := range p.codes[r*g : (r+1)*g] {
+			if code != 0 {
+				p.tab = append(p.tab, gi<<groupBits+int(code))
+			}
+		}
+		p.rowPtr[r+1] = len(p.tab)
+	}
+	return true
+}
+
+// buckets sorts the rows by their code in each group (a counting sort, so
+// each bucket lists its rows in ascending order).
+func (p *binaryPlan) buckets(rows int) {
+	if p.bucketsSet {
+		return
+	}
+	p.bucketsSet = true
+	nt := p.groups << groupBits
+	p.bucketPtr = growInts(p.bucketPtr, nt+1)
+	clear(p.bucketPtr)
+	for _, t := range p.tab {
+		p.bucketPtr[t+1]++
+	}
+	for t := 0; t < nt; t++ {
+		p.bucketPtr[t+1] += p.bucketPtr[t]
+	}
+	p.bucketRow = growInts(p.bucketRow, len(p.tab))
+	next := p.bucketPtr[:nt] // advanced as rows land, then restored
+	for r := 0; r < rows; r++ {
+		for _, t := range p.tab[p.rowPtr[r]:p.rowPtr[r+1]] {
+			p.bucketRow[next[t]] = r
+			next[t]++
+		}
+	}
+	copy(p.bucketPtr[1:], next)
+	p.bucketPtr[0] = 0
+}
+
+// forwardBinary writes the first layer's pre-activations for a binary x
+// through the weight-row tables. Each part owns a range of columns.
+func (n *Net) forwardBinary(ws *Workspace, x *Sparse) {
+	l := n.Layers[0]
+	p := &ws.plan
+	nt := p.groups << groupBits
+	ws.table = scratch.Grow(ws.table, nt*l.Out)
+	table, pre, ones := ws.table, ws.pre[0], ws.ones(p.groups)
+	bw := blockWidth(l2Doubles/4, nt, l.Out)
+	par.For(l.Out, min(bw, l.Out), func(lo, hi int) {
+		for blo := lo; blo < hi; blo += bw {
+			bhi := min(blo+bw, hi)
+			for g := 0; g < p.groups; g++ {
+				for code := 1; code < 1<<groupBits; code++ {
+					top := bits.Len(uint(code)) - 1
+					j := g*groupBits + top
+					if j >= l.In {
+						break // codes with this bit never occur
+					}
+					t := g<<groupBits + code
+					dst := table[t*l.Out+blo : t*l.Out+bhi]
+					w := l.W[j*l.Out+blo : j*l.Out+bhi]
+					if rest := code &^ (1 << top); rest == 0 {
+						copy(dst, w)
+					} else {
+						u := g<<groupBits + rest
+						copy(dst, table[u*l.Out+blo:u*l.Out+bhi])
+						vec.Add(dst, w)
+					}
+				}
+			}
+			for r := 0; r < x.Rows; r++ {
+				out := pre[r*l.Out+blo : r*l.Out+bhi]
+				copy(out, l.B[blo:bhi])
+				tab := p.tab[p.rowPtr[r]:p.rowPtr[r+1]]
+				vec.AddScaledRows(out, table[blo:], l.Out, tab, ones[:len(tab)])
+			}
+		}
+	})
+}
+
+// backwardBinary writes the weight gradient rows listed in touched from d,
+// the gradient with respect to the first layer's pre-activations, for the
+// binary input of the last forwardBinary. Each part owns a range of
+// columns.
+func (n *Net) backwardBinary(ws *Workspace, d, gw []float64, touched []int) {
+	l := n.Layers[0]
+	p := &ws.plan
+	rows := ws.rows
+	p.buckets(rows)
+	nt := p.groups << groupBits
+	// The buckets that hold a code with each input's bit set.
+	ws.csc.Reset(nt)
+	for j := 0; j < l.In; j++ {
+		g, bit := j/groupBits, j%groupBits
+		for code := 1; code < 1<<groupBits; code++ {
+			t := g<<groupBits + code
+			if code&(1<<bit) != 0 && p.bucketPtr[t+1] > p.bucketPtr[t] {
+				ws.csc.Append(t, 1)
+			}
+		}
+		ws.csc.EndRow()
+	}
+	ws.table = scratch.Grow(ws.table, nt*l.Out)
+	sums, ones := ws.table, ws.ones(max(rows, nt))
+	bw := blockWidth(l2Doubles/2, rows+nt, l.Out)
+	by := &ws.csc
+	par.For(l.Out, min(bw, l.Out), func(lo, hi int) {
+		for blo := lo; blo < hi; blo += bw {
+			bhi := min(blo+bw, hi)
+			for t := 0; t < nt; t++ {
+				b0, b1 := p.bucketPtr[t], p.bucketPtr[t+1]
+				if b0 == b1 {
+					continue
+				}
+				dst := sums[t*l.Out+blo : t*l.Out+bhi]
+				clear(dst)
+				vec.AddScaledRows(dst, d[blo:], l.Out, p.bucketRow[b0:b1], ones[:b1-b0])
+			}
+			for _, j := range touched {
+				dst := gw[j*l.Out+blo : j*l.Out+bhi]
+				clear(dst)
+				ts := by.Col[by.Ptr[j]:by.Ptr[j+1]]
+				vec.AddScaledRows(dst, sums[blo:], l.Out, ts, ones[:len(ts)])
+			}
+		}
+	})
+}
+
+func growInts(s []int, n int) []int {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]int, n)
+}
+
+func growBytes(s []uint8, n int) []uint8 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]uint8, n)
+}
