@@ -276,9 +276,22 @@ func (w *worker) run(docs []data.Document) {
 		w.zs.SetDense(z, K)
 		eta := m.Dec.Net.ForwardSparse(&w.decWS, &w.zs)
 		w.loglik.Loss(eta)
-		w.deta = scratch.Grow(w.deta, len(eta))
-		w.loglik.Grad(w.deta, eta)
-		m.Dec.Net.BackwardSparse(&w.decWS, &w.zs, w.deta, w.grads.Dec, &w.grads.decTouched)
+		if st.estErr != nil {
+			return
+		}
+		// The decoder's backward pass and the encoder's are independent:
+		// running them at once lets one's serial stretches overlap the
+		// other's parallel ones. Each writes only its own gradient and
+		// buffers.
+		var dec sync.WaitGroup
+		dec.Add(1)
+		go func() {
+			defer dec.Done()
+			w.deta = scratch.Grow(w.deta, len(eta))
+			w.loglik.Grad(w.deta, eta)
+			m.Dec.Net.BackwardSparse(&w.decWS, &w.zs, w.deta, w.grads.Dec, &w.grads.decTouched)
+		}()
+		defer dec.Wait()
 	}
 	if st.estErr != nil {
 		return
