@@ -65,6 +65,20 @@ type Estimator interface {
 	Estimate(w *Weights, b *Batch) error
 }
 
+// Overlapper is implemented by estimators with work off a step's critical
+// path, which a caller may overlap with its own. For each batch the caller
+// calls Prepare(b) once b's inputs are set, possibly while it runs the
+// decoder's forward pass; then Estimate, which skips what Prepare did and
+// leaves the estimator's own learning from the batch to Learn; then Learn,
+// possibly while it runs its backward passes, and before it reads the
+// estimator's state or calls Prepare again. The results are those of
+// Estimate alone.
+type Overlapper interface {
+	Estimator
+	Prepare(b *Batch)
+	Learn()
+}
+
 // New returns the named estimator ("reinforce", "nvil", "rloo" or "vimco")
 // with default settings; inputDim is the encoder input size (for NVIL's
 // baseline network) and seed seeds its initial weights.

@@ -50,6 +50,10 @@ type NVIL struct {
 	grad       *mlp.Net
 	touched    mlp.Touched // rows of grad's first layer that BackwardSparse wrote
 	f, d, pred []float64
+
+	// Overlapper's state: the batch whose baseline Prepare computed, and
+	// the one whose learning Estimate left to Learn.
+	prepared, pending *Batch
 }
 
 // NewNVIL returns an NVIL estimator; zero fields of cfg take their defaults.
@@ -83,7 +87,8 @@ func (*NVIL) Name() string { return "nvil" }
 func (*NVIL) MinSamples() int { return 1 }
 
 // Estimate writes the weights for b into w, then updates the running
-// statistics and takes one step on the baseline network.
+// statistics and takes one step on the baseline network (or leaves that
+// step to Learn after a Prepare: see Overlapper).
 func (e *NVIL) Estimate(w *Weights, b *Batch) error {
 	if err := checkBatch(b, 1, e.Name()); err != nil {
 		return err
@@ -91,16 +96,11 @@ func (e *NVIL) Estimate(w *Weights, b *Batch) error {
 	w.reset(b)
 	e.f = scratch.Grow(e.f, b.B*b.S)
 	klw := signal(e.f, w.Objective, b, e.Config.KL)
-	e.pred = scratch.Grow(e.pred, b.B)
-	if e.Net != nil {
-		if b.InputSparse != nil {
-			copy(e.pred, e.Net.ForwardSparse(&e.ws, b.InputSparse))
-		} else {
-			copy(e.pred, e.Net.Forward(&e.ws, b.Input))
-		}
-	} else {
-		clear(e.pred)
+	external := e.prepared == b // the caller overlaps Prepare and Learn with its own work
+	if !external {
+		e.Prepare(b)
 	}
+	e.prepared = nil
 	scale := 1.0
 	if e.Config.Normalise && e.Steps > 0 {
 		scale = 1 / max(1, math.Sqrt(e.Var))
@@ -130,6 +130,7 @@ func (e *NVIL) Estimate(w *Weights, b *Batch) error {
 	}
 	e.Steps++
 	if e.Net != nil {
+		e.pending = b
 		// Squared error ½ mean_b (c_ψ(x_b) - mean_s(f_bs - c))², gradient wrt the prediction.
 		for d := 0; d < b.B; d++ {
 			t := 0.0
@@ -138,12 +139,42 @@ func (e *NVIL) Estimate(w *Weights, b *Batch) error {
 			}
 			e.d[d] = (e.pred[d] - t*inv) / float64(b.B)
 		}
-		if b.InputSparse != nil {
-			e.Net.BackwardSparse(&e.ws, b.InputSparse, e.d, e.grad, &e.touched)
-		} else {
-			e.Net.Backward(&e.ws, b.Input, e.d, e.grad)
-		}
-		e.Opt.Update(e.Net.Params(), e.grad.Params())
+	}
+	if !external {
+		e.Learn()
 	}
 	return nil
+}
+
+// Prepare computes the baseline network's predictions for b (see
+// Overlapper), after any learning still pending from the last batch.
+func (e *NVIL) Prepare(b *Batch) {
+	e.Learn()
+	e.pred = scratch.Grow(e.pred, b.B)
+	e.prepared = b
+	if e.Net == nil {
+		clear(e.pred)
+		return
+	}
+	if b.InputSparse != nil {
+		copy(e.pred, e.Net.ForwardSparse(&e.ws, b.InputSparse))
+	} else {
+		copy(e.pred, e.Net.Forward(&e.ws, b.Input))
+	}
+}
+
+// Learn takes the baseline network's step on the last batch Estimate saw,
+// if it has not been taken (see Overlapper).
+func (e *NVIL) Learn() {
+	b := e.pending
+	if b == nil {
+		return
+	}
+	e.pending = nil
+	if b.InputSparse != nil {
+		e.Net.BackwardSparse(&e.ws, b.InputSparse, e.d, e.grad, &e.touched)
+	} else {
+		e.Net.Backward(&e.ws, b.Input, e.d, e.grad)
+	}
+	e.Opt.Update(e.Net.Params(), e.grad.Params())
 }

@@ -167,14 +167,29 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 			w.run(docs)
 		}()
 	}
+	// An estimator's own work on the batch (NVIL's baseline network) runs
+	// beside the decoder's forward pass and the backward passes.
+	ov, overlap := st.Estimator.(estimators.Overlapper)
+	var prepared sync.WaitGroup
+	if overlap {
+		prepared.Add(1)
+		go func() {
+			defer prepared.Done()
+			ov.Prepare(b)
+		}()
+	}
 	done.Add(1)
 	go func() {
 		// The rendezvous: once every shard's log-likelihoods are in, run
 		// the estimator on the whole minibatch and release the workers.
 		defer done.Done()
 		st.llReady.Wait()
+		prepared.Wait()
 		st.estErr = st.Estimator.Estimate(&st.weights, b)
 		close(st.estimated)
+		if overlap {
+			ov.Learn()
+		}
 	}()
 	active[0].run(docs)
 	done.Wait()
