@@ -23,7 +23,7 @@ type Backend int
 const (
 	// Graph runs compiled Gorgonia graphs.
 	Graph Backend = iota
-	// Plain runs the graph-free gonum pass.
+	// Plain runs package mlp's sparse, multi-core pass (the default).
 	Plain
 )
 

@@ -1,11 +1,16 @@
-// Package mlp is a plain multilayer perceptron over gonum's BLAS: the
-// graph-free forward and backward pass that amvi's networks share.
+// Package mlp is a plain multilayer perceptron: the graph-free forward and
+// backward pass that amvi's networks share, and amvi's fast training path.
 //
-// It is the reference that the Gorgonia training graphs are tested against
-// (to about 1e-12 in float64), and the fast path for inference and for the
-// small control-variate networks of the estimators. Weights are stored
-// row-major, W with shape in×out, so a layer computes act(x·W + b) for a
-// minibatch x with one row per example; the output layer is linear.
+// Weights are stored row-major, W with shape in×out, so a layer computes
+// act(x·W + b) for a minibatch x with one row per example; the output layer
+// is linear. Forward and Backward take a dense input; ForwardSparse and
+// BackwardSparse take the first layer's input by its nonzeros (a bag of
+// words, a binary code), write only the weight-gradient rows those touch,
+// and for binary inputs add tabulated sums of weight rows (binary.go).
+// Hidden layers run on the register-blocked kernels of package vec, and
+// large loops are split over the cores in a way that does not change any
+// result. The Gorgonia training graphs are tested against this package to
+// about 1e-12 in float64.
 package mlp
 
 import (
