@@ -4,8 +4,10 @@
 // sum that a softmax needs.
 //
 // On amd64 processors with AVX2 and FMA the kernels run in assembly
-// (vec_amd64.s, chosen at run time); elsewhere, or when built with the
-// purego tag, they run the plain Go loops in vec_generic.go. AddScaled,
+// (vec_amd64.s, chosen at run time), and where the processor also has
+// AVX-512F, all but Max run on its 512-bit registers (vec512_amd64.s);
+// elsewhere, or when built with the purego tag, they run the plain Go
+// loops in vec_generic.go. AddScaled,
 // AddScaledRows, Add and Adam give bit-for-bit the results of those loops on
 // every path (no fused multiply-add, the same order of operations; only the
 // payload of a NaN result may differ), so a faster machine does not change
@@ -54,9 +56,9 @@ func AddScaled(dst []float64, a float64, x []float64) {
 // rows[k]*stride+len(dst) > len(src) (with a negative stride only row 0 is
 // in range); all rows are checked before dst is written.
 //
-// The assembly keeps 48 elements of dst in registers while it adds the
-// terms of every row to them, so it reads and writes dst once rather than
-// once per row.
+// The assembly keeps 48 elements of dst (192 with AVX-512) in registers
+// while it adds the terms of every row to them, so it reads and writes dst
+// once rather than once per row.
 func AddScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
 	if len(rows) != len(scales) {
 		panic("vec: AddScaledRows lengths of rows and scales differ")
@@ -127,10 +129,11 @@ func Adam(p, g, m, v []float64, c AdamConst) {
 // With shift ≥ max(x), as a softmax uses it, every term lies in [0, 1].
 // It panics if len(x) != len(dst).
 //
-// The assembly adds the terms in eight interleaved partial sums, the Go
-// loop from left to right; on a softmax row of 1995 terms the partial sums
-// are within about 1e-15 of the exact sum of the terms and the running sum
-// within about 5e-15. For x[i] − shift between 709.44 and 709.78 the
+// The assembly adds the terms in eight interleaved partial sums (sixteen
+// with AVX-512), the Go loop from left to right; on a softmax row of 1995
+// terms the partial sums are within about 1e-15 of the exact sum of the
+// terms and the running sum within about 5e-15. The AVX2 and AVX-512
+// exponentials are the same, bit for bit; only their sums may differ. For x[i] − shift between 709.44 and 709.78 the
 // assembly returns the finite e^(x[i]−shift), where math.Exp on amd64
 // returns +Inf.
 func ExpShift(dst, x []float64, shift float64) float64 {
