@@ -45,34 +45,6 @@ func LogQ(z, a []float64) float64 {
 	return s
 }
 
-// LogQBatch writes LogQ of every code in z (rows·S×K, as Sample writes
-// them) into dst (rows·S), computing each document's log-probabilities once
-// for its S samples.
-// It panics if len(z) != S·len(a) or len(dst) != len(z)/K.
-func LogQBatch(dst, z, a []float64, k, samples int) {
-	if len(z) != samples*len(a) || len(dst)*k != len(z) {
-		panic("encoder: LogQBatch buffers have the wrong lengths")
-	}
-	l1, l0 := make([]float64, k), make([]float64, k)
-	for r := 0; r < len(a)/k; r++ {
-		for j, aj := range a[r*k : (r+1)*k] {
-			_, l1[j], l0[j] = mathx.SigmoidParts(aj)
-		}
-		for s := 0; s < samples; s++ {
-			i := r*samples + s
-			sum := 0.0
-			for j, v := range z[i*k : (i+1)*k] {
-				if v != 0 {
-					sum += l1[j]
-				} else {
-					sum += l0[j]
-				}
-			}
-			dst[i] = sum
-		}
-	}
-}
-
 // LogPrior returns log p(z) = Σ_j z_j log α + (1-z_j) log(1-α).
 func LogPrior(z []float64, alpha float64) float64 {
 	ones := 0.0

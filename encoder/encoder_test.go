@@ -130,20 +130,34 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-// TestLogQBatchMatchesLogQ requires LogQBatch to give LogQ's bits for
-// every sample, extreme logits included.
-func TestLogQBatchMatchesLogQ(t *testing.T) {
-	const k, samples = 5, 4
-	rng := rand.New(rand.NewPCG(4, 5))
-	a := []float64{0.3, -2, 40, -800, 1e-9, 3, -0.5, 0, 700, -1}
-	z := make([]float64, samples*len(a))
-	Sample(z, a, k, samples, rng)
-	got := make([]float64, len(z)/k)
-	LogQBatch(got, z, a, k, samples)
-	for i := range got {
+// TestPosteriorMatchesFunctions requires Posterior's methods to give the
+// bits of Sample, LogQ and KL, and to consume the random source the same.
+func TestPosteriorMatchesFunctions(t *testing.T) {
+	const k, samples, alpha = 5, 3, 0.3
+	a := []float64{0.3, -2, 40, -800, 1e-9, 3, -0.5, 0, 700, -1, 2, 2, -2, 0.1, 5}
+	var q Posterior
+	q.Set(a, k)
+	z, want := make([]float64, samples*len(a)), make([]float64, samples*len(a))
+	q.Sample(z, samples, rand.New(rand.NewPCG(8, 9)))
+	Sample(want, a, k, samples, rand.New(rand.NewPCG(8, 9)))
+	for i := range z {
+		if z[i] != want[i] {
+			t.Fatalf("Posterior.Sample code %v, Sample %v", z, want)
+		}
+	}
+	lq := make([]float64, len(z)/k)
+	q.LogQ(lq, z, samples)
+	for i, got := range lq {
 		r := i / samples
-		if want := LogQ(z[i*k:(i+1)*k], a[r*k:(r+1)*k]); got[i] != want {
-			t.Errorf("sample %d: LogQBatch %v, LogQ %v", i, got[i], want)
+		if w := LogQ(z[i*k:(i+1)*k], a[r*k:(r+1)*k]); got != w {
+			t.Errorf("code %d: Posterior.LogQ %v, LogQ %v", i, got, w)
+		}
+	}
+	kl := make([]float64, len(a)/k)
+	q.KL(kl, alpha)
+	for r, got := range kl {
+		if w := KL(a[r*k:(r+1)*k], alpha); got != w {
+			t.Errorf("row %d: Posterior.KL %v, KL %v", r, got, w)
 		}
 	}
 }

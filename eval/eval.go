@@ -187,7 +187,8 @@ type evaluator struct {
 	a, z         []float64
 	xs, zs       mlp.Sparse
 	logw, ll     []float64
-	logq         []float64
+	logq, kl     []float64
+	q            encoder.Posterior
 	encWS, decWS encoder.Workspace
 	loglik       decoder.LogLik
 }
@@ -206,6 +207,7 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
 	m.Enc.FillSparse(&ev.xs, docs)
 	ev.a = scratch.Grow(ev.a, B*K)
 	copy(ev.a, m.Enc.Net.ForwardSparse(&ev.encWS, &ev.xs))
+	ev.q.Set(ev.a, K)
 	S := ev.S
 	ev.logw = scratch.Grow(ev.logw, B*S)
 	ev.ll = scratch.Grow(ev.ll, B*S)
@@ -214,12 +216,12 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
 	for s0 := 0; s0 < S; s0 += chunk {
 		n := min(chunk, S-s0)
 		ev.z = scratch.Grow(ev.z, B*n*K)
-		encoder.Sample(ev.z, ev.a, K, n, rng)
+		ev.q.Sample(ev.z, n, rng)
 		ev.loglik.Reset(docs, n)
 		ev.zs.SetDense(ev.z, K)
 		ev.loglik.Loss(m.Dec.Net.ForwardSparse(&ev.decWS, &ev.zs))
 		ev.logq = scratch.Grow(ev.logq, B*n)
-		encoder.LogQBatch(ev.logq, ev.z, ev.a, K, n)
+		ev.q.LogQ(ev.logq, ev.z, n)
 		for d := 0; d < B; d++ {
 			for s := 0; s < n; s++ {
 				i := d*n + s
@@ -230,8 +232,10 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
 		}
 	}
 	N := float64(ev.opt.Samples)
+	ev.kl = scratch.Grow(ev.kl, B)
+	ev.q.KL(ev.kl, m.Alpha)
 	for d := range docs {
-		kl := encoder.KL(ev.a[d*K:(d+1)*K], m.Alpha)
+		kl := ev.kl[d]
 		lls := ev.ll[d*S : d*S+ev.opt.Samples]
 		mean := floats.Sum(lls) / N
 		v := 0.0

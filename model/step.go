@@ -51,6 +51,7 @@ type Stepper struct {
 
 	x, a, z []float64
 	xs      mlp.Sparse // the encoder input, for the Plain backend
+	q       encoder.Posterior
 	encWS   mlp.Workspace
 	batch   estimators.Batch
 	weights estimators.Weights
@@ -129,16 +130,17 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 		copy(st.a, m.Enc.Logits(&st.encWS, st.x))
 	}
 	st.z = scratch.Grow(st.z, B*S*K)
-	encoder.Sample(st.z, st.a, K, S, rng)
+	st.q.Set(st.a, K)
+	st.q.Sample(st.z, S, rng)
 
 	b.LogLik = scratch.Grow(b.LogLik, B*S)
 	b.LogPrior = scratch.Grow(b.LogPrior, B*S)
 	b.LogQ = scratch.Grow(b.LogQ, B*S)
 	b.KL = scratch.Grow(b.KL, B)
 	stats := StepStats{Docs: B}
-	encoder.LogQBatch(b.LogQ, st.z, st.a, K, S)
+	st.q.LogQ(b.LogQ, st.z, S)
+	st.q.KL(b.KL, m.Alpha)
 	for d := 0; d < B; d++ {
-		b.KL[d] = encoder.KL(st.a[d*K:(d+1)*K], m.Alpha)
 		for s := 0; s < S; s++ {
 			i := d*S + s
 			b.LogPrior[i] = encoder.LogPrior(st.z[i*K:(i+1)*K], m.Alpha)

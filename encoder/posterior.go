@@ -1,0 +1,97 @@
+package encoder
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/amvi/amvi/internal/mathx"
+	"github.com/amvi/amvi/internal/scratch"
+)
+
+// Posterior holds, for a minibatch's logits, the per-factor quantities that
+// sampling and scoring its codes need: q(z_j = 1) = σ(a_j) and both log
+// probabilities, each computed once (one exponential and one logarithm per
+// factor) however many codes are drawn. Its methods give the same bits as
+// Sample, LogQ and KL.
+type Posterior struct {
+	K       int
+	P       []float64 // σ(a)
+	LogProb [][2]float64
+}
+
+// Set computes the quantities for the logits a (rows×k).
+// It panics if len(a) is not a multiple of k.
+func (q *Posterior) Set(a []float64, k int) {
+	if k < 1 || len(a)%k != 0 {
+		panic("encoder: Posterior.Set logits are not rows of k")
+	}
+	q.K = k
+	q.P = scratch.Grow(q.P, len(a))
+	if cap(q.LogProb) < len(a) {
+		q.LogProb = make([][2]float64, len(a))
+	}
+	q.LogProb = q.LogProb[:len(a)]
+	for i, ai := range a {
+		// LogProb[i][z] is log q(z_i = z).
+		q.P[i], q.LogProb[i][1], q.LogProb[i][0] = mathx.SigmoidParts(ai)
+	}
+}
+
+// Sample draws S codes per row into z (rows·S×K, row r·S+s for sample s of
+// row r), consuming rng exactly as Sample does.
+// It panics if len(z) != S·len(P).
+func (q *Posterior) Sample(z []float64, samples int, rng *rand.Rand) {
+	if len(z) != samples*len(q.P) {
+		panic("encoder: Posterior.Sample buffer has the wrong length")
+	}
+	k := q.K
+	for r := 0; r < len(q.P)/k; r++ {
+		p := q.P[r*k : (r+1)*k]
+		for s := 0; s < samples; s++ {
+			zr := z[(r*samples+s)*k : (r*samples+s+1)*k]
+			for j, pj := range p {
+				if rng.Float64() < pj {
+					zr[j] = 1
+				} else {
+					zr[j] = 0
+				}
+			}
+		}
+	}
+}
+
+// LogQ writes log q(z|x) of every code in z (as Sample writes them) into
+// dst.
+// It panics if len(z) != S·len(P) or len(dst) != len(z)/K.
+func (q *Posterior) LogQ(dst, z []float64, samples int) {
+	k := q.K
+	if len(z) != samples*len(q.P) || len(dst)*k != len(z) {
+		panic("encoder: Posterior.LogQ buffers have the wrong lengths")
+	}
+	for i := range dst {
+		lp := q.LogProb[(i/samples)*k : (i/samples+1)*k]
+		sum := 0.0
+		for j, v := range z[i*k : (i+1)*k] {
+			sum += lp[j][int(v)] // v is 0 or 1: no branch to mispredict
+		}
+		dst[i] = sum
+	}
+}
+
+// KL writes the closed-form KL(q(z|x) || p(z)) of every row into dst.
+// It panics if len(dst) != len(P)/K.
+func (q *Posterior) KL(dst []float64, alpha float64) {
+	k := q.K
+	if len(dst)*k != len(q.P) {
+		panic("encoder: Posterior.KL buffer has the wrong length")
+	}
+	la, l1a := math.Log(alpha), math.Log1p(-alpha)
+	for r := range dst {
+		s := 0.0
+		for j := r * k; j < (r+1)*k; j++ {
+			b := q.P[j]
+			s += b*(q.LogProb[j][1]-la) + (1-b)*(q.LogProb[j][0]-l1a)
+		}
+		dst[r] = s
+	}
+}
