@@ -2,10 +2,10 @@ package mlp
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/par"
+	"github.com/amvi/amvi/internal/vec"
 )
 
 // Activation is an elementwise nonlinearity applied after hidden layers.
@@ -57,9 +57,7 @@ func (a Activation) apply(dst, src []float64) {
 	case Identity:
 		copy(dst, src)
 	case Tanh:
-		for i, v := range src {
-			dst[i] = math.Tanh(v)
-		}
+		vec.Tanh(dst, src)
 	case ReLU:
 		for i, v := range src {
 			dst[i] = max(v, 0)
@@ -91,9 +89,7 @@ func (a Activation) grad(d, pre, post []float64) {
 	switch a {
 	case Identity:
 	case Tanh:
-		for i, y := range post[:len(d)] {
-			d[i] *= 1 - y*y
-		}
+		vec.TanhGrad(d, post[:len(d)])
 	case ReLU:
 		for i, x := range pre[:len(d)] {
 			if x <= 0 {

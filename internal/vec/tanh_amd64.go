@@ -1,0 +1,53 @@
+//go:build amd64 && !purego
+
+package vec
+
+import "golang.org/x/sys/cpu"
+
+// The assembly in tanh_amd64.s takes its length from x (d for TanhGrad);
+// the callers reslice the other operand first, so that a short buffer
+// panics in Go instead of being overrun. tanhAVX512 gives the same bits as
+// tanhAVX2, eight lanes at a time; TanhGrad, bound by memory, has only the
+// AVX2 kernel.
+
+//go:noescape
+func tanhAVX2(dst, x []float64)
+
+//go:noescape
+func tanhAVX512(dst, x []float64)
+
+//go:noescape
+func tanhGradAVX2(d, y []float64)
+
+func tanh(dst, x []float64) {
+	if !useAVX2 {
+		tanhGo(dst, x)
+		return
+	}
+	if useAVX512 {
+		tanhAVX512(dst[:len(x)], x)
+		return
+	}
+	tanhAVX2(dst[:len(x)], x)
+}
+
+func tanhGrad(d, y []float64) {
+	if !useAVX2 {
+		tanhGradGo(d, y)
+		return
+	}
+	tanhGradAVX2(d, y[:len(d)])
+}
+
+// tanhAsmKernels returns the assembly Tanh kernels that the CPU can run,
+// whatever a test has switched off, for the tests and benchmarks.
+func tanhAsmKernels() []tanhKernel {
+	var ks []tanhKernel
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, tanhKernel{"avx2", tanhAVX2})
+		if cpu.X86.HasAVX512F {
+			ks = append(ks, tanhKernel{"avx512", tanhAVX512})
+		}
+	}
+	return ks
+}

@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package vec
+
+func tanh(dst, x []float64)   { tanhGo(dst, x) }
+func tanhGrad(d, y []float64) { tanhGradGo(d, y) }
+
+func tanhAsmKernels() []tanhKernel { return nil }
