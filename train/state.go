@@ -65,10 +65,20 @@ func addNet(c *checkpoints.Checkpoint, prefix string, n *mlp.Net) {
 
 func addAdam(c *checkpoints.Checkpoint, prefix string, names []string, a *optim.Adam) adamMeta {
 	for i, name := range names {
-		c.Add(prefix+".m."+name, []int{len(a.M[i])}, a.M[i])
-		c.Add(prefix+".v."+name, []int{len(a.V[i])}, a.V[i])
+		// Stored as float64, which holds the float32 moments exactly.
+		c.Add(prefix+".m."+name, []int{len(a.M[i])}, widen(a.M[i]))
+		c.Add(prefix+".v."+name, []int{len(a.V[i])}, widen(a.V[i]))
 	}
 	return adamMeta{Step: a.Step, LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps}
+}
+
+// widen returns x as float64s.
+func widen(x []float32) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v)
+	}
+	return y
 }
 
 func (t *Trainer) checkpoint() (*checkpoints.Checkpoint, error) {
@@ -258,11 +268,17 @@ func readNet(c *checkpoints.Checkpoint, prefix string, n *mlp.Net) error {
 
 func readAdam(c *checkpoints.Checkpoint, prefix string, names []string, meta adamMeta, a *optim.Adam) error {
 	for i, name := range names {
-		if err := readTensor(c, prefix+".m."+name, []int{len(a.M[i])}, a.M[i]); err != nil {
-			return err
-		}
-		if err := readTensor(c, prefix+".v."+name, []int{len(a.V[i])}, a.V[i]); err != nil {
-			return err
+		for _, mom := range []struct {
+			key string
+			dst []float32
+		}{{".m.", a.M[i]}, {".v.", a.V[i]}} {
+			buf := make([]float64, len(mom.dst))
+			if err := readTensor(c, prefix+mom.key+name, []int{len(mom.dst)}, buf); err != nil {
+				return err
+			}
+			for j, v := range buf {
+				mom.dst[j] = float32(v) // exact for what addAdam wrote
+			}
 		}
 	}
 	a.Step, a.LR, a.Beta1, a.Beta2, a.Eps = meta.Step, meta.LR, meta.Beta1, meta.Beta2, meta.Eps

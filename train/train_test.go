@@ -51,7 +51,10 @@ func finishedRun(t *testing.T, cfg Config, trainC, validC *data.Corpus, vocab []
 
 func params(tr *Trainer) [][]float64 {
 	ps := append(tr.Model.Enc.Net.Params(), tr.Model.Dec.Net.Params()...)
-	return append(ps, tr.opt.M...)
+	for _, m := range tr.opt.M {
+		ps = append(ps, widen(m))
+	}
+	return ps
 }
 
 // TestResumeIsExact interrupts a run mid-epoch, resumes it from its

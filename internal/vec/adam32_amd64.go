@@ -1,0 +1,48 @@
+//go:build amd64 && !purego
+
+package vec
+
+import "golang.org/x/sys/cpu"
+
+// The kernels of adam32_amd64.s take their length from g; adam32 reslices
+// the other operands to it first, so that a short buffer panics in Go
+// instead of being overrun. They follow useAVX2 and useAVX512 as adam does.
+
+//go:noescape
+func adam32AVX2(p, g []float64, m, v []float32, b1, nb1, b2, nb2, step, ic2, eps float64)
+
+//go:noescape
+func adam32AVX512(p, g []float64, m, v []float32, b1, nb1, b2, nb2, step, ic2, eps float64)
+
+func adam32(p, g []float64, m, v []float32, c AdamConst) {
+	if !useAVX2 {
+		adam32Go(p, g, m, v, c)
+		return
+	}
+	n := len(g)
+	// 1-Beta1, 1-Beta2 and 1/C2 are rounded here exactly as adam32Go rounds them.
+	if useAVX512 {
+		adam32AVX512(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
+		return
+	}
+	adam32AVX2(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
+}
+
+// adam32AsmKernels returns the assembly Adam32 kernels that the CPU can
+// run, whatever a test has switched off, for the tests and benchmarks.
+func adam32AsmKernels() []adam32Kernel {
+	var ks []adam32Kernel
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, adam32Kernel{"avx2", func(p, g []float64, m, v []float32, c AdamConst) {
+			n := len(g)
+			adam32AVX2(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
+		}})
+		if cpu.X86.HasAVX512F {
+			ks = append(ks, adam32Kernel{"avx512", func(p, g []float64, m, v []float32, c AdamConst) {
+				n := len(g)
+				adam32AVX512(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
+			}})
+		}
+	}
+	return ks
+}

@@ -1,0 +1,23 @@
+package vec
+
+import "math"
+
+// adam32Go is Adam32's reference. As in adamGo, the float64 conversions
+// round each product before its sum, forbidding fused multiply-adds.
+func adam32Go(p, g []float64, m, v []float32, c AdamConst) {
+	ic2 := 1 / c.C2
+	nb1, nb2 := 1-c.Beta1, 1-c.Beta2
+	m, v, p = m[:len(g)], v[:len(g)], p[:len(g)]
+	for j, gj := range g {
+		mm := float64(c.Beta1*float64(m[j])) + float64(nb1*gj)
+		vv := float64(c.Beta2*float64(v[j])) + float64(float64(nb2*gj)*gj)
+		m[j], v[j] = float32(mm), float32(vv)
+		p[j] -= float64(c.Step*mm) / (math.Sqrt(float64(vv*ic2)) + c.Eps)
+	}
+}
+
+// adam32Kernel is one assembly Adam32 kernel, called as adam32 calls it.
+type adam32Kernel struct {
+	name string
+	fn   func(p, g []float64, m, v []float32, c AdamConst)
+}
