@@ -173,7 +173,7 @@ func (n *Net) backwardBinary(ws *Workspace, d, gw []float64, touched []int) {
 	}
 	ws.table = scratch.Grow(ws.table, nt*l.Out)
 	sums, ones := ws.table, ws.ones(max(rows, nt))
-	bw := blockWidth(l2Doubles/2, rows+nt, l.Out)
+	bw := blockWidth(l2Doubles, rows+nt, l.Out)
 	by := &ws.csc
 	par.For(l.Out, min(bw, l.Out), func(lo, hi int) {
 		for blo := lo; blo < hi; blo += bw {
