@@ -39,6 +39,8 @@ type binaryPlan struct {
 	bucketPtr  []int // rows in bucket t: bucketRow[bucketPtr[t]:bucketPtr[t+1]]
 	bucketRow  []int
 	bucketsSet bool
+	biasRows   []int // group 0's nonempty buckets
+	zeroRows   []int // the rows whose code in group 0 is zero
 }
 
 // set decides whether x is binary and big enough for the tables, and if so
@@ -149,11 +151,13 @@ func (n *Net) forwardBinary(ws *Workspace, x *Sparse) {
 	})
 }
 
-// backwardBinary writes the weight gradient rows listed in touched from d,
-// the gradient with respect to the first layer's pre-activations, for the
-// binary input of the last forwardBinary. Each part owns a range of
+// backwardBinary writes the weight gradient rows listed in touched, and the
+// bias gradient gb, from d, the gradient with respect to the first layer's
+// pre-activations, for the binary input of the last forwardBinary. The
+// bias gradient, the sum of all rows of d, is the sum of group 0's buckets
+// plus the rows whose code in group 0 is zero. Each part owns a range of
 // columns.
-func (n *Net) backwardBinary(ws *Workspace, d, gw []float64, touched []int) {
+func (n *Net) backwardBinary(ws *Workspace, d, gw, gb []float64, touched []int) {
 	l := n.Layers[0]
 	p := &ws.plan
 	rows := ws.rows
@@ -171,6 +175,20 @@ func (n *Net) backwardBinary(ws *Workspace, d, gw []float64, touched []int) {
 		}
 		ws.csc.EndRow()
 	}
+	// Group 0's buckets, then the rows outside them.
+	p.biasRows = append(p.biasRows[:0], 0)
+	for code := 1; code < 1<<groupBits; code++ {
+		if p.bucketPtr[code+1] > p.bucketPtr[code] {
+			p.biasRows = append(p.biasRows, code)
+		}
+	}
+	p.biasRows = p.biasRows[1:]
+	p.zeroRows = p.zeroRows[:0]
+	for r := 0; r < rows; r++ {
+		if p.codes[r*p.groups] == 0 {
+			p.zeroRows = append(p.zeroRows, r)
+		}
+	}
 	ws.table = scratch.Grow(ws.table, nt*l.Out)
 	sums, ones := ws.table, ws.ones(max(rows, nt))
 	bw := blockWidth(l2Doubles, rows+nt, l.Out)
@@ -187,6 +205,10 @@ func (n *Net) backwardBinary(ws *Workspace, d, gw []float64, touched []int) {
 				clear(dst)
 				vec.AddScaledRows(dst, d[blo:], l.Out, p.bucketRow[b0:b1], ones[:b1-b0])
 			}
+			bias := gb[blo:bhi]
+			clear(bias)
+			vec.AddScaledRows(bias, sums[blo:], l.Out, p.biasRows, ones[:len(p.biasRows)])
+			vec.AddScaledRows(bias, d[blo:], l.Out, p.zeroRows, ones[:len(p.zeroRows)])
 			for _, j := range touched {
 				dst := gw[j*l.Out+blo : j*l.Out+bhi]
 				clear(dst)

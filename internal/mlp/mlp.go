@@ -258,7 +258,7 @@ func (n *Net) Backward(ws *Workspace, x, dOut []float64, grad *Net) {
 	if len(dOut) != rows*n.Out() || len(x) != rows*n.In() {
 		panic("mlp: Backward shapes do not match the last Forward")
 	}
-	d := n.backwardTo(ws, dOut, grad)
+	d := n.backwardTo(ws, dOut, grad, false)
 	l := n.Layers[0]
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, l.In, x), general(rows, l.Out, d), 0, general(l.In, l.Out, grad.Layers[0].W))
 }
@@ -267,8 +267,9 @@ func (n *Net) Backward(ws *Workspace, x, dOut []float64, grad *Net) {
 // pre-activations, writing every parameter gradient but the first layer's
 // weights, and returns the gradient with respect to those pre-activations:
 // dOut itself for a one-layer network, else a slice owned by ws. dOut is
-// not modified.
-func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net) []float64 {
+// not modified. With skipFirstBias it leaves the first layer's bias
+// gradient to the caller.
+func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net, skipFirstBias bool) []float64 {
 	rows := ws.rows
 	last := len(n.Layers) - 1
 	d := dOut // read-only until the first activation, then in ws.d
@@ -277,6 +278,9 @@ func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net) []float64 {
 		g := grad.Layers[i]
 		if i != last {
 			n.Act.Grad(d, ws.pre[i], ws.post[i])
+		}
+		if i == 0 && skipFirstBias {
+			break
 		}
 		idx, ones := ws.index(max(rows, l.In, l.Out)), ws.ones(rows)
 		par.For(l.Out, colGrain(rows, l.Out), func(lo, hi int) {

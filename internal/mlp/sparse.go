@@ -125,7 +125,7 @@ func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net
 	if len(dOut) != rows*n.Out() || x.Rows != rows || x.Cols != n.In() {
 		panic("mlp: BackwardSparse shapes do not match the last ForwardSparse")
 	}
-	d := n.backwardTo(ws, dOut, grad)
+	d := n.backwardTo(ws, dOut, grad, ws.plan.used)
 	l := n.Layers[0]
 	gw := grad.Layers[0].W
 	if len(touched.mark) != l.In {
@@ -153,7 +153,7 @@ func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net
 		clear(gw[c*l.Out : (c+1)*l.Out])
 	}
 	if ws.plan.used {
-		n.backwardBinary(ws, d, gw, touched.Rows)
+		n.backwardBinary(ws, d, gw, grad.Layers[0].B, touched.Rows)
 		return
 	}
 	// Gather each touched weight row's gradient from the rows of d that use
