@@ -30,6 +30,13 @@ type LogLik struct {
 	Weigh   func(ll, weights []float64)
 	LL      []float64 // R log-likelihoods from the last Loss
 
+	// InPlace makes Loss keep its exponentials in the caller's logits
+	// instead of a buffer of its own, and lets Grad write over them: one
+	// R×V array instead of three, which at R = 512 saves 16 MB of memory
+	// traffic a step. The logits are then lost after Loss, and Grad must be
+	// given them (or dst aliasing them) unchanged since.
+	InPlace bool
+
 	exp []float64 // R×V: exp(η - rowmax) from the last Loss
 	sum []float64 // R: row sums of exp
 }
@@ -41,7 +48,9 @@ func (h *LogLik) Reset(docs []data.Document, samples int) {
 	h.LL = scratch.Grow(h.LL, r)
 	h.Weights = scratch.Grow(h.Weights, r)
 	h.sum = scratch.Grow(h.sum, r)
-	h.exp = scratch.Grow(h.exp, r*h.V)
+	if !h.InPlace {
+		h.exp = scratch.Grow(h.exp, r*h.V)
+	}
 }
 
 // Loss returns -Σ_r Weights[r]·LL[r] for the logits eta.
@@ -63,11 +72,6 @@ func (h *LogLik) Loss(eta []float64) float64 {
 func (h *LogLik) forward(eta []float64, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		row := eta[r*h.V : (r+1)*h.V]
-		m := vec.Max(row)
-		e := h.exp[r*h.V : (r+1)*h.V]
-		s := vec.ExpShift(e, row, m)
-		h.sum[r] = s
-		lse := m + math.Log(s)
 		d := h.Docs[r/h.S]
 		ll := 0.0
 		n := 0
@@ -76,11 +80,21 @@ func (h *LogLik) forward(eta []float64, lo, hi int) {
 			ll += float64(c) * row[w]
 			n += c
 		}
+		m := vec.Max(row)
+		e := row // InPlace: the exponentials replace the logits
+		if !h.InPlace {
+			e = h.exp[r*h.V : (r+1)*h.V]
+		}
+		s := vec.ExpShift(e, row, m)
+		h.sum[r] = s
+		lse := m + math.Log(s)
 		h.LL[r] = ll - float64(n)*lse
 	}
 }
 
 // Grad writes ∂Loss/∂η for the logits of the last Loss call into dst.
+// With InPlace, eta must be what Loss left in the logits, and dst may be
+// eta itself.
 // It panics if the lengths do not match.
 func (h *LogLik) Grad(dst, eta []float64) {
 	h.check(eta)
@@ -93,8 +107,12 @@ func (h *LogLik) Grad(dst, eta []float64) {
 			d := h.Docs[r/h.S]
 			g := dst[r*h.V : (r+1)*h.V]
 			f := wr * float64(d.Tokens()) / h.sum[r]
-			clear(g)
-			vec.AddScaled(g, f, h.exp[r*h.V:(r+1)*h.V])
+			if h.InPlace {
+				// eta holds the exponentials, and g may be eta itself.
+				vec.ScaleTo(g, f, eta[r*h.V:(r+1)*h.V])
+			} else {
+				vec.ScaleTo(g, f, h.exp[r*h.V:(r+1)*h.V])
+			}
 			for i, w := range d.Words {
 				g[w] -= wr * float64(d.Counts[i])
 			}

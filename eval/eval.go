@@ -194,7 +194,7 @@ type evaluator struct {
 }
 
 func newEvaluator(m *model.Model, opt Options) *evaluator {
-	return &evaluator{m: m, opt: opt, S: max(opt.Samples, opt.IWSamples), loglik: decoder.LogLik{V: m.V()}}
+	return &evaluator{m: m, opt: opt, S: max(opt.Samples, opt.IWSamples), loglik: decoder.LogLik{V: m.V(), InPlace: true}}
 }
 
 // batch evaluates docs into out, drawing S codes per document in chunks so

@@ -72,7 +72,7 @@ type worker struct {
 	grads        *Grads
 	graphs       map[int]*graphs // by shard size
 	encWS, decWS mlp.Workspace
-	da, deta     []float64
+	da           []float64
 	zs, xs       mlp.Sparse
 	arrived      bool
 	err          error
@@ -95,7 +95,9 @@ func NewStepper(m *Model, est estimators.Estimator, samples int, backend Backend
 	for i := 0; i < workers; i++ {
 		w := &worker{st: st, graphs: map[int]*graphs{}}
 		w.surr = encoder.Surrogate{K: m.K(), Alpha: m.Alpha}
-		w.loglik = decoder.LogLik{V: m.V(), Weigh: w.weigh}
+		// The Plain pass lets the likelihood overwrite the logits; a
+		// Gorgonia graph owns its own.
+		w.loglik = decoder.LogLik{V: m.V(), Weigh: w.weigh, InPlace: backend == Plain}
 		if workers > 1 {
 			w.grads = m.NewGrads()
 		}
@@ -304,9 +306,10 @@ func (w *worker) run(docs []data.Document) {
 		dec.Add(1)
 		go func() {
 			defer dec.Done()
-			w.deta = scratch.Grow(w.deta, len(eta))
-			w.loglik.Grad(w.deta, eta)
-			m.Dec.Net.BackwardSparse(&w.decWS, &w.zs, w.deta, w.grads.Dec, &w.grads.decTouched)
+			// In place: the gradient replaces the exponentials that
+			// replaced the logits.
+			w.loglik.Grad(eta, eta)
+			m.Dec.Net.BackwardSparse(&w.decWS, &w.zs, eta, w.grads.Dec, &w.grads.decTouched)
 		}()
 		defer dec.Wait()
 	}
