@@ -140,14 +140,8 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	b.LogQ = scratch.Grow(b.LogQ, B*S)
 	b.KL = scratch.Grow(b.KL, B)
 	stats := StepStats{Docs: B}
-	st.q.LogQ(b.LogQ, st.z, S)
-	st.q.KL(b.KL, m.Alpha)
-	for d := 0; d < B; d++ {
-		for s := 0; s < S; s++ {
-			i := d*S + s
-			b.LogPrior[i] = encoder.LogPrior(st.z[i*K:(i+1)*K], m.Alpha)
-		}
-		stats.Tokens += docs[d].Tokens()
+	for _, d := range docs {
+		stats.Tokens += d.Tokens()
 	}
 
 	// Shards: contiguous, sizes differing by at most one; never empty.
@@ -171,17 +165,23 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 			w.run(docs)
 		}()
 	}
-	// An estimator's own work on the batch (NVIL's baseline network) runs
-	// beside the decoder's forward pass and the backward passes.
+	// What the estimator needs besides the log-likelihoods (the codes'
+	// scores, and for an Overlapper its own work on the batch, such as
+	// NVIL's baseline network) runs beside the decoder's forward pass.
 	ov, overlap := st.Estimator.(estimators.Overlapper)
 	var prepared sync.WaitGroup
-	if overlap {
-		prepared.Add(1)
-		go func() {
-			defer prepared.Done()
+	prepared.Add(1)
+	go func() {
+		defer prepared.Done()
+		st.q.LogQ(b.LogQ, st.z, S)
+		st.q.KL(b.KL, m.Alpha)
+		for i := range b.LogPrior {
+			b.LogPrior[i] = encoder.LogPrior(st.z[i*K:(i+1)*K], m.Alpha)
+		}
+		if overlap {
 			ov.Prepare(b)
-		}()
-	}
+		}
+	}()
 	done.Add(1)
 	go func() {
 		// The rendezvous: once every shard's log-likelihoods are in, run
