@@ -1,8 +1,10 @@
 package par
 
 import (
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestForCoversOnce(t *testing.T) {
@@ -31,4 +33,39 @@ func TestForPanicsOnZeroGrain(t *testing.T) {
 		}
 	}()
 	For(10, 0, func(int, int) {})
+}
+
+// TestForNestedAndConcurrent runs For from inside parts and from several
+// goroutines at once, with pauses long enough for idle workers to sleep,
+// and requires every index to be visited once.
+func TestForNestedAndConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := 0; round < 20; round++ {
+				hits := make([]atomic.Int32, 1000)
+				For(10, 1, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						For(100, 10, func(a, b int) {
+							for j := a; j < b; j++ {
+								hits[i*100+j].Add(1)
+							}
+						})
+					}
+				})
+				for i := range hits {
+					if h := hits[i].Load(); h != 1 {
+						t.Errorf("round %d: index %d visited %d times", round, i, h)
+						return
+					}
+				}
+				if round%5 == 0 {
+					time.Sleep(2 * time.Millisecond) // let the workers fall asleep
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
