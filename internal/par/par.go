@@ -59,7 +59,7 @@ func For(n, grain int, fn func(lo, hi int)) {
 
 // spins is how many times an idle worker, or a For waiting for a worker,
 // checks for news before it sleeps; each check yields the core first.
-const spins = 200
+const spins = 1000
 
 var pool struct {
 	busy    sync.Mutex // held by the For using the workers
