@@ -7,8 +7,9 @@
 // A training step splits some thirty loops of a fraction of a millisecond
 // each. Starting a goroutine for every part would often find the other
 // cores asleep and pay for waking them, so For hands parts to long-lived
-// workers that wait for the next part by spinning for a few microseconds
-// (yielding the core to any other goroutine) before they sleep. A For that
+// workers that wait for the next part by spinning for up to a few tenths
+// of a millisecond (yielding the core to any other goroutine at every turn)
+// before they sleep. A For that
 // finds the workers busy with another For runs its parts on fresh
 // goroutines instead.
 package par
