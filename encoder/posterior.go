@@ -16,8 +16,9 @@ const posteriorGrain = 1024
 // Posterior holds, for a minibatch's logits, the per-factor quantities that
 // sampling and scoring its codes need: q(z_j = 1) = σ(a_j) and both log
 // probabilities, each computed once (one exponential and one logarithm per
-// factor) however many codes are drawn. Its methods give the same bits as
-// Sample, LogQ and KL.
+// factor) however many codes are drawn. LogQ and KL give the same bits as
+// the functions of those names; Sample draws from the same distribution as
+// the function Sample, from different random numbers.
 type Posterior struct {
 	K       int
 	P       []float64 // σ(a)
@@ -50,26 +51,53 @@ func (q *Posterior) Set(a []float64, k int) {
 }
 
 // Sample draws S codes per row into z (rows·S×K, row r·S+s for sample s of
-// row r), consuming rng exactly as Sample does.
+// row r), z_j = 1 with probability P_j. It takes one number from rng and
+// draws each row's codes from a PCG stream of its own, seeded by that
+// number and the row's index, so that rows are drawn in parallel and the
+// codes depend on rng's state alone, not on the number of cores.
 // It panics if len(z) != S·len(P).
 func (q *Posterior) Sample(z []float64, samples int, rng *rand.Rand) {
 	if len(z) != samples*len(q.P) {
 		panic("encoder: Posterior.Sample buffer has the wrong length")
 	}
 	k := q.K
-	for r := 0; r < len(q.P)/k; r++ {
-		p := q.P[r*k : (r+1)*k]
-		for s := 0; s < samples; s++ {
-			zr := z[(r*samples+s)*k : (r*samples+s+1)*k]
-			for j, pj := range p {
-				if rng.Float64() < pj {
-					zr[j] = 1
-				} else {
-					zr[j] = 0
+	seed := rng.Uint64()
+	draw := func(lo, hi int) {
+		var src rand.PCG
+		for r := lo; r < hi; r++ {
+			src.Seed(seed, splitmix64(uint64(r)))
+			p := q.P[r*k : (r+1)*k]
+			for s := 0; s < samples; s++ {
+				zr := z[(r*samples+s)*k : (r*samples+s+1)*k]
+				for j, pj := range p {
+					u := float64(src.Uint64()>>11) * 0x1p-53 // uniform on [0, 1)
+					if u < pj {
+						zr[j] = 1
+					} else {
+						zr[j] = 0
+					}
 				}
 			}
 		}
 	}
+	rows := len(q.P) / k
+	if len(z) < 2*sampleGrain {
+		draw(0, rows)
+		return
+	}
+	par.For(rows, max(1, sampleGrain/(samples*k)), draw)
+}
+
+// sampleGrain is the fewest code entries worth a core of their own.
+const sampleGrain = 4096
+
+// splitmix64 scrambles x (Steele, Lea and Flood's SplitMix64 finaliser), so
+// that neighbouring rows seed unrelated streams.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }
 
 // LogQ writes log q(z|x) of every code in z (as Sample writes them) into

@@ -13,7 +13,10 @@ import (
 // by enumeration: the Monte Carlo ELBO must lie within four of its reported
 // standard errors of the exact mean ELBO (a 6e-5 chance of failing for a
 // correct estimator; the seed is fixed), and the importance-weighted estimate
-// must lie between the exact ELBO and the exact log p(x).
+// must lie above the exact ELBO and within 0.2 nats of the exact log p(x).
+// It is the log of an unbiased estimate of p(x), so it can land on either
+// side of log p(x): over seeds 1 to 12 it lay at log p(x) − 0.005 ± 0.045
+// (mean ± standard deviation), and 0.2 is over four standard deviations.
 func TestMatchesExact(t *testing.T) {
 	m, docs := testmodel.Small(3, false)
 	c := &data.Corpus{Docs: docs, V: m.V(), SkippedEmpty: 2, Source: "memory"}
@@ -32,8 +35,8 @@ func TestMatchesExact(t *testing.T) {
 	if z := math.Abs(rep.ELBOPerDoc-elbo) / rep.ELBOMonteCarloSE; z > 4 {
 		t.Errorf("ELBO estimate %.5f is %.1f standard errors from the exact %.5f", rep.ELBOPerDoc, z, elbo)
 	}
-	if !(rep.IWPerDoc > elbo && rep.IWPerDoc < logp) {
-		t.Errorf("IW estimate %.5f not between ELBO %.5f and log p(x) %.5f", rep.IWPerDoc, elbo, logp)
+	if !(rep.IWPerDoc > elbo && math.Abs(rep.IWPerDoc-logp) < 0.2) {
+		t.Errorf("IW estimate %.5f not above the ELBO %.5f and within 0.2 of log p(x) %.5f", rep.IWPerDoc, elbo, logp)
 	}
 	if rep.Documents != 4 || rep.SkippedEmpty != 2 || rep.IWSamples != 1000 || rep.Data != "memory" {
 		t.Errorf("report counts %+v", rep)
