@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/amvi/amvi/decoder"
@@ -149,6 +150,50 @@ func BenchmarkStep(b *testing.B) {
 				}
 				b.ReportMetric(float64(b.N*len(docs))/b.Elapsed().Seconds(), "docs/s")
 			})
+		}
+	}
+}
+
+// TestPlainIndependentOfCores requires the Plain backend to give the same
+// gradient bits on one core as on two, for a batch large enough that every
+// parallel loop splits (V=300, K=50, 64 documents, S=8: the decoder's table
+// path included).
+func TestPlainIndependentOfCores(t *testing.T) {
+	grads := func(procs int) [][]float64 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		rng := rand.New(rand.NewPCG(3, 4))
+		m, err := model.New(model.Config{
+			Encoder: encoder.Config{V: 300, K: 50, Hidden: []int{100}, Activation: "tanh", Input: encoder.InputCounts},
+			Decoder: decoder.Config{K: 50, V: 300},
+			Alpha:   0.5,
+		}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens := make([]int, 65)
+		for i := range tokens {
+			tokens[i] = 60
+		}
+		docs := testmodel.Docs(rng, 300, tokens)
+		st, err := model.NewStepper(m, &estimators.RLOO{}, 8, model.Plain, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := m.NewGrads()
+		rng = rand.New(rand.NewPCG(5, 6))
+		for step := 0; step < 3; step++ {
+			if _, err := st.Step(docs[step%2:], rng, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return append(g.Enc.Params(), g.Dec.Params()...)
+	}
+	one, two := grads(1), grads(2)
+	for i := range one {
+		for j := range one[i] {
+			if math.Float64bits(one[i][j]) != math.Float64bits(two[i][j]) {
+				t.Fatalf("parameter %d[%d]: %v on one core, %v on two", i, j, one[i][j], two[i][j])
+			}
 		}
 	}
 }
