@@ -14,13 +14,15 @@ import (
 // tabulated once per call, and each input row then adds one table row per
 // group with a one in it instead of one weight row per one. With K = 50
 // that is at most 13 additions per row instead of about 25, for a table of
-// 13·15 rows. Building the table costs about what 64 input rows save, so
-// it is used from 128 rows (training with several samples per document,
-// and evaluation). The
-// weight gradient runs the same idea backwards: each input row's output
-// gradient is added into one bucket per group (its code in that group),
-// and a weight row's gradient is the sum of the buckets whose code has its
-// bit set.
+// 13·15 rows. The weight gradient runs the same idea backwards: each input
+// row's output gradient is added into one bucket per group (its code in
+// that group), and a weight row's gradient is the sum of the buckets whose
+// code has its bit set.
+//
+// Measured on 20 Newsgroups: groups of 4 beat groups of 5 and 6, and at 64
+// input rows (one sample per document) the tables did not pay for
+// themselves, so they are used from 128 rows (several samples per
+// document, and evaluation).
 //
 // The sums are the same as the plain path's up to the order of floating-
 // point additions.

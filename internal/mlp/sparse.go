@@ -186,8 +186,9 @@ const (
 
 // blockWidth returns the width of the column blocks in which to read a
 // matrix of the given rows and cols so that a block of it fits in a cache
-// of the given size: a multiple of 48 (AddScaledRows' widest step), or all
-// the columns when even 48 would not fit.
+// of the given size: a multiple of 48, a whole number of the gather
+// kernel's blocks (48 wide in AVX2; 48, 96 and 192 in AVX-512), or all the
+// columns when even 48 would not fit.
 func blockWidth(cache, rows, cols int) int {
 	w := cache / max(rows, 1) / 48 * 48
 	if w < 48 || w >= cols {
