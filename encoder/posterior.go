@@ -33,10 +33,7 @@ func (q *Posterior) Set(a []float64, k int) {
 	}
 	q.K = k
 	q.P = scratch.Grow(q.P, len(a))
-	if cap(q.LogProb) < len(a) {
-		q.LogProb = make([][2]float64, len(a))
-	}
-	q.LogProb = q.LogProb[:len(a)]
+	q.LogProb = scratch.Grow(q.LogProb, len(a))
 	set := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			// LogProb[i][z] is log q(z_i = z).

@@ -62,7 +62,7 @@ func (p *binaryPlan) set(x *Sparse) bool {
 		return false // too few ones for the table to save work
 	}
 	p.used, p.groups = true, g
-	p.codes = growBytes(p.codes, x.Rows*g)
+	p.codes = scratch.Grow(p.codes, x.Rows*g)
 	clear(p.codes)
 	for r := 0; r < x.Rows; r++ {
 		for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {
@@ -70,7 +70,7 @@ func (p *binaryPlan) set(x *Sparse) bool {
 			p.codes[r*g+c/groupBits] |= 1 << (c % groupBits)
 		}
 	}
-	p.rowPtr = growInts(p.rowPtr, x.Rows+1)
+	p.rowPtr = scratch.Grow(p.rowPtr, x.Rows+1)
 	p.tab = p.tab[:0]
 	p.rowPtr[0] = 0
 	for r := 0; r < x.Rows; r++ {
@@ -92,7 +92,7 @@ func (p *binaryPlan) buckets(rows int) {
 	}
 	p.bucketsSet = true
 	nt := p.groups << groupBits
-	p.bucketPtr = growInts(p.bucketPtr, nt+1)
+	p.bucketPtr = scratch.Grow(p.bucketPtr, nt+1)
 	clear(p.bucketPtr)
 	for _, t := range p.tab {
 		p.bucketPtr[t+1]++
@@ -100,7 +100,7 @@ func (p *binaryPlan) buckets(rows int) {
 	for t := 0; t < nt; t++ {
 		p.bucketPtr[t+1] += p.bucketPtr[t]
 	}
-	p.bucketRow = growInts(p.bucketRow, len(p.tab))
+	p.bucketRow = scratch.Grow(p.bucketRow, len(p.tab))
 	next := p.bucketPtr[:nt] // advanced as rows land, then restored
 	for r := 0; r < rows; r++ {
 		for _, t := range p.tab[p.rowPtr[r]:p.rowPtr[r+1]] {
@@ -219,18 +219,4 @@ func (n *Net) backwardBinary(ws *Workspace, d, gw, gb []float64, touched []int) 
 			}
 		}
 	})
-}
-
-func growInts(s []int, n int) []int {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]int, n)
-}
-
-func growBytes(s []uint8, n int) []uint8 {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]uint8, n)
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/amvi/amvi/internal/par"
+	"github.com/amvi/amvi/internal/scratch"
 	"github.com/amvi/amvi/internal/vec"
 )
 
@@ -201,7 +202,7 @@ func blockWidth(cache, rows, cols int) int {
 // ascending column order.
 func (t *Sparse) transpose(x *Sparse) {
 	t.Rows, t.Cols = x.Cols, x.Rows
-	t.Ptr = slices.Grow(t.Ptr[:0], x.Cols+1)[:x.Cols+1]
+	t.Ptr = scratch.Grow(t.Ptr, x.Cols+1)
 	clear(t.Ptr)
 	for _, c := range x.Col {
 		t.Ptr[c+1]++
@@ -210,8 +211,8 @@ func (t *Sparse) transpose(x *Sparse) {
 		t.Ptr[c+1] += t.Ptr[c]
 	}
 	nnz := len(x.Col)
-	t.Col = slices.Grow(t.Col[:0], nnz)[:nnz]
-	t.Val = slices.Grow(t.Val[:0], nnz)[:nnz]
+	t.Col = scratch.Grow(t.Col, nnz)
+	t.Val = scratch.Grow(t.Val, nnz)
 	next := t.Ptr[:x.Cols] // advanced as entries land, then restored
 	for r := 0; r < x.Rows; r++ {
 		for k := x.Ptr[r]; k < x.Ptr[r+1]; k++ {

@@ -3,9 +3,9 @@ package scratch
 
 // Grow returns s resliced to length n when its capacity allows, and a new
 // zeroed slice otherwise. The contents of a reused s are left as they were.
-func Grow(s []float64, n int) []float64 {
+func Grow[T any](s []T, n int) []T {
 	if cap(s) >= n {
 		return s[:n]
 	}
-	return make([]float64, n)
+	return make([]T, n)
 }
