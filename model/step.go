@@ -140,6 +140,11 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	b.LogQ = scratch.Grow(b.LogQ, B*S)
 	b.KL = scratch.Grow(b.KL, B)
 	stats := StepStats{Docs: B}
+	st.q.LogQ(b.LogQ, st.z, S)
+	st.q.KL(b.KL, m.Alpha)
+	for i := range b.LogPrior {
+		b.LogPrior[i] = encoder.LogPrior(st.z[i*K:(i+1)*K], m.Alpha)
+	}
 	for _, d := range docs {
 		stats.Tokens += d.Tokens()
 	}
@@ -165,23 +170,17 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 			w.run(docs)
 		}()
 	}
-	// What the estimator needs besides the log-likelihoods (the codes'
-	// scores, and for an Overlapper its own work on the batch, such as
-	// NVIL's baseline network) runs beside the decoder's forward pass.
+	// An estimator's own work on the batch (NVIL's baseline network) runs
+	// beside the decoder's forward pass and the backward passes.
 	ov, overlap := st.Estimator.(estimators.Overlapper)
 	var prepared sync.WaitGroup
-	prepared.Add(1)
-	go func() {
-		defer prepared.Done()
-		st.q.LogQ(b.LogQ, st.z, S)
-		st.q.KL(b.KL, m.Alpha)
-		for i := range b.LogPrior {
-			b.LogPrior[i] = encoder.LogPrior(st.z[i*K:(i+1)*K], m.Alpha)
-		}
-		if overlap {
+	if overlap {
+		prepared.Add(1)
+		go func() {
+			defer prepared.Done()
 			ov.Prepare(b)
-		}
-	}()
+		}()
+	}
 	done.Add(1)
 	go func() {
 		// The rendezvous: once every shard's log-likelihoods are in, run
