@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
-	"syscall"
+
+	"github.com/amvi/amvi/internal/outfile"
 )
 
 // chunkFloats is how many float64 values are encoded or decoded per buffer.
@@ -151,7 +149,7 @@ func saveWith(path string, c *Checkpoint, hooks saveHooks) (err error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, tmp, err := createTemp(dir, base)
+	f, tmp, err := outfile.CreateTemp(dir, base)
 	if err != nil {
 		return err
 	}
@@ -184,42 +182,8 @@ func saveWith(path string, c *Checkpoint, hooks saveHooks) (err error) {
 		return err
 	}
 	committed = true
-	if err := syncDir(dir); err != nil {
+	if err := outfile.SyncDir(dir); err != nil {
 		return fmt.Errorf("syncing directory after rename: %w", err)
 	}
 	return nil
-}
-
-// createTemp creates a new, empty temporary file next to the destination.
-// Unlike os.CreateTemp it uses mode 0666 (before umask), so the final file
-// gets the same permissions os.Create would give it.
-func createTemp(dir, base string) (*os.File, string, error) {
-	for range 100 {
-		name := filepath.Join(dir, "."+base+".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
-		if err == nil {
-			return f, name, nil
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, "", err
-		}
-	}
-	return nil, "", fmt.Errorf("creating a temporary file in %s: too many name collisions", dir)
-}
-
-// syncDir fsyncs a directory so that a rename in it is durable. File systems
-// that cannot sync directories (EINVAL) are tolerated.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if errors.Is(err, syscall.EINVAL) || errors.Is(err, errors.ErrUnsupported) {
-		return nil
-	}
-	return err
 }

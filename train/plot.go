@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/amvi/amvi/internal/outfile"
 )
 
 // plotCurves draws the training objective and validation ELBO from a
@@ -61,9 +62,17 @@ func plotCurves(metricsPath, pngPath string) error {
 		p.Legend.Add(s.name, l)
 	}
 	p.Legend.Top = false
-	tmp := strings.TrimSuffix(pngPath, ".png") + ".tmp.png"
-	if err := p.Save(7*vg.Inch, 4.5*vg.Inch, tmp); err != nil {
+	w, err := p.WriterTo(7*vg.Inch, 4.5*vg.Inch, "png")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, pngPath)
+	o, err := outfile.Create(pngPath)
+	if err != nil {
+		return err
+	}
+	if _, err := w.WriteTo(o); err != nil {
+		o.Abort()
+		return err
+	}
+	return o.Commit()
 }

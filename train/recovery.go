@@ -15,6 +15,7 @@ import (
 	"strconv"
 
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/internal/outfile"
 )
 
 // corpusHash fingerprints a corpus's documents, in order: the SHA-256 of
@@ -62,33 +63,27 @@ func trimMetrics(path string, step int) error {
 	if !dropped {
 		return nil
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, kept, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("train: metrics: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := outfile.WriteFile(path, kept); err != nil {
 		return fmt.Errorf("train: metrics: %w", err)
 	}
 	return nil
 }
 
-// removeStaleTemps deletes the temporary files that checkpoints.Save leaves
-// next to a checkpoint when the process is killed while writing it
-// (".last.safetensors.tmp-…"). Only a run's own process writes into its
-// folder, so any such file found before the run continues is garbage.
+// removeStaleTemps deletes the temporary files that a process killed while
+// writing leaves in the run folder (".last.safetensors.tmp-…", see package
+// outfile), and those of older versions. Only a run's own process writes
+// into its folder (it holds the folder's lock), so any such file found
+// before the run continues is garbage.
 func removeStaleTemps(dir string) {
-	for _, name := range []string{LastFile, BestFile} {
-		matches, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp-*"))
-		for _, m := range matches {
-			os.Remove(m)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if outfile.IsTemp(e.Name()) {
+			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
-	os.Remove(filepath.Join(dir, MetricsFile+".tmp"))
-	os.Remove(filepath.Join(dir, GoodFile+".tmp"))
-	os.Remove(filepath.Join(dir, ConfigFile+".tmp"))
-	os.Remove(filepath.Join(dir, "curve.tmp.png"))
+	for _, name := range []string{MetricsFile + ".tmp", GoodFile + ".tmp", ConfigFile + ".tmp", "curve.tmp.png"} {
+		os.Remove(filepath.Join(dir, name))
+	}
 }
 
 // markGood makes good.safetensors a copy of last.safetensors, which has just
@@ -102,7 +97,7 @@ func (t *Trainer) markGood() error {
 		return nil
 	}
 	last, good := filepath.Join(t.Dir, LastFile), filepath.Join(t.Dir, GoodFile)
-	tmp := good + ".tmp"
+	tmp := filepath.Join(t.Dir, outfile.TempPrefix+GoodFile+outfile.TempInfix+"link")
 	os.Remove(tmp)
 	if err := os.Link(last, tmp); err != nil {
 		if err := copyFile(last, tmp); err != nil {
@@ -114,11 +109,7 @@ func (t *Trainer) markGood() error {
 		os.Remove(tmp)
 		return fmt.Errorf("train: %w", err)
 	}
-	if d, err := os.Open(t.Dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return outfile.SyncDir(t.Dir)
 }
 
 // copyFile copies src to the new file dst and syncs it.

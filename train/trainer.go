@@ -21,6 +21,7 @@ import (
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/eval"
 	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/internal/outfile"
 	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/optim"
 )
@@ -552,13 +553,7 @@ func writeJSONFile(path string, v any) error {
 		return fmt.Errorf("train: %w", err)
 	}
 	// Through a temporary file, so that a kill never leaves half a file.
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("train: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := outfile.WriteFile(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	return nil

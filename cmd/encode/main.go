@@ -24,7 +24,9 @@
 // -workers cores at once and written in order, so memory does not grow
 // with the corpus. A progress bar is shown on standard error when it is a
 // terminal. Malformed input stops the command with the file and line of the
-// problem and exit status 1; -out then leaves no partial file.
+// problem and exit status 1; -out then leaves the file that was there (or
+// none) untouched, as does any other failure; a device or pipe given as -out
+// is written in place and never removed.
 //
 // encode does not link Gorgonia: it uses package encoder's graph-free,
 // sparse forward pass.
@@ -42,6 +44,7 @@ import (
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/internal/outfile"
 )
 
 // formats lists the input formats, as cmd/train and cmd/eval name them.
@@ -131,26 +134,36 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		in, name = f, o.data
 	}
 
-	var out io.Writer = stdout
-	var file *os.File
 	if o.out != "" {
-		if file, err = os.Create(o.out); err != nil {
+		// Writing the output over an input would destroy it on success.
+		if p, same := outfile.SameFile(o.out, o.checkpoint, o.data, o.vocab); same {
+			return fmt.Errorf("-out %s is the input %s: give another output file", o.out, p)
+		}
+		file, err := outfile.Create(o.out)
+		if err != nil {
+			return fmt.Errorf("-out: %w", err)
+		}
+		// A failure leaves the file that was there untouched (or no file);
+		// a device or pipe is written in place and never removed.
+		w := bufio.NewWriterSize(file, 1<<20)
+		err = encode(o, enc, vocab, in, name, size, w, progressOn(stderr, size))
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			file.Abort()
 			return err
 		}
-		out = file
+		return file.Commit()
 	}
-	w := bufio.NewWriterSize(out, 1<<20)
+	sw := outfile.NewWriter(stdout, "standard output")
+	w := bufio.NewWriterSize(sw, 1<<20)
 	err = encode(o, enc, vocab, in, name, size, w, progressOn(stderr, size))
 	if err == nil {
 		err = w.Flush()
 	}
-	if file != nil {
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(o.out) // leave no partial output behind
-		}
+	if err == nil {
+		err = sw.Err()
 	}
 	return err
 }

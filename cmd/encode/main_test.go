@@ -448,3 +448,74 @@ func modelCheckpoint(t testing.TB, words []string, hidden, k int) *checkpoints.C
 	c.Metadata["vocabulary_sha256"] = hex.EncodeToString(sum[:])
 	return c
 }
+
+// TestFailureKeepsTheOutput runs failing encodings into an existing file, a
+// symbolic link and a device: each must be left as it was, and -out naming
+// an input is refused before anything is written.
+func TestFailureKeepsTheOutput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.feat")
+	good := filepath.Join(dir, "good.feat")
+	os.WriteFile(bad, []byte("1 3:1\n1 31:1\n"), 0o644)
+	os.WriteFile(good, []byte("1 3:1\n"), 0o644)
+	existing := filepath.Join(dir, "existing.jsonl")
+	os.WriteFile(existing, []byte("precious\n"), 0o644)
+	target := filepath.Join(dir, "target.jsonl")
+	os.WriteFile(target, []byte("precious\n"), 0o644)
+	link := filepath.Join(dir, "link.jsonl")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{existing, link, os.DevNull} {
+		if err := run([]string{"-checkpoint", tiny, "-data", bad, "-out", out}, nil, nil, nil); err == nil {
+			t.Errorf("-out %s: bad input accepted", out)
+		}
+	}
+	for _, p := range []string{existing, target} {
+		if b, err := os.ReadFile(p); err != nil || string(b) != "precious\n" {
+			t.Errorf("%s after a failed encoding: %q, %v", p, b, err)
+		}
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is gone: %v", err)
+	}
+	if _, err := os.Stat(os.DevNull); err != nil {
+		t.Errorf("%s: %v", os.DevNull, err)
+	}
+	// Success through the link replaces the target and keeps the link.
+	if err := run([]string{"-checkpoint", tiny, "-data", good, "-out", link}, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(target); !strings.HasPrefix(string(b), `{"index":0,`) {
+		t.Errorf("target after encoding through the link: %q", b)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced by a file: %v", err)
+	}
+	// The output may not be one of the inputs.
+	ckpt := filepath.Join(dir, "model.safetensors")
+	b, err := os.ReadFile(tiny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(ckpt, b, 0o644)
+	for _, in := range []string{good, ckpt} {
+		before, _ := os.ReadFile(in)
+		err := run([]string{"-checkpoint", ckpt, "-data", good, "-out", in}, nil, nil, nil)
+		if err == nil || !strings.Contains(err.Error(), "-out") {
+			t.Errorf("-out %s (an input): %v", in, err)
+		}
+		if after, _ := os.ReadFile(in); !bytes.Equal(before, after) {
+			t.Errorf("%s changed", in)
+		}
+	}
+	// A write error on standard output is an error.
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer full.Close()
+	if err := run([]string{"-checkpoint", tiny, "-data", good}, nil, full, nil); err == nil || !strings.Contains(err.Error(), "standard output") {
+		t.Errorf("writing to /dev/full: %v", err)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/eval"
 	"github.com/amvi/amvi/internal/cli"
+	"github.com/amvi/amvi/internal/outfile"
 	"github.com/amvi/amvi/train"
 )
 
@@ -82,10 +83,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s on %s: %w", *ckpt, *path, err)
 	}
 	rep.Checkpoint, rep.Data = *ckpt, *path
+	// A report that cannot be written (a full disk, a closed pipe) is an
+	// error, not exit 0.
+	w := outfile.NewWriter(stdout, "standard output")
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(rep)
+		json.NewEncoder(w).Encode(rep)
+		return w.Err()
 	}
-	fmt.Fprintf(stdout, "evaluation of %s on %s\n", *ckpt, *path)
-	eval.WriteText(stdout, rep)
-	return nil
+	fmt.Fprintf(w, "evaluation of %s on %s\n", *ckpt, *path)
+	eval.WriteText(w, rep)
+	return w.Err()
 }

@@ -42,6 +42,7 @@ import (
 	"github.com/amvi/amvi/eval"
 	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/internal/cli"
+	"github.com/amvi/amvi/internal/outfile"
 	"github.com/amvi/amvi/synth"
 	"github.com/amvi/amvi/train"
 )
@@ -309,7 +310,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if corp.test == nil {
 		return nil
 	}
-	return evaluate(stdout, out, corp, o.evalSamples, o.iwSamples, cfg.Seed)
+	// A report that cannot be written (a full disk, a closed pipe) is an
+	// error, not exit 0.
+	w := outfile.NewWriter(stdout, "standard output")
+	if err := evaluate(w, out, corp, o.evalSamples, o.iwSamples, cfg.Seed); err != nil {
+		return err
+	}
+	return w.Err()
 }
 
 // syntheticDefaults fits a new run on the default corpus, which is small, to
