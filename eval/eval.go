@@ -21,9 +21,12 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/estimators"
+	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
 	"github.com/amvi/amvi/model"
+	"github.com/amvi/amvi/optim"
 )
 
 // Options configures an evaluation.
@@ -33,6 +36,20 @@ type Options struct {
 	Batch     int    // documents per batch (default 64)
 	Workers   int    // goroutines (default GOMAXPROCS)
 	Seed      uint64 // seeds the samples
+
+	// Exact adds each document's exact log p(x) and exact ELBO, by
+	// enumerating the 2^K codes, when K ≤ exact.MaxK (it is ignored
+	// otherwise). It costs a decoder pass over the 2^K codes and
+	// O(2^K·(K + words)) per document.
+	Exact bool
+	// Refine, when positive, also reports the refined ELBO: each document's
+	// logits, started from the encoder's, take Refine steps of Adam (rate
+	// RefineLR, default 0.05) on that document's ELBO, with RefineSamples
+	// codes (default 8) per step for the leave-one-out gradient estimate;
+	// the ELBO of the refined q is then estimated from Samples fresh codes.
+	Refine        int
+	RefineSamples int
+	RefineLR      float64
 }
 
 // Report is an evaluation's result. The JSON names are cmd/eval's output.
@@ -59,8 +76,24 @@ type Report struct {
 	IWPerDoc         float64 `json:"iw_per_doc"`
 	IWPerDocSE       float64 `json:"iw_per_doc_se"`
 	IWPerplexity     float64 `json:"iw_perplexity"`
-	Checkpoint       string  `json:"checkpoint,omitempty"`
-	Data             string  `json:"data,omitempty"`
+	// ExactLogPPerDoc and ExactELBOPerDoc are the means over documents of
+	// the exact log p_θ(x) and the exact ELBO of the amortised q(z|x), by
+	// enumeration (NaN unless Options.Exact applied). ExactPerplexity is
+	// the per-document perplexity of log p_θ(x).
+	ExactLogPPerDoc float64 `json:"exact_logp_per_doc"`
+	ExactELBOPerDoc float64 `json:"exact_elbo_per_doc"`
+	ExactPerplexity float64 `json:"exact_perplexity"`
+	// RefinedELBOPerDoc is the mean estimated ELBO after RefineSteps steps
+	// of per-document refinement (NaN without), a lower bound on log p(x)
+	// like the amortised ELBO; the difference of the two is the
+	// amortisation gap reached. RefinedPerplexity is its per-document
+	// perplexity.
+	RefineSteps         int     `json:"refine_steps"`
+	RefinedELBOPerDoc   float64 `json:"refined_elbo_per_doc"`
+	RefinedELBOPerDocSE float64 `json:"refined_elbo_per_doc_se"`
+	RefinedPerplexity   float64 `json:"refined_perplexity"`
+	Checkpoint          string  `json:"checkpoint,omitempty"`
+	Data                string  `json:"data,omitempty"`
 }
 
 // ErrVocabulary reports a corpus whose vocabulary does not fit the model.
@@ -72,6 +105,10 @@ type PerDoc struct {
 	KL            float64
 	IW            float64 // log (1/S) Σ_s w_s; NaN without IW samples
 	Tokens        int
+	// Exact log p(x) and ELBO by enumeration; NaN without Options.Exact.
+	ExactLogP, ExactELBO float64
+	// The ELBO estimate after refinement; NaN without Options.Refine.
+	RefinedELBO float64
 }
 
 // Documents evaluates every document of c and returns the per-document
@@ -83,16 +120,21 @@ func Documents(m *model.Model, c *data.Corpus, opt Options) ([]PerDoc, error) {
 	}
 	out := make([]PerDoc, len(c.Docs))
 	nb := (len(c.Docs) + opt.Batch - 1) / opt.Batch
+	var ex *exact.Evaluator
+	if opt.Exact && m.K() <= exact.MaxK && len(c.Docs) > 0 {
+		ex = exact.New(m) // shared: DocLogits only reads it
+	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < min(opt.Workers, max(nb, 1)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := newEvaluator(m, opt)
+			ev := newEvaluator(m, opt, ex)
 			for b := range jobs {
 				lo, hi := b*opt.Batch, min((b+1)*opt.Batch, len(c.Docs))
-				ev.batch(c.Docs[lo:hi], out[lo:hi], rand.New(rand.NewPCG(opt.Seed, uint64(b))))
+				ev.batch(c.Docs[lo:hi], out[lo:hi], rand.New(rand.NewPCG(opt.Seed, uint64(b))),
+					rand.New(rand.NewPCG(opt.Seed, uint64(b)|refineStream)))
 			}
 		}()
 	}
@@ -104,6 +146,9 @@ func Documents(m *model.Model, c *data.Corpus, opt Options) ([]PerDoc, error) {
 	for i, d := range out {
 		if math.IsNaN(d.ELBO) || math.IsInf(d.ELBO, 0) {
 			return out, fmt.Errorf("eval: document %d: ELBO %v: %w", i, d.ELBO, encoder.ErrNotFinite)
+		}
+		if opt.Refine > 0 && (math.IsNaN(d.RefinedELBO) || math.IsInf(d.RefinedELBO, 0)) {
+			return out, fmt.Errorf("eval: document %d: refined ELBO %v: %w", i, d.RefinedELBO, encoder.ErrNotFinite)
 		}
 	}
 	return out, nil
@@ -122,8 +167,13 @@ func Evaluate(m *model.Model, c *data.Corpus, opt Options) (*Report, error) {
 		r.IWPerDoc, r.IWPerDocSE, r.IWPerplexity = math.NaN(), math.NaN(), math.NaN()
 	}
 	r.IWSamples = opt.IWSamples
+	r.RefineSteps = opt.Refine
 	return r, nil
 }
+
+// refineStream marks the random streams of refinement, apart from the
+// batches' own.
+const refineStream = 1 << 63
 
 // Summarise combines per-document estimates into a Report (without the
 // fields that describe where they came from).
@@ -133,6 +183,8 @@ func Summarise(docs []PerDoc) *Report {
 		nan := math.NaN()
 		r.ELBOPerDoc, r.ELBOPerDocSE, r.ELBOMonteCarloSE, r.ELBOPerWord, r.KLPerDoc = nan, nan, nan, nan, nan
 		r.Perplexity, r.PerplexityCorpus, r.IWPerDoc, r.IWPerDocSE, r.IWPerplexity = nan, nan, nan, nan, nan
+		r.ExactLogPPerDoc, r.ExactELBOPerDoc, r.ExactPerplexity = nan, nan, nan
+		r.RefinedELBOPerDoc, r.RefinedELBOPerDocSE, r.RefinedPerplexity = nan, nan, nan
 		return r
 	}
 	D := float64(len(docs))
@@ -163,6 +215,25 @@ func Summarise(docs []PerDoc) *Report {
 		r.ELBOPerDocSE = math.Sqrt(ssE / (D - 1) / D)
 		r.IWPerDocSE = math.Sqrt(ssI / (D - 1) / D)
 	}
+	// Exact and refined figures: NaN when any document lacks them.
+	var lp, el, lpWord, ref, refWord float64
+	for _, d := range docs {
+		lp += d.ExactLogP
+		el += d.ExactELBO
+		lpWord += d.ExactLogP / float64(d.Tokens)
+		ref += d.RefinedELBO
+		refWord += d.RefinedELBO / float64(d.Tokens)
+	}
+	r.ExactLogPPerDoc, r.ExactELBOPerDoc, r.ExactPerplexity = lp/D, el/D, math.Exp(-lpWord/D)
+	r.RefinedELBOPerDoc, r.RefinedPerplexity = ref/D, math.Exp(-refWord/D)
+	r.RefinedELBOPerDocSE = math.NaN()
+	if len(docs) > 1 && !math.IsNaN(ref) {
+		ss := 0.0
+		for _, d := range docs {
+			ss += (d.RefinedELBO - r.RefinedELBOPerDoc) * (d.RefinedELBO - r.RefinedELBOPerDoc)
+		}
+		r.RefinedELBOPerDocSE = math.Sqrt(ss / (D - 1) / D)
+	}
 	return r
 }
 
@@ -176,6 +247,12 @@ func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
+	if o.RefineSamples <= 1 {
+		o.RefineSamples = 8
+	}
+	if o.RefineLR <= 0 {
+		o.RefineLR = 0.05
+	}
 	return o
 }
 
@@ -183,23 +260,32 @@ func (o Options) withDefaults() Options {
 type evaluator struct {
 	m            *model.Model
 	opt          Options
+	ex           *exact.Evaluator // nil unless Options.Exact and K ≤ exact.MaxK
 	S            int
-	a, z         []float64
+	a, ar, z     []float64
 	xs, zs       mlp.Sparse
 	logw, ll     []float64
 	logq, kl     []float64
 	q            encoder.Posterior
 	encWS, decWS encoder.Workspace
 	loglik       decoder.LogLik
+
+	// Refinement.
+	rloo estimators.RLOO
+	rb   estimators.Batch
+	rw   estimators.Weights
+	surr encoder.Surrogate
+	grad []float64
 }
 
-func newEvaluator(m *model.Model, opt Options) *evaluator {
-	return &evaluator{m: m, opt: opt, S: max(opt.Samples, opt.IWSamples), loglik: decoder.LogLik{V: m.V(), InPlace: true}}
+func newEvaluator(m *model.Model, opt Options, ex *exact.Evaluator) *evaluator {
+	return &evaluator{m: m, opt: opt, ex: ex, S: max(opt.Samples, opt.IWSamples), loglik: decoder.LogLik{V: m.V(), InPlace: true}}
 }
 
-// batch evaluates docs into out, drawing S codes per document in chunks so
-// that the decoder's buffers stay bounded.
-func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
+// batch evaluates docs into out. rng draws the codes of the amortised
+// estimates, refineRng those of the refinement and of its estimate, so that
+// refining changes none of the others.
+func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng, refineRng *rand.Rand) {
 	m := ev.m
 	K, B := m.K(), len(docs)
 	// Both networks read their inputs' nonzeros only: the document's words
@@ -207,8 +293,49 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
 	m.Enc.FillSparse(&ev.xs, docs)
 	ev.a = scratch.Grow(ev.a, B*K)
 	copy(ev.a, m.Enc.Net.ForwardSparse(&ev.encWS, &ev.xs))
-	ev.q.Set(ev.a, K)
-	S := ev.S
+	ev.sample(docs, ev.a, ev.S, rng)
+	N := float64(ev.opt.Samples)
+	for d := range docs {
+		kl := ev.kl[d]
+		lls := ev.ll[d*ev.S : d*ev.S+ev.opt.Samples]
+		mean := floats.Sum(lls) / N
+		v := 0.0
+		for _, l := range lls {
+			v += (l - mean) * (l - mean)
+		}
+		varOfMean := 0.0
+		if ev.opt.Samples > 1 {
+			varOfMean = v / (N - 1) / N
+		}
+		nan := math.NaN()
+		out[d] = PerDoc{ELBO: mean - kl, ELBOVar: varOfMean, KL: kl, Tokens: docs[d].Tokens(), IW: nan,
+			ExactLogP: nan, ExactELBO: nan, RefinedELBO: nan}
+		if ev.opt.IWSamples > 0 {
+			lw := ev.logw[d*ev.S : d*ev.S+ev.opt.IWSamples]
+			out[d].IW = floats.LogSumExp(lw) - math.Log(float64(len(lw)))
+		}
+		if ev.ex != nil {
+			e := ev.ex.DocLogits(docs[d], ev.a[d*K:(d+1)*K])
+			out[d].ExactLogP, out[d].ExactELBO = e.LogMarginal, e.ELBO
+		}
+	}
+	if ev.opt.Refine > 0 {
+		ev.refine(docs, refineRng)
+		ev.sample(docs, ev.ar, ev.opt.Samples, refineRng)
+		for d := range docs {
+			out[d].RefinedELBO = floats.Sum(ev.ll[d*ev.opt.Samples:(d+1)*ev.opt.Samples])/N - ev.kl[d]
+		}
+	}
+}
+
+// sample draws S codes per document from the mean-field posterior with
+// logits a (B×K), in chunks so that the decoder's buffers stay bounded, and
+// fills ev.ll and ev.logw (B×S: log p(x|z) and log p(x,z) - log q(z|x)) and
+// ev.kl (B).
+func (ev *evaluator) sample(docs []data.Document, a []float64, S int, rng *rand.Rand) {
+	m := ev.m
+	K, B := m.K(), len(docs)
+	ev.q.Set(a, K)
 	ev.logw = scratch.Grow(ev.logw, B*S)
 	ev.ll = scratch.Grow(ev.ll, B*S)
 	// Sample every document's codes in chunks of at most 16 per document.
@@ -231,25 +358,50 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng *rand.Rand) {
 			}
 		}
 	}
-	N := float64(ev.opt.Samples)
 	ev.kl = scratch.Grow(ev.kl, B)
 	ev.q.KL(ev.kl, m.Alpha)
-	for d := range docs {
-		kl := ev.kl[d]
-		lls := ev.ll[d*S : d*S+ev.opt.Samples]
-		mean := floats.Sum(lls) / N
-		v := 0.0
-		for _, l := range lls {
-			v += (l - mean) * (l - mean)
+}
+
+// refine sets ev.ar to the logits ev.a after Options.Refine steps of Adam
+// on each document's own ELBO with respect to its K logits: a per-document
+// mean-field optimisation started from the amortised posterior
+// (semi-amortised inference; Kim et al. 2018). Each step estimates the
+// gradient with the leave-one-out estimator (RLOO, unbiased) from
+// RefineSamples codes and takes the KL's gradient in closed form. The
+// documents do not interact: Adam's update is per coordinate.
+func (ev *evaluator) refine(docs []data.Document, rng *rand.Rand) {
+	m := ev.m
+	K, B, S := m.K(), len(docs), ev.opt.RefineSamples
+	ev.ar = scratch.Grow(ev.ar, B*K)
+	copy(ev.ar, ev.a)
+	ev.grad = scratch.Grow(ev.grad, B*K)
+	adam := optim.NewAdam([][]float64{ev.ar}, ev.opt.RefineLR)
+	b := &ev.rb
+	b.B, b.S = B, S
+	b.LogPrior = scratch.Grow(b.LogPrior, B*S)
+	b.LogQ = scratch.Grow(b.LogQ, B*S)
+	b.LogLik = scratch.Grow(b.LogLik, B*S)
+	ev.surr = encoder.Surrogate{K: K, Alpha: m.Alpha, Scale: 1}
+	b.KL = scratch.Grow(b.KL, B)
+	ev.z = scratch.Grow(ev.z, B*S*K)
+	for step := 0; step < ev.opt.Refine; step++ {
+		ev.q.Set(ev.ar, K)
+		ev.q.Sample(ev.z, S, rng)
+		ev.loglik.Reset(docs, S)
+		ev.zs.SetDense(ev.z, K)
+		ev.loglik.Loss(m.Dec.Net.ForwardSparse(&ev.decWS, &ev.zs))
+		copy(b.LogLik, ev.loglik.LL)
+		ev.q.LogQ(b.LogQ, ev.z, S)
+		for i := range b.LogPrior {
+			b.LogPrior[i] = encoder.LogPrior(ev.z[i*K:(i+1)*K], m.Alpha)
 		}
-		varOfMean := 0.0
-		if ev.opt.Samples > 1 {
-			varOfMean = v / (N - 1) / N
+		ev.q.KL(b.KL, m.Alpha)
+		if err := ev.rloo.Estimate(&ev.rw, b); err != nil {
+			return // a non-finite signal: keep the logits reached so far
 		}
-		out[d] = PerDoc{ELBO: mean - kl, ELBOVar: varOfMean, KL: kl, Tokens: docs[d].Tokens(), IW: math.NaN()}
-		if ev.opt.IWSamples > 0 {
-			lw := ev.logw[d*S : d*S+ev.opt.IWSamples]
-			out[d].IW = floats.LogSumExp(lw) - math.Log(float64(len(lw)))
-		}
+		ev.surr.Set(ev.z, ev.rw.Advantage, S)
+		ev.surr.KLWeight = ev.rw.KLWeight
+		ev.surr.Grad(ev.grad, ev.ar)
+		adam.Update([][]float64{ev.ar}, [][]float64{ev.grad})
 	}
 }

@@ -22,10 +22,21 @@ func WriteText(w io.Writer, r *Report) {
 		p(fmt.Sprintf("IW bound per document (S=%d)", r.IWSamples), "%10.3f ± %.3f", r.IWPerDoc, r.IWPerDocSE)
 		p("IW perplexity (per document)", "%10.3f", r.IWPerplexity)
 	}
+	if r.ExactLogPPerDoc == r.ExactLogPPerDoc {
+		p("exact log p(x) per document", "%10.3f   by enumerating the 2^K codes", r.ExactLogPPerDoc)
+		p("exact perplexity (per document)", "%10.3f", r.ExactPerplexity)
+		p("exact ELBO per document", "%10.3f   (amortised q; lower bound)", r.ExactELBOPerDoc)
+	}
+	if r.RefineSteps > 0 {
+		p(fmt.Sprintf("refined ELBO per doc (%d steps)", r.RefineSteps), "%10.3f ± %.3f   (per-document q; lower bound)", r.RefinedELBOPerDoc, r.RefinedELBOPerDocSE)
+		p("refined perplexity (per doc)", "%10.3f", r.RefinedPerplexity)
+	}
 }
 
 // MarshalJSON writes r with null for the estimates that are undefined (NaN):
-// those of an empty corpus, and the IW fields when IWSamples is 0.
+// those of an empty corpus, the IW fields when IWSamples is 0, the exact
+// ones when K is too large to enumerate, and the refined ones without
+// refinement.
 func (r *Report) MarshalJSON() ([]byte, error) {
 	num := func(v float64) *float64 {
 		if v != v {
@@ -49,11 +60,20 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		IWPerDoc         *float64 `json:"iw_per_doc"`
 		IWPerDocSE       *float64 `json:"iw_per_doc_se"`
 		IWPerplexity     *float64 `json:"iw_perplexity"`
+		ExactLogP        *float64 `json:"exact_logp_per_doc"`
+		ExactELBO        *float64 `json:"exact_elbo_per_doc"`
+		ExactPerplexity  *float64 `json:"exact_perplexity"`
+		RefineSteps      int      `json:"refine_steps"`
+		RefinedELBO      *float64 `json:"refined_elbo_per_doc"`
+		RefinedELBOSE    *float64 `json:"refined_elbo_per_doc_se"`
+		RefinedPerp      *float64 `json:"refined_perplexity"`
 		Checkpoint       string   `json:"checkpoint"`
 		Data             string   `json:"data"`
 	}
 	return json.Marshal(report{r.Documents, r.SkippedEmpty, r.Tokens, r.Samples,
 		num(r.ELBOPerDoc), num(r.ELBOPerDocSE), num(r.ELBOMonteCarloSE), num(r.ELBOPerWord), num(r.KLPerDoc),
 		num(r.Perplexity), num(r.PerplexityCorpus), r.IWSamples, num(r.IWPerDoc), num(r.IWPerDocSE), num(r.IWPerplexity),
+		num(r.ExactLogPPerDoc), num(r.ExactELBOPerDoc), num(r.ExactPerplexity),
+		r.RefineSteps, num(r.RefinedELBOPerDoc), num(r.RefinedELBOPerDocSE), num(r.RefinedPerplexity),
 		r.Checkpoint, r.Data})
 }

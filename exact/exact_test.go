@@ -41,51 +41,61 @@ func TestBoundsAreOrdered(t *testing.T) {
 	}
 }
 
-// meanObjective returns the mean over docs of the ELBO (samples 0) or of L_S.
+// meanObjective returns the mean over docs of the ELBO (samples 0), of L_S,
+// or of log p(x) (samples -1).
 func meanObjective(m *model.Model, docs []data.Document, samples int) float64 {
 	e := New(m)
 	s := 0.0
 	for _, d := range docs {
-		if samples == 0 {
+		switch {
+		case samples == 0:
 			s += e.Doc(d).ELBO
-		} else {
+		case samples < 0:
+			s += e.Doc(d).LogMarginal
+		default:
 			s += e.IWBound(d, samples)
 		}
 	}
 	return s / float64(len(docs))
 }
 
-// TestGradientsMatchFiniteDifferences checks ELBOGrad and IWBoundGrad
-// against central differences of the enumerated objectives, for every
-// parameter of a model with a linear and with an MLP decoder.
+// TestGradientsMatchFiniteDifferences checks ELBOGrad, IWBoundGrad and
+// EMGrad against central differences of the enumerated objectives, for every
+// parameter of a model with a linear and with an MLP decoder. EMGrad's
+// decoder part is held to log p(x), its encoder part to the ELBO.
 func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		mlpDecoder bool
-		samples    int
+		samples    int // 0: ELBO; S > 0: L_S; -1: EM
 	}{
 		{"elbo/linear", false, 0},
 		{"elbo/mlp", true, 0},
 		{"iw2/linear", false, 2},
+		{"em/linear", false, -1},
+		{"em/mlp", true, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, docs := testmodel.Small(2, tc.mlpDecoder)
 			docs = docs[:2]
 			var g *model.Grads
-			if tc.samples == 0 {
+			switch {
+			case tc.samples == 0:
 				g = New(m).ELBOGrad(docs)
-			} else {
+			case tc.samples < 0:
+				g = New(m).EMGrad(docs)
+			default:
 				g = New(m).IWBoundGrad(docs, tc.samples)
 			}
 			const h = 1e-5
-			check := func(name string, params, grads [][]float64) {
+			check := func(name string, params, grads [][]float64, samples int) {
 				for pi, p := range params {
 					for i := range p {
 						old := p[i]
 						p[i] = old + h
-						up := meanObjective(m, docs, tc.samples)
+						up := meanObjective(m, docs, samples)
 						p[i] = old - h
-						down := meanObjective(m, docs, tc.samples)
+						down := meanObjective(m, docs, samples)
 						p[i] = old
 						fd := (up - down) / (2 * h)
 						// Objectives are O(100) nats: rounding in each is ~1e-13,
@@ -97,8 +107,53 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 					}
 				}
 			}
-			check("encoder", m.Enc.Net.Params(), g.Enc.Params())
-			check("decoder", m.Dec.Net.Params(), g.Dec.Params())
+			encSamples := tc.samples
+			if encSamples < 0 {
+				encSamples = 0 // EM fits the encoder on the ELBO
+			}
+			check("encoder", m.Enc.Net.Params(), g.Enc.Params(), encSamples)
+			check("decoder", m.Dec.Net.Params(), g.Dec.Params(), tc.samples)
 		})
+	}
+}
+
+// TestStepperIsNegatedGradient checks that Stepper returns the loss
+// gradients, minus ELBOGrad and EMGrad, and the summed exact objectives.
+func TestStepperIsNegatedGradient(t *testing.T) {
+	m, docs := testmodel.Small(3, true)
+	for _, tc := range []struct {
+		obj  Objective
+		want func(e *Evaluator) *model.Grads
+		per  func(d *Doc) float64
+	}{
+		{ELBO, func(e *Evaluator) *model.Grads { return e.ELBOGrad(docs) }, func(d *Doc) float64 { return d.ELBO }},
+		{EM, func(e *Evaluator) *model.Grads { return e.EMGrad(docs) }, func(d *Doc) float64 { return d.LogMarginal }},
+	} {
+		st, err := NewStepper(m, tc.obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := m.NewGrads()
+		stats, err := st.Step(docs, nil, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := New(m)
+		want := tc.want(e)
+		got, exp := append(g.Enc.Params(), g.Dec.Params()...), append(want.Enc.Params(), want.Dec.Params()...)
+		for i := range got {
+			for j := range got[i] {
+				if got[i][j] != -exp[i][j] {
+					t.Fatalf("objective %d: param %d[%d]: step %v, want %v", tc.obj, i, j, got[i][j], -exp[i][j])
+				}
+			}
+		}
+		sum := 0.0
+		for _, d := range docs {
+			sum += tc.per(e.Doc(d))
+		}
+		if math.Abs(stats.Objective-sum) > 1e-9*math.Abs(sum) || stats.Docs != len(docs) {
+			t.Errorf("objective %d: stats %+v, want objective %v over %d documents", tc.obj, stats, sum, len(docs))
+		}
 	}
 }

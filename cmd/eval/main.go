@@ -1,7 +1,11 @@
 // Command eval reports a trained amvi checkpoint's bound on held-out
 // documents: the ELBO per document (with standard errors) and per word, the
 // KL term, perplexities in the per-document and corpus forms, and the
-// importance-weighted estimate of log p(x).
+// importance-weighted estimate of log p(x); for K ≤ 14 the exact log p(x)
+// and exact ELBO by enumeration; and with -refine N the refined ELBO, after
+// N steps of per-document mean-field optimisation from the encoder's
+// posterior (semi-amortised inference). Every ELBO is a lower bound on
+// log p(x); so, in expectation, is the IW estimate.
 //
 //	eval -checkpoint runs/20news/best.safetensors -data data/20news/test.feat -iw-samples 100
 //
@@ -40,6 +44,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		samples   = fs.Int("samples", 20, "codes per document for the ELBO's reconstruction term")
 		iw        = fs.Int("iw-samples", 100, "importance samples per document (0: skip)")
 		seed      = fs.Uint64("seed", 1, "random seed")
+		exactFlag = fs.Bool("exact", true, "when K ≤ 14, also report the exact log p(x) and ELBO by enumerating the 2^K codes")
+		refine    = fs.Int("refine", 0, "also report the refined ELBO: this many steps on each document's own logits, from the encoder's (0: skip)")
+		refineS   = fs.Int("refine-samples", 8, "codes per document and refinement step (leave-one-out gradient estimate)")
+		refineLR  = fs.Float64("refine-lr", 0.05, "Adam learning rate of the refinement")
 		asJSON    = fs.Bool("json", false, "print one JSON object")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +62,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if *samples < 1 || *iw < 0 {
 		return fmt.Errorf("-samples must be positive and -iw-samples not negative")
+	}
+	if *refine < 0 || *refineS < 2 || !(*refineLR > 0) {
+		return fmt.Errorf("-refine must not be negative, -refine-samples must be at least 2 and -refine-lr positive")
 	}
 	l, err := train.LoadModel(*ckpt)
 	if err != nil {
@@ -78,7 +89,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if c.Len() == 0 {
 		return fmt.Errorf("%s: no documents to evaluate (%d empty documents skipped, %d tokens not in the vocabulary)", *path, c.SkippedEmpty, c.OOVTokens)
 	}
-	rep, err := eval.Evaluate(l.Model, c, eval.Options{Samples: *samples, IWSamples: *iw, Seed: *seed})
+	rep, err := eval.Evaluate(l.Model, c, eval.Options{Samples: *samples, IWSamples: *iw, Seed: *seed,
+		Exact: *exactFlag, Refine: *refine, RefineSamples: *refineS, RefineLR: *refineLR})
 	if err != nil {
 		return fmt.Errorf("%s on %s: %w", *ckpt, *path, err)
 	}

@@ -40,7 +40,7 @@ func trained(t *testing.T) (*testcorpus.Files, string) {
 func TestJSONReport(t *testing.T) {
 	f, ck := trained(t)
 	var stdout, stderr bytes.Buffer
-	if err := run([]string{"-checkpoint", ck, "-data", f.Test, "-vocab", f.Vocab, "-iw-samples", "20", "-json"}, &stdout, &stderr); err != nil {
+	if err := run([]string{"-checkpoint", ck, "-data", f.Test, "-vocab", f.Vocab, "-iw-samples", "20", "-refine", "3", "-json"}, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
 	var m map[string]any
@@ -48,7 +48,8 @@ func TestJSONReport(t *testing.T) {
 		t.Fatalf("output %q: %v", stdout.String(), err)
 	}
 	for _, key := range []string{"documents", "skipped_empty", "tokens", "elbo_per_doc", "elbo_per_doc_se", "elbo_per_word",
-		"kl_per_doc", "perplexity", "perplexity_corpus", "iw_samples", "iw_per_doc", "iw_perplexity", "checkpoint", "data"} {
+		"kl_per_doc", "perplexity", "perplexity_corpus", "iw_samples", "iw_per_doc", "iw_perplexity", "checkpoint", "data",
+		"exact_logp_per_doc", "exact_elbo_per_doc", "refined_elbo_per_doc", "refined_perplexity", "refine_steps"} {
 		if _, ok := m[key]; !ok {
 			keys := make([]string, 0, len(m))
 			for k := range m {
@@ -63,6 +64,10 @@ func TestJSONReport(t *testing.T) {
 	}
 	if !(m["iw_per_doc"].(float64) > m["elbo_per_doc"].(float64)) {
 		t.Errorf("IW estimate %v below the ELBO %v", m["iw_per_doc"], m["elbo_per_doc"])
+	}
+	// K=5: the exact figures are there, and ordered.
+	if lp, el, ok := m["exact_logp_per_doc"].(float64), m["exact_elbo_per_doc"].(float64), m["refine_steps"].(float64) == 3; !(lp > el) || !ok {
+		t.Errorf("exact log p(x) %v, exact ELBO %v, refine steps %v", m["exact_logp_per_doc"], m["exact_elbo_per_doc"], m["refine_steps"])
 	}
 }
 

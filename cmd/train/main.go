@@ -449,7 +449,7 @@ func evaluate(stdout io.Writer, dir string, c *corpora, samples, iwSamples int, 
 	if err != nil {
 		return err
 	}
-	rep, err := eval.Evaluate(l.Model, c.test, eval.Options{Samples: samples, IWSamples: iwSamples, Seed: seed})
+	rep, err := eval.Evaluate(l.Model, c.test, eval.Options{Samples: samples, IWSamples: iwSamples, Seed: seed, Exact: true})
 	if err != nil {
 		return err
 	}
