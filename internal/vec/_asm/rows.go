@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// rowsKernel describes addScaledRowsAVX2 or addScaledRowsAVX512, which
+// differ only in register width, in their blocks and in their last
+// partial block.
+type rowsKernel struct {
+	name   string
+	prefix string        // of the labels
+	lanes  int           // float64 elements per register
+	acc    []VecPhysical // dst's block, held while every row is added
+	bcast  VecPhysical   // scales[k]
+	tmp    []VecPhysical // products, used in turn
+	blocks []int         // registers per block; the first block repeats
+	tail   func(p string)
+}
+
+// addScaledRows generates k: the arguments into the registers the tails
+// expect, the blocks of dst in turn, then k.tail and the return.
+//
+//	DI	dst block		SI	src + the block's offset
+//	CX	elements left		R11	stride*8
+//	R8	rows			R9	scales
+//	R10	len(rows) > 0		R12	k
+//	AX	rows[k]*stride*8
+func addScaledRows(k rowsKernel) {
+	p := k.prefix
+	Load(Param("dst").Base(), RDI)
+	Load(Param("dst").Len(), RCX)
+	Load(Param("src").Base(), RSI)
+	Load(Param("stride"), R11)
+	SHLQ(c(3), R11)
+	Load(Param("rows").Base(), R8)
+	Load(Param("rows").Len(), R10)
+	Load(Param("scales").Base(), R9)
+	TESTQ(R10, R10)
+	JEQ(LabelRef(p + "_done"))
+
+	regBytes := 8 * k.lanes
+	label := func(i int) string {
+		if i == len(k.blocks) {
+			return p + "_tail"
+		}
+		return fmt.Sprintf("%s_%d", p, k.blocks[i]*k.lanes)
+	}
+	for b, n := range k.blocks {
+		elems := n * k.lanes
+		head := label(b)
+		Label(head)
+		CMPQ(RCX, c(elems))
+		JLT(LabelRef(label(b + 1)))
+		for i := 0; i < n; i++ {
+			VMOVUPD(at(RDI, i*regBytes), k.acc[i])
+		}
+		XORQ(R12, R12)
+		pcalign(32)
+		Label(head + "_k")
+		rowStart(k.bcast)
+		for i := 0; i < n; i++ {
+			t := k.tmp[i%len(k.tmp)]
+			VMULPD(idx(RSI, i*regBytes, RAX, 1), k.bcast, t)
+			VADDPD(t, k.acc[i], k.acc[i])
+		}
+		rowEnd(head + "_k")
+		for i := 0; i < n; i++ {
+			VMOVUPD(k.acc[i], at(RDI, i*regBytes))
+		}
+		ADDQ(c(elems*8), RDI)
+		ADDQ(c(elems*8), RSI)
+		SUBQ(c(elems), RCX)
+		if b == 0 {
+			JMP(LabelRef(head))
+		}
+	}
+
+	Label(p + "_tail")
+	TESTQ(RCX, RCX)
+	JEQ(LabelRef(p + "_done"))
+	k.tail(p)
+
+	Label(p + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// rowStart loads row k's offset rows[k]*stride*8 into AX and broadcasts
+// scales[k] into bcast.
+func rowStart(bcast VecPhysical) {
+	MOVQ(idx(R8, 0, R12, 8), RAX)
+	IMULQ(R11, RAX)
+	VBROADCASTSD(idx(R9, 0, R12, 8), bcast)
+}
+
+// rowEnd steps k and loops to label while k < len(rows).
+func rowEnd(label string) {
+	INCQ(R12)
+	CMPQ(R12, R10)
+	JLT(LabelRef(label))
+}
