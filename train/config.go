@@ -6,6 +6,7 @@ import (
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/estimators"
+	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/model"
 )
 
@@ -21,7 +22,13 @@ type Config struct {
 	DecoderActivation string  `json:"decoder_activation"`
 	Alpha             float64 `json:"alpha"`
 
+	// Estimator names the encoder's gradient estimator, or "exact" for the
+	// exact gradient by enumerating the 2^K codes (K ≤ 14).
 	Estimator string `json:"estimator"`
+	// Objective is "elbo" (empty means it) or "em": the decoder trained on
+	// the exact log p(x), the encoder on the exact ELBO (needs Estimator
+	// "exact").
+	Objective string `json:"objective,omitempty"`
 	Samples   int    `json:"samples"`
 	KL        string `json:"kl"`        // "closed" or "stochastic"
 	Normalise bool   `json:"normalise"` // NVIL's variance normalisation
@@ -93,9 +100,19 @@ func (c Config) Validate() error {
 	if err != nil {
 		return err
 	}
+	minSamples := 1
+	if est != nil {
+		minSamples = est.MinSamples()
+	}
 	switch {
-	case c.Samples < est.MinSamples():
-		return fmt.Errorf("train: estimator %s needs -samples ≥ %d", c.Estimator, est.MinSamples())
+	case c.Objective != "" && c.Objective != "elbo" && c.Objective != "em":
+		return fmt.Errorf("train: objective %q (want elbo or em)", c.Objective)
+	case c.Objective == "em" && c.Estimator != "exact":
+		return fmt.Errorf("train: objective em enumerates the codes: it needs estimator exact, not %s", c.Estimator)
+	case c.Estimator == "exact" && c.K > exact.MaxK:
+		return fmt.Errorf("train: estimator exact enumerates 2^K codes: K=%d is more than %d", c.K, exact.MaxK)
+	case c.Samples < minSamples:
+		return fmt.Errorf("train: estimator %s needs -samples ≥ %d", c.Estimator, minSamples)
 	case c.Backend != "" && c.Backend != "plain" && c.Backend != "graph":
 		return fmt.Errorf("train: backend %q (want plain or graph)", c.Backend)
 	case c.Workers < 1:
@@ -158,10 +175,15 @@ func (c Config) klMode() (estimators.KLMode, error) {
 	return 0, fmt.Errorf("train: KL mode %q (want closed or stochastic)", c.KL)
 }
 
+// newEstimator returns the configured estimator; nil for "exact", which
+// has none.
 func (c Config) newEstimator() (estimators.Estimator, error) {
 	kl, err := c.klMode()
 	if err != nil {
 		return nil, err
+	}
+	if c.Estimator == "exact" {
+		return nil, nil
 	}
 	if c.Estimator == "nvil" {
 		return estimators.NewNVIL(estimators.NVILConfig{KL: kl, InputDim: c.V, Normalise: c.Normalise, Seed: c.Seed}), nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/amvi/amvi/checkpoints"
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/synth"
 )
 
@@ -28,8 +29,11 @@ func smallRun(t testing.TB, estimator string) (Config, *data.Corpus, *data.Corpu
 	cfg := DefaultConfig()
 	cfg.V, cfg.K, cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.LR = spec.V, 6, []int{16}, 3, 32, 3e-3
 	cfg.Estimator, cfg.Samples, cfg.ValidEvery = estimator, 2, 5
-	if estimator == "nvil" {
+	switch estimator {
+	case "nvil":
 		cfg.Samples = 1
+	case "em":
+		cfg.Estimator, cfg.Objective = "exact", "em"
 	}
 	return cfg, trainC, validC, s.Vocab
 }
@@ -61,7 +65,7 @@ func params(tr *Trainer) [][]float64 {
 // checkpoint, and requires bit-identical parameters, optimizer state and
 // validation bound to a run that was never interrupted.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "exact", "em"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
@@ -224,5 +228,54 @@ func TestResumeRefusesOtherData(t *testing.T) {
 	other[0] = "different"
 	if _, err := Resume(dir, trainC, validC, other); !errors.Is(err, ErrMismatch) {
 		t.Errorf("resume with another vocabulary: %v, want ErrMismatch", err)
+	}
+}
+
+// TestExactObjectives trains with the exact ELBO gradient and with EM and
+// checks what each climbs: the mean exact objective over the training
+// documents (the ELBO, or log p(x) under EM), enumerated before and after
+// three epochs, must rise. The configuration checks refuse what enumeration
+// cannot do.
+func TestExactObjectives(t *testing.T) {
+	for _, name := range []string{"exact", "em"} {
+		t.Run(name, func(t *testing.T) {
+			cfg, trainC, validC, vocab := smallRun(t, name)
+			tr, err := New(cfg, t.TempDir(), trainC, validC, vocab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Close()
+			objective := func() float64 {
+				ev := exact.New(tr.Model)
+				s := 0.0
+				for _, d := range trainC.Docs {
+					r := ev.Doc(d)
+					if name == "em" {
+						s += r.LogMarginal
+					} else {
+						s += r.ELBO
+					}
+				}
+				return s / float64(trainC.Len())
+			}
+			before := objective()
+			if _, err := tr.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			after := objective()
+			t.Logf("mean exact objective %.3f before, %.3f after", before, after)
+			if !(after > before+1) {
+				t.Errorf("objective went from %.3f to %.3f", before, after)
+			}
+		})
+	}
+	cfg, _, _, _ := smallRun(t, "rloo")
+	cfg.Objective = "em"
+	if err := cfg.Validate(); err == nil {
+		t.Error("objective em with estimator rloo accepted")
+	}
+	cfg.Estimator, cfg.K = "exact", 20
+	if err := cfg.Validate(); err == nil {
+		t.Error("estimator exact with K=20 accepted")
 	}
 }

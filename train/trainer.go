@@ -20,6 +20,7 @@ import (
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/eval"
+	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/outfile"
 	"github.com/amvi/amvi/model"
@@ -59,7 +60,7 @@ type Trainer struct {
 
 	train, valid *data.Corpus
 	est          estimators.Estimator
-	stepper      *model.Stepper
+	stepper      stepper
 	opt          *optim.Adam
 	grads        *model.Grads
 	params       [][]float64
@@ -169,11 +170,7 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	if err != nil {
 		return nil, err
 	}
-	backend := model.Plain
-	if cfg.Backend == "graph" {
-		backend = model.Graph
-	}
-	st, err := model.NewStepper(m, est, cfg.Samples, backend, cfg.Workers)
+	st, err := cfg.newStepper(m, est)
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +183,28 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	t.st.TrainDocs, t.st.ValidDocs = trainC.Len(), validC.Len()
 	t.st.TrainHash, t.st.ValidHash = corpusHash(trainC), corpusHash(validC)
 	return t, nil
+}
+
+// stepper computes one minibatch's loss gradient: a model.Stepper around an
+// estimator, or an exact.Stepper.
+type stepper interface {
+	Step(docs []data.Document, rng *rand.Rand, g *model.Grads) (model.StepStats, error)
+	Close() error
+}
+
+func (cfg Config) newStepper(m *model.Model, est estimators.Estimator) (stepper, error) {
+	if cfg.Estimator == "exact" {
+		obj := exact.ELBO
+		if cfg.Objective == "em" {
+			obj = exact.EM
+		}
+		return exact.NewStepper(m, obj)
+	}
+	backend := model.Plain
+	if cfg.Backend == "graph" {
+		backend = model.Graph
+	}
+	return model.NewStepper(m, est, cfg.Samples, backend, cfg.Workers)
 }
 
 // layerNames returns the checkpoint names of a network's parameters, in the

@@ -127,7 +127,8 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 	fs.Var(&decHidden, "decoder-hidden", "decoder hidden layer sizes (none: the linear decoder W z + c)")
 	fs.StringVar(&cfg.DecoderActivation, "decoder-activation", cfg.DecoderActivation, "decoder hidden activation")
 	fs.Float64Var(&cfg.Alpha, "alpha", cfg.Alpha, "prior probability of each factor")
-	fs.StringVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient estimator: reinforce|nvil|rloo|vimco")
+	fs.StringVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient estimator: reinforce|nvil|rloo|vimco, or exact (the exact gradient by enumeration, K ≤ 14)")
+	fs.StringVar(&cfg.Objective, "objective", "elbo", "training objective: elbo, or em (the decoder on the exact log p(x), the encoder on the exact ELBO; implies -estimator exact)")
 	fs.IntVar(&cfg.Samples, "samples", cfg.Samples, "codes sampled per document and step")
 	fs.StringVar(&cfg.KL, "kl", cfg.KL, "KL term: closed (exact) or stochastic (in the learning signal)")
 	fs.BoolVar(&cfg.Normalise, "normalise", cfg.Normalise, "nvil: divide the learning signal by its running standard deviation")
@@ -152,6 +153,12 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if cfg.Objective == "em" && !o.set["estimator"] {
+		cfg.Estimator = "exact" // EM is VI with q = p(z|x): by enumeration
+	}
+	if cfg.Objective == "elbo" {
+		cfg.Objective = "" // the default, as in checkpoints from before -objective
+	}
 	cfg.Hidden, cfg.DecoderHidden, cfg.Data = hidden, decHidden, src
 	switch {
 	case !(src.ValidFraction >= 0 && src.ValidFraction < 1):
@@ -284,8 +291,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer t.Close()
-	fmt.Fprintf(stderr, "training on %s: %d documents (%d validation), V=%d, K=%d, %s with S=%d, %d epochs, run folder %s\n",
-		describe(src.Train), corp.train.Len(), corp.valid.Len(), t.Config.V, t.Config.K, t.Config.Estimator, t.Config.Samples, t.Config.Epochs, out)
+	method := fmt.Sprintf("%s with S=%d", t.Config.Estimator, t.Config.Samples)
+	switch {
+	case t.Config.Objective == "em":
+		method = "EM (exact log p(x) for the decoder, exact ELBO for the encoder)"
+	case t.Config.Estimator == "exact":
+		method = "the exact ELBO gradient"
+	}
+	fmt.Fprintf(stderr, "training on %s: %d documents (%d validation), V=%d, K=%d, %s, %d epochs, run folder %s\n",
+		describe(src.Train), corp.train.Len(), corp.valid.Len(), t.Config.V, t.Config.K, method, t.Config.Epochs, out)
 	finish := cli.AttachProgress(t, corp.train.Len(), stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	res, err := t.Run(ctx)
