@@ -1,7 +1,8 @@
 package vec
 
-// Adam32 is Adam with the moments m and v stored in float32; p and g stay
-// float64. Per element, in float64 and in the order of Adam,
+// Adam32 applies one Adam update to p with gradient g and moments m and v,
+// the moments stored in float32; p and g stay float64. Per element, in
+// float64,
 //
 //	mm := Beta1*float64(m) + (1-Beta1)*g
 //	vv := Beta2*float64(v) + (1-Beta2)*g*g

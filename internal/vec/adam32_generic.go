@@ -2,8 +2,8 @@ package vec
 
 import "math"
 
-// adam32Go is Adam32's reference. As in adamGo, the float64 conversions
-// round each product before its sum, forbidding fused multiply-adds.
+// adam32Go is Adam32's reference. The float64 conversions round each
+// product before its sum, forbidding fused multiply-adds.
 func adam32Go(p, g []float64, m, v []float32, c AdamConst) {
 	ic2 := 1 / c.C2
 	nb1, nb2 := 1-c.Beta1, 1-c.Beta2

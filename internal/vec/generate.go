@@ -5,3 +5,5 @@ package vec
 // go generate ./internal/vec/... after changing it.
 
 //go:generate go run -C _asm . -file scale -pkg vec -out ../scale_amd64.s -stubs ../scale_stub_amd64.go
+//go:generate go run -C _asm . -file vec -pkg vec -out ../vec_amd64.s -stubs ../vec_stub_amd64.go
+//go:generate go run -C _asm . -file vec512 -pkg vec -out ../vec512_amd64.s -stubs ../vec512_stub_amd64.go

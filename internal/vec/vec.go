@@ -1,14 +1,15 @@
 // Package vec holds the float64 vector kernels of amvi's hot paths, written
-// to a caller's buffer: AXPY (AddScaled), its sum over rows of a matrix
-// (AddScaledRows), the Adam update, and the shifted exponential with its
-// sum that a softmax needs.
+// to a caller's buffer: a sum of scaled rows of a matrix (AddScaledRows),
+// Add, ScaleTo, the Adam update with float32 moments (Adam32), tanh and its
+// gradient, and the shifted exponential with its sum and the maximum that a
+// softmax needs.
 //
 // On amd64 processors with AVX2 and FMA the kernels run in assembly
 // (vec_amd64.s, chosen at run time), and where the processor also has
 // AVX-512F, all but Max run on its 512-bit registers (vec512_amd64.s);
 // elsewhere, or when built with the purego tag, they run the plain Go
-// loops in vec_generic.go. AddScaled,
-// AddScaledRows, Add and Adam give bit-for-bit the results of those loops on
+// loops in vec_generic.go. AddScaledRows,
+// Add, ScaleTo and Adam32 give bit-for-bit the results of those loops on
 // every path (no fused multiply-add, the same order of operations; only the
 // payload of a NaN result may differ), so a faster machine does not change
 // a training run. ExpShift's exponentials agree with math.Exp to within
@@ -26,26 +27,18 @@ import (
 	"math"
 )
 
-// AddScaled adds a·x to dst element-wise: dst[i] += a*x[i], with the
-// product rounded before the sum.
-// It panics if len(x) != len(dst).
-func AddScaled(dst []float64, a float64, x []float64) {
-	if len(x) != len(dst) {
-		panic("vec: AddScaled lengths differ")
-	}
-	addScaled(dst, a, x)
-}
-
 // AddScaledRows adds to dst a weighted sum of rows of src, a row-major
 // matrix with the given stride:
 //
 //	dst[i] += Σ_k scales[k] * src[rows[k]*stride + i]   for every i < len(dst),
 //
 // each product rounded before it is added, the terms added in k order, so
-// that the result is bit-for-bit that of calling AddScaled once per k:
+// that the result is bit-for-bit that of the loop
 //
 //	for k, r := range rows {
-//		AddScaled(dst, scales[k], src[r*stride:r*stride+len(dst)])
+//		for i := range dst {
+//			dst[i] += float64(scales[k] * src[r*stride+i])
+//		}
 //	}
 //
 // Rows may repeat. src may be a matrix's backing array resliced at a column
@@ -102,27 +95,12 @@ func Add(dst, x []float64) {
 	add(dst, x)
 }
 
-// AdamConst holds the per-step constants of an Adam update.
+// AdamConst holds the per-step constants of an Adam update (Adam32).
 type AdamConst struct {
 	Beta1, Beta2 float64 // moment decay rates
 	Step         float64 // learning rate ÷ (1 − Beta1^t)
 	C2           float64 // 1 − Beta2^t
 	Eps          float64
-}
-
-// Adam applies one Adam update to p with gradient g and moments m and v,
-// element-wise, as
-//
-//	m = Beta1*m + (1-Beta1)*g
-//	v = Beta2*v + (1-Beta2)*g*g
-//	p -= Step*m / (sqrt(v*(1/C2)) + Eps)
-//
-// It panics if the lengths differ.
-func Adam(p, g, m, v []float64, c AdamConst) {
-	if len(g) != len(p) || len(m) != len(p) || len(v) != len(p) {
-		panic("vec: Adam lengths differ")
-	}
-	adam(p, g, m, v, c)
 }
 
 // ExpShift writes exp(x[i] − shift) into dst and returns the sum of dst.

@@ -60,9 +60,7 @@ func TestLevels(t *testing.T) {
 		name string
 		f    func(*testing.T)
 	}{
-		{"AddScaledBitIdentical", TestAddScaledBitIdentical},
 		{"AddBitIdentical", TestAddBitIdentical},
-		{"AdamBitIdentical", TestAdamBitIdentical},
 		{"MaxSameAsGo", TestMaxSameAsGo},
 		{"ExpShiftAccuracy", TestExpShiftAccuracy},
 		{"ExpShiftCorrectlyRounded", TestExpShiftCorrectlyRounded},
@@ -163,24 +161,6 @@ func BenchmarkLevelAddScaledRows(b *testing.B) {
 	}
 }
 
-func BenchmarkLevelAdam(b *testing.B) {
-	for _, n := range []int{500, 1995, 1 << 16, 1 << 20} {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			p, g, m, v := benchData(n), benchData(n), benchData(n), benchData(n)
-			for i := range v {
-				v[i] = -v[i]
-			}
-			c := AdamConst{Beta1: 0.9, Beta2: 0.999, Step: 1e-3, C2: 0.01, Eps: 1e-8}
-			benchLevels(b, func(b *testing.B) {
-				b.SetBytes(int64(8 * n))
-				for b.Loop() {
-					Adam(p, g, m, v, c)
-				}
-			})
-		})
-	}
-}
-
 func BenchmarkLevelExpShift(b *testing.B) {
 	for _, n := range []int{48, 500, 1995} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
@@ -190,20 +170,6 @@ func BenchmarkLevelExpShift(b *testing.B) {
 				b.SetBytes(int64(8 * n))
 				for b.Loop() {
 					benchSink += ExpShift(dst, x, shift)
-				}
-			})
-		})
-	}
-}
-
-func BenchmarkLevelAddScaled(b *testing.B) {
-	for _, n := range []int{48, 500, 1995, 1 << 16} {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			x, dst := benchData(n), benchData(n)
-			benchLevels(b, func(b *testing.B) {
-				b.SetBytes(int64(8 * n))
-				for b.Loop() {
-					AddScaled(dst, 1e-9, x)
 				}
 			})
 		})

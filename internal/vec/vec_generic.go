@@ -29,15 +29,6 @@ func addGo(dst, x []float64) {
 	}
 }
 
-func adamGo(p, g, m, v []float64, c AdamConst) {
-	ic2 := 1 / c.C2 // a product is cheaper than a quotient per element
-	for j, gj := range g {
-		m[j] = float64(c.Beta1*m[j]) + float64((1-c.Beta1)*gj)
-		v[j] = float64(c.Beta2*v[j]) + float64((1-c.Beta2)*gj*gj)
-		p[j] -= float64(c.Step*m[j]) / (math.Sqrt(float64(v[j]*ic2)) + c.Eps)
-	}
-}
-
 func expShiftGo(dst, x []float64, shift float64) float64 {
 	s := 0.0
 	for i, v := range x {

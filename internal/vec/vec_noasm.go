@@ -2,9 +2,7 @@
 
 package vec
 
-func addScaled(dst []float64, a float64, x []float64)  { addScaledGo(dst, a, x) }
 func add(dst, x []float64)                             { addGo(dst, x) }
-func adam(p, g, m, v []float64, c AdamConst)           { adamGo(p, g, m, v, c) }
 func expShift(dst, x []float64, shift float64) float64 { return expShiftGo(dst, x, shift) }
 func maxOf(x []float64) float64                        { return maxGo(x) }
 

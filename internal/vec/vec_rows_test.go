@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// addScaledRowsRef is AddScaledRows's definition: one AddScaled per row,
-// with the Go loop.
+// addScaledRowsRef is AddScaledRows's definition: one AXPY per row, with
+// the Go loop.
 func addScaledRowsRef(dst, src []float64, stride int, rows []int, scales []float64) {
 	for k, r := range rows {
 		addScaledGo(dst, scales[k], src[r*stride:r*stride+len(dst)])
@@ -267,17 +267,4 @@ func BenchmarkAddScaledRows(b *testing.B) {
 			})
 		})
 	}
-}
-
-// BenchmarkAddScaledRowsLoop is the baseline: one AddScaled (on the
-// assembly, where there is any) per row.
-func BenchmarkAddScaledRowsLoop(b *testing.B) {
-	benchRows(b, func(b *testing.B, dst, src []float64, stride int, rows []int, scales []float64) {
-		n := len(dst)
-		for b.Loop() {
-			for k, r := range rows {
-				AddScaled(dst, scales[k], src[r*stride:r*stride+n])
-			}
-		}
-	})
 }

@@ -81,26 +81,6 @@ func skipWithoutAsm(t testing.TB) {
 	}
 }
 
-func TestAddScaledBitIdentical(t *testing.T) {
-	skipWithoutAsm(t)
-	r := rand.New(rand.NewPCG(1, 2))
-	scales := append([]float64{0.37, -1.5e-3, 3e10}, specials...)
-	for _, n := range testLengths() {
-		for k, off := range offsets {
-			withSpecials := k%2 == 1
-			dst := randVec(r, off[0], n, withSpecials)
-			x := randVec(r, off[1], n, withSpecials)
-			a := scales[(n+k)%len(scales)]
-			got, want := clone(dst), clone(dst)
-			addScaled(got[off[0]:off[0]+n], a, x[off[1]:off[1]+n])
-			addScaledGo(want[off[0]:off[0]+n], a, x[off[1]:off[1]+n])
-			if !sameVec(t, fmt.Sprintf("n=%d off=%v a=%v", n, off, a), got, want) {
-				return
-			}
-		}
-	}
-}
-
 func TestAddBitIdentical(t *testing.T) {
 	skipWithoutAsm(t)
 	r := rand.New(rand.NewPCG(3, 4))
@@ -114,43 +94,6 @@ func TestAddBitIdentical(t *testing.T) {
 			addGo(want[off[0]:off[0]+n], x[off[1]:off[1]+n])
 			if !sameVec(t, fmt.Sprintf("n=%d off=%v", n, off), got, want) {
 				return
-			}
-		}
-	}
-}
-
-func TestAdamBitIdentical(t *testing.T) {
-	skipWithoutAsm(t)
-	r := rand.New(rand.NewPCG(5, 6))
-	consts := []AdamConst{
-		{Beta1: 0.9, Beta2: 0.999, Step: 1e-3 / (1 - 0.9), C2: 1 - 0.999, Eps: 1e-8},
-		{Beta1: 0.9, Beta2: 0.999, Step: 1e-3 / (1 - math.Pow(0.9, 1000)), C2: 1 - math.Pow(0.999, 1000), Eps: 1e-8},
-		{Beta1: 0.8, Beta2: 0.95, Step: 0.3, C2: 0.1, Eps: 0},
-		{Beta1: 0.123, Beta2: 0.456, Step: -2.5, C2: 7, Eps: 1e-300},
-	}
-	for _, n := range testLengths() {
-		for k, off := range offsets {
-			withSpecials := k%2 == 1
-			c := consts[(n+k)%len(consts)]
-			// p, g, m and v start at different offsets of their arrays.
-			o := []int{off[0], off[1], (off[0] + 1) % 4, (off[1] + 2) % 4}
-			var ops, want [4][]float64
-			for i := range ops {
-				ops[i] = randVec(r, o[i], n, withSpecials)
-				if i == 3 && !withSpecials {
-					for j := range ops[i] {
-						ops[i][j] = math.Abs(ops[i][j]) // v ≥ 0 as in training
-					}
-				}
-				want[i] = clone(ops[i])
-			}
-			sl := func(s [4][]float64, i int) []float64 { return s[i][o[i] : o[i]+n] }
-			adam(sl(ops, 0), sl(ops, 1), sl(ops, 2), sl(ops, 3), c)
-			adamGo(sl(want, 0), sl(want, 1), sl(want, 2), sl(want, 3), c)
-			for i, name := range []string{"p", "g", "m", "v"} {
-				if !sameVec(t, fmt.Sprintf("%s: n=%d off=%v %+v", name, n, o, c), ops[i], want[i]) {
-					return
-				}
 			}
 		}
 	}
@@ -441,18 +384,9 @@ func TestGoFallback(t *testing.T) {
 		for _, n := range []int{0, 1, 7, 33} {
 			x, y := randVec(r, 0, n, true)[:n], randVec(r, 0, n, true)[:n]
 			got, want := clone(y), clone(y)
-			AddScaled(got, 0.5, x)
-			addScaledGo(want, 0.5, x)
-			sameVec(t, "AddScaled", got, want)
 			Add(got, x)
 			addGo(want, x)
 			sameVec(t, "Add", got, want)
-			c := AdamConst{Beta1: 0.9, Beta2: 0.999, Step: 0.01, C2: 0.5, Eps: 1e-8}
-			g, m, v := clone(x), clone(y), clone(x)
-			g2, m2, v2 := clone(x), clone(y), clone(x)
-			Adam(got, g, m, v, c)
-			adamGo(want, g2, m2, v2, c)
-			sameVec(t, "Adam", got, want)
 			s1 := ExpShift(got, x, 1)
 			s2 := expShiftGo(want, x, 1)
 			sameVec(t, "ExpShift", append(got, s1), append(want, s2))
@@ -466,12 +400,8 @@ func TestGoFallback(t *testing.T) {
 func TestLengthMismatchPanics(t *testing.T) {
 	a, b := make([]float64, 3), make([]float64, 4)
 	for name, f := range map[string]func(){
-		"AddScaled": func() { AddScaled(a, 1, b) },
-		"Add":       func() { Add(b, a) },
-		"Adam g":    func() { Adam(a, b, a, a, AdamConst{}) },
-		"Adam m":    func() { Adam(a, a, b, a, AdamConst{}) },
-		"Adam v":    func() { Adam(a, a, a, b, AdamConst{}) },
-		"ExpShift":  func() { ExpShift(a, b, 0) },
+		"Add":      func() { Add(b, a) },
+		"ExpShift": func() { ExpShift(a, b, 0) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
@@ -518,33 +448,11 @@ func benchData(n int) []float64 {
 	return x
 }
 
-func BenchmarkAddScaled(b *testing.B) {
-	benchKernels(b, []int{500, 1995}, func(b *testing.B, n int) {
-		x, dst := benchData(n), benchData(n)
-		for b.Loop() {
-			AddScaled(dst, 1e-9, x)
-		}
-	})
-}
-
 func BenchmarkAdd(b *testing.B) {
 	benchKernels(b, []int{500, 1995}, func(b *testing.B, n int) {
 		x, dst := benchData(n), benchData(n)
 		for b.Loop() {
 			Add(dst, x)
-		}
-	})
-}
-
-func BenchmarkAdam(b *testing.B) {
-	benchKernels(b, []int{500, 1995, 1 << 20}, func(b *testing.B, n int) {
-		p, g, m, v := benchData(n), benchData(n), benchData(n), benchData(n)
-		for i := range v {
-			v[i] = -v[i]
-		}
-		c := AdamConst{Beta1: 0.9, Beta2: 0.999, Step: 1e-3, C2: 0.01, Eps: 1e-8}
-		for b.Loop() {
-			Adam(p, g, m, v, c)
 		}
 	})
 }

@@ -20,8 +20,9 @@ import (
 )
 
 var generators = map[string]func(){
-	"scale": scale,
-	"vec":   vecAVX2,
+	"scale":  scale,
+	"vec":    vecAVX2,
+	"vec512": vecAVX512,
 }
 
 func main() {

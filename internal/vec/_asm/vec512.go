@@ -1,0 +1,208 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// zmm are the 32 ZMM registers in order.
+var zmm = []VecPhysical{
+	Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31,
+}
+
+// tailMask sets K1 to the low CX bits (CX in 1..7), clobbering DX.
+func tailMask() {
+	MOVL(U32(1), EDX)
+	SHLL(CL, EDX)
+	DECL(EDX)
+	KMOVW(EDX, K1)
+}
+
+// expZMM is expYMM on ZMM registers, its constants in registers:
+// Z6 = 0x1.8p52+1023, Z7 = 0.5, Z10 = log2(e), Z13 = 710, Z14 = -746,
+// Z16, Z17 = ln2 hi and lo, Z18-Z29 = 1/13! down to 1/2!, Z30 = 1.
+// It clobbers t, k and w, and gives expYMM's results bit for bit.
+func expZMM(t, k, p, w VecPhysical) {
+	VMAXPD(t, Z14, t)
+	VMINPD(t, Z13, t)
+	VMULPD(Z10, t, k)
+	VRNDSCALEPD(c(0), k, k)
+	VFNMADD231PD(Z16, k, t)
+	VFNMADD231PD(Z17, k, t)
+	VMOVAPD(Z18, p)
+	VMULPD(t, t, w)
+	for _, z := range zmm[19:30] {
+		VFMADD213PD(z, t, p)
+	}
+	VFMADD213PD(t, w, p)
+	VADDPD(Z30, p, p)
+	expScale(t, k, p, Z7, Z6, func(t VecPhysical) { VRNDSCALEPD(c(1), t, t) })
+}
+
+// expZMMConsts broadcasts from expz (one word each, expConsts's order)
+// the constants that expZMM expects.
+func expZMMConsts(expz Mem) {
+	cst := func(i int) Mem { return expz.Offset(8 * i) }
+	VBROADCASTSD(cst(eLog2e), Z10)
+	VBROADCASTSD(cst(eLn2Hi), Z16)
+	VBROADCASTSD(cst(eLn2Lo), Z17)
+	VBROADCASTSD(cst(eHalf), Z7)
+	VBROADCASTSD(cst(eBias), Z6)
+	for i := eC13; i <= eOne; i++ {
+		VBROADCASTSD(cst(i), zmm[18+i-eC13])
+	}
+	VBROADCASTSD(cst(eLo), Z14)
+	VBROADCASTSD(cst(eHi), Z13)
+}
+
+// vecAVX512 generates vec512_amd64.s: the AVX-512 kernels of
+// vec_amd64.go, used where the CPU has AVX-512F (8 doubles in a ZMM
+// register, 32 registers, opmask registers for the tails). As in
+// vec_amd64.s, AddScaledRows and Add use only separately rounded VMULPD and
+// VADDPD in the order of the Go loops, so they are bit-identical to them;
+// ExpShift uses FMA.
+func vecAVX512() {
+	expz := data64("expz", expConsts...)
+
+	TEXT("addScaledRowsAVX512", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
+	Doc("addScaledRowsAVX512 takes the same arguments, with the same trust, as",
+		"addScaledRowsAVX2.")
+	Pragma("noescape")
+	Comment("dst is done in blocks of 192 elements (Z0-Z23), then at most one block",
+		"each of 96, 48, 24, 16 and 8 and a masked block (K1) of the last 1 to 7.",
+		"A block of dst is held in registers while, for each k in turn, the block",
+		"of row rows[k] (at SI + rows[k]*stride*8) is multiplied by the broadcast",
+		"scales[k] (Z24) and added, VMULPD then VADDPD as addScaledGo does per",
+		"row, and is then stored. Blocks of 96, 48 and 24 suit the common widths",
+		"(multiples of 48). The caller has checked every row; dst does not overlap",
+		"src. Products go to Z25-Z31 in turn.")
+	addScaledRows(rowsKernel{
+		name: "addScaledRowsAVX512", prefix: "zr", lanes: 8,
+		acc:   zmm[:24],
+		bcast: Z24, tmp: zmm[25:],
+		blocks: []int{24, 12, 6, 3, 2, 1},
+		tail: func(p string) {
+			tailMask()
+			VMOVUPD_Z(at(RDI, 0), K1, Z0)
+			XORQ(R12, R12)
+			Label(p + "_tail_k")
+			rowStart(Z24)
+			VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, Z25)
+			VMULPD(Z25, Z24, Z25)
+			VADDPD(Z25, Z0, Z0)
+			rowEnd(p + "_tail_k")
+			VMOVUPD(Z0, K1, at(RDI, 0))
+		},
+	})
+
+	TEXT("addAVX512", NOSPLIT, "func(dst, x []float64)")
+	Pragma("noescape")
+	Load(Param("dst").Base(), RDI)
+	Load(Param("x").Base(), RSI)
+	Load(Param("x").Len(), RCX)
+	Label("zad_loop32")
+	CMPQ(RCX, c(32))
+	JLT(LabelRef("zad_loop8"))
+	zs := []VecPhysical{Z1, Z2, Z3, Z4}
+	for i, z := range zs {
+		VMOVUPD(at(RSI, 64*i), z)
+	}
+	for i, z := range zs {
+		VADDPD(at(RDI, 64*i), z, z)
+	}
+	for i, z := range zs {
+		VMOVUPD(z, at(RDI, 64*i))
+	}
+	ADDQ(c(256), RSI)
+	ADDQ(c(256), RDI)
+	SUBQ(c(32), RCX)
+	JMP(LabelRef("zad_loop32"))
+	Label("zad_loop8")
+	CMPQ(RCX, c(8))
+	JLT(LabelRef("zad_tail"))
+	VMOVUPD(at(RSI, 0), Z1)
+	VADDPD(at(RDI, 0), Z1, Z1)
+	VMOVUPD(Z1, at(RDI, 0))
+	ADDQ(c(64), RSI)
+	ADDQ(c(64), RDI)
+	SUBQ(c(8), RCX)
+	JMP(LabelRef("zad_loop8"))
+	Label("zad_tail")
+	TESTQ(RCX, RCX)
+	JEQ(LabelRef("zad_done"))
+	tailMask()
+	VMOVUPD_Z(at(RSI, 0), K1, Z1)
+	VMOVUPD_Z(at(RDI, 0), K1, Z2)
+	VADDPD(Z2, Z1, Z1)
+	VMOVUPD(Z1, K1, at(RDI, 0))
+	Label("zad_done")
+	VZEROUPPER()
+	RET()
+
+	TEXT("expShiftAVX512", NOSPLIT, "func(dst, x []float64, shift float64) float64")
+	Pragma("noescape")
+	Comment("The exponentials are expShiftAVX2's, bit for bit. The sum is kept in 16",
+		"partial sums (two ZMM accumulators), added together at the end; the last",
+		"1 to 7 elements go through a masked block (K1).")
+	Load(Param("dst").Base(), RDI)
+	Load(Param("x").Base(), RSI)
+	Load(Param("x").Len(), RCX)
+	VBROADCASTSD(arg("shift"), Z15)
+	expZMMConsts(expz)
+	VPXORQ(Z11, Z11, Z11)
+	VPXORQ(Z12, Z12, Z12)
+
+	Label("zex_loop16")
+	CMPQ(RCX, c(16))
+	JLT(LabelRef("zex_loop8"))
+	VMOVUPD(at(RSI, 0), Z0)
+	VMOVUPD(at(RSI, 64), Z3)
+	VSUBPD(Z15, Z0, Z0)
+	VSUBPD(Z15, Z3, Z3)
+	expZMM(Z0, Z1, Z2, Z8)
+	expZMM(Z3, Z4, Z5, Z9)
+	VMOVUPD(Z2, at(RDI, 0))
+	VMOVUPD(Z5, at(RDI, 64))
+	VADDPD(Z2, Z12, Z12)
+	VADDPD(Z5, Z11, Z11)
+	ADDQ(c(128), RSI)
+	ADDQ(c(128), RDI)
+	SUBQ(c(16), RCX)
+	JMP(LabelRef("zex_loop16"))
+
+	Label("zex_loop8")
+	CMPQ(RCX, c(8))
+	JLT(LabelRef("zex_tail"))
+	VMOVUPD(at(RSI, 0), Z0)
+	VSUBPD(Z15, Z0, Z0)
+	expZMM(Z0, Z1, Z2, Z8)
+	VMOVUPD(Z2, at(RDI, 0))
+	VADDPD(Z2, Z12, Z12)
+	ADDQ(c(64), RSI)
+	ADDQ(c(64), RDI)
+	SUBQ(c(8), RCX)
+
+	Label("zex_tail")
+	TESTQ(RCX, RCX)
+	JEQ(LabelRef("zex_sum"))
+	tailMask()
+	VMOVUPD_Z(at(RSI, 0), K1, Z0)
+	VSUBPD(Z15, Z0, Z0)
+	expZMM(Z0, Z1, Z2, Z8)
+	VMOVUPD(Z2, K1, at(RDI, 0))
+	VADDPD(Z2, Z11, K1, Z11)
+
+	Label("zex_sum")
+	VADDPD(Z11, Z12, Z12)
+	VEXTRACTF64X4(c(1), Z12, Y0)
+	VADDPD(Y0, Y12, Y0)
+	VEXTRACTF128(c(1), Y0, X1)
+	VADDPD(X1, X0, X0)
+	VUNPCKHPD(X0, X0, X1)
+	VADDSD(X1, X0, X0)
+	VMOVSD(X0, ret())
+	VZEROUPPER()
+	RET()
+}
