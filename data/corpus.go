@@ -33,6 +33,9 @@ type Corpus struct {
 	// Vocab holds the words, or is nil when the format has none.
 	// When it is not nil, Vocab.Len() == V.
 	Vocab *Vocabulary
+	// Labels holds each document's labels, Labels[i] for Docs[i], when
+	// the reader was asked for them (FeatOptions.Labels); otherwise nil.
+	Labels [][]string
 	// SkippedEmpty is the number of documents with no tokens that the
 	// reader skipped.
 	SkippedEmpty int
@@ -56,18 +59,25 @@ func (c *Corpus) Tokens() int {
 func (c *Corpus) Len() int { return len(c.Docs) }
 
 // Subset returns a corpus holding the documents c.Docs[idx[i]] in the order
-// of idx, with the same V, Vocab and Source as c and zero SkippedEmpty and
-// OOVTokens. The documents share their Words and Counts slices with c.
-// It panics if an index is out of range.
+// of idx, with their labels when c has labels, the same V, Vocab and Source
+// as c and zero SkippedEmpty and OOVTokens. The documents share their Words
+// and Counts slices with c. It panics if an index is out of range.
 func (c *Corpus) Subset(idx []int) *Corpus {
 	docs := make([]Document, len(idx))
+	var labels [][]string
+	if c.Labels != nil {
+		labels = make([][]string, len(idx))
+	}
 	for i, j := range idx {
 		if j < 0 || j >= len(c.Docs) {
 			panic("data: index out of range")
 		}
 		docs[i] = c.Docs[j]
+		if labels != nil {
+			labels[i] = c.Labels[j]
+		}
 	}
-	return &Corpus{Docs: docs, V: c.V, Vocab: c.Vocab, Source: c.Source}
+	return &Corpus{Docs: docs, V: c.V, Vocab: c.Vocab, Labels: labels, Source: c.Source}
 }
 
 // FillDense writes the counts of the document c.Docs[idx[i]] into row i of

@@ -12,6 +12,10 @@ type FeatOptions struct {
 	// NoLabel says that lines have no leading label, so that every field
 	// is an id:count token.
 	NoLabel bool
+	// Labels keeps each document's label field in Corpus.Labels, split
+	// at commas (the LIBSVM multi-label form "3,7"); an empty label
+	// ("3,,7", ",") is an error. It is ignored when NoLabel is set.
+	Labels bool
 	// V, when positive, is the vocabulary size: ids must lie in 1..V and
 	// the corpus gets this V. When V is 0 the corpus V is the largest id
 	// seen.
@@ -44,8 +48,8 @@ func ReadFeat(r io.Reader, name string, opt FeatOptions) (*Corpus, error) {
 		}
 		ln := lr.line
 		rest := line
+		var label []byte
 		if !opt.NoLabel {
-			var label []byte
 			label, rest = nextField(rest)
 			if bytes.IndexByte(label, ':') >= 0 {
 				return nil, parseErrorf(name, ln, "first field %s looks like id:count, not a label (use FeatOptions.NoLabel for unlabelled files)", quote(label))
@@ -79,12 +83,33 @@ func ReadFeat(r io.Reader, name string, opt FeatOptions) (*Corpus, error) {
 			return nil, parseErrorf(name, ln, "corpus token count overflows int")
 		}
 		c.Docs = append(c.Docs, d)
+		if opt.Labels && !opt.NoLabel {
+			labels, msg := splitLabels(label)
+			if msg != "" {
+				return nil, parseErrorf(name, ln, "%s", msg)
+			}
+			c.Labels = append(c.Labels, labels)
+		}
 	}
 	c.V = maxID
 	if opt.V > 0 {
 		c.V = opt.V
 	}
 	return c, nil
+}
+
+// splitLabels splits a label field at commas. It returns a non-empty
+// message if a label is empty.
+func splitLabels(field []byte) ([]string, string) {
+	parts := bytes.Split(field, []byte{','})
+	labels := make([]string, len(parts))
+	for i, p := range parts {
+		if len(p) == 0 {
+			return nil, fmt.Sprintf("label field %s has an empty label", quote(field))
+		}
+		labels[i] = string(p)
+	}
+	return labels, ""
 }
 
 // parseFeatToken parses an "id:count" token. It returns a non-empty message

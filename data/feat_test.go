@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"strconv"
@@ -171,5 +172,44 @@ func TestLoadFeat(t *testing.T) {
 	_, err = LoadFeat(fixtures+"missing.feat", FeatOptions{})
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: error %v is not fs.ErrNotExist", err)
+	}
+}
+
+func TestReadFeatLabels(t *testing.T) {
+	for _, test := range []struct {
+		name, input string
+		opt         FeatOptions
+		want        [][]string
+		err         string
+	}{
+		{name: "one each", input: "3 1:1\n7 2:1\n", opt: FeatOptions{Labels: true}, want: [][]string{{"3"}, {"7"}}},
+		{name: "several", input: "3,7 1:1\ncomp.graphics,sci.space 2:1\n", opt: FeatOptions{Labels: true}, want: [][]string{{"3", "7"}, {"comp.graphics", "sci.space"}}},
+		{name: "empty documents skipped with their labels", input: "1 1:1\n2\n3 2:2\n", opt: FeatOptions{Labels: true}, want: [][]string{{"1"}, {"3"}}},
+		{name: "not asked", input: "3 1:1\n", want: nil},
+		{name: "no label column", input: "1:1\n", opt: FeatOptions{Labels: true, NoLabel: true}, want: nil},
+		{name: "empty label", input: "1 1:1\n3,,7 1:1\n", opt: FeatOptions{Labels: true}, err: `in.feat:2: label field "3,,7" has an empty label`},
+		{name: "only a comma", input: ", 1:1\n", opt: FeatOptions{Labels: true}, err: `in.feat:1: label field "," has an empty label`},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			c, err := ReadFeat(strings.NewReader(test.input), "in.feat", test.opt)
+			if test.err != "" {
+				if err == nil || !strings.Contains(err.Error(), test.err) {
+					t.Fatalf("error %v, want %q", err, test.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(c.Labels) != fmt.Sprint(test.want) || (test.want == nil) != (c.Labels == nil) {
+				t.Errorf("Labels = %q, want %q", c.Labels, test.want)
+			}
+			if c.Labels != nil {
+				s := c.Subset([]int{1, 0})
+				if fmt.Sprint(s.Labels) != fmt.Sprint([][]string{test.want[1], test.want[0]}) {
+					t.Errorf("Subset's labels = %q", s.Labels)
+				}
+			}
+		})
 	}
 }

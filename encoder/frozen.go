@@ -434,6 +434,13 @@ func (f *Frozen) BatchProbabilitiesParallel(dst []float64, docs []data.Document,
 	return f.batchParallel(dst, docs, workers, true)
 }
 
+// BatchLogitsParallel is [Frozen.BatchLogitsTo] spread over workers
+// goroutines (GOMAXPROCS when workers < 1), each with a scratch from the
+// encoder's pool.
+func (f *Frozen) BatchLogitsParallel(dst []float64, docs []data.Document, workers int) error {
+	return f.batchParallel(dst, docs, workers, false)
+}
+
 func (f *Frozen) batchParallel(dst []float64, docs []data.Document, workers int, probs bool) error {
 	f.checkDst(len(dst), len(docs))
 	if err := f.checkAll(docs); err != nil {

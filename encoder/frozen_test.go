@@ -375,3 +375,36 @@ func TestCodeString(t *testing.T) {
 		t.Errorf("AppendBits = %q", s)
 	}
 }
+
+// TestBatchLogitsParallel: the parallel form gives the sequential logits,
+// bit for bit, whatever the number of workers.
+func TestBatchLogitsParallel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const V, K = 40, 5
+	enc, err := encoder.New(encoder.Config{V: V, K: K, Hidden: []int{12}, Activation: "tanh", Input: encoder.InputCounts}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := encoder.Freeze(enc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := randomDocs(rng, 300, V)
+	want := make([]float64, len(docs)*K)
+	if err := f.BatchLogitsTo(want, docs, new(encoder.Scratch)); err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{0, 1, 3} {
+		got := make([]float64, len(docs)*K)
+		if err := f.BatchLogitsParallel(got, docs, workers); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("workers=%d: logits differ from BatchLogitsTo's", workers)
+		}
+	}
+	bad := append(slices.Clone(docs[:2]), data.Document{Words: []int{V}, Counts: []int{1}})
+	if err := f.BatchLogitsParallel(make([]float64, 3*K), bad, 2); !errors.Is(err, encoder.ErrInvalidDocument) {
+		t.Errorf("an invalid document: %v, want ErrInvalidDocument", err)
+	}
+}
