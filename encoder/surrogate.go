@@ -44,6 +44,16 @@ func (s *Surrogate) Set(z, adv []float64, samples int) {
 	}
 }
 
+// SetLogitGrad makes the surrogate's sampled part -Σ_j g_bj a_bj, for an
+// estimator that gives the gradient g (B×K, copied) of the objective with
+// respect to the logits directly rather than as advantages (DisARM): Coef
+// is g and ASum zero.
+func (s *Surrogate) SetLogitGrad(g []float64) {
+	s.Coef = append(s.Coef[:0], g...)
+	s.ASum = scratch.Grow(s.ASum, len(g)/s.K)
+	clear(s.ASum)
+}
+
 // Loss returns loss(a). It panics if a does not have B·K entries for the B of the last Set.
 func (s *Surrogate) Loss(a []float64) float64 {
 	s.check(a)

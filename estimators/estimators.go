@@ -3,6 +3,7 @@ package estimators
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/mlp"
@@ -33,6 +34,11 @@ type Batch struct {
 	// form and is read instead of Input.
 	InputSparse *mlp.Sparse
 	InputDim    int
+	// K, Codes and Probs are the codes (B·S×K, as sampled) and the
+	// posterior's probabilities σ(a) (B×K), for estimators that read them
+	// (DisARM).
+	K            int
+	Codes, Probs []float64
 }
 
 // Weights are an estimator's output for one Batch.
@@ -41,6 +47,10 @@ type Weights struct {
 	DecoderWeight []float64 // B·S: the coefficient of ∇_θ log p(x_b|z_bs)
 	KLWeight      float64   // the coefficient of -∇_λ KL (0 when the KL is in the signal)
 	Objective     []float64 // B: the single-batch estimate of the objective per document
+	// LogitGrad, when not nil, is the estimate (B×K) of the gradient of the
+	// objective's sampled part with respect to the encoder's logits, which
+	// replaces Σ_s A_bs ∇ log q(z_bs|x_b) (DisARM's is not of that form).
+	LogitGrad []float64
 }
 
 // reset sizes w for b.
@@ -50,6 +60,7 @@ func (w *Weights) reset(b *Batch) {
 	w.DecoderWeight = scratch.Grow(w.DecoderWeight, n)
 	w.Objective = scratch.Grow(w.Objective, b.B)
 	w.KLWeight = 0
+	w.LogitGrad = nil
 }
 
 // An Estimator maps a minibatch's learning signals to surrogate weights.
@@ -79,7 +90,16 @@ type Overlapper interface {
 	Learn()
 }
 
-// New returns the named estimator ("reinforce", "nvil", "rloo" or "vimco")
+// A Sampler is an estimator that draws its own codes (DisARM's antithetic
+// pairs) instead of S independent draws from q. SampleCodes writes S codes
+// per row of the probabilities p = σ(a) (rows×k) into z (rows·S×k); each
+// code must be marginally a draw from q.
+type Sampler interface {
+	Estimator
+	SampleCodes(z, p []float64, k, samples int, rng *rand.Rand)
+}
+
+// New returns the named estimator ("reinforce", "nvil", "rloo", "vimco" or "disarm")
 // with default settings; inputDim is the encoder input size (for NVIL's
 // baseline network) and seed seeds its initial weights.
 func New(name string, kl KLMode, inputDim int, seed uint64) (Estimator, error) {
@@ -92,8 +112,10 @@ func New(name string, kl KLMode, inputDim int, seed uint64) (Estimator, error) {
 		return &RLOO{KL: kl}, nil
 	case "vimco":
 		return &VIMCO{}, nil
+	case "disarm":
+		return &DisARM{KL: kl}, nil
 	}
-	return nil, fmt.Errorf("estimators: unknown estimator %q (want reinforce, nvil, rloo or vimco)", name)
+	return nil, fmt.Errorf("estimators: unknown estimator %q (want reinforce, nvil, rloo, vimco or disarm)", name)
 }
 
 // signal writes the learning signal f for every sample into dst and the ELBO

@@ -133,7 +133,12 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	}
 	st.z = scratch.Grow(st.z, B*S*K)
 	st.q.Set(st.a, K)
-	st.q.Sample(st.z, S, rng)
+	if sm, ok := st.Estimator.(estimators.Sampler); ok {
+		sm.SampleCodes(st.z, st.q.P, K, S, rng) // DisARM's antithetic pairs
+	} else {
+		st.q.Sample(st.z, S, rng)
+	}
+	b.K, b.Codes, b.Probs = K, st.z, st.q.P
 
 	b.LogLik = scratch.Grow(b.LogLik, B*S)
 	b.LogPrior = scratch.Grow(b.LogPrior, B*S)
@@ -317,7 +322,11 @@ func (w *worker) run(docs []data.Document) {
 	}
 
 	// Encoder: the surrogate, with the advantages as constants.
-	w.surr.Set(z, st.weights.Advantage[w.lo*S:w.hi*S], S)
+	if lg := st.weights.LogitGrad; lg != nil {
+		w.surr.SetLogitGrad(lg[w.lo*K : w.hi*K])
+	} else {
+		w.surr.Set(z, st.weights.Advantage[w.lo*S:w.hi*S], S)
+	}
 	w.surr.KLWeight = st.weights.KLWeight
 	w.surr.Scale = 1 / float64(len(docs))
 	if gr != nil {

@@ -21,6 +21,7 @@ func allEstimators() []estimators.Estimator {
 		estimators.NewNVIL(estimators.NVILConfig{InputDim: 30, Seed: 3, Normalise: true}),
 		&estimators.RLOO{},
 		&estimators.VIMCO{},
+		&estimators.DisARM{},
 	}
 }
 
@@ -37,12 +38,16 @@ func TestGraphMatchesPlain(t *testing.T) {
 			graphEst, plainEst := allEstimators()[i], allEstimators()[i]
 			t.Run(fmt.Sprintf("%s/%d/mlp=%v/workers=%d", graphEst.Name(), i, mlpDecoder, tc.workers), func(t *testing.T) {
 				m, docs := testmodel.Small(5, mlpDecoder)
-				graph, err := model.NewStepper(m, graphEst, 3, model.Graph, tc.workers)
+				samples := 3
+				if _, pairs := graphEst.(*estimators.DisARM); pairs {
+					samples = 4
+				}
+				graph, err := model.NewStepper(m, graphEst, samples, model.Graph, tc.workers)
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer graph.Close()
-				plain, err := model.NewStepper(m, plainEst, 3, model.Plain, tc.workers)
+				plain, err := model.NewStepper(m, plainEst, samples, model.Plain, tc.workers)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -113,6 +113,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: estimator exact enumerates 2^K codes: K=%d is more than %d", c.K, exact.MaxK)
 	case c.Samples < minSamples:
 		return fmt.Errorf("train: estimator %s needs -samples ≥ %d", c.Estimator, minSamples)
+	case c.Estimator == "disarm" && c.Samples%2 != 0:
+		return fmt.Errorf("train: estimator disarm draws antithetic pairs: -samples %d must be even", c.Samples)
 	case c.Backend != "" && c.Backend != "plain" && c.Backend != "graph":
 		return fmt.Errorf("train: backend %q (want plain or graph)", c.Backend)
 	case c.Workers < 1:

@@ -65,7 +65,7 @@ func params(tr *Trainer) [][]float64 {
 // checkpoint, and requires bit-identical parameters, optimizer state and
 // validation bound to a run that was never interrupted.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco", "exact", "em"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
@@ -277,5 +277,9 @@ func TestExactObjectives(t *testing.T) {
 	cfg.Estimator, cfg.K = "exact", 20
 	if err := cfg.Validate(); err == nil {
 		t.Error("estimator exact with K=20 accepted")
+	}
+	cfg.Objective, cfg.Estimator, cfg.Samples = "", "disarm", 3
+	if err := cfg.Validate(); err == nil {
+		t.Error("estimator disarm with an odd number of samples accepted")
 	}
 }

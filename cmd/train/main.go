@@ -127,7 +127,7 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 	fs.Var(&decHidden, "decoder-hidden", "decoder hidden layer sizes (none: the linear decoder W z + c)")
 	fs.StringVar(&cfg.DecoderActivation, "decoder-activation", cfg.DecoderActivation, "decoder hidden activation")
 	fs.Float64Var(&cfg.Alpha, "alpha", cfg.Alpha, "prior probability of each factor")
-	fs.StringVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient estimator: reinforce|nvil|rloo|vimco, or exact (the exact gradient by enumeration, K ≤ 14)")
+	fs.StringVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient estimator: reinforce|nvil|rloo|vimco|disarm, or exact (the exact gradient by enumeration, K ≤ 14)")
 	fs.StringVar(&cfg.Objective, "objective", "elbo", "training objective: elbo, or em (the decoder on the exact log p(x), the encoder on the exact ELBO; implies -estimator exact)")
 	fs.IntVar(&cfg.Samples, "samples", cfg.Samples, "codes sampled per document and step")
 	fs.StringVar(&cfg.KL, "kl", cfg.KL, "KL term: closed (exact) or stochastic (in the learning signal)")
