@@ -7,3 +7,4 @@ package vec
 //go:generate go run -C _asm . -file scale -pkg vec -out ../scale_amd64.s -stubs ../scale_stub_amd64.go
 //go:generate go run -C _asm . -file vec -pkg vec -out ../vec_amd64.s -stubs ../vec_stub_amd64.go
 //go:generate go run -C _asm . -file vec512 -pkg vec -out ../vec512_amd64.s -stubs ../vec512_stub_amd64.go
+//go:generate go run -C _asm . -file tanh -pkg vec -out ../tanh_amd64.s -stubs ../tanh_stub_amd64.go

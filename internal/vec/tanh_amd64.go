@@ -4,20 +4,11 @@ package vec
 
 import "golang.org/x/sys/cpu"
 
-// The assembly in tanh_amd64.s takes its length from x (d for TanhGrad);
-// the callers reslice the other operand first, so that a short buffer
-// panics in Go instead of being overrun. tanhAVX512 gives the same bits as
-// tanhAVX2, eight lanes at a time; TanhGrad, bound by memory, has only the
-// AVX2 kernel.
-
-//go:noescape
-func tanhAVX2(dst, x []float64)
-
-//go:noescape
-func tanhAVX512(dst, x []float64)
-
-//go:noescape
-func tanhGradAVX2(d, y []float64)
+// The assembly in tanh_amd64.s (declared in tanh_stub_amd64.go) takes its
+// length from x (d for TanhGrad); the callers reslice the other operand
+// first, so that a short buffer panics in Go instead of being overrun.
+// tanhAVX512 gives the same bits as tanhAVX2, eight lanes at a time;
+// TanhGrad, bound by memory, has only the AVX2 kernel.
 
 func tanh(dst, x []float64) {
 	if !useAVX2 {

@@ -23,6 +23,7 @@ var generators = map[string]func(){
 	"scale":  scale,
 	"vec":    vecAVX2,
 	"vec512": vecAVX512,
+	"tanh":   tanhFile,
 }
 
 func main() {
