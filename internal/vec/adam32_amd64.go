@@ -4,15 +4,10 @@ package vec
 
 import "golang.org/x/sys/cpu"
 
-// The kernels of adam32_amd64.s take their length from g; adam32 reslices
-// the other operands to it first, so that a short buffer panics in Go
-// instead of being overrun. They follow useAVX2 and useAVX512 as adam does.
-
-//go:noescape
-func adam32AVX2(p, g []float64, m, v []float32, b1, nb1, b2, nb2, step, ic2, eps float64)
-
-//go:noescape
-func adam32AVX512(p, g []float64, m, v []float32, b1, nb1, b2, nb2, step, ic2, eps float64)
+// The kernels of adam32_amd64.s (declared in adam32_stub_amd64.go) take
+// their length from g; adam32 reslices the other operands to it first, so
+// that a short buffer panics in Go instead of being overrun. They follow
+// useAVX2 and useAVX512.
 
 func adam32(p, g []float64, m, v []float32, c AdamConst) {
 	if !useAVX2 {

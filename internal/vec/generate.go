@@ -8,3 +8,4 @@ package vec
 //go:generate go run -C _asm . -file vec -pkg vec -out ../vec_amd64.s -stubs ../vec_stub_amd64.go
 //go:generate go run -C _asm . -file vec512 -pkg vec -out ../vec512_amd64.s -stubs ../vec512_stub_amd64.go
 //go:generate go run -C _asm . -file tanh -pkg vec -out ../tanh_amd64.s -stubs ../tanh_stub_amd64.go
+//go:generate go run -C _asm . -file adam32 -pkg vec -out ../adam32_amd64.s -stubs ../adam32_stub_amd64.go

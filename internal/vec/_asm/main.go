@@ -24,6 +24,7 @@ var generators = map[string]func(){
 	"vec":    vecAVX2,
 	"vec512": vecAVX512,
 	"tanh":   tanhFile,
+	"adam32": adam32File,
 }
 
 func main() {
