@@ -1,7 +1,9 @@
 package train
 
 import (
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
@@ -73,6 +75,18 @@ type DataSource struct {
 	Format        string  `json:"format,omitempty"`
 	Vocab         string  `json:"vocab,omitempty"`
 	ValidFraction float64 `json:"valid_fraction,omitempty"`
+	// TextVocab records how the text format's vocabulary was built from
+	// the training file, when it was (no Vocab file), so that a resumed run
+	// builds the same one.
+	TextVocab *TextVocab `json:"text_vocab,omitempty"`
+}
+
+// TextVocab are the settings of a vocabulary built from plain text (see
+// data.TextOptions).
+type TextVocab struct {
+	MinCount  int  `json:"min_count"`
+	MaxVocab  int  `json:"max_vocab"`
+	StopWords bool `json:"stop_words"`
 }
 
 // DefaultConfig returns amvi's defaults: the model of the NVIL paper's
@@ -115,6 +129,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: estimator %s needs -samples ≥ %d", c.Estimator, minSamples)
 	case c.Estimator == "disarm" && c.Samples%2 != 0:
 		return fmt.Errorf("train: estimator disarm draws antithetic pairs: -samples %d must be even", c.Samples)
+	case c.Samples > MaxSamples:
+		return fmt.Errorf("train: -samples %d is more than %d", c.Samples, MaxSamples)
 	case c.Backend != "" && c.Backend != "plain" && c.Backend != "graph":
 		return fmt.Errorf("train: backend %q (want plain or graph)", c.Backend)
 	case c.Workers < 1:
@@ -123,20 +139,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: batch size %d must be positive", c.Batch)
 	case c.Epochs < 0:
 		return fmt.Errorf("train: epochs %d must not be negative", c.Epochs)
-	case !(c.LR > 0):
-		return fmt.Errorf("train: learning rate %v must be positive", c.LR)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("train: -lr %v: the learning rate must be a positive finite number", c.LR)
 	case c.LRSchedule != "constant" && c.LRSchedule != "cosine":
 		return fmt.Errorf("train: learning-rate schedule %q (want constant or cosine)", c.LRSchedule)
-	case c.ClipNorm < 0:
-		return fmt.Errorf("train: clip norm %v must not be negative", c.ClipNorm)
+	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 0):
+		return fmt.Errorf("train: -clip %v: the gradient-norm bound must be a finite number ≥ 0 (0: no clipping)", c.ClipNorm)
 	case c.ValidEvery < 0 || c.Patience < 0 || c.LogEvery < 0:
-		return fmt.Errorf("train: valid_every, patience and log_every must not be negative")
-	case c.ValidSamples < 1:
-		return fmt.Errorf("train: validation samples %d must be positive", c.ValidSamples)
+		return fmt.Errorf("train: -valid-every %d, -patience %d and -log-every %d must not be negative", c.ValidEvery, c.Patience, c.LogEvery)
+	case c.ValidSamples < 1 || c.ValidSamples > MaxSamples:
+		return fmt.Errorf("train: -valid-samples %d must lie in 1..%d", c.ValidSamples, MaxSamples)
 	case c.RestartOnDivergence < 0:
-		return fmt.Errorf("train: restarts on divergence %d must not be negative", c.RestartOnDivergence)
+		return fmt.Errorf("train: -restarts %d must not be negative", c.RestartOnDivergence)
 	case c.RestartLRFactor != 0 && !(c.RestartLRFactor > 0 && c.RestartLRFactor < 1):
-		return fmt.Errorf("train: restart learning-rate factor %v must lie in (0, 1)", c.RestartLRFactor)
+		return fmt.Errorf("train: -restart-lr-factor %v must lie in (0, 1)", c.RestartLRFactor)
 	}
 	return nil
 }
@@ -162,7 +178,7 @@ func (c Config) modelConfig() (model.Config, error) {
 		return mc, err
 	}
 	if !(c.Alpha > 0 && c.Alpha < 1) {
-		return mc, fmt.Errorf("train: prior alpha %v must lie in (0, 1)", c.Alpha)
+		return mc, fmt.Errorf("train: -alpha %v: the prior probability must lie in (0, 1)", c.Alpha)
 	}
 	return mc, nil
 }
@@ -191,4 +207,77 @@ func (c Config) newEstimator() (estimators.Estimator, error) {
 		return estimators.NewNVIL(estimators.NVILConfig{KL: kl, InputDim: c.V, Normalise: c.Normalise, Seed: c.Seed}), nil
 	}
 	return estimators.New(c.Estimator, kl, c.V, c.Seed)
+}
+
+// MaxSamples bounds -samples and -valid-samples.
+const MaxSamples = 1 << 20
+
+// MemoryEstimate returns about how many bytes a run of c holds: the
+// parameters with their gradients and Adam's moments, and one step's
+// activations, where the decoder's output for every document and sampled
+// code (Batch × Samples × V values) dominates. It is computed in float64,
+// so that absurd sizes do not overflow, and is meant to within a factor of
+// two.
+func (c Config) MemoryEstimate() float64 {
+	params := func(sizes []float64) float64 {
+		p := 0.0
+		for i := 1; i < len(sizes); i++ {
+			p += sizes[i-1]*sizes[i] + sizes[i]
+		}
+		return p
+	}
+	layers := func(in float64, hidden []int, out float64) []float64 {
+		s := []float64{in}
+		for _, h := range hidden {
+			s = append(s, float64(h))
+		}
+		return append(s, out)
+	}
+	V, K := float64(c.V), float64(c.K)
+	enc, dec := layers(V, c.Hidden, K), layers(K, c.DecoderHidden, V)
+	p := params(enc) + params(dec)
+	// Weights and gradients in float64, Adam's two moments in float32.
+	bytes := p * (8 + 8 + 8)
+	// One step: every layer's output (and its gradient) for each document
+	// (encoder) and each document and code (decoder).
+	rows := float64(max(c.Batch, 1)) * float64(max(c.Samples, c.ValidSamples, 1))
+	widths := 0.0
+	for _, w := range dec[1:] {
+		widths += w
+	}
+	bytes += 2 * 8 * rows * widths
+	encWidths := 0.0
+	for _, w := range enc {
+		encWidths += w
+	}
+	bytes += 2 * 8 * float64(max(c.Batch, 1)) * encWidths
+	return bytes
+}
+
+// ErrTooBig reports a run or evaluation that would not fit in memory.
+var ErrTooBig = errors.New("more than this machine's memory")
+
+// CheckMemory refuses, with ErrTooBig, a configuration whose
+// MemoryEstimate exceeds the machine's physical memory, naming the flags
+// that size it.
+func (c Config) CheckMemory() error {
+	need, have := c.MemoryEstimate(), PhysicalMemory()
+	if have == 0 || need <= have {
+		return nil
+	}
+	return fmt.Errorf("train: the run would need about %s (V=%d, -K %d, -hidden %v, -decoder-hidden %v; each step holds -batch %d × -samples %d × V values), %w (%s): lower -K, -hidden, -decoder-hidden, -batch or -samples, or give -vocab if V is wrong",
+		FormatBytes(need), c.V, c.K, c.Hidden, c.DecoderHidden, c.Batch, c.Samples, ErrTooBig, FormatBytes(have))
+}
+
+// FormatBytes writes a byte count for a message: "512 MB", "3.2 GB".
+func FormatBytes(b float64) string {
+	switch {
+	case b >= 1e12:
+		return fmt.Sprintf("%.1f TB", b/1e12)
+	case b >= 1e9:
+		return fmt.Sprintf("%.1f GB", b/1e9)
+	case b >= 1e6:
+		return fmt.Sprintf("%.0f MB", b/1e6)
+	}
+	return fmt.Sprintf("%.0f kB", b/1e3)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -143,6 +144,9 @@ type Loaded struct {
 	// Where the run stood when the checkpoint was written.
 	Epochs, Steps int  // completed
 	Finished      bool // all epochs done, or stopped early
+	// RunID identifies the run that wrote the checkpoint ("" in
+	// checkpoints that predate it).
+	RunID string
 }
 
 // LoadModel reads the model, its config and vocabulary from a checkpoint.
@@ -203,7 +207,7 @@ func modelFromCheckpoint(c *checkpoints.Checkpoint) (*Loaded, error) {
 		if err := unmarshalMeta(c, MetaState, &st); err != nil {
 			return nil, err
 		}
-		l.Epochs, l.Steps, l.Finished = st.Epoch, st.Step, st.Stopped || (st.Epoch >= l.Config.Epochs && st.Batch == 0)
+		l.Epochs, l.Steps, l.Finished, l.RunID = st.Epoch, st.Step, st.Stopped || (st.Epoch >= l.Config.Epochs && st.Batch == 0), st.RunID
 	}
 	return l, nil
 }
@@ -308,26 +312,73 @@ func Resume(dir string, trainC, validC *data.Corpus, vocab []string) (*Trainer, 
 	if err != nil {
 		return nil, err
 	}
+	if t.lock, err = lockFolder(dir); err != nil {
+		t.Close()
+		return nil, err
+	}
+	return t.orClose(t.resume(c, path))
+}
+
+// resume restores the state of checkpoint c, read from path, after
+// checking it against the data given.
+func (t *Trainer) resume(c *checkpoints.Checkpoint, path string) error {
+	dir, trainC := t.Dir, t.train
 	trainHash, validHash := t.st.TrainHash, t.st.ValidHash // of the data given
 	if err := t.restore(c); err != nil {
-		return nil, fmt.Errorf("train: resume from %s: %w", path, err)
+		return fmt.Errorf("train: resume from %s: %w", path, err)
 	}
 	if t.st.TrainDocs != trainC.Len() || t.st.ValidDocs != t.valid.Len() {
-		return nil, fmt.Errorf("train: resume from %s: %w: it trained on %d documents validated on %d, now %d and %d",
+		return fmt.Errorf("train: resume from %s: %w: it trained on %d documents validated on %d, now %d and %d",
 			path, ErrMismatch, t.st.TrainDocs, t.st.ValidDocs, trainC.Len(), t.valid.Len())
+	}
+	if err := t.checkState(); err != nil {
+		return fmt.Errorf("train: resume from %s: %w", path, err)
 	}
 	// Checkpoints written before the hashes were recorded have none.
 	if t.st.TrainHash != "" && t.st.TrainHash != trainHash || t.st.ValidHash != "" && t.st.ValidHash != validHash {
-		return nil, fmt.Errorf("train: resume from %s: %w: the documents differ from those it trained on (same counts, other words or order)", path, ErrMismatch)
+		return fmt.Errorf("train: resume from %s: %w: the documents differ from those it trained on (same counts, other words or order)", path, ErrMismatch)
 	}
 	t.st.TrainHash, t.st.ValidHash = trainHash, validHash
 	// A process killed while saving leaves temporary files, and metrics
 	// written after its last checkpoint: the resumed run rewrites both.
 	removeStaleTemps(dir)
-	if err := trimMetrics(filepath.Join(dir, MetricsFile), t.st.Step); err != nil {
-		return nil, err
+	return trimMetrics(filepath.Join(dir, MetricsFile), t.st.Step)
+}
+
+// ErrState reports a checkpoint whose run state is out of range.
+var ErrState = errors.New("run state out of range")
+
+// checkState refuses a run state that the loop could not continue from:
+// counters out of range, a position past the epoch or the run, or a step
+// count that does not match the position.
+func (t *Trainer) checkState() error {
+	st, nb := t.st, t.batchesPerEpoch()
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrState, fmt.Sprintf(format, args...))
 	}
-	return t, nil
+	switch {
+	case st.Epoch < 0 || st.Epoch > t.Config.Epochs:
+		return bad("epoch %d outside 0..%d", st.Epoch, t.Config.Epochs)
+	case st.Batch < 0 || st.Batch >= nb || st.Epoch == t.Config.Epochs && st.Batch != 0:
+		return bad("batch %d of epoch %d outside 0..%d", st.Batch, st.Epoch, nb-1)
+	case st.Step != st.Epoch*nb+st.Batch:
+		return bad("step %d is not epoch %d × %d batches + batch %d", st.Step, st.Epoch, nb, st.Batch)
+	case st.BestStep < 0 || st.BestStep > st.Step:
+		return bad("best step %d outside 0..%d", st.BestStep, st.Step)
+	case st.BadValidations < 0 || st.EpochDocs < 0 || st.Restarts < 0:
+		return bad("negative count (bad validations %d, epoch documents %d, restarts %d)", st.BadValidations, st.EpochDocs, st.Restarts)
+	case st.EpochDocs > st.Batch*t.Config.Batch:
+		return bad("%d documents seen in the epoch's first %d batches of %d", st.EpochDocs, st.Batch, t.Config.Batch)
+	case math.IsNaN(st.BestValid) || math.IsInf(st.BestValid, 0) || math.IsNaN(st.EpochObjective) || math.IsInf(st.EpochObjective, 0):
+		return bad("best validation ELBO %v, epoch objective %v", st.BestValid, st.EpochObjective)
+	case !(st.LRScale >= 0) || math.IsInf(st.LRScale, 0):
+		return bad("learning-rate scale %v", st.LRScale)
+	case !(st.ElapsedSeconds >= 0) || math.IsInf(st.ElapsedSeconds, 0):
+		return bad("elapsed seconds %v", st.ElapsedSeconds)
+	case t.opt.Step < 0:
+		return bad("optimizer step %d", t.opt.Step)
+	}
+	return nil
 }
 
 func (t *Trainer) restore(c *checkpoints.Checkpoint) error {

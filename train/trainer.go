@@ -2,10 +2,13 @@ package train
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -70,6 +73,7 @@ type Trainer struct {
 	rng          *rand.Rand
 	st           state
 	started      time.Time
+	lock         *folderLock
 }
 
 // state is the run's position and bookkeeping, saved in checkpoints.
@@ -93,6 +97,10 @@ type state struct {
 	Interrupted    bool    `json:"interrupted,omitempty"`  // saved on interrupt, not at a validation
 	TrainHash      string  `json:"train_sha256,omitempty"` // of the training documents, in order (see corpusHash)
 	ValidHash      string  `json:"valid_sha256,omitempty"`
+	// RunID names the run: random, drawn when it starts and kept by
+	// resumes and restarts, so that a checkpoint can be told to be this
+	// run's and not another's that was in the folder before.
+	RunID string `json:"run,omitempty"`
 }
 
 // lrScale returns the learning-rate multiplier left by restarts.
@@ -120,6 +128,9 @@ func New(cfg Config, dir string, trainC, validC *data.Corpus, vocab []string) (*
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.CheckMemory(); err != nil {
+		return nil, err
+	}
 	mc, _ := cfg.modelConfig()
 	m, err := model.New(mc, rand.New(rand.NewPCG(cfg.Seed, 0x696e6974)))
 	if err != nil {
@@ -131,26 +142,58 @@ func New(cfg Config, dir string, trainC, validC *data.Corpus, vocab []string) (*
 	}
 	t.src = rand.NewPCG(cfg.Seed, 0x73616d70)
 	t.rng = rand.New(t.src)
+	t.st.RunID = newRunID()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("train: run folder: %w", err)
 	}
-	removeStaleTemps(dir)
-	if err := writeJSONFile(filepath.Join(dir, ConfigFile), cfg); err != nil {
+	if t.lock, err = lockFolder(dir); err != nil {
 		return nil, err
 	}
+	t, err = t.orClose(t.start())
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// orClose returns t, or closes it and returns err.
+func (t *Trainer) orClose(err error) (*Trainer, error) {
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// start writes a new run's first files.
+func (t *Trainer) start() error {
+	dir, cfg := t.Dir, t.Config
+	removeStaleTemps(dir)
+	if err := writeJSONFile(filepath.Join(dir, ConfigFile), cfg); err != nil {
+		return err
+	}
 	// Start a fresh metrics file: a new run does not append to an old one.
-	if err := os.WriteFile(filepath.Join(dir, MetricsFile), nil, 0o644); err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+	if err := outfile.WriteFile(filepath.Join(dir, MetricsFile), nil); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	// A new run's best checkpoint is written at its first validation; one
+	// left by an earlier run is not this run's.
+	if err := os.Remove(filepath.Join(dir, BestFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("train: %w", err)
 	}
 	// A run can be resumed from its first step on.
 	t.started = time.Now()
 	if err := t.save(LastFile); err != nil {
-		return nil, err
+		return err
 	}
-	if err := t.markGood(); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return t.markGood()
+}
+
+// newRunID returns a random run identifier.
+func newRunID() string {
+	var b [12]byte
+	crand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Corpus, vocab []string) (*Trainer, error) {
@@ -217,8 +260,12 @@ func layerNames(prefix string, n *mlp.Net) []string {
 	return names
 }
 
-// Close releases the trainer's graphs.
-func (t *Trainer) Close() error { return t.stepper.Close() }
+// Close releases the trainer's graphs and its hold on the run folder.
+func (t *Trainer) Close() error {
+	t.lock.release()
+	t.lock = nil
+	return t.stepper.Close()
+}
 
 // Result summarises a finished run.
 type Result struct {
@@ -226,9 +273,11 @@ type Result struct {
 	BestValid     float64 // best validation ELBO per document (-Inf without validation data)
 	BestStep      int
 	Stopped       bool    // early stopping ended the run
+	HasBest       bool    // a validation was made: best.safetensors is this run's best model
 	Restarts      int     // restarts after a divergence (Config.RestartOnDivergence)
 	LR            float64 // the learning rate at the end, after any restarts' reductions
 	Seconds       float64
+	RunID         string // the run's identity, as stored in its checkpoints (see Loaded.RunID)
 }
 
 func (t *Trainer) batchesPerEpoch() int { return (t.train.Len() + t.Config.Batch - 1) / t.Config.Batch }
@@ -286,7 +335,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	if t.st.HasBest {
 		best = t.st.BestValid
 	}
-	return &Result{Epochs: t.st.Epoch, Steps: t.st.Step, BestValid: best, BestStep: t.st.BestStep,
+	return &Result{Epochs: t.st.Epoch, Steps: t.st.Step, BestValid: best, BestStep: t.st.BestStep, HasBest: t.st.HasBest, RunID: t.st.RunID,
 		Stopped: t.st.Stopped, Restarts: t.st.Restarts, LR: t.learningRate(), Seconds: time.Since(t.started).Seconds()}, nil
 }
 
@@ -298,7 +347,7 @@ func (t *Trainer) epochs(ctx context.Context) error {
 	tickDocs := 0
 	for t.st.Epoch < cfg.Epochs && !t.st.Stopped {
 		order := data.Minibatches(t.train.Len(), cfg.Batch, rand.New(rand.NewPCG(cfg.Seed, uint64(t.st.Epoch))))
-		for t.st.Batch < nb {
+		for t.st.Batch < nb && !t.st.Stopped {
 			if ctx.Err() != nil {
 				t.st.Interrupted = true
 				if err := t.save(LastFile); err != nil {
@@ -339,6 +388,12 @@ func (t *Trainer) epochs(ctx context.Context) error {
 				}
 			}
 		}
+		if t.st.Stopped {
+			// Early stopping fired at a validation within the epoch, which
+			// saved the final state: the run ends there, as a resumed one
+			// does.
+			break
+		}
 		t.st.Epoch++
 		t.st.Batch = 0
 		if err := t.validate(true); err != nil {
@@ -374,6 +429,9 @@ func (t *Trainer) restart(cause error) error {
 		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
 	}
 	if err := t.checkParams(); err != nil {
+		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
+	}
+	if err := t.checkState(); err != nil {
 		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
 	}
 	t.st.TrainHash, t.st.ValidHash = prev.TrainHash, prev.ValidHash

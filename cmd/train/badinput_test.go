@@ -75,7 +75,7 @@ func TestBadFilesExitCleanly(t *testing.T) {
 		{"text: invalid UTF-8", "docs2.txt", "the cat sat\non the \xc3(mat\n", []string{"-format", "text", "-min-count", "1"}, "docs2.txt:2: invalid UTF-8"},
 		{"valid fraction 1", "train.feat", good, []string{"-valid-fraction", "1"}, "-valid-fraction 1 must lie in [0, 1)"},
 		{"negative -min-count", "docs3.txt", "the cat\n", []string{"-format", "text", "-min-count", "-1"}, "-min-count and -max-vocab must not be negative"},
-		{"run folder under a file", "train.feat", good, []string{"-out", filepath.Join(vocab, "run")}, "train: run folder: mkdir " + vocab + ": not a directory"},
+		{"run folder under a file", "train.feat", good, []string{"-out", filepath.Join(vocab, "run")}, "train: run folder: stat " + filepath.Join(vocab, "run") + ": not a directory"},
 		{"missing file", "train.feat", good, []string{"-valid", filepath.Join(dir, "nope.feat")}, "nope.feat: no such file"},
 
 		{"CRLF line ends", "crlf.feat", strings.ReplaceAll(good, "\n", "\r\n"), nil, ""},

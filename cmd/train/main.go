@@ -102,6 +102,10 @@ func defaultConfig() train.Config {
 func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, error) {
 	o := &options{set: map[string]bool{}}
 	src := cfg.Data
+	tv := train.TextVocab{MinCount: 5, MaxVocab: 2000, StopWords: true}
+	if src.TextVocab != nil {
+		tv = *src.TextVocab
+	}
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.out, "out", "runs/default", "run folder")
@@ -109,9 +113,9 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 	fs.BoolVar(&o.overwrite, "overwrite", false, "start a new run in -out even if it holds an unfinished one")
 	fs.IntVar(&o.evalSamples, "eval-samples", 20, "codes per document for the final evaluation's ELBO")
 	fs.IntVar(&o.iwSamples, "iw-samples", 100, "importance samples per document for the final evaluation")
-	fs.IntVar(&o.minCount, "min-count", 5, "text format: drop words seen fewer times in the training file")
-	fs.IntVar(&o.maxVocab, "max-vocab", 2000, "text format: keep at most this many words")
-	fs.BoolVar(&o.stopWords, "stop-words", true, "text format: drop English stop words")
+	fs.IntVar(&o.minCount, "min-count", tv.MinCount, "text format: drop words seen fewer times in the training file")
+	fs.IntVar(&o.maxVocab, "max-vocab", tv.MaxVocab, "text format: keep at most this many words")
+	fs.BoolVar(&o.stopWords, "stop-words", tv.StopWords, "text format: drop English stop words")
 	hidden, decHidden := intList(cfg.Hidden), intList(cfg.DecoderHidden)
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	fs.StringVar(&src.Train, "train", src.Train, "training corpus (none: the synthetic default corpus)")
@@ -159,8 +163,14 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 	if cfg.Objective == "elbo" {
 		cfg.Objective = "" // the default, as in checkpoints from before -objective
 	}
+	src.TextVocab = nil
+	if src.Format == "text" && src.Vocab == "" && src.Train != "" {
+		src.TextVocab = &train.TextVocab{MinCount: o.minCount, MaxVocab: o.maxVocab, StopWords: o.stopWords}
+	}
 	cfg.Hidden, cfg.DecoderHidden, cfg.Data = hidden, decHidden, src
 	switch {
+	case o.out == "":
+		return nil, errors.New(`-out "": give the run folder`)
 	case !(src.ValidFraction >= 0 && src.ValidFraction < 1):
 		return nil, fmt.Errorf("-valid-fraction %v must lie in [0, 1)", src.ValidFraction)
 	case o.minCount < 0 || o.maxVocab < 0:
@@ -172,9 +182,12 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 	return o, nil
 }
 
-// restartPolicy lists the Config fields that -resume may change: they only
-// act if the run diverges.
-var restartPolicy = map[string]bool{"restart_on_divergence": true, "restart_lr_factor": true}
+// restartPolicy lists the Config fields that -resume may change: the
+// restart policy, which only acts if the run diverges, and the data files'
+// paths, which may be spelled otherwise (the documents are checked by
+// their SHA-256, the vocabulary by its hash).
+var restartPolicy = map[string]bool{"restart_on_divergence": true, "restart_lr_factor": true,
+	"data.train": true, "data.valid": true, "data.test": true, "data.vocab": true}
 
 // configDiff lists the settings in which b differs from a, by their JSON
 // names, leaving out the restart policy.
@@ -244,7 +257,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg, out := o.cfg, o.out
 	lastPath := filepath.Join(out, train.LastFile)
+	// The folder is this process's from here on: a second process that
+	// tries to train in it is refused until this one ends.
+	var folder *train.Folder
 	if o.resume {
+		if folder, err = train.Open(out); err != nil {
+			if errors.Is(err, train.ErrNoRun) {
+				return fmt.Errorf("%w: -resume continues a run that was started with -out %s; start one without -resume", err, out)
+			}
+			return err
+		}
+		defer folder.Release()
 		prev, err := train.LoadModel(lastPath)
 		if err != nil {
 			return err
@@ -252,6 +275,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		// Parse again with the checkpoint's settings as the defaults: the
 		// run continues as it was configured, and a flag that says
 		// otherwise is an error rather than silently ignored.
+		given := o.set
 		o, err = parseFlags(args, prev.Config, io.Discard)
 		if err != nil {
 			return err
@@ -265,14 +289,44 @@ func run(args []string, stdout, stderr io.Writer) error {
 				lastPath, train.ErrMismatch, strings.Join(diffs, ", "))
 		}
 		cfg = o.cfg
+		// Files named again on the command line are read from there (in
+		// this working folder); the others from where the run stored them.
+		cfg.Data = prev.Config.Data
+		for _, p := range []struct {
+			flag string
+			dst  *string
+			val  string
+		}{{"train", &cfg.Data.Train, o.cfg.Data.Train}, {"valid", &cfg.Data.Valid, o.cfg.Data.Valid},
+			{"test", &cfg.Data.Test, o.cfg.Data.Test}, {"vocab", &cfg.Data.Vocab, o.cfg.Data.Vocab}} {
+			if given[p.flag] {
+				*p.dst = p.val
+			}
+		}
 	} else {
-		if err := checkNotUnfinished(lastPath, o.overwrite); err != nil {
+		syntheticDefaults(&cfg, o.set)
+		// Paths are stored absolute, so that -resume finds the files from
+		// any working folder.
+		for _, p := range []*string{&cfg.Data.Train, &cfg.Data.Valid, &cfg.Data.Test, &cfg.Data.Vocab} {
+			if *p != "" {
+				if abs, err := filepath.Abs(*p); err == nil {
+					*p = abs
+				}
+			}
+		}
+		// Check the settings before the folder is made, so that a refused
+		// start leaves none behind (V is known only once the data is read).
+		chk := cfg
+		chk.V = max(chk.V, 1)
+		if err := chk.Validate(); err != nil {
 			return err
 		}
-		syntheticDefaults(&cfg, o.set)
+		if folder, err = train.Claim(out, o.overwrite); err != nil {
+			return err
+		}
+		defer folder.Release()
 	}
 	src := cfg.Data
-	corp, err := loadCorpora(src, cfg.Seed, o.minCount, o.maxVocab, o.stopWords)
+	corp, err := loadCorpora(src, cfg.Seed, src.TextVocab)
 	if err != nil {
 		return err
 	}
@@ -283,6 +337,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		t, err = train.Resume(out, corp.train, corp.valid, corp.vocab)
 		if err == nil {
 			t.Config.RestartOnDivergence, t.Config.RestartLRFactor = cfg.RestartOnDivergence, cfg.RestartLRFactor
+			t.Config.Data = cfg.Data
 		}
 	} else {
 		t, err = train.New(cfg, out, corp.train, corp.valid, corp.vocab)
@@ -298,10 +353,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case t.Config.Estimator == "exact":
 		method = "the exact ELBO gradient"
 	}
-	fmt.Fprintf(stderr, "training on %s: %d documents (%d validation), V=%d, K=%d, %s, %d epochs, run folder %s\n",
-		describe(src.Train), corp.train.Len(), corp.valid.Len(), t.Config.V, t.Config.K, method, t.Config.Epochs, out)
+	fmt.Fprintf(stderr, "training on %s: %d documents (%d validation), V=%d, K=%d, %s, %d epochs, about %s of memory, run folder %s\n",
+		describe(src.Train), corp.train.Len(), corp.valid.Len(), t.Config.V, t.Config.K, method, t.Config.Epochs, train.FormatBytes(t.Config.MemoryEstimate()), out)
 	finish := cli.AttachProgress(t, corp.train.Len(), stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A closed terminal (SIGHUP) stops the run like Ctrl-C: the state is
+	// saved and the run can be resumed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	res, err := t.Run(ctx)
 	stop()
 	finish()
@@ -316,8 +373,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "trained %d epochs (%d steps) in %.1fs; best validation ELBO %.3f per document at step %d\n",
-		res.Epochs, res.Steps, res.Seconds, res.BestValid, res.BestStep)
+	if res.HasBest {
+		fmt.Fprintf(stderr, "trained %d epochs (%d steps) in %.1fs; best validation ELBO %.3f per document at step %d\n",
+			res.Epochs, res.Steps, res.Seconds, res.BestValid, res.BestStep)
+	} else {
+		fmt.Fprintf(stderr, "trained %d epochs (%d steps) in %.1fs, without validation (no validation documents): the last state is the model\n",
+			res.Epochs, res.Steps, res.Seconds)
+	}
 	if res.Restarts > 0 {
 		fmt.Fprintf(stderr, "the run diverged and restarted %d times; the learning rate ended at %.3g\n", res.Restarts, res.LR)
 	}
@@ -327,7 +389,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	// A report that cannot be written (a full disk, a closed pipe) is an
 	// error, not exit 0.
 	w := outfile.NewWriter(stdout, "standard output")
-	if err := evaluate(w, out, corp, o.evalSamples, o.iwSamples, cfg.Seed); err != nil {
+	if err := evaluate(w, out, res, corp, o.evalSamples, o.iwSamples, cfg.Seed); err != nil {
 		return err
 	}
 	return w.Err()
@@ -362,26 +424,6 @@ func command() string {
 	return os.Args[0]
 }
 
-// checkNotUnfinished refuses to start a new run over an unfinished one in
-// the same folder, whose progress would be lost, unless overwrite is set.
-func checkNotUnfinished(lastPath string, overwrite bool) error {
-	if overwrite {
-		return nil
-	}
-	if _, err := os.Stat(lastPath); err != nil {
-		return nil // nothing there
-	}
-	prev, err := train.LoadModel(lastPath)
-	if err != nil {
-		return fmt.Errorf("%w\n%s holds a checkpoint that cannot be read; -overwrite starts a new run there anyway", err, filepath.Dir(lastPath))
-	}
-	if prev.Finished {
-		return nil
-	}
-	return fmt.Errorf("%s holds an unfinished run (step %d, epoch %d of %d): continue it with -resume, or start over with -overwrite",
-		filepath.Dir(lastPath), prev.Steps, prev.Epochs, prev.Config.Epochs)
-}
-
 func describe(path string) string {
 	if path == "" {
 		return "the synthetic default corpus"
@@ -395,7 +437,7 @@ type corpora struct {
 	synthetic          *synth.Corpus
 }
 
-func loadCorpora(src train.DataSource, seed uint64, minCount, maxVocab int, stopWords bool) (*corpora, error) {
+func loadCorpora(src train.DataSource, seed uint64, tv *train.TextVocab) (*corpora, error) {
 	c := &corpora{}
 	if src.Train == "" {
 		s, err := synth.Generate(synth.Default)
@@ -409,14 +451,18 @@ func loadCorpora(src train.DataSource, seed uint64, minCount, maxVocab int, stop
 	var vocab *data.Vocabulary
 	var err error
 	if src.Format == "text" && src.Vocab == "" {
-		vocab, err = cli.BuildTextVocab(src.Train, minCount, maxVocab, stopWords)
+		if tv == nil {
+			tv = &train.TextVocab{MinCount: 5, MaxVocab: 2000, StopWords: true}
+		}
+		// One pass over the file (it may be a pipe) builds the vocabulary
+		// and the corpus.
+		vocab, c.train, err = cli.LoadTextBuildingVocab(src.Train, tv.MinCount, tv.MaxVocab, tv.StopWords)
 	} else {
-		vocab, err = cli.LoadVocab(src.Vocab)
+		if vocab, err = cli.LoadVocab(src.Vocab); err == nil {
+			c.train, err = cli.LoadCorpus(src.Train, src.Format, vocab)
+		}
 	}
 	if err != nil {
-		return nil, err
-	}
-	if c.train, err = cli.LoadCorpus(src.Train, src.Format, vocab); err != nil {
 		return nil, err
 	}
 	if c.train.Len() == 0 {
@@ -453,15 +499,20 @@ func loadCorpora(src train.DataSource, seed uint64, minCount, maxVocab int, stop
 	return c, nil
 }
 
-// evaluate reports the best checkpoint's bound on the test corpus.
-func evaluate(stdout io.Writer, dir string, c *corpora, samples, iwSamples int, seed uint64) error {
-	path := filepath.Join(dir, train.BestFile)
-	if _, err := os.Stat(path); err != nil {
-		path = filepath.Join(dir, train.LastFile)
+// evaluate reports the bound of the run's best checkpoint (its last, when
+// it had no validation) on the test corpus. It refuses a checkpoint that
+// another run wrote.
+func evaluate(stdout io.Writer, dir string, res *train.Result, c *corpora, samples, iwSamples int, seed uint64) error {
+	path := filepath.Join(dir, train.LastFile)
+	if res.HasBest {
+		path = filepath.Join(dir, train.BestFile)
 	}
 	l, err := train.LoadModel(path)
 	if err != nil {
 		return err
+	}
+	if l.RunID != res.RunID {
+		return fmt.Errorf("%s: %w: it was written by another run (%q, this run is %q); not evaluating it", path, train.ErrMismatch, l.RunID, res.RunID)
 	}
 	rep, err := eval.Evaluate(l.Model, c.test, eval.Options{Samples: samples, IWSamples: iwSamples, Seed: seed, Exact: true})
 	if err != nil {

@@ -52,12 +52,13 @@ func TestBadInputIsAnError(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-train", bad, "-out", dir}, "bad.feat:2"},
-		{[]string{"-train", filepath.Join(dir, "missing.feat"), "-out", dir}, "missing.feat"},
+		{[]string{"-train", bad, "-out", filepath.Join(dir, "run")}, "bad.feat:2"},
+		{[]string{"-train", filepath.Join(dir, "missing.feat"), "-out", filepath.Join(dir, "run")}, "missing.feat"},
+		{[]string{"-train", bad, "-out", dir}, "holds files that are not an amvi run's (bad.feat)"},
 		{[]string{"-estimator", "magic", "-out", dir}, "magic"},
 		{[]string{"-estimator", "rloo", "-samples", "1", "-out", dir}, "samples"},
 		{[]string{"-K", "0", "-out", dir}, "K=0"},
-		{[]string{"-resume", "-out", filepath.Join(dir, "nothing")}, "last.safetensors"},
+		{[]string{"-resume", "-out", filepath.Join(dir, "nothing")}, "holds no run to resume"},
 		{[]string{"-hidden", "ten"}, "ten"},
 	} {
 		var stdout, stderr bytes.Buffer

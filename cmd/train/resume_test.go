@@ -64,7 +64,7 @@ func TestResumeKeepsItsSettings(t *testing.T) {
 		{[]string{"-K", "10"}, "K 10 (checkpoint: 4)"},
 		{[]string{"-hidden", "16,16", "-lr", "0.1"}, "hidden [16,16] (checkpoint: [16]), lr 0.1 (checkpoint: 0.003)"},
 		{[]string{"-seed", "2"}, "seed 2 (checkpoint: 1)"},
-		{[]string{"-train", "other.feat"}, `data.train "other.feat" (checkpoint: none)`},
+		{[]string{"-train", "other.feat"}, "open other.feat: no such file"}, // the file given is read, and its documents checked
 		{[]string{"-epochs", "2"}, "epochs 2 (checkpoint: 1)"},
 		{[]string{"-restarts", "2", "-restart-lr-factor", "0.25"}, ""},
 		{small(out, 1), ""},
@@ -76,7 +76,11 @@ func TestResumeKeepsItsSettings(t *testing.T) {
 			}
 			continue
 		}
-		if r.code != 1 || !strings.Contains(r.stderr, "checkpoint does not match: -resume continues the run with its own settings, but the flags ask for "+tc.want) {
+		want := "checkpoint does not match: -resume continues the run with its own settings, but the flags ask for " + tc.want
+		if strings.HasPrefix(tc.want, "open ") {
+			want = tc.want
+		}
+		if r.code != 1 || !strings.Contains(r.stderr, want) {
 			t.Errorf("%v: exit %d, %s; want exit 1 and a mismatch naming %q", tc.args, r.code, r.stderr, tc.want)
 		}
 	}
@@ -88,7 +92,8 @@ func TestResumeDefaultsAreTheCheckpoints(t *testing.T) {
 	prev := train.Config{V: 9, K: 3, Hidden: []int{5, 7}, Activation: "relu", Input: "log1p", DecoderHidden: []int{4},
 		DecoderActivation: "sigmoid", Alpha: 0.2, Estimator: "vimco", Samples: 3, KL: "stochastic", Batch: 7, Epochs: 2,
 		LR: 0.25, LRSchedule: "cosine", ClipNorm: 3, Seed: 99, Workers: 2, ValidEvery: 4, ValidSamples: 2, Patience: 3,
-		LogEvery: 0, Data: train.DataSource{Train: "a.txt", Test: "b.txt", Format: "text", ValidFraction: 0}}
+		LogEvery: 0, Data: train.DataSource{Train: "a.txt", Test: "b.txt", Format: "text", ValidFraction: 0,
+			TextVocab: &train.TextVocab{MinCount: 2, MaxVocab: 50, StopWords: false}}}
 	o, err := parseFlags([]string{"-resume", "-out", "x", "-restarts", "4"}, prev, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -102,8 +107,7 @@ func TestResumeDefaultsAreTheCheckpoints(t *testing.T) {
 }
 
 // TestUnfinishedRunIsKept starts a new run in a folder that holds an
-// unfinished one: refused, unless -overwrite. A finished run may be
-// replaced.
+// unfinished one, then a finished one: refused, unless -overwrite.
 func TestUnfinishedRunIsKept(t *testing.T) {
 	needBinary(t)
 	out := filepath.Join(t.TempDir(), "run")
@@ -113,7 +117,7 @@ func TestUnfinishedRunIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runBinary(t, small(out, 1)...)
-	if r.code != 1 || !strings.Contains(r.stderr, "holds an unfinished run (step 7, epoch 0 of 2): continue it with -resume, or start over with -overwrite") {
+	if r.code != 1 || !strings.Contains(r.stderr, "holds an unfinished run (step 7, epoch 0 of 2): continue it with -resume, or start over with -overwrite (which deletes it)") {
 		t.Fatalf("new run over an unfinished one: exit %d\n%s", r.code, r.stderr)
 	}
 	if after, err := os.ReadFile(filepath.Join(out, train.LastFile)); err != nil || !bytes.Equal(after, before) {
@@ -122,8 +126,15 @@ func TestUnfinishedRunIsKept(t *testing.T) {
 	if r := runBinary(t, append(small(out, 1), "-overwrite")...); r.code != 0 {
 		t.Fatalf("-overwrite: exit %d\n%s", r.code, r.stderr)
 	}
-	if r := runBinary(t, small(out, 1)...); r.code != 0 {
+	before, err = os.ReadFile(filepath.Join(out, train.LastFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runBinary(t, small(out, 1)...); r.code != 1 || !strings.Contains(r.stderr, "holds a finished run (1 epochs, 57 steps): start over with -overwrite") {
 		t.Fatalf("a new run over a finished one: exit %d\n%s", r.code, r.stderr)
+	}
+	if after, err := os.ReadFile(filepath.Join(out, train.LastFile)); err != nil || !bytes.Equal(after, before) {
+		t.Fatalf("the finished run's checkpoint changed (%v)", err)
 	}
 }
 

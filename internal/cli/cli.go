@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -78,18 +79,28 @@ func loadText(path string, vocab *data.Vocabulary) (*data.Corpus, error) {
 	return data.ReadText(f, path, vocab)
 }
 
-// BuildTextVocab builds a vocabulary from a training file of plain text.
-func BuildTextVocab(path string, minCount, maxSize int, stopWords bool) (*data.Vocabulary, error) {
-	f, err := os.Open(path)
+// LoadTextBuildingVocab reads a training file of plain text once (it may be
+// a pipe) and returns the vocabulary built from it and its corpus over that
+// vocabulary.
+func LoadTextBuildingVocab(path string, minCount, maxSize int, stopWords bool) (*data.Vocabulary, *data.Corpus, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer f.Close()
 	opt := data.TextOptions{MinCount: minCount, MaxSize: maxSize}
 	if stopWords {
 		opt.StopWords = data.EnglishStopWords
 	}
-	return data.BuildVocabulary(f, path, opt)
+	vocab, err := data.BuildVocabulary(bytes.NewReader(b), path, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := data.ReadText(bytes.NewReader(b), path, vocab)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.Vocab, c.V = vocab, vocab.Len()
+	return vocab, c, nil
 }
 
 // Words returns the vocabulary's words, or v empty strings when it is nil.

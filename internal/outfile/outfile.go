@@ -1,5 +1,5 @@
 // Package outfile writes amvi's output files so that a failure never
-// destroys what the user had (design §8: nothing the user owns is lost).
+// destroys what the user had (design §7: files are written to a temporary file, synced and renamed).
 //
 // [Create] writes a regular file, or a path that does not exist yet, to a
 // temporary file beside it (".NAME.tmp-RANDOM"), which [File.Commit] syncs
