@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,15 +14,18 @@ import (
 )
 
 // Config is everything that determines a training run. It is stored as JSON
-// in every checkpoint and in the run folder's config.json.
+// in every checkpoint and in the run folder's config.json, under the names
+// of cmd/train's flags (V, which has none, is the vocabulary's size; data
+// holds the corpora's flags). Configurations written by earlier versions,
+// with keys such as clip_norm, are read too.
 type Config struct {
 	V                 int     `json:"V"`
 	K                 int     `json:"K"`
 	Hidden            []int   `json:"hidden"`
 	Activation        string  `json:"activation"`
 	Input             string  `json:"input"`
-	DecoderHidden     []int   `json:"decoder_hidden"`
-	DecoderActivation string  `json:"decoder_activation"`
+	DecoderHidden     []int   `json:"decoder-hidden"`
+	DecoderActivation string  `json:"decoder-activation"`
 	Alpha             float64 `json:"alpha"`
 
 	// Estimator names the encoder's gradient estimator, or "exact" for the
@@ -38,8 +42,8 @@ type Config struct {
 	Batch      int     `json:"batch"`
 	Epochs     int     `json:"epochs"`
 	LR         float64 `json:"lr"`
-	LRSchedule string  `json:"lr_schedule"` // "constant" or "cosine"
-	ClipNorm   float64 `json:"clip_norm"`   // 0: no clipping
+	LRSchedule string  `json:"lr-schedule"` // "constant" or "cosine"
+	ClipNorm   float64 `json:"clip"`        // 0: no clipping
 	Seed       uint64  `json:"seed"`
 	Workers    int     `json:"workers"` // parallel shards of each minibatch; part of the run's identity, like Seed
 	// Backend is "plain" (the default: hand-written sparse kernels, using
@@ -47,24 +51,91 @@ type Config struct {
 	// gradients to rounding, so a run's identity includes it, like Seed.
 	Backend string `json:"backend,omitempty"`
 
-	ValidEvery   int `json:"valid_every"`   // steps between validations; 0: at each epoch's end
-	ValidSamples int `json:"valid_samples"` // codes per document for the validation ELBO
+	ValidEvery   int `json:"valid-every"`   // steps between validations; 0: at each epoch's end
+	ValidSamples int `json:"valid-samples"` // codes per document for the validation ELBO
 	Patience     int `json:"patience"`      // validations without improvement before stopping; 0: never
-	LogEvery     int `json:"log_every"`     // steps between log lines when not on a terminal
+	LogEvery     int `json:"log-every"`     // steps between log lines when not on a terminal
 
 	// RestartOnDivergence is how many times a run that diverges (a NaN or
 	// infinite loss, gradient, parameter or validation bound) goes back to
 	// its last good checkpoint and continues with the learning rate
 	// multiplied by RestartLRFactor; 0 stops at the first divergence with
 	// ErrDiverged. The count is over the whole run, resumes included.
-	RestartOnDivergence int `json:"restart_on_divergence"`
+	RestartOnDivergence int `json:"restarts"`
 	// RestartLRFactor multiplies the learning rate at each restart; it must
 	// lie in (0, 1). 0 means the default, 0.5.
-	RestartLRFactor float64 `json:"restart_lr_factor"`
+	RestartLRFactor float64 `json:"restart-lr-factor"`
 
 	// Data records where the corpora came from, so that a command can resume
 	// the run without being told again. Training itself does not read it.
 	Data DataSource `json:"data"`
+}
+
+// oldConfigKeys maps the keys of configurations written before they were
+// named like the flags to today's.
+var oldConfigKeys = map[string]string{
+	"decoder_hidden": "decoder-hidden", "decoder_activation": "decoder-activation",
+	"lr_schedule": "lr-schedule", "clip_norm": "clip", "valid_every": "valid-every",
+	"valid_samples": "valid-samples", "log_every": "log-every",
+	"restart_on_divergence": "restarts", "restart_lr_factor": "restart-lr-factor",
+	"valid_fraction": "valid-fraction", "text_vocab": "text-vocab",
+	"min_count": "min-count", "max_vocab": "max-vocab", "stop_words": "stop-words",
+}
+
+// renameOldKeys decodes a JSON object and renames its old keys. A key
+// given under both names is an error.
+func renameOldKeys(b []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	renamed := false
+	for old, cur := range oldConfigKeys {
+		v, ok := m[old]
+		if !ok {
+			continue
+		}
+		if _, dup := m[cur]; dup {
+			return nil, fmt.Errorf("train: configuration has both %q and its old name %q", cur, old)
+		}
+		m[cur] = v
+		delete(m, old)
+		renamed = true
+	}
+	if !renamed {
+		return b, nil
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads a configuration, accepting the old key names.
+func (c *Config) UnmarshalJSON(b []byte) error {
+	b, err := renameOldKeys(b)
+	if err != nil {
+		return err
+	}
+	type plain Config
+	return json.Unmarshal(b, (*plain)(c))
+}
+
+// UnmarshalJSON reads a data source, accepting the old key names.
+func (d *DataSource) UnmarshalJSON(b []byte) error {
+	b, err := renameOldKeys(b)
+	if err != nil {
+		return err
+	}
+	type plain DataSource
+	return json.Unmarshal(b, (*plain)(d))
+}
+
+// UnmarshalJSON reads text vocabulary settings, accepting the old key names.
+func (v *TextVocab) UnmarshalJSON(b []byte) error {
+	b, err := renameOldKeys(b)
+	if err != nil {
+		return err
+	}
+	type plain TextVocab
+	return json.Unmarshal(b, (*plain)(v))
 }
 
 // DataSource describes a run's corpora.
@@ -74,19 +145,19 @@ type DataSource struct {
 	Test          string  `json:"test,omitempty"`
 	Format        string  `json:"format,omitempty"`
 	Vocab         string  `json:"vocab,omitempty"`
-	ValidFraction float64 `json:"valid_fraction,omitempty"`
+	ValidFraction float64 `json:"valid-fraction,omitempty"`
 	// TextVocab records how the text format's vocabulary was built from
 	// the training file, when it was (no Vocab file), so that a resumed run
 	// builds the same one.
-	TextVocab *TextVocab `json:"text_vocab,omitempty"`
+	TextVocab *TextVocab `json:"text-vocab,omitempty"`
 }
 
 // TextVocab are the settings of a vocabulary built from plain text (see
 // data.TextOptions).
 type TextVocab struct {
-	MinCount  int  `json:"min_count"`
-	MaxVocab  int  `json:"max_vocab"`
-	StopWords bool `json:"stop_words"`
+	MinCount  int  `json:"min-count"`
+	MaxVocab  int  `json:"max-vocab"`
+	StopWords bool `json:"stop-words"`
 }
 
 // DefaultConfig returns amvi's defaults: the model of the NVIL paper's

@@ -2,11 +2,13 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/amvi/amvi/checkpoints"
@@ -281,5 +283,33 @@ func TestExactObjectives(t *testing.T) {
 	cfg.Objective, cfg.Estimator, cfg.Samples = "", "disarm", 3
 	if err := cfg.Validate(); err == nil {
 		t.Error("estimator disarm with an odd number of samples accepted")
+	}
+}
+
+// TestConfigReadsOldKeys checks that configurations written before the keys
+// were named like the flags still read, and that a key given under both
+// names is refused.
+func TestConfigReadsOldKeys(t *testing.T) {
+	var c Config
+	old := `{"K":5,"clip_norm":2.5,"decoder_hidden":[7],"lr_schedule":"cosine","valid_every":3,"restart_on_divergence":2,"data":{"train":"x","valid_fraction":0.2}}`
+	if err := json.Unmarshal([]byte(old), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.K != 5 || c.ClipNorm != 2.5 || len(c.DecoderHidden) != 1 || c.LRSchedule != "cosine" || c.ValidEvery != 3 ||
+		c.RestartOnDivergence != 2 || c.Data.Train != "x" || c.Data.ValidFraction != 0.2 {
+		t.Errorf("old keys read as %+v", c)
+	}
+	var d Config
+	if err := json.Unmarshal([]byte(`{"clip":1,"clip_norm":2}`), &d); err == nil {
+		t.Error("a key under both names was accepted")
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"clip":2.5`, `"decoder-hidden":[7]`, `"valid-fraction":0.2`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("%s lacks %s", b, k)
+		}
 	}
 }

@@ -50,6 +50,12 @@ const (
 	ConfigFile  = "config.json"
 )
 
+// SaveEval writes the held-out evaluation rep to the run folder dir as
+// eval.json, through a temporary file.
+func SaveEval(dir string, rep *eval.Report) error {
+	return writeJSONFile(filepath.Join(dir, EvalFile), rep)
+}
+
 // Trainer holds a run's state.
 type Trainer struct {
 	Config Config
@@ -74,6 +80,21 @@ type Trainer struct {
 	st           state
 	started      time.Time
 	lock         *folderLock
+	timing       timing
+}
+
+// timing measures this process's training steps and validations, for the
+// documents per second and the time left that progress reports. It is not
+// saved: a resumed run measures afresh.
+type timing struct {
+	stepSeconds    float64 // all steps timed
+	steps          int
+	epochSeconds   float64 // the current epoch's steps
+	epochDocs      int
+	validSeconds   float64 // the last validation; 0 before the first
+	hasValid       bool    // a validation ran in this process
+	lastValid      float64 // its ELBO per document
+	lastPerplexity float64
 }
 
 // state is the run's position and bookkeeping, saved in checkpoints.
@@ -87,6 +108,7 @@ type state struct {
 	BadValidations int     `json:"bad_validations"`
 	EpochObjective float64 `json:"epoch_objective"` // sum of per-document objectives this epoch
 	EpochDocs      int     `json:"epoch_docs"`
+	EpochTokens    int     `json:"epoch_tokens,omitempty"`
 	Stopped        bool    `json:"stopped"` // early stopping fired
 	RNG            []byte  `json:"rng"`
 	TrainDocs      int     `json:"train_docs"`
@@ -111,11 +133,63 @@ func (s state) lrScale() float64 {
 	return s.LRScale
 }
 
-// Progress is what a progress display shows after a step.
+// Progress is what a progress display shows after a step or a validation.
 type Progress struct {
-	Epoch, Epochs, Batch, Batches, Step int
-	DocsPerSecond                       float64
-	RunningObjective                    float64 // mean per document over the epoch so far
+	Epoch, Epochs    int     // Epoch counts from 0: the epoch in progress (after a validation at an epoch's end, the next one)
+	Batch, Batches   int     // batches of this epoch completed, of Batches
+	Step             int     // optimizer steps completed
+	DocsPerSecond    float64 // training documents per second over this epoch's steps (validation excluded)
+	RunningObjective float64 // the training objective's mean per document over the epoch so far
+
+	// Elapsed is the run's time so far, resumed runs included; Left is the
+	// estimated time to the last epoch's end, validations included (0 when
+	// nothing has been measured yet).
+	Elapsed, Left time.Duration
+
+	// Validated is set on the call made right after a validation, which
+	// ValidELBO, ValidPerplexity and ValidSeconds then describe; HasValid
+	// reports whether ValidELBO holds the last validation of this process.
+	Validated, HasValid bool
+	ValidELBO           float64 // per document
+	ValidPerplexity     float64 // per-document form
+	ValidSeconds        float64
+	// HasBest reports whether BestValid holds the best validation ELBO per
+	// document so far, reached after BestEpoch epochs (fractional with
+	// -valid-every).
+	HasBest   bool
+	BestValid float64
+	BestEpoch float64
+}
+
+// progress returns the run's progress now.
+func (t *Trainer) progress() Progress {
+	cfg := t.Config
+	nb := t.batchesPerEpoch()
+	p := Progress{Epoch: t.st.Epoch, Epochs: cfg.Epochs, Batch: t.st.Batch, Batches: nb, Step: t.st.Step,
+		Elapsed: time.Since(t.started), HasValid: t.timing.hasValid, ValidELBO: t.timing.lastValid,
+		ValidPerplexity: t.timing.lastPerplexity, ValidSeconds: t.timing.validSeconds,
+		HasBest: t.st.HasBest, BestValid: t.st.BestValid, BestEpoch: float64(t.st.BestStep) / float64(nb)}
+	if t.st.EpochDocs > 0 {
+		p.RunningObjective = t.st.EpochObjective / float64(t.st.EpochDocs)
+	}
+	if t.timing.epochSeconds > 0 {
+		p.DocsPerSecond = float64(t.timing.epochDocs) / t.timing.epochSeconds
+	}
+	if t.timing.steps > 0 {
+		perStep := t.timing.stepSeconds / float64(t.timing.steps)
+		steps := (cfg.Epochs-t.st.Epoch)*nb - t.st.Batch
+		valids := cfg.Epochs - t.st.Epoch
+		if cfg.ValidEvery > 0 {
+			valids += steps / cfg.ValidEvery
+		}
+		perValid := t.timing.validSeconds
+		if !t.timing.hasValid && t.valid.Len() > 0 {
+			// Not measured yet: guess a training step's cost per document.
+			perValid = perStep / float64(cfg.Batch) * float64(t.valid.Len())
+		}
+		p.Left = time.Duration((float64(max(steps, 0))*perStep + float64(valids)*perValid) * float64(time.Second))
+	}
+	return p
 }
 
 // New starts a run in dir (created if needed) over train, validating on
@@ -345,6 +419,7 @@ func (t *Trainer) epochs(ctx context.Context) error {
 	nb := t.batchesPerEpoch()
 	tick := time.Now()
 	tickDocs := 0
+	t.timing.epochSeconds, t.timing.epochDocs = 0, 0
 	for t.st.Epoch < cfg.Epochs && !t.st.Stopped {
 		order := data.Minibatches(t.train.Len(), cfg.Batch, rand.New(rand.NewPCG(cfg.Seed, uint64(t.st.Epoch))))
 		for t.st.Batch < nb && !t.st.Stopped {
@@ -356,6 +431,7 @@ func (t *Trainer) epochs(ctx context.Context) error {
 				return ErrInterrupted
 			}
 			docs := t.train.Subset(order[t.st.Batch]).Docs
+			stepStart := time.Now()
 			stats, err := t.stepper.Step(docs, t.rng, t.grads)
 			if err != nil {
 				if errors.Is(err, estimators.ErrNotFinite) {
@@ -373,13 +449,19 @@ func (t *Trainer) epochs(ctx context.Context) error {
 			t.st.Step++
 			t.st.EpochObjective += stats.Objective
 			t.st.EpochDocs += stats.Docs
+			t.st.EpochTokens += stats.Tokens
 			tickDocs += stats.Docs
+			sec := time.Since(stepStart).Seconds()
+			t.timing.stepSeconds += sec
+			t.timing.steps++
+			t.timing.epochSeconds += sec
+			t.timing.epochDocs += stats.Docs
 			if t.Progress != nil {
-				t.Progress(Progress{Epoch: t.st.Epoch, Epochs: cfg.Epochs, Batch: t.st.Batch, Batches: nb, Step: t.st.Step,
-					DocsPerSecond: float64(tickDocs) / time.Since(tick).Seconds(), RunningObjective: t.st.EpochObjective / float64(t.st.EpochDocs)})
+				t.Progress(t.progress())
 			} else if cfg.LogEvery > 0 && t.st.Step%cfg.LogEvery == 0 {
 				t.Log.Info("step", "epoch", t.st.Epoch+1, "batch", t.st.Batch, "of", nb, "step", t.st.Step,
-					"train_objective", t.st.EpochObjective/float64(t.st.EpochDocs), "docs_per_s", float64(tickDocs)/time.Since(tick).Seconds())
+					"train_objective", round(t.st.EpochObjective/float64(t.st.EpochDocs), 2),
+					"docs_per_s", math.Round(float64(tickDocs)/time.Since(tick).Seconds()))
 				tick, tickDocs = time.Now(), 0
 			}
 			if cfg.ValidEvery > 0 && t.st.Step%cfg.ValidEvery == 0 && t.st.Batch < nb {
@@ -399,6 +481,7 @@ func (t *Trainer) epochs(ctx context.Context) error {
 		if err := t.validate(true); err != nil {
 			return err
 		}
+		t.timing.epochSeconds, t.timing.epochDocs = 0, 0
 	}
 	return nil
 }
@@ -536,18 +619,34 @@ func (t *Trainer) clip() {
 	}
 }
 
-// metric is one line of metrics.jsonl.
+// metric is one line of metrics.jsonl, written at each validation. The
+// training figures are over the epoch's steps so far (the objective is the
+// estimator's: the ELBO, or L_S for VIMCO, averaged while the parameters
+// change); the validation figures are of the parameters at this step.
 type metric struct {
-	Epoch           float64  `json:"epoch"` // fractional within an epoch
-	Step            int      `json:"step"`
-	TrainObjective  float64  `json:"train_objective"`
-	ValidELBO       *float64 `json:"valid_elbo,omitempty"`
-	ValidPerplexity *float64 `json:"valid_perplexity,omitempty"`
-	LR              float64  `json:"lr"`
-	ElapsedSeconds  float64  `json:"elapsed_s"`
-	Best            bool     `json:"best"`
-	Goroutines      int      `json:"goroutines"`          // of this process, to spot leaks in long runs
-	RSSBytes        int64    `json:"rss_bytes,omitempty"` // resident memory (Linux only)
+	Epoch                 float64  `json:"epoch"` // fractional within an epoch
+	Step                  int      `json:"step"`
+	TrainObjective        float64  `json:"train_objective"`          // per document
+	TrainObjectivePerWord float64  `json:"train_objective_per_word"` // Σ objective / Σ tokens
+	TrainPerplexity       float64  `json:"train_perplexity"`         // exp(−train_objective_per_word)
+	ValidELBO             *float64 `json:"valid_elbo,omitempty"`     // per document
+	ValidELBOPerWord      *float64 `json:"valid_elbo_per_word,omitempty"`
+	ValidPerplexity       *float64 `json:"valid_perplexity,omitempty"`        // exp(−mean_d ELBO_d/N_d)
+	ValidPerplexityCorpus *float64 `json:"valid_perplexity_corpus,omitempty"` // exp(−Σ ELBO_d/Σ N_d)
+	ValidKL               *float64 `json:"valid_kl_per_doc,omitempty"`
+	ValidSeconds          float64  `json:"valid_s,omitempty"`
+	LR                    float64  `json:"lr"`
+	DocsPerSecond         float64  `json:"docs_per_s"` // training documents per second over the epoch's steps, validation excluded
+	ElapsedSeconds        float64  `json:"elapsed_s"`
+	Best                  bool     `json:"best"`
+	Goroutines            int      `json:"goroutines"`          // of this process, to spot leaks in long runs
+	RSSBytes              int64    `json:"rss_bytes,omitempty"` // resident memory (Linux only)
+}
+
+// round returns x rounded to the given number of decimals, for log lines.
+func round(x float64, decimals int) float64 {
+	p := math.Pow(10, float64(decimals))
+	return math.Round(x*p) / p
 }
 
 // validate evaluates the validation bound, records metrics, keeps the best
@@ -561,6 +660,7 @@ func (t *Trainer) validate(epochEnd bool) error {
 		Epoch: float64(t.st.Epoch) + float64(t.st.Batch)/float64(nb), Step: t.st.Step,
 		TrainObjective: t.st.EpochObjective / float64(max(t.st.EpochDocs, 1)),
 		LR:             t.opt.LR,
+		DocsPerSecond:  math.Round(float64(t.timing.epochDocs) / max(t.timing.epochSeconds, 1e-9)),
 		ElapsedSeconds: time.Since(t.started).Seconds(),
 		Goroutines:     runtime.NumGoroutine(),
 		RSSBytes:       residentBytes(),
@@ -571,11 +671,16 @@ func (t *Trainer) validate(epochEnd bool) error {
 	if err := t.checkParams(); err != nil {
 		return fmt.Errorf("%w at step %d: %v", ErrDiverged, t.st.Step, strings.TrimPrefix(err.Error(), ErrDiverged.Error()+": "))
 	}
+	if t.st.EpochTokens > 0 {
+		m.TrainObjectivePerWord = t.st.EpochObjective / float64(t.st.EpochTokens)
+		m.TrainPerplexity = math.Exp(-m.TrainObjectivePerWord)
+	}
 	if epochEnd {
 		// The checkpoints below start the next epoch: its sums start at zero.
-		t.st.EpochObjective, t.st.EpochDocs = 0, 0
+		t.st.EpochObjective, t.st.EpochDocs, t.st.EpochTokens = 0, 0, 0
 	}
 	if t.valid.Len() > 0 {
+		validStart := time.Now()
 		rep, err := eval.Evaluate(t.Model, t.valid, eval.Options{Samples: cfg.ValidSamples, Seed: cfg.Seed ^ uint64(t.st.Step)<<20})
 		if errors.Is(err, encoder.ErrNotFinite) {
 			return fmt.Errorf("%w at step %d: validation: %v (%s)", ErrDiverged, t.st.Step, err, t.describeParams())
@@ -587,6 +692,10 @@ func (t *Trainer) validate(epochEnd bool) error {
 			return fmt.Errorf("%w at step %d: validation ELBO %v, perplexity %v (%s)", ErrDiverged, t.st.Step, rep.ELBOPerDoc, rep.Perplexity, t.describeParams())
 		}
 		m.ValidELBO, m.ValidPerplexity = &rep.ELBOPerDoc, &rep.Perplexity
+		m.ValidELBOPerWord, m.ValidPerplexityCorpus, m.ValidKL = &rep.ELBOPerWord, &rep.PerplexityCorpus, &rep.KLPerDoc
+		m.ValidSeconds = time.Since(validStart).Seconds()
+		t.timing.validSeconds, t.timing.hasValid = m.ValidSeconds, true
+		t.timing.lastValid, t.timing.lastPerplexity = rep.ELBOPerDoc, rep.Perplexity
 		if !t.st.HasBest || rep.ELBOPerDoc > t.st.BestValid {
 			t.st.HasBest, t.st.BestValid, t.st.BestStep, t.st.BadValidations = true, rep.ELBOPerDoc, t.st.Step, 0
 			m.Best = true
@@ -611,11 +720,17 @@ func (t *Trainer) validate(epochEnd bool) error {
 	if err := t.markGood(); err != nil {
 		return err
 	}
-	args := []any{"epoch", m.Epoch, "step", m.Step, "train_objective", m.TrainObjective}
+	args := []any{"epoch", round(m.Epoch, 2), "step", m.Step, "train_objective", round(m.TrainObjective, 2)}
 	if m.ValidELBO != nil {
-		args = append(args, "valid_elbo", *m.ValidELBO, "valid_perplexity", *m.ValidPerplexity, "best", m.Best)
+		args = append(args, "valid_elbo", round(*m.ValidELBO, 2), "valid_perplexity", round(*m.ValidPerplexity, 1), "best", m.Best)
 	}
-	t.Log.Info("validation", append(args, "elapsed_s", math.Round(m.ElapsedSeconds))...)
+	t.Log.Info("validation", append(args, "docs_per_s", m.DocsPerSecond, "elapsed_s", math.Round(m.ElapsedSeconds))...)
+	if t.Progress != nil {
+		p := t.progress()
+		p.Validated = m.ValidELBO != nil
+		p.RunningObjective = m.TrainObjective // the epoch's sums may have been reset above
+		t.Progress(p)
+	}
 	if epochEnd || t.st.Stopped {
 		if err := plotCurves(filepath.Join(t.Dir, MetricsFile), filepath.Join(t.Dir, CurveFile)); err != nil {
 			t.Log.Warn("could not draw the learning curve", "err", err)

@@ -44,6 +44,7 @@ import (
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/internal/cli"
 	"github.com/amvi/amvi/internal/outfile"
 )
 
@@ -52,8 +53,7 @@ const formats = "feat|feat-nolabel|uci|text"
 
 func main() {
 	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "encode: %v\n", err)
-		os.Exit(1)
+		cli.Fatal("encode", err)
 	}
 }
 
@@ -64,34 +64,30 @@ type options struct {
 	workers, chunk, digits               int
 }
 
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	fs := flag.NewFlagSet("encode", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func parseFlags(args []string, stdout io.Writer) (*options, error) {
+	fs := cli.NewFlagSet("encode", "-checkpoint FILE -data FILE [flags]",
+		"Writes each document's posterior probabilities q(z_j=1|x) and most probable code,\none line per document, in input order.", stdout)
 	o := &options{}
-	fs.StringVar(&o.checkpoint, "checkpoint", "", "model checkpoint written by training, e.g. runs/x/best.safetensors (required)")
-	fs.StringVar(&o.data, "data", "", "documents to encode, - for standard input (required); for uci, the docword file")
+	fs.Group(cli.GroupData)
+	fs.StringVar(&o.data, "data", "", "documents to encode, - for standard input (required); for uci, the docword `FILE`")
 	fs.StringVar(&o.format, "format", "feat", "input format: "+formats)
-	fs.StringVar(&o.vocab, "vocab", "", "vocabulary file; must match the checkpoint's (text uses the checkpoint's vocabulary unless it has no words)")
-	fs.StringVar(&o.out, "out", "", "output file (default: standard output)")
-	fs.BoolVar(&o.csv, "csv", false, "write CSV instead of JSON Lines")
+	fs.StringVar(&o.vocab, "vocab", "", "vocabulary `FILE`; must match the checkpoint's (text uses the checkpoint's vocabulary unless it has no words)")
 	fs.BoolVar(&o.skipEmpty, "skip-empty", false, "leave out documents with no (known) words, as the corpus readers do")
+	fs.Group(cli.GroupModel)
+	fs.StringVar(&o.checkpoint, "checkpoint", "", "model checkpoint written by training, e.g. runs/x/best.safetensors, or an export folder (required)")
+	fs.Group(cli.GroupEvaluation)
 	fs.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "goroutines encoding at once")
 	fs.IntVar(&o.chunk, "chunk", 1024, "documents per unit of work; memory grows with chunk × workers, not with the input")
+	fs.Group(cli.GroupOutput)
+	fs.StringVar(&o.out, "out", "", "output `FILE` (default: standard output)")
+	fs.BoolVar(&o.csv, "csv", false, "write CSV instead of JSON Lines")
 	fs.IntVar(&o.digits, "digits", -1, "significant digits of the probabilities; -1: the fewest that read back exactly")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: encode -checkpoint PATH -data PATH [-format %s] [-vocab PATH] [-out PATH] [-csv] [-workers N]\n", formats)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		fs.Usage()
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case o.checkpoint == "" || o.data == "":
-		fs.Usage()
-		return nil, errors.New("-checkpoint and -data are required")
+		return nil, errors.New("-checkpoint and -data are required (encode -h lists the flags)")
 	case !slices.Contains([]string{"feat", "feat-nolabel", "uci", "text"}, o.format):
 		return nil, fmt.Errorf("unknown format %q (want %s)", o.format, formats)
 	case o.workers < 1 || o.chunk < 1:
@@ -103,7 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args, stderr)
+	o, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}

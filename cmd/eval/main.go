@@ -34,13 +34,18 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("eval", "-checkpoint FILE -data FILE [flags]",
+		"Reports a trained checkpoint's bound on held-out documents: the ELBO per document\nand per word, perplexities and the importance-weighted estimate of log p(x).", stdout)
+	fs.Group(cli.GroupData)
 	var (
-		ckpt      = fs.String("checkpoint", "", "checkpoint file (required)")
-		path      = fs.String("data", "", "held-out corpus (required)")
+		path      = fs.String("data", "", "held-out corpus `FILE` (required)")
 		format    = fs.String("format", "feat", "corpus format: "+cli.Formats)
-		vocabPath = fs.String("vocab", "", "the corpus's vocabulary file; checked against the checkpoint's (text uses the checkpoint's)")
+		vocabPath = fs.String("vocab", "", "the corpus's vocabulary `FILE`; checked against the checkpoint's (text uses the checkpoint's)")
+	)
+	fs.Group(cli.GroupModel)
+	ckpt := fs.String("checkpoint", "", "checkpoint `FILE` (required)")
+	fs.Group(cli.GroupEvaluation)
+	var (
 		samples   = fs.Int("samples", 20, "codes per document for the ELBO's reconstruction term")
 		iw        = fs.Int("iw-samples", 100, "importance samples per document (0: skip)")
 		seed      = fs.Uint64("seed", 1, "random seed")
@@ -48,8 +53,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		refine    = fs.Int("refine", 0, "also report the refined ELBO: this many steps on each document's own logits, from the encoder's (0: skip)")
 		refineS   = fs.Int("refine-samples", 8, "codes per document and refinement step (leave-one-out gradient estimate)")
 		refineLR  = fs.Float64("refine-lr", 0.05, "Adam learning rate of the refinement")
-		asJSON    = fs.Bool("json", false, "print one JSON object")
 	)
+	fs.Group(cli.GroupOutput)
+	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -57,8 +63,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *ckpt == "" || *path == "" {
-		fs.Usage()
-		return fmt.Errorf("-checkpoint and -data are required")
+		return fmt.Errorf("-checkpoint and -data are required (eval -h lists the flags)")
 	}
 	if *samples < 1 || *iw < 0 {
 		return fmt.Errorf("-samples must be positive and -iw-samples not negative")

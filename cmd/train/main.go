@@ -43,6 +43,7 @@ import (
 	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/internal/cli"
 	"github.com/amvi/amvi/internal/outfile"
+	"github.com/amvi/amvi/internal/progress"
 	"github.com/amvi/amvi/synth"
 	"github.com/amvi/amvi/train"
 )
@@ -98,39 +99,48 @@ func defaultConfig() train.Config {
 	return cfg
 }
 
-// parseFlags parses args with the defaults taken from cfg (and cfg.Data).
-func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, error) {
-	o := &options{set: map[string]bool{}}
-	src := cfg.Data
+// usage and about head the command's -h.
+const (
+	usage = "[flags]"
+	about = `Trains an amvi model: K binary latent factors, a decoder over the words and
+an encoder trained by a score-function estimator. With no -train it trains on
+a synthetic corpus whose true log p(x) is known (about a minute); -train FILE
+-vocab FILE -test FILE trains on your corpus. -resume -out DIR continues a run.`
+)
+
+// newFlagSet defines the command's flags on o, with the defaults taken from
+// cfg (and cfg.Data); finish must be called after parsing to copy the list
+// flags into o.cfg.
+func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSet, finish func()) {
+	src := &cfg.Data
 	tv := train.TextVocab{MinCount: 5, MaxVocab: 2000, StopWords: true}
 	if src.TextVocab != nil {
 		tv = *src.TextVocab
 	}
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.out, "out", "runs/default", "run folder")
-	fs.BoolVar(&o.resume, "resume", false, "continue the run in -out from its last checkpoint (other flags must agree with it)")
-	fs.BoolVar(&o.overwrite, "overwrite", false, "start a new run in -out even if it holds an unfinished one")
-	fs.IntVar(&o.evalSamples, "eval-samples", 20, "codes per document for the final evaluation's ELBO")
-	fs.IntVar(&o.iwSamples, "iw-samples", 100, "importance samples per document for the final evaluation")
+	fs = cli.NewFlagSet("train", usage, about, stdout)
+	hidden, decHidden := intList(cfg.Hidden), intList(cfg.DecoderHidden)
+
+	fs.Group(cli.GroupData)
+	fs.StringVar(&src.Train, "train", src.Train, "training corpus `FILE` (none: the synthetic default corpus)")
+	fs.StringVar(&src.Valid, "valid", src.Valid, "validation corpus `FILE` (default: -valid-fraction of -train)")
+	fs.StringVar(&src.Test, "test", src.Test, "held-out corpus `FILE`, evaluated at the end with the best checkpoint")
+	fs.StringVar(&src.Format, "format", src.Format, "corpus format: "+cli.Formats)
+	fs.StringVar(&src.Vocab, "vocab", src.Vocab, "vocabulary `FILE`, one word per line (a second column is ignored)")
+	fs.Float64Var(&src.ValidFraction, "valid-fraction", src.ValidFraction, "fraction of -train held out for validation when -valid is not given, in [0, 1)")
 	fs.IntVar(&o.minCount, "min-count", tv.MinCount, "text format: drop words seen fewer times in the training file")
 	fs.IntVar(&o.maxVocab, "max-vocab", tv.MaxVocab, "text format: keep at most this many words")
 	fs.BoolVar(&o.stopWords, "stop-words", tv.StopWords, "text format: drop English stop words")
-	hidden, decHidden := intList(cfg.Hidden), intList(cfg.DecoderHidden)
-	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
-	fs.StringVar(&src.Train, "train", src.Train, "training corpus (none: the synthetic default corpus)")
-	fs.StringVar(&src.Valid, "valid", src.Valid, "validation corpus (default: -valid-fraction of -train)")
-	fs.StringVar(&src.Test, "test", src.Test, "held-out corpus evaluated at the end with the best checkpoint")
-	fs.StringVar(&src.Format, "format", src.Format, "corpus format: "+cli.Formats)
-	fs.StringVar(&src.Vocab, "vocab", src.Vocab, "vocabulary file, one word per line (a second column is ignored)")
-	fs.Float64Var(&src.ValidFraction, "valid-fraction", src.ValidFraction, "fraction of -train held out for validation when -valid is not given, in [0, 1)")
+
+	fs.Group(cli.GroupModel)
 	fs.IntVar(&cfg.K, "K", cfg.K, "number of binary latent factors")
-	fs.Var(&hidden, "hidden", "encoder hidden layer sizes, comma-separated")
+	fs.Var(&hidden, "hidden", "encoder hidden layer `sizes`, comma-separated")
 	fs.StringVar(&cfg.Activation, "activation", cfg.Activation, "encoder activation: tanh|relu|sigmoid|softplus")
 	fs.StringVar(&cfg.Input, "input", cfg.Input, "encoder input: counts|log1p")
-	fs.Var(&decHidden, "decoder-hidden", "decoder hidden layer sizes (none: the linear decoder W z + c)")
+	fs.Var(&decHidden, "decoder-hidden", "decoder hidden layer `sizes` (none: the linear decoder W z + c)")
 	fs.StringVar(&cfg.DecoderActivation, "decoder-activation", cfg.DecoderActivation, "decoder hidden activation")
 	fs.Float64Var(&cfg.Alpha, "alpha", cfg.Alpha, "prior probability of each factor")
+
+	fs.Group(cli.GroupTraining)
 	fs.StringVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient estimator: reinforce|nvil|rloo|vimco|disarm, or exact (the exact gradient by enumeration, K ≤ 14)")
 	fs.StringVar(&cfg.Objective, "objective", "elbo", "training objective: elbo, or em (the decoder on the exact log p(x), the encoder on the exact ELBO; implies -estimator exact)")
 	fs.IntVar(&cfg.Samples, "samples", cfg.Samples, "codes sampled per document and step")
@@ -141,21 +151,38 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
 	fs.StringVar(&cfg.LRSchedule, "lr-schedule", cfg.LRSchedule, "learning-rate schedule: constant|cosine")
 	fs.Float64Var(&cfg.ClipNorm, "clip", cfg.ClipNorm, "clip the gradient's global norm to this (0: no clipping)")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed: the same seed gives the same run")
 	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "parallel shards of each minibatch (results depend on it, as on -seed)")
 	fs.StringVar(&cfg.Backend, "backend", cfg.Backend, "gradient code: plain (sparse kernels on every core) or graph (Gorgonia)")
-	fs.IntVar(&cfg.ValidEvery, "valid-every", cfg.ValidEvery, "steps between validations (0: every epoch)")
-	fs.IntVar(&cfg.ValidSamples, "valid-samples", cfg.ValidSamples, "codes per document for the validation ELBO")
-	fs.IntVar(&cfg.Patience, "patience", cfg.Patience, "stop after this many validations without improvement (0: never)")
-	fs.IntVar(&cfg.LogEvery, "log-every", cfg.LogEvery, "steps between log lines when stderr is not a terminal")
 	fs.IntVar(&cfg.RestartOnDivergence, "restarts", cfg.RestartOnDivergence,
 		"on a NaN or infinite loss, gradient or bound, go back to the last good checkpoint with a lower learning rate, at most this many times (0: stop)")
 	fs.Float64Var(&cfg.RestartLRFactor, "restart-lr-factor", cfg.RestartLRFactor, "multiply the learning rate by this at each restart, in (0, 1)")
+	fs.BoolVar(&o.resume, "resume", false, "continue the run in -out from its last checkpoint (other flags must agree with it)")
+
+	fs.Group(cli.GroupEvaluation)
+	fs.IntVar(&cfg.ValidEvery, "valid-every", cfg.ValidEvery, "steps between validations (0: every epoch)")
+	fs.IntVar(&cfg.ValidSamples, "valid-samples", cfg.ValidSamples, "codes per document for the validation ELBO")
+	fs.IntVar(&cfg.Patience, "patience", cfg.Patience, "stop after this many validations without improvement (0: never)")
+	fs.IntVar(&o.evalSamples, "eval-samples", 20, "codes per document for the final evaluation's ELBO")
+	fs.IntVar(&o.iwSamples, "iw-samples", 100, "importance samples per document for the final evaluation (0: skip)")
+
+	fs.Group(cli.GroupOutput)
+	fs.StringVar(&o.out, "out", "runs/default", "run folder `DIR`: checkpoints, config.json, metrics.jsonl, curve.png, eval.json")
+	fs.BoolVar(&o.overwrite, "overwrite", false, "start a new run in -out even if it holds an unfinished one")
+	fs.IntVar(&cfg.LogEvery, "log-every", cfg.LogEvery, "steps between log lines when stderr is not a terminal")
+	return fs, func() { cfg.Hidden, cfg.DecoderHidden = hidden, decHidden }
+}
+
+// parseFlags parses args with the defaults taken from cfg (and cfg.Data).
+// It returns flag.ErrHelp after -h or -version.
+func parseFlags(args []string, cfg train.Config, stdout io.Writer) (*options, error) {
+	o := &options{set: map[string]bool{}}
+	fs, finish := newFlagSet(o, &cfg, stdout)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
+	finish()
+	src := cfg.Data
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	if cfg.Objective == "em" && !o.set["estimator"] {
 		cfg.Estimator = "exact" // EM is VI with q = p(z|x): by enumeration
@@ -167,7 +194,7 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 	if src.Format == "text" && src.Vocab == "" && src.Train != "" {
 		src.TextVocab = &train.TextVocab{MinCount: o.minCount, MaxVocab: o.maxVocab, StopWords: o.stopWords}
 	}
-	cfg.Hidden, cfg.DecoderHidden, cfg.Data = hidden, decHidden, src
+	cfg.Data = src
 	switch {
 	case o.out == "":
 		return nil, errors.New(`-out "": give the run folder`)
@@ -186,11 +213,11 @@ func parseFlags(args []string, cfg train.Config, stderr io.Writer) (*options, er
 // restart policy, which only acts if the run diverges, and the data files'
 // paths, which may be spelled otherwise (the documents are checked by
 // their SHA-256, the vocabulary by its hash).
-var restartPolicy = map[string]bool{"restart_on_divergence": true, "restart_lr_factor": true,
-	"data.train": true, "data.valid": true, "data.test": true, "data.vocab": true}
+var restartPolicy = map[string]bool{"restarts": true, "restart-lr-factor": true,
+	"train": true, "valid": true, "test": true, "vocab": true}
 
 // configDiff lists the settings in which b differs from a, by their JSON
-// names, leaving out the restart policy.
+// names (those of the flags), leaving out the restart policy.
 func configDiff(a, b train.Config) ([]string, error) {
 	flat := func(c train.Config) (map[string]string, error) {
 		js, err := json.Marshal(c)
@@ -209,7 +236,7 @@ func configDiff(a, b train.Config) ([]string, error) {
 					return nil, err
 				}
 				for dk, dv := range d {
-					out["data."+dk] = string(dv)
+					out[dk] = string(dv) // the data flags: -train, -valid, …
 				}
 				continue
 			}
@@ -248,7 +275,7 @@ func orNone(s string) string {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args, defaultConfig(), stderr)
+	o, err := parseFlags(args, defaultConfig(), stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -355,7 +382,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "training on %s: %d documents (%d validation), V=%d, K=%d, %s, %d epochs, about %s of memory, run folder %s\n",
 		describe(src.Train), corp.train.Len(), corp.valid.Len(), t.Config.V, t.Config.K, method, t.Config.Epochs, train.FormatBytes(t.Config.MemoryEstimate()), out)
-	finish := cli.AttachProgress(t, corp.train.Len(), stderr)
+	finish := progress.Attach(t, stderr)
 	// A closed terminal (SIGHUP) stops the run like Ctrl-C: the state is
 	// saved and the run can be resumed.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -518,8 +545,11 @@ func evaluate(stdout io.Writer, dir string, res *train.Result, c *corpora, sampl
 	if err != nil {
 		return err
 	}
-	rep.Checkpoint = path
-	fmt.Fprintf(stdout, "held-out evaluation of %s on %s\n", path, describe(c.test.Source))
+	rep.Checkpoint, rep.Data = path, c.test.Source
+	if err := train.SaveEval(dir, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "held-out evaluation of %s on %s (saved in %s)\n", path, describe(c.test.Source), filepath.Join(dir, train.EvalFile))
 	eval.WriteText(stdout, rep)
 	if c.synthetic != nil {
 		ev := exact.New(c.synthetic.Truth)

@@ -1,21 +1,19 @@
 // Package cli holds what amvi's commands share: reading a corpus in any of
-// the supported formats, progress on a terminal, and reporting errors.
+// the supported formats, flags grouped in -h, -version, and reporting
+// errors. It does not import the training packages, so cmd/encode stays free
+// of Gorgonia.
 // Commands only parse flags and call packages; this is the glue.
 package cli
 
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/amvi/amvi/data"
-	"github.com/amvi/amvi/train"
 )
 
 // Formats lists the corpus formats the commands accept.
@@ -113,40 +111,6 @@ func Words(vocab *data.Vocabulary, v int) []string {
 
 // IsTerminal reports whether f is a terminal.
 func IsTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
-
-// AttachProgress shows training progress on stderr: a progress bar with
-// documents per second, the running bound and the time left when stderr is
-// a terminal, and plain log lines otherwise.
-func AttachProgress(t *train.Trainer, docs int, stderr io.Writer) func() {
-	t.Log = slog.New(slog.NewTextHandler(stderr, nil))
-	if f, ok := stderr.(*os.File); !ok || !IsTerminal(f) {
-		return func() {}
-	}
-	perEpoch := (docs + t.Config.Batch - 1) / t.Config.Batch
-	bar := progressbar.NewOptions(t.Config.Epochs*perEpoch,
-		progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(200_000_000),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionFullWidth())
-	t.Progress = func(p train.Progress) {
-		bar.Describe(fmt.Sprintf("epoch %d/%d  %.0f docs/s  bound %.2f", p.Epoch+1, p.Epochs, p.DocsPerSecond, p.RunningObjective))
-		_ = bar.Set(p.Step)
-	}
-	// Log lines would tear the bar: keep only warnings while it runs.
-	t.Log = slog.New(slog.NewTextHandler(barWriter{bar}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	return func() { _ = bar.Finish() }
-}
-
-// barWriter prints log lines above the progress bar.
-type barWriter struct{ bar *progressbar.ProgressBar }
-
-func (w barWriter) Write(p []byte) (int, error) {
-	_ = w.bar.Clear()
-	fmt.Fprint(os.Stderr, strings.TrimRight(string(p), "\n")+"\n")
-	return len(p), nil
-}
 
 // Fatal prints "cmd: err" to stderr and exits with status 1. An error that
 // already starts with "cmd: " is not prefixed again.
