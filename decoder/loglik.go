@@ -15,20 +15,16 @@ import (
 //
 //	LL[r] = Σ_w x_bw log softmax(η_r)_w = Σ_w x_bw η_rw - N_b·logsumexp(η_r)
 //
-// (stable: the row maximum is subtracted before exponentiating), then asks
-// Weigh for one coefficient per row and returns -Σ_r Weights[r]·LL[r]. Grad is
-// its exact gradient, -Weights[r]·(x_b - N_b softmax(η_r)). It touches the
-// counts only at each document's nonzero words.
-//
-// Weigh lets the coefficients depend on the forward values (the normalised
-// importance weights of a multi-sample bound do); it is called once per Loss,
-// after LL is set. Nil Weigh keeps the Weights already set.
+// (stable: the row maximum is subtracted before exponentiating), and returns
+// -Σ_r Weights[r]·LL[r]. Grad is its exact gradient,
+// -Weights[r]·(x_b - N_b softmax(η_r)), for the Weights set when it is
+// called (an estimator computes them from LL). It touches the counts only
+// at each document's nonzero words.
 type LogLik struct {
 	V, S    int
 	Docs    []data.Document // the B documents
 	Weights []float64       // R coefficients, constants for the gradient
-	Weigh   func(ll, weights []float64)
-	LL      []float64 // R log-likelihoods from the last Loss
+	LL      []float64       // R log-likelihoods from the last Loss
 
 	// InPlace makes Loss keep its exponentials in the caller's logits
 	// instead of a buffer of its own, and lets Grad write over them: one
@@ -58,9 +54,12 @@ func (h *LogLik) Reset(docs []data.Document, samples int) {
 func (h *LogLik) Loss(eta []float64) float64 {
 	h.check(eta)
 	parallelRows(len(h.LL), h.V, func(lo, hi int) { h.forward(eta, lo, hi) })
-	if h.Weigh != nil {
-		h.Weigh(h.LL, h.Weights)
-	}
+	return h.Weighted()
+}
+
+// Weighted returns -Σ_r Weights[r]·LL[r] for the LL of the last Loss and the
+// Weights as they are now.
+func (h *LogLik) Weighted() float64 {
 	loss := 0.0
 	for r, ll := range h.LL {
 		loss -= h.Weights[r] * ll

@@ -62,7 +62,7 @@ func TestLogLikGradMatchesFiniteDifferences(t *testing.T) {
 		eta[i] = rng.NormFloat64()
 	}
 	weights := []float64{0.3, -1.2, 2, 0.7}
-	h.Weigh = func(_, w []float64) { copy(w, weights) }
+	copy(h.Weights, weights)
 	h.Loss(eta)
 	grad := make([]float64, len(eta))
 	h.Grad(grad, eta)

@@ -114,12 +114,11 @@ func (p *binaryPlan) buckets(rows int) {
 
 // forwardBinary writes the first layer's pre-activations for a binary x
 // through the weight-row tables. Each part owns a range of columns.
-func (n *Net) forwardBinary(ws *Workspace, x *Sparse) {
-	l := n.Layers[0]
+func (l Layer) forwardBinary(ws *Scratch, pre []float64, x *Sparse) {
 	p := &ws.plan
 	nt := p.groups << groupBits
 	ws.table = scratch.Grow(ws.table, nt*l.Out)
-	table, pre, ones := ws.table, ws.pre[0], ws.ones(p.groups)
+	table, ones := ws.table, ws.ones(p.groups)
 	bw := blockWidth(l2Doubles/4, nt, l.Out)
 	par.For(l.Out, min(bw, l.Out), func(lo, hi int) {
 		for blo := lo; blo < hi; blo += bw {
@@ -159,10 +158,8 @@ func (n *Net) forwardBinary(ws *Workspace, x *Sparse) {
 // bias gradient, the sum of all rows of d, is the sum of group 0's buckets
 // plus the rows whose code in group 0 is zero. Each part owns a range of
 // columns.
-func (n *Net) backwardBinary(ws *Workspace, d, gw, gb []float64, touched []int) {
-	l := n.Layers[0]
+func (l Layer) backwardBinary(ws *Scratch, rows int, d, gw, gb []float64, touched []int) {
 	p := &ws.plan
-	rows := ws.rows
 	p.buckets(rows)
 	nt := p.groups << groupBits
 	// The buckets that hold a code with each input's bit set.

@@ -21,9 +21,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
-	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
-	"github.com/amvi/amvi/internal/vec"
 )
 
 // Layer is one affine map x·W + B. Layers made by New and NewZero keep W
@@ -132,16 +130,11 @@ func (n *Net) NumParams() int {
 // Workspace holds the activations of one forward pass, reused across calls.
 // A Workspace must not be used by two goroutines at once.
 type Workspace struct {
-	rows    int
-	pre     [][]float64 // pre-activations per layer
-	post    [][]float64 // activations per layer (the output layer's equals pre)
-	d, t    []float64   // backward scratch
-	csc     Sparse      // BackwardSparse's transposed input
-	plan    binaryPlan  // the last ForwardSparse's table plan, for a binary input
-	table   []float64   // weight-row sums, or gradient sums, of binaryPlan
-	idx     []int       // 0, 1, 2, …
-	one     []float64   // 1, 1, 1, …
-	inT, wT []float64   // transposed layer input and weights
+	rows int
+	pre  [][]float64 // pre-activations per layer
+	post [][]float64 // activations per layer (the output layer's equals pre)
+	d, t []float64   // backward scratch
+	s    Scratch     // the layers' working memory
 }
 
 func (ws *Workspace) ensure(n *Net, rows int) {
@@ -176,70 +169,23 @@ func (n *Net) Forward(ws *Workspace, x []float64) []float64 {
 	}
 	rows := len(x) / n.In()
 	ws.ensure(n, rows)
-	n.affine(ws, 0, x)
-	return n.forwardFrom(ws, 0)
-}
-
-// affine writes layer i's pre-activations in·W + B into ws.pre[i].
-func (n *Net) affine(ws *Workspace, i int, in []float64) {
-	l := n.Layers[i]
-	pre := ws.pre[i]
-	if i == 0 {
-		// The first layer's dense input may be a bag of words, mostly
-		// zeros, which gonum's product skips.
-		for r := 0; r < ws.rows; r++ {
-			copy(pre[r*l.Out:(r+1)*l.Out], l.B)
-		}
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(ws.rows, l.In, in), general(l.In, l.Out, l.W), 1, general(ws.rows, l.Out, pre))
-		return
-	}
-	// A hidden layer's input is dense: each output row is the bias plus a
-	// combination of all of W's rows.
-	idx := ws.index(l.In)
-	par.For(ws.rows, rowGrain(ws.rows*l.In*l.Out, ws.rows), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			p := pre[r*l.Out : (r+1)*l.Out]
-			copy(p, l.B)
-			vec.AddScaledRows(p, l.W, l.Out, idx, in[r*l.In:(r+1)*l.In])
-		}
-	})
-}
-
-// index returns 0, 1, …, n-1, owned by ws.
-func (ws *Workspace) index(n int) []int {
-	for len(ws.idx) < n {
-		ws.idx = append(ws.idx, len(ws.idx))
-	}
-	return ws.idx[:n]
-}
-
-// ones returns n ones, owned by ws.
-func (ws *Workspace) ones(n int) []float64 {
-	for len(ws.one) < n {
-		ws.one = append(ws.one, 1)
-	}
-	return ws.one[:n]
-}
-
-// transpose writes the transpose of the rows×cols matrix a into dst
-// (grown as needed) and returns it.
-func transpose(dst, a []float64, rows, cols int) []float64 {
-	dst = scratch.Grow(dst, rows*cols)
+	// The first layer's dense input may be a bag of words, mostly zeros,
+	// which gonum's product skips.
+	l, pre := n.Layers[0], ws.pre[0]
 	for r := 0; r < rows; r++ {
-		for c, v := range a[r*cols : (r+1)*cols] {
-			dst[c*rows+r] = v
-		}
+		copy(pre[r*l.Out:(r+1)*l.Out], l.B)
 	}
-	return dst
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(rows, l.In, x), general(l.In, l.Out, l.W), 1, general(rows, l.Out, pre))
+	return n.forwardFrom(ws)
 }
 
-// forwardFrom finishes a forward pass whose layer first has its
+// forwardFrom finishes a forward pass whose first layer has its
 // pre-activations in ws.
-func (n *Net) forwardFrom(ws *Workspace, first int) []float64 {
+func (n *Net) forwardFrom(ws *Workspace) []float64 {
 	last := len(n.Layers) - 1
-	for i := first; i <= last; i++ {
-		if i > first {
-			n.affine(ws, i, ws.post[i-1])
+	for i := 0; i <= last; i++ {
+		if i > 0 {
+			n.Layers[i].Affine(&ws.s, ws.pre[i], ws.post[i-1], ws.rows)
 		}
 		if i < last {
 			n.Act.Apply(ws.post[i], ws.pre[i])
@@ -258,60 +204,29 @@ func (n *Net) Backward(ws *Workspace, x, dOut []float64, grad *Net) {
 	if len(dOut) != rows*n.Out() || len(x) != rows*n.In() {
 		panic("mlp: Backward shapes do not match the last Forward")
 	}
-	d := n.backwardTo(ws, dOut, grad, false)
+	d := n.backwardTo(ws, dOut, grad)
 	l := n.Layers[0]
+	l.BiasGrad(&ws.s, grad.Layers[0].B, d, rows)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, l.In, x), general(rows, l.Out, d), 0, general(l.In, l.Out, grad.Layers[0].W))
 }
 
 // backwardTo back-propagates dOut down to the first layer's
-// pre-activations, writing every parameter gradient but the first layer's
-// weights, and returns the gradient with respect to those pre-activations:
-// dOut itself for a one-layer network, else a slice owned by ws. dOut is
-// not modified. With skipFirstBias it leaves the first layer's bias
-// gradient to the caller.
-func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net, skipFirstBias bool) []float64 {
+// pre-activations, writing every parameter gradient but the first layer's,
+// and returns the gradient with respect to those pre-activations: dOut
+// itself for a one-layer network, else a slice owned by ws. dOut is not
+// modified.
+func (n *Net) backwardTo(ws *Workspace, dOut []float64, grad *Net) []float64 {
 	rows := ws.rows
-	last := len(n.Layers) - 1
 	d := dOut // read-only until the first activation, then in ws.d
-	for i := last; i >= 0; i-- {
-		l := n.Layers[i]
-		g := grad.Layers[i]
-		if i != last {
-			n.Act.Grad(d, ws.pre[i], ws.post[i])
-		}
-		if i == 0 && skipFirstBias {
-			break
-		}
-		idx, ones := ws.index(max(rows, l.In, l.Out)), ws.ones(rows)
-		par.For(l.Out, colGrain(rows, l.Out), func(lo, hi int) {
-			gb := g.B[lo:hi]
-			clear(gb)
-			vec.AddScaledRows(gb, d[lo:], l.Out, idx[:rows], ones)
-		})
-		if i == 0 {
-			break
-		}
-		// dW = inᵀ·d, one row of dW per input unit, from the transposed input.
-		ws.inT = transpose(ws.inT, ws.post[i-1], rows, l.In)
-		par.For(l.In, rowGrain(rows*l.In*l.Out, l.In), func(lo, hi int) {
-			for u := lo; u < hi; u++ {
-				gw := g.W[u*l.Out : (u+1)*l.Out]
-				clear(gw)
-				vec.AddScaledRows(gw, d, l.Out, idx[:rows], ws.inT[u*rows:(u+1)*rows])
-			}
-		})
-		// The input's gradient d·Wᵀ, one row per example, from Wᵀ.
-		ws.wT = transpose(ws.wT, l.W, l.In, l.Out)
+	for i := len(n.Layers) - 1; i > 0; i-- {
+		l, g := n.Layers[i], grad.Layers[i]
+		l.BiasGrad(&ws.s, g.B, d, rows)
+		l.WeightGrad(&ws.s, g.W, ws.post[i-1], d, rows)
 		t := ws.t[:rows*l.In]
-		par.For(rows, rowGrain(rows*l.In*l.Out, rows), func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				tr := t[r*l.In : (r+1)*l.In]
-				clear(tr)
-				vec.AddScaledRows(tr, ws.wT, l.In, idx[:l.Out], d[r*l.Out:(r+1)*l.Out])
-			}
-		})
+		l.InputGrad(&ws.s, t, d, rows)
 		d = ws.d[:rows*l.In]
 		copy(d, t)
+		n.Act.Grad(d, ws.pre[i-1], ws.post[i-1])
 	}
 	return d
 }

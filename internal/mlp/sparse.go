@@ -1,11 +1,7 @@
 package mlp
 
 import (
-	"slices"
-
-	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
-	"github.com/amvi/amvi/internal/vec"
 )
 
 // Sparse is a matrix in compressed-row form, the input of ForwardSparse:
@@ -82,99 +78,30 @@ type Touched struct {
 }
 
 // ForwardSparse is Forward for an input given by its nonzeros: the first
-// layer adds one weight row per nonzero instead of multiplying a dense
-// matrix. The result is owned by ws, valid until the next call with ws.
+// layer is Layer.AffineSparse. The result is owned by ws, valid until the
+// next call with ws.
 // It panics if x.Cols != n.In().
 func (n *Net) ForwardSparse(ws *Workspace, x *Sparse) []float64 {
 	if x.Cols != n.In() {
 		panic("mlp: sparse input has the wrong number of columns")
 	}
-	rows := x.Rows
-	ws.ensure(n, rows)
-	if ws.plan.set(x) {
-		n.forwardBinary(ws, x)
-		return n.forwardFrom(ws, 0)
-	}
-	l := n.Layers[0]
-	pre := ws.pre[0]
-	par.For(rows, rowGrain(len(x.Col)*l.Out, rows), func(lo, hi int) {
-		// A narrow W (the decoder's K rows) is read a block of columns at
-		// a time, which then stays in the L1 cache across the rows.
-		bw := blockWidth(l1Doubles, l.In, l.Out)
-		for blo := 0; blo < l.Out; blo += bw {
-			bhi := min(blo+bw, l.Out)
-			for r := lo; r < hi; r++ {
-				p := pre[r*l.Out+blo : r*l.Out+bhi]
-				copy(p, l.B[blo:bhi])
-				k0, k1 := x.Ptr[r], x.Ptr[r+1]
-				vec.AddScaledRows(p, l.W[blo:], l.Out, x.Col[k0:k1], x.Val[k0:k1])
-			}
-		}
-	})
-	return n.forwardFrom(ws, 0)
+	ws.ensure(n, x.Rows)
+	n.Layers[0].AffineSparse(&ws.s, ws.pre[0], x)
+	return n.forwardFrom(ws)
 }
 
 // BackwardSparse is Backward for the input of the last ForwardSparse call on
 // ws. It writes the first layer's weight gradient only in the rows of the
-// columns x uses, after clearing the rows that touched lists from the
-// previous call, and records the new rows in touched; the rest of grad is
-// overwritten as by Backward. Used alone on a gradient that starts at zero,
-// it keeps every row outside touched.Rows zero.
+// columns x uses, as Layer.SparseGrad does, recording them in touched; the
+// rest of grad is overwritten as by Backward.
 // It panics if the shapes do not match that ForwardSparse call.
 func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net, touched *Touched) {
 	rows := ws.rows
 	if len(dOut) != rows*n.Out() || x.Rows != rows || x.Cols != n.In() {
 		panic("mlp: BackwardSparse shapes do not match the last ForwardSparse")
 	}
-	d := n.backwardTo(ws, dOut, grad, ws.plan.used)
-	l := n.Layers[0]
-	gw := grad.Layers[0].W
-	if len(touched.mark) != l.In {
-		touched.mark = make([]bool, l.In)
-	}
-	gone := touched.stale[:0] // rows written last time and not this time
-	for _, c := range x.Col {
-		touched.mark[c] = true
-	}
-	for _, c := range touched.Rows {
-		if !touched.mark[c] {
-			gone = append(gone, c)
-		}
-	}
-	touched.stale = gone
-	touched.Rows = touched.Rows[:0]
-	for _, c := range x.Col {
-		if touched.mark[c] {
-			touched.mark[c] = false
-			touched.Rows = append(touched.Rows, c)
-		}
-	}
-	slices.Sort(touched.Rows)
-	for _, c := range gone {
-		clear(gw[c*l.Out : (c+1)*l.Out])
-	}
-	if ws.plan.used {
-		n.backwardBinary(ws, d, gw, grad.Layers[0].B, touched.Rows)
-		return
-	}
-	// Gather each touched weight row's gradient from the rows of d that use
-	// it (x's transpose), in ascending row order, a block of columns at a
-	// time so that the block of d stays in cache across the touched rows.
-	// Each part owns whole weight rows, so the sums run in the same order
-	// however many parts there are.
-	csc := &ws.csc
-	csc.transpose(x)
-	par.For(len(touched.Rows), rowGrain(len(x.Col)*l.Out, len(touched.Rows)), func(lo, hi int) {
-		bw := blockWidth(l2Doubles/2, rows, l.Out)
-		for blo := 0; blo < l.Out; blo += bw {
-			bhi := min(blo+bw, l.Out)
-			for _, c := range touched.Rows[lo:hi] {
-				k0, k1 := csc.Ptr[c], csc.Ptr[c+1]
-				clear(gw[c*l.Out+blo : c*l.Out+bhi])
-				vec.AddScaledRows(gw[c*l.Out+blo:c*l.Out+bhi], d[blo:], l.Out, csc.Col[k0:k1], csc.Val[k0:k1])
-			}
-		}
-	})
+	d := n.backwardTo(ws, dOut, grad)
+	n.Layers[0].SparseGrad(&ws.s, grad.Layers[0].W, grad.Layers[0].B, d, x, touched)
 }
 
 // Cache sizes in float64s: about 32 KiB of the level-1 data cache and the

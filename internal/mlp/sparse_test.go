@@ -157,7 +157,7 @@ func TestBinaryTablesMatchDense(t *testing.T) {
 			}
 			x.SetDense(dense, in)
 			got := append([]float64(nil), n.ForwardSparse(&ws, &x)...)
-			if !ws.plan.used {
+			if !ws.s.plan.used {
 				t.Fatalf("sizes %v call %d: the table path was not taken", tc.sizes, call)
 			}
 			assertClose(t, "outputs", got, n.Forward(&wsDense, dense))

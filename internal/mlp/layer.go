@@ -1,0 +1,204 @@
+package mlp
+
+import (
+	"slices"
+
+	"github.com/amvi/amvi/internal/par"
+	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vec"
+)
+
+// Scratch is one layer's working memory, kept from its forward call to
+// its backward calls: the transposed sparse input, the binary tables'
+// plan, and buffers. The zero value is ready to use. A Scratch must not be
+// used by two goroutines at once.
+type Scratch struct {
+	csc     Sparse     // SparseGrad's transposed input
+	plan    binaryPlan // the last AffineSparse's table plan, for a binary input
+	table   []float64  // weight-row sums, or gradient sums, of binaryPlan
+	idx     []int      // 0, 1, 2, …
+	one     []float64  // 1, 1, 1, …
+	inT, wT []float64  // transposed layer input and weights
+	gb      []float64  // the bias gradient, when the binary path computes it with the weights'
+}
+
+// index returns 0, 1, …, n-1, owned by s.
+func (s *Scratch) index(n int) []int {
+	for len(s.idx) < n {
+		s.idx = append(s.idx, len(s.idx))
+	}
+	return s.idx[:n]
+}
+
+// ones returns n ones, owned by s.
+func (s *Scratch) ones(n int) []float64 {
+	for len(s.one) < n {
+		s.one = append(s.one, 1)
+	}
+	return s.one[:n]
+}
+
+// Affine writes in·W + B into pre for rows dense input rows (rows×In,
+// row-major): each output row is the bias plus a combination of all of
+// W's rows. Rows are split over the cores.
+// It panics if the lengths do not match.
+func (l Layer) Affine(s *Scratch, pre, in []float64, rows int) {
+	if len(pre) != rows*l.Out || len(in) != rows*l.In {
+		panic("mlp: Layer.Affine lengths do not match")
+	}
+	idx := s.index(l.In)
+	par.For(rows, rowGrain(rows*l.In*l.Out, rows), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			p := pre[r*l.Out : (r+1)*l.Out]
+			copy(p, l.B)
+			vec.AddScaledRows(p, l.W, l.Out, idx, in[r*l.In:(r+1)*l.In])
+		}
+	})
+}
+
+// AffineSparse writes x·W + B into pre (x.Rows×Out) for an input given by
+// its nonzeros: one weight row per nonzero instead of a dense product, or,
+// for a binary x of at least 128 rows, tabulated sums of weight rows
+// (binary.go). It records in s what SparseGrad needs.
+// It panics if x.Cols != In or len(pre) != x.Rows·Out.
+func (l Layer) AffineSparse(s *Scratch, pre []float64, x *Sparse) {
+	if x.Cols != l.In || len(pre) != x.Rows*l.Out {
+		panic("mlp: Layer.AffineSparse shapes do not match")
+	}
+	rows := x.Rows
+	if s.plan.set(x) {
+		l.forwardBinary(s, pre, x)
+		return
+	}
+	par.For(rows, rowGrain(len(x.Col)*l.Out, rows), func(lo, hi int) {
+		// A narrow W (the decoder's K rows) is read a block of columns at
+		// a time, which then stays in the L1 cache across the rows.
+		bw := blockWidth(l1Doubles, l.In, l.Out)
+		for blo := 0; blo < l.Out; blo += bw {
+			bhi := min(blo+bw, l.Out)
+			for r := lo; r < hi; r++ {
+				p := pre[r*l.Out+blo : r*l.Out+bhi]
+				copy(p, l.B[blo:bhi])
+				k0, k1 := x.Ptr[r], x.Ptr[r+1]
+				vec.AddScaledRows(p, l.W[blo:], l.Out, x.Col[k0:k1], x.Val[k0:k1])
+			}
+		}
+	})
+}
+
+// BiasGrad writes the column sums of d (rows×Out) into gb, split over
+// columns.
+func (l Layer) BiasGrad(s *Scratch, gb, d []float64, rows int) {
+	idx, ones := s.index(rows), s.ones(rows)
+	par.For(l.Out, colGrain(rows, l.Out), func(lo, hi int) {
+		g := gb[lo:hi]
+		clear(g)
+		vec.AddScaledRows(g, d[lo:], l.Out, idx, ones)
+	})
+}
+
+// WeightGrad writes inᵀ·d into gw (In×Out), one row of gw per input unit,
+// from the transposed input.
+func (l Layer) WeightGrad(s *Scratch, gw, in, d []float64, rows int) {
+	s.inT = transpose(s.inT, in, rows, l.In)
+	idx := s.index(rows)
+	par.For(l.In, rowGrain(rows*l.In*l.Out, l.In), func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			g := gw[u*l.Out : (u+1)*l.Out]
+			clear(g)
+			vec.AddScaledRows(g, d, l.Out, idx, s.inT[u*rows:(u+1)*rows])
+		}
+	})
+}
+
+// InputGrad writes d·Wᵀ into din (rows×In), one row per example, from Wᵀ.
+func (l Layer) InputGrad(s *Scratch, din, d []float64, rows int) {
+	s.wT = transpose(s.wT, l.W, l.In, l.Out)
+	idx := s.index(l.Out)
+	par.For(rows, rowGrain(rows*l.In*l.Out, rows), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			t := din[r*l.In : (r+1)*l.In]
+			clear(t)
+			vec.AddScaledRows(t, s.wT, l.In, idx, d[r*l.Out:(r+1)*l.Out])
+		}
+	})
+}
+
+// SparseGrad writes the gradients of the last AffineSparse call on s with
+// input x, for d, the gradient with respect to its output: the weight
+// gradient gw only in the rows of the columns x uses, after clearing the
+// rows that touched lists from the previous call (which it then replaces
+// with the new rows), and the bias gradient gb. Used alone on a gradient
+// that starts at zero, it keeps every row outside touched.Rows zero.
+// It panics if the shapes do not match.
+func (l Layer) SparseGrad(s *Scratch, gw, gb, d []float64, x *Sparse, touched *Touched) {
+	rows := x.Rows
+	if x.Cols != l.In || len(d) != rows*l.Out || len(gw) != l.In*l.Out || len(gb) != l.Out {
+		panic("mlp: Layer.SparseGrad shapes do not match")
+	}
+	touched.update(x, l.In)
+	for _, c := range touched.stale {
+		clear(gw[c*l.Out : (c+1)*l.Out])
+	}
+	if s.plan.used {
+		l.backwardBinary(s, rows, d, gw, gb, touched.Rows)
+		return
+	}
+	l.BiasGrad(s, gb, d, rows)
+	// Gather each touched weight row's gradient from the rows of d that use
+	// it (x's transpose), in ascending row order, a block of columns at a
+	// time so that the block of d stays in cache across the touched rows.
+	// Each part owns whole weight rows, so the sums run in the same order
+	// however many parts there are.
+	csc := &s.csc
+	csc.transpose(x)
+	par.For(len(touched.Rows), rowGrain(len(x.Col)*l.Out, len(touched.Rows)), func(lo, hi int) {
+		bw := blockWidth(l2Doubles/2, rows, l.Out)
+		for blo := 0; blo < l.Out; blo += bw {
+			bhi := min(blo+bw, l.Out)
+			for _, c := range touched.Rows[lo:hi] {
+				k0, k1 := csc.Ptr[c], csc.Ptr[c+1]
+				clear(gw[c*l.Out+blo : c*l.Out+bhi])
+				vec.AddScaledRows(gw[c*l.Out+blo:c*l.Out+bhi], d[blo:], l.Out, csc.Col[k0:k1], csc.Val[k0:k1])
+			}
+		}
+	})
+}
+
+// update makes t.Rows the columns x uses, ascending, and t.stale the rows
+// of the previous Rows that are not among them.
+func (t *Touched) update(x *Sparse, in int) {
+	if len(t.mark) != in {
+		t.mark = make([]bool, in)
+	}
+	gone := t.stale[:0]
+	for _, c := range x.Col {
+		t.mark[c] = true
+	}
+	for _, c := range t.Rows {
+		if !t.mark[c] {
+			gone = append(gone, c)
+		}
+	}
+	t.stale = gone
+	t.Rows = t.Rows[:0]
+	for _, c := range x.Col {
+		if t.mark[c] {
+			t.mark[c] = false
+			t.Rows = append(t.Rows, c)
+		}
+	}
+	slices.Sort(t.Rows)
+}
+
+// transpose writes the transpose of the rows×cols matrix a into dst
+// (grown as needed) and returns it.
+func transpose(dst, a []float64, rows, cols int) []float64 {
+	dst = scratch.Grow(dst, rows*cols)
+	for r := 0; r < rows; r++ {
+		for c, v := range a[r*cols : (r+1)*cols] {
+			dst[c*rows+r] = v
+		}
+	}
+	return dst
+}

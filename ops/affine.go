@@ -1,0 +1,363 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/chewxy/hm"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/amvi/amvi/internal/mlp"
+)
+
+// sparseAffine is x·W + b for a sparse x: a bag of words held outside the
+// graph (SparseAffine) or binary codes from a node (BinaryAffine).
+type sparseAffine struct {
+	base
+	fixedShape
+	in, outs, rows int
+	binary         bool    // input 0 is a node of codes
+	x              *Sparse // the input of the last run
+	codes          Sparse  // BinaryAffine's input by its ones
+	s              mlp.Scratch
+	res            out
+	held           bool
+
+	// Written by the weight gradient, read by the bias gradient.
+	gw, gb  out
+	touched mlp.Touched
+	bound   []float64 // the slice gw aliases, when bound
+}
+
+// SparseAffine returns the node x·W + b, rows×Out, for W (In×Out) and b
+// (Out), where x is a rows×In matrix given by its nonzeros, such as a
+// minibatch's bags of words. The caller fills x before every run; the
+// operation reads it during the run. Only the weight rows of x's nonzero
+// columns are read, and the weight gradient writes only those rows
+// ([Touched] lists them); the gradient with respect to x is not computed.
+func SparseAffine(x *Sparse, rows int, w, b *gorgonia.Node) (*gorgonia.Node, error) {
+	in, outs, err := checkParams("SparseAffine", w, b)
+	if err != nil {
+		return nil, err
+	}
+	if x == nil || rows < 1 {
+		return nil, fmt.Errorf("ops: SparseAffine needs an input and rows ≥ 1")
+	}
+	op := &sparseAffine{in: in, outs: outs, rows: rows, x: x, fixedShape: fixedShape{rows, outs}}
+	op.named(op, "SparseAffine")
+	return gorgonia.ApplyOp(op, w, b)
+}
+
+// BinaryAffine returns the node z·W + b, rows×Out, for a rows×In node z
+// whose entries are 0 or 1 (a minibatch's codes), W (In×Out) and b (Out).
+// It adds the weight rows of each row's ones, from 128 rows on through
+// tabulated sums of weight rows (a group of 4 inputs at a time); its
+// weight gradient writes only the rows of inputs that are 1 somewhere
+// ([Touched]). The gradient with respect to z is not computed: codes are
+// samples.
+func BinaryAffine(z, w, b *gorgonia.Node) (*gorgonia.Node, error) {
+	in, outs, err := checkParams("BinaryAffine", w, b)
+	if err != nil {
+		return nil, err
+	}
+	if z.Dtype() != tensor.Float64 || z.Dims() != 2 || z.Shape()[1] != in {
+		return nil, fmt.Errorf("ops: BinaryAffine: codes must be a float64 matrix of %d columns, got %v %v", in, z.Dtype(), z.Shape())
+	}
+	rows := z.Shape()[0]
+	op := &sparseAffine{in: in, outs: outs, rows: rows, binary: true, fixedShape: fixedShape{rows, outs}}
+	op.x = &op.codes
+	op.named(op, "BinaryAffine")
+	return gorgonia.ApplyOp(op, z, w, b)
+}
+
+func (op *sparseAffine) Arity() int {
+	if op.binary {
+		return 3
+	}
+	return 2
+}
+
+func (op *sparseAffine) Type() hm.Type {
+	if op.binary {
+		return fnType(matType, matType, vecType, matType)
+	}
+	return fnType(matType, vecType, matType)
+}
+
+func (op *sparseAffine) hold(h bool) { op.held = h }
+
+func (op *sparseAffine) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	if op.held {
+		return op.res.t, nil
+	}
+	if op.binary {
+		z, err := f64s(vs[0], "codes")
+		if err != nil {
+			return nil, err
+		}
+		op.codes.SetDense(z, op.in)
+		vs = vs[1:]
+	}
+	if op.x.Rows != op.rows || op.x.Cols != op.in {
+		return nil, fmt.Errorf("ops: %s: input is %d×%d, the graph's %d×%d", op.name, op.x.Rows, op.x.Cols, op.rows, op.in)
+	}
+	l, err := layer(vs[0], vs[1], op.in, op.outs)
+	if err != nil {
+		return nil, err
+	}
+	l.AffineSparse(&op.s, op.res.get(op.rows, op.outs).Data().([]float64), op.x)
+	return op.res.t, nil
+}
+
+func (op *sparseAffine) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
+	return op.Do(vs...)
+}
+
+func (op *sparseAffine) DiffWRT(n int) []bool {
+	if op.binary {
+		return []bool{false, true, true}
+	}
+	return []bool{true, true}
+}
+
+func (op *sparseAffine) SymDiff(_ gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	wg := &sparseWeightGrad{f: op}
+	wg.named(wg, op.name+"WeightGrad")
+	dw, err := gorgonia.ApplyOp(wg, grad)
+	if err != nil {
+		return nil, err
+	}
+	bg := &sparseBiasGrad{f: op}
+	bg.named(bg, op.name+"BiasGrad")
+	db, err := gorgonia.ApplyOp(bg, dw)
+	if err != nil {
+		return nil, err
+	}
+	if op.binary {
+		return gorgonia.Nodes{nil, dw, db}, nil
+	}
+	return gorgonia.Nodes{dw, db}, nil
+}
+
+// sparseWeightGrad writes the weight gradient of a sparseAffine in the
+// rows its last input touched, and its bias gradient for sparseBiasGrad.
+type sparseWeightGrad struct {
+	gradOp
+	f *sparseAffine
+}
+
+func (g *sparseWeightGrad) Arity() int    { return 1 }
+func (g *sparseWeightGrad) Type() hm.Type { return fnType(matType, matType) }
+func (g *sparseWeightGrad) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{g.f.in, g.f.outs}, nil
+}
+func (g *sparseWeightGrad) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	f := g.f
+	d, err := f64s(vs[0], "upstream gradient")
+	if err != nil {
+		return nil, err
+	}
+	if f.gw.t == nil {
+		f.gw.get(f.in, f.outs)
+	}
+	l := mlp.Layer{In: f.in, Out: f.outs}
+	l.SparseGrad(&f.s, f.gw.data(), f.gb.get(f.outs).Data().([]float64), d, f.x, &f.touched)
+	return f.gw.t, nil
+}
+func (g *sparseWeightGrad) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
+	return g.Do(vs...)
+}
+
+// bind makes the weight gradient be written into dst. A dst other than
+// the last one is cleared first: only then are the rows the gradient does
+// not touch known to be zero.
+func (g *sparseWeightGrad) bind(dst []float64) bool {
+	f := g.f
+	if len(dst) > 0 && len(f.bound) > 0 && &dst[0] == &f.bound[0] {
+		return true
+	}
+	clear(dst)
+	f.bound = dst
+	f.gw.into(dst, f.in, f.outs)
+	f.touched.Rows = f.touched.Rows[:0]
+	return true
+}
+
+// rows returns the rows the last run wrote.
+func (g *sparseWeightGrad) rows() []int { return g.f.touched.Rows }
+
+// sparseBiasGrad returns the bias gradient its input, the weight gradient,
+// computed beside it.
+type sparseBiasGrad struct {
+	gradOp
+	f *sparseAffine
+}
+
+func (g *sparseBiasGrad) Arity() int    { return 1 }
+func (g *sparseBiasGrad) Type() hm.Type { return fnType(matType, vecType) }
+func (g *sparseBiasGrad) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{g.f.outs}, nil
+}
+func (g *sparseBiasGrad) Do(...gorgonia.Value) (gorgonia.Value, error) { return g.f.gb.t, nil }
+func (g *sparseBiasGrad) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
+	return g.Do(vs...)
+}
+func (g *sparseBiasGrad) bind(dst []float64) bool {
+	if g.f.gb.t == nil || &g.f.gb.data()[0] != &dst[0] {
+		g.f.gb.into(dst, g.f.outs)
+	}
+	return true
+}
+
+// affine is x·W + b for a dense x.
+type affine struct {
+	base
+	fixedShape
+	in, outs, rows int
+	s              mlp.Scratch
+	res            out
+	held           bool
+}
+
+// Affine returns the node x·W + b, rows×Out, for a dense rows×In node x,
+// W (In×Out) and b (Out): a hidden layer. It is differentiable with
+// respect to all three.
+func Affine(x, w, b *gorgonia.Node) (*gorgonia.Node, error) {
+	in, outs, err := checkParams("Affine", w, b)
+	if err != nil {
+		return nil, err
+	}
+	if x.Dtype() != tensor.Float64 || x.Dims() != 2 || x.Shape()[1] != in {
+		return nil, fmt.Errorf("ops: Affine: input must be a float64 matrix of %d columns, got %v %v", in, x.Dtype(), x.Shape())
+	}
+	rows := x.Shape()[0]
+	op := &affine{in: in, outs: outs, rows: rows, fixedShape: fixedShape{rows, outs}}
+	op.named(op, "Affine")
+	return gorgonia.ApplyOp(op, x, w, b)
+}
+
+func (op *affine) Arity() int    { return 3 }
+func (op *affine) Type() hm.Type { return fnType(matType, matType, vecType, matType) }
+func (op *affine) hold(h bool)   { op.held = h }
+
+func (op *affine) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	if op.held {
+		return op.res.t, nil
+	}
+	x, err := f64s(vs[0], "input")
+	if err != nil {
+		return nil, err
+	}
+	l, err := layer(vs[1], vs[2], op.in, op.outs)
+	if err != nil {
+		return nil, err
+	}
+	l.Affine(&op.s, op.res.get(op.rows, op.outs).Data().([]float64), x, op.rows)
+	return op.res.t, nil
+}
+
+func (op *affine) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
+	return op.Do(vs...)
+}
+
+func (op *affine) DiffWRT(int) []bool { return []bool{true, true, true} }
+
+func (op *affine) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	dx := &affineGrad{f: op, wrt: 0}
+	dx.named(dx, "AffineInputGrad")
+	dw := &affineGrad{f: op, wrt: 1}
+	dw.named(dw, "AffineWeightGrad")
+	db := &affineGrad{f: op, wrt: 2}
+	db.named(db, "AffineBiasGrad")
+	nx, err := gorgonia.ApplyOp(dx, inputs[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	nw, err := gorgonia.ApplyOp(dw, inputs[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	nb, err := gorgonia.ApplyOp(db, grad)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Nodes{nx, nw, nb}, nil
+}
+
+// affineGrad is one of an affine layer's three gradients, from the
+// upstream gradient d (its last input): with respect to the input (d·Wᵀ,
+// inputs W and d), the weights (xᵀ·d, inputs x and d) or the bias (the
+// column sums of d).
+type affineGrad struct {
+	gradOp
+	f   *affine
+	wrt int
+	s   mlp.Scratch
+	res out
+}
+
+func (g *affineGrad) Arity() int {
+	if g.wrt == 2 {
+		return 1
+	}
+	return 2
+}
+func (g *affineGrad) Type() hm.Type {
+	switch g.wrt {
+	case 0, 1:
+		return fnType(matType, matType, matType)
+	}
+	return fnType(matType, vecType)
+}
+func (g *affineGrad) shape() []int {
+	switch g.wrt {
+	case 0:
+		return []int{g.f.rows, g.f.in}
+	case 1:
+		return []int{g.f.in, g.f.outs}
+	}
+	return []int{g.f.outs}
+}
+func (g *affineGrad) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape(g.shape()), nil
+}
+func (g *affineGrad) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	f := g.f
+	d, err := f64s(vs[len(vs)-1], "upstream gradient")
+	if err != nil {
+		return nil, err
+	}
+	if g.res.t == nil {
+		g.res.get(g.shape()...)
+	}
+	dst := g.res.data()
+	l := mlp.Layer{In: f.in, Out: f.outs}
+	switch g.wrt {
+	case 0:
+		if l.W, err = f64s(vs[0], "weights"); err != nil {
+			return nil, err
+		}
+		l.InputGrad(&g.s, dst, d, f.rows)
+	case 1:
+		x, err := f64s(vs[0], "input")
+		if err != nil {
+			return nil, err
+		}
+		l.WeightGrad(&g.s, dst, x, d, f.rows)
+	case 2:
+		l.BiasGrad(&g.s, dst, d, f.rows)
+	}
+	return g.res.t, nil
+}
+func (g *affineGrad) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
+	return g.Do(vs...)
+}
+func (g *affineGrad) bind(dst []float64) bool {
+	if g.wrt == 0 {
+		return false
+	}
+	if g.res.t == nil || &g.res.data()[0] != &dst[0] {
+		g.res.into(dst, g.shape()...)
+	}
+	return true
+}

@@ -1,0 +1,177 @@
+package ops
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"gorgonia.org/gorgonia"
+)
+
+// A Machine runs a network's graph in two halves on Gorgonia's tape
+// machine: Forward computes the outputs, Backward the cost and its
+// gradients. A training step runs Forward, reads the outputs (logits to
+// sample codes from, log-likelihoods for an estimator), sets the heads'
+// constants, and runs Backward. Backward does not repeat the forward work
+// of this package's operations: they hold their outputs from Forward
+// until Backward ends. Gorgonia's own operations in the graph are run
+// again by Backward, to the same values.
+//
+// A Machine must not be used by two goroutines at once; give each
+// goroutine its own graph.
+type Machine struct {
+	outputs gorgonia.Nodes
+	params  gorgonia.Nodes
+	grads   gorgonia.Nodes
+	fwd     gorgonia.VM
+	bwd     gorgonia.VM
+	holders []holder
+	bound   []bool
+}
+
+// binder is implemented by gradient operations that can write a
+// parameter's gradient straight into the caller's slice.
+type binder interface{ bind(dst []float64) bool }
+
+// NewMachine compiles the forward half of outputs' graph and, when cost is
+// not nil, the backward half: cost and its gradient with respect to each
+// of params (parameter nodes of the same graph, holding values).
+// Only what those need is compiled, so inputs are not differentiated.
+//
+// Gorgonia's graph construction shares state between graphs: build graphs
+// and their machines from one goroutine at a time.
+func NewMachine(outputs gorgonia.Nodes, cost *gorgonia.Node, params gorgonia.Nodes) (*Machine, error) {
+	if len(outputs) == 0 {
+		return nil, errors.New("ops: NewMachine needs an output")
+	}
+	g := outputs[0].Graph()
+	m := &Machine{outputs: outputs, params: params}
+	m.fwd = gorgonia.NewTapeMachine(g.SubgraphRoots(outputs...))
+	if cost != nil {
+		grads, err := gorgonia.Grad(cost, params...)
+		if err != nil {
+			return nil, fmt.Errorf("ops: gradient: %w", err)
+		}
+		m.grads = grads
+		m.bound = make([]bool, len(grads))
+		roots := append(gorgonia.Nodes{cost}, grads...)
+		m.bwd = gorgonia.NewTapeMachine(g.SubgraphRoots(roots...))
+	}
+	for _, n := range g.AllNodes() {
+		if h, ok := n.Op().(holder); ok {
+			m.holders = append(m.holders, h)
+		}
+	}
+	return m, nil
+}
+
+// Forward runs the forward half. Afterwards Output gives the outputs'
+// values.
+func (m *Machine) Forward() error {
+	m.hold(false)
+	rewind(m.fwd)
+	if err := m.fwd.RunAll(); err != nil {
+		return fmt.Errorf("ops: forward: %w", err)
+	}
+	m.hold(true)
+	return nil
+}
+
+// Output returns the value of output i from the last Forward, owned by the
+// graph: valid until the next run.
+func (m *Machine) Output(i int) ([]float64, error) {
+	v := m.outputs[i].Value()
+	if v == nil {
+		return nil, fmt.Errorf("ops: output %d has no value: run Forward first", i)
+	}
+	return f64s(v, "output")
+}
+
+// Backward runs the backward half after a Forward and writes the gradient
+// of the cost with respect to params[i] into grads[i] (one slice of the
+// parameter's size per parameter). This package's gradients are written
+// there directly; the sparse affine layers' weight gradients only in the
+// rows their input touched, after clearing the rows the previous Backward
+// wrote (so give them the same slices every time, zero at first: a new
+// slice is cleared).
+// It panics if the machine was built without a cost.
+func (m *Machine) Backward(grads [][]float64) error {
+	if m.bwd == nil {
+		panic("ops: Backward of a machine without a cost")
+	}
+	if len(grads) != len(m.grads) {
+		return fmt.Errorf("ops: %d gradient slices for %d parameters", len(grads), len(m.grads))
+	}
+	for i, n := range m.grads {
+		if len(grads[i]) != n.Shape().TotalSize() {
+			return fmt.Errorf("ops: gradient slice %d has %d values, parameter %s %v", i, len(grads[i]), m.params[i].Name(), m.params[i].Shape())
+		}
+		b, ok := n.Op().(binder)
+		m.bound[i] = ok && b.bind(grads[i])
+	}
+	rewind(m.bwd)
+	err := m.bwd.RunAll()
+	m.hold(false)
+	if err != nil {
+		return fmt.Errorf("ops: backward: %w", err)
+	}
+	for i, n := range m.grads {
+		if m.bound[i] {
+			continue
+		}
+		v := n.Value()
+		if v == nil {
+			return fmt.Errorf("ops: gradient of %s has no value", m.params[i].Name())
+		}
+		src, err := f64s(v, "gradient")
+		if err != nil {
+			return err
+		}
+		copy(grads[i], src)
+	}
+	return nil
+}
+
+// Touched returns the rows of params[i]'s gradient that the last Backward
+// may have made nonzero, ascending, when params[i] is the weight matrix of
+// a SparseAffine or BinaryAffine layer (used once in the graph); ok is
+// false otherwise. The slice is valid until the next Backward.
+func (m *Machine) Touched(i int) (rows []int, ok bool) {
+	if g, ok := m.grads[i].Op().(*sparseWeightGrad); ok && m.bound[i] {
+		return g.rows(), true
+	}
+	return nil, false
+}
+
+func (m *Machine) hold(h bool) {
+	for _, o := range m.holders {
+		o.hold(h)
+	}
+}
+
+// Close releases the machines.
+func (m *Machine) Close() error {
+	err := m.fwd.Close()
+	if m.bwd != nil {
+		err = errors.Join(err, m.bwd.Close())
+	}
+	return err
+}
+
+// rewind makes a tape machine ready to run again while keeping the values
+// it allocated. Gorgonia's only way to rerun a machine, Reset, also drops
+// every register, so each run would reallocate and zero all of them. The
+// machine's program counter is unexported, so rewind sets it through
+// reflection, and falls back to Reset where the field is not there
+// (another Gorgonia version); TestRewindKeepsRegisters notices that.
+func rewind(vm gorgonia.VM) {
+	v := reflect.ValueOf(vm)
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		if pc := v.Elem().FieldByName("pc"); pc.IsValid() && pc.Kind() == reflect.Int {
+			reflect.NewAt(pc.Type(), unsafe.Pointer(pc.UnsafeAddr())).Elem().SetInt(0)
+			return
+		}
+	}
+	vm.Reset()
+}

@@ -1,0 +1,149 @@
+package ops
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+
+	"github.com/chewxy/hm"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/amvi/amvi/internal/mlp"
+)
+
+// Sparse is a matrix in compressed-row form, the input of SparseAffine:
+// row r's nonzeros are in columns Col[Ptr[r]:Ptr[r+1]] with values
+// Val[Ptr[r]:Ptr[r+1]]. Build it with Reset, Append and EndRow.
+type Sparse = mlp.Sparse
+
+// Activation is an elementwise nonlinearity; the zero value is Identity.
+type Activation = mlp.Activation
+
+// The activations.
+const (
+	Identity = mlp.Identity
+	Tanh     = mlp.Tanh
+	ReLU     = mlp.ReLU
+	Sigmoid  = mlp.Sigmoid
+	Softplus = mlp.Softplus
+)
+
+// ParseActivation returns the activation with the given name (identity,
+// tanh, relu, sigmoid or softplus).
+func ParseActivation(name string) (Activation, error) { return mlp.ParseActivation(name) }
+
+var (
+	matType = gorgonia.TensorType{Dims: 2, Of: tensor.Float64}
+	vecType = gorgonia.TensorType{Dims: 1, Of: tensor.Float64}
+)
+
+// base is what every operation here shares: it is not an extern call,
+// overwrites no input, and hashes by the address of the operation that
+// embeds it (set by named), so that no two are ever merged.
+type base struct {
+	name string
+	self any
+}
+
+func (b *base) named(self any, name string) { b.self, b.name = self, name }
+
+func (b *base) ReturnsPtr() bool     { return false }
+func (b *base) CallsExtern() bool    { return false }
+func (b *base) OverwritesInput() int { return -1 }
+func (b *base) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "amvi.%s{%p}", b.name, b.self)
+}
+func (b *base) Hashcode() uint32 {
+	h := fnv.New32a()
+	b.WriteHash(h)
+	return h.Sum32()
+}
+func (b *base) String() string { return b.name }
+
+// out is a buffer that an operation owns and returns on every run.
+type out struct{ t *tensor.Dense }
+
+// get returns the buffer with the given shape, allocating it on first use.
+func (o *out) get(shape ...int) *tensor.Dense {
+	if o.t == nil || !o.t.Shape().Eq(tensor.Shape(shape)) {
+		o.t = tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float64))
+	}
+	return o.t
+}
+
+// into makes the buffer alias dst (of the given shape), so that the
+// operation writes its result straight where the caller wants it.
+func (o *out) into(dst []float64, shape ...int) {
+	o.t = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dst))
+}
+
+func (o *out) data() []float64 { return o.t.Data().([]float64) }
+
+// holder is implemented by operations whose forward result a Machine keeps
+// from Forward to Backward.
+type holder interface{ hold(bool) }
+
+// f64s returns v's data as float64s.
+func f64s(v gorgonia.Value, what string) ([]float64, error) {
+	x, ok := v.Data().([]float64)
+	if !ok {
+		return nil, fmt.Errorf("ops: %s is %T, not float64 data", what, v.Data())
+	}
+	return x, nil
+}
+
+// scalar returns a float64 scalar value.
+func scalar(v gorgonia.Value, what string) (float64, error) {
+	x, ok := v.Data().(float64)
+	if !ok {
+		return 0, fmt.Errorf("ops: %s is %T, not a float64 scalar", what, v.Data())
+	}
+	return x, nil
+}
+
+// checkParams checks that w is an In×Out float64 matrix and b a vector of
+// Out, and returns In and Out.
+func checkParams(name string, w, b *gorgonia.Node) (in, out int, err error) {
+	if w.Dtype() != tensor.Float64 || w.Dims() != 2 {
+		return 0, 0, fmt.Errorf("ops: %s: weights must be a float64 matrix, got %v %v", name, w.Dtype(), w.Shape())
+	}
+	if b.Dtype() != tensor.Float64 || b.Dims() != 1 || b.Shape()[0] != w.Shape()[1] {
+		return 0, 0, fmt.Errorf("ops: %s: bias must be a float64 vector of %d, got %v %v", name, w.Shape()[1], b.Dtype(), b.Shape())
+	}
+	return w.Shape()[0], w.Shape()[1], nil
+}
+
+// layer returns the mlp layer whose parameters are the values w and b.
+func layer(w, b gorgonia.Value, in, out int) (mlp.Layer, error) {
+	wd, err := f64s(w, "weights")
+	if err != nil {
+		return mlp.Layer{}, err
+	}
+	bd, err := f64s(b, "bias")
+	if err != nil {
+		return mlp.Layer{}, err
+	}
+	if len(wd) != in*out || len(bd) != out {
+		return mlp.Layer{}, fmt.Errorf("ops: parameters of %d and %d values for a %d×%d layer", len(wd), len(bd), in, out)
+	}
+	return mlp.Layer{In: in, Out: out, W: wd, B: bd}, nil
+}
+
+// gradOp is the part every gradient operation shares: it is not itself
+// differentiated.
+type gradOp struct{ base }
+
+func (g *gradOp) DiffWRT(n int) []bool { return make([]bool, n) }
+func (g *gradOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
+	return nil, fmt.Errorf("ops: %s has no second derivative", g.name)
+}
+
+// fixedShape returns a shape known when the operation was built.
+type fixedShape []int
+
+func (s fixedShape) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape(append([]int(nil), s...)), nil
+}
+
+func fnType(args ...hm.Type) hm.Type { return hm.NewFnType(args...) }
