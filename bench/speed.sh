@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Training and evaluation throughput of amvi against the PyTorch peer on 20
 # Newsgroups (V=1995, K=50, hidden 500, batch 64), measured one after the
-# other on this machine, with the ratios; amvi's Gorgonia backend for
-# reference; then the roofline figure from `go test -bench Roofline ./model`.
+# other on this machine, with the ratios; then the roofline figure from `go test -bench Roofline ./model`.
 #
 #   bench/speed.sh [epochs]
 set -euo pipefail
@@ -29,13 +28,6 @@ for cfg in "nvil 1" "nvil 8" "rloo 8"; do
 	peer=$(python3 -c "import json;print(json.load(open('$out/peer-$S.json'))['train_docs_per_s'])")
 	printf '%-28s %12.0f %12.0f %8.2f %10s %10s\n' "train $est S=$S (peer: $( [ "$S" = 1 ] && echo nvil || echo rloo ))" \
 		"$amvi" "$peer" "$(echo "$amvi / $peer" | bc -l)" "$(peak "$out/amvi-$est-$S.time")" "$(peak "$out/peer-$S.time")"
-done
-
-# The Gorgonia backend, for reference (amvi only).
-for S in 1 8; do
-	"$out/speed" -data "$D" -estimator nvil -samples "$S" -epochs "$epochs" -eval-docs -1 -backend graph >"$out/amvi-graph-$S.json"
-	printf '%-28s %12.0f\n' "train nvil S=$S, -backend graph" \
-		"$(python3 -c "import json;print(json.load(open('$out/amvi-graph-$S.json'))['train_docs_per_s'])")"
 done
 
 # Evaluation with 100 importance samples per document over the test split.

@@ -4,8 +4,8 @@
 // log-likelihood log p(x|z) = Σ_w x_w log softmax(η)_w (the multinomial
 // coefficient left out, as in the NVIL and NVDM papers).
 //
-// The package is graph-free: it holds the parameters, the plain forward and
-// backward pass, and LogLik, the fused, numerically stable log-softmax
-// likelihood that both the plain pass and the Gorgonia graph (package
-// decoder/decgraph) use as their output layer.
+// The package is graph-free: it holds the parameters and LogLik, the fused,
+// numerically stable log-softmax likelihood that the decoder's Gorgonia
+// graph (built by package model from package ops's operations) uses as its
+// output layer, through ops.LogLik.
 package decoder

@@ -133,7 +133,7 @@ func TestMatchesDenseReference(t *testing.T) {
 func TestMatchesTrainingGraphOn20News(t *testing.T) {
 	trainC, testC, vocab := news(t)
 	cfg := train.DefaultConfig()
-	cfg.Epochs, cfg.Batch, cfg.LR, cfg.Samples, cfg.Workers, cfg.ValidSamples = 1, 8, 1e-2, 2, 1, 1
+	cfg.Epochs, cfg.Batch, cfg.LR, cfg.Samples, cfg.ValidSamples = 1, 8, 1e-2, 2, 1
 	sub := make([]int, 40)
 	for i := range sub {
 		sub[i] = i * 7

@@ -93,9 +93,9 @@ type recorder struct{ logits []float64 }
 func (r *recorder) Loss(x []float64) float64 { r.logits = append(r.logits[:0], x...); return 0 }
 func (r *recorder) Grad(dst, _ []float64)    { clear(dst) }
 
-// graphLogits returns the logits that enc's Gorgonia training graph (the
-// graph of package encgraph, with a head that records its input) computes
-// for docs.
+// graphLogits returns the logits that Gorgonia's dense graph of enc's
+// network (internal/gg, the reference the training graph's operations are
+// tested against, with a head that records its input) computes for docs.
 func graphLogits(tb testing.TB, enc *encoder.Encoder, docs []data.Document) []float64 {
 	tb.Helper()
 	var rec recorder

@@ -49,7 +49,7 @@ func flat(g *model.Grads) []float64 {
 func draw(t *testing.T, est estimators.Estimator, samples, n, warm int, seed uint64, unscale bool) (*moments, int) {
 	t.Helper()
 	m, docs := testmodel.Small(1, false)
-	st, err := model.NewStepper(m, est, samples, model.Plain, 1)
+	st, err := model.NewStepper(m, est, samples)
 	if err != nil {
 		t.Fatal(err)
 	}

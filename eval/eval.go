@@ -3,9 +3,11 @@
 // the KL term, perplexities in the per-document (NVDM/NVIL) and corpus
 // forms, and the tighter importance-weighted estimate of log p(x).
 //
-// It runs the graph-free forward pass over batches of documents on all
-// cores. Each batch draws from its own random source, derived from the seed
-// and the batch's index, so results do not depend on the number of workers.
+// It runs the forward half of the training step's graphs (model.Forward:
+// the same operations, without their backward halves) over batches of
+// documents on all cores. Each batch draws from its own random source,
+// derived from the seed and the batch's index, so results do not depend on
+// the number of workers.
 package eval
 
 import (
@@ -19,11 +21,9 @@ import (
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/amvi/amvi/data"
-	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/exact"
-	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
 	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/optim"
@@ -125,24 +125,33 @@ func Documents(m *model.Model, c *data.Corpus, opt Options) ([]PerDoc, error) {
 		ex = exact.New(m) // shared: DocLogits only reads it
 	}
 	jobs := make(chan int)
+	nw := min(opt.Workers, max(nb, 1))
+	errs := make([]error, nw)
 	var wg sync.WaitGroup
-	for w := 0; w < min(opt.Workers, max(nb, 1)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for w := range nw {
+		wg.Go(func() {
 			ev := newEvaluator(m, opt, ex)
+			defer ev.fwd.Close()
 			for b := range jobs {
+				if errs[w] != nil {
+					continue // drain the jobs
+				}
 				lo, hi := b*opt.Batch, min((b+1)*opt.Batch, len(c.Docs))
-				ev.batch(c.Docs[lo:hi], out[lo:hi], rand.New(rand.NewPCG(opt.Seed, uint64(b))),
+				errs[w] = ev.batch(c.Docs[lo:hi], out[lo:hi], rand.New(rand.NewPCG(opt.Seed, uint64(b))),
 					rand.New(rand.NewPCG(opt.Seed, uint64(b)|refineStream)))
 			}
-		}()
+		})
 	}
 	for b := 0; b < nb; b++ {
 		jobs <- b
 	}
 	close(jobs)
 	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("eval: %w", err)
+		}
+	}
 	for i, d := range out {
 		if math.IsNaN(d.ELBO) || math.IsInf(d.ELBO, 0) {
 			return out, fmt.Errorf("eval: document %d: ELBO %v: %w", i, d.ELBO, encoder.ErrNotFinite)
@@ -256,19 +265,17 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// evaluator holds one worker's buffers.
+// evaluator holds one worker's graphs and buffers.
 type evaluator struct {
-	m            *model.Model
-	opt          Options
-	ex           *exact.Evaluator // nil unless Options.Exact and K ≤ exact.MaxK
-	S            int
-	a, ar, z     []float64
-	xs, zs       mlp.Sparse
-	logw, ll     []float64
-	logq, kl     []float64
-	q            encoder.Posterior
-	encWS, decWS encoder.Workspace
-	loglik       decoder.LogLik
+	m        *model.Model
+	fwd      *model.Forward // the networks' graphs, forward halves
+	opt      Options
+	ex       *exact.Evaluator // nil unless Options.Exact and K ≤ exact.MaxK
+	S        int
+	a, ar, z []float64
+	logw, ll []float64
+	logq, kl []float64
+	q        encoder.Posterior
 
 	// Refinement.
 	rloo estimators.RLOO
@@ -279,21 +286,23 @@ type evaluator struct {
 }
 
 func newEvaluator(m *model.Model, opt Options, ex *exact.Evaluator) *evaluator {
-	return &evaluator{m: m, opt: opt, ex: ex, S: max(opt.Samples, opt.IWSamples), loglik: decoder.LogLik{V: m.V(), InPlace: true}}
+	return &evaluator{m: m, fwd: m.NewForward(), opt: opt, ex: ex, S: max(opt.Samples, opt.IWSamples)}
 }
 
 // batch evaluates docs into out. rng draws the codes of the amortised
 // estimates, refineRng those of the refinement and of its estimate, so that
 // refining changes none of the others.
-func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng, refineRng *rand.Rand) {
+func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng, refineRng *rand.Rand) error {
 	m := ev.m
 	K, B := m.K(), len(docs)
-	// Both networks read their inputs' nonzeros only: the document's words
-	// and the codes' ones.
-	m.Enc.FillSparse(&ev.xs, docs)
-	ev.a = scratch.Grow(ev.a, B*K)
-	copy(ev.a, m.Enc.Net.ForwardSparse(&ev.encWS, &ev.xs))
-	ev.sample(docs, ev.a, ev.S, rng)
+	a, err := ev.fwd.Logits(docs)
+	if err != nil {
+		return err
+	}
+	ev.a = append(scratch.Grow(ev.a, B*K)[:0], a...)
+	if err := ev.sample(docs, ev.a, ev.S, rng); err != nil {
+		return err
+	}
 	N := float64(ev.opt.Samples)
 	for d := range docs {
 		kl := ev.kl[d]
@@ -320,19 +329,24 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng, refineRng *r
 		}
 	}
 	if ev.opt.Refine > 0 {
-		ev.refine(docs, refineRng)
-		ev.sample(docs, ev.ar, ev.opt.Samples, refineRng)
+		if err := ev.refine(docs, refineRng); err != nil {
+			return err
+		}
+		if err := ev.sample(docs, ev.ar, ev.opt.Samples, refineRng); err != nil {
+			return err
+		}
 		for d := range docs {
 			out[d].RefinedELBO = floats.Sum(ev.ll[d*ev.opt.Samples:(d+1)*ev.opt.Samples])/N - ev.kl[d]
 		}
 	}
+	return nil
 }
 
 // sample draws S codes per document from the mean-field posterior with
 // logits a (B×K), in chunks so that the decoder's buffers stay bounded, and
 // fills ev.ll and ev.logw (B×S: log p(x|z) and log p(x,z) - log q(z|x)) and
 // ev.kl (B).
-func (ev *evaluator) sample(docs []data.Document, a []float64, S int, rng *rand.Rand) {
+func (ev *evaluator) sample(docs []data.Document, a []float64, S int, rng *rand.Rand) error {
 	m := ev.m
 	K, B := m.K(), len(docs)
 	ev.q.Set(a, K)
@@ -344,15 +358,16 @@ func (ev *evaluator) sample(docs []data.Document, a []float64, S int, rng *rand.
 		n := min(chunk, S-s0)
 		ev.z = scratch.Grow(ev.z, B*n*K)
 		ev.q.Sample(ev.z, n, rng)
-		ev.loglik.Reset(docs, n)
-		ev.zs.SetDense(ev.z, K)
-		ev.loglik.Loss(m.Dec.Net.ForwardSparse(&ev.decWS, &ev.zs))
+		lls, err := ev.fwd.LogLik(docs, ev.z, n)
+		if err != nil {
+			return err
+		}
 		ev.logq = scratch.Grow(ev.logq, B*n)
 		ev.q.LogQ(ev.logq, ev.z, n)
 		for d := 0; d < B; d++ {
 			for s := 0; s < n; s++ {
 				i := d*n + s
-				ll := ev.loglik.LL[i]
+				ll := lls[i]
 				ev.ll[d*S+s0+s] = ll
 				ev.logw[d*S+s0+s] = ll + encoder.LogPrior(ev.z[i*K:(i+1)*K], m.Alpha) - ev.logq[i]
 			}
@@ -360,6 +375,7 @@ func (ev *evaluator) sample(docs []data.Document, a []float64, S int, rng *rand.
 	}
 	ev.kl = scratch.Grow(ev.kl, B)
 	ev.q.KL(ev.kl, m.Alpha)
+	return nil
 }
 
 // refine sets ev.ar to the logits ev.a after Options.Refine steps of Adam
@@ -369,7 +385,7 @@ func (ev *evaluator) sample(docs []data.Document, a []float64, S int, rng *rand.
 // gradient with the leave-one-out estimator (RLOO, unbiased) from
 // RefineSamples codes and takes the KL's gradient in closed form. The
 // documents do not interact: Adam's update is per coordinate.
-func (ev *evaluator) refine(docs []data.Document, rng *rand.Rand) {
+func (ev *evaluator) refine(docs []data.Document, rng *rand.Rand) error {
 	m := ev.m
 	K, B, S := m.K(), len(docs), ev.opt.RefineSamples
 	ev.ar = scratch.Grow(ev.ar, B*K)
@@ -387,21 +403,23 @@ func (ev *evaluator) refine(docs []data.Document, rng *rand.Rand) {
 	for step := 0; step < ev.opt.Refine; step++ {
 		ev.q.Set(ev.ar, K)
 		ev.q.Sample(ev.z, S, rng)
-		ev.loglik.Reset(docs, S)
-		ev.zs.SetDense(ev.z, K)
-		ev.loglik.Loss(m.Dec.Net.ForwardSparse(&ev.decWS, &ev.zs))
-		copy(b.LogLik, ev.loglik.LL)
+		lls, err := ev.fwd.LogLik(docs, ev.z, S)
+		if err != nil {
+			return err
+		}
+		copy(b.LogLik, lls)
 		ev.q.LogQ(b.LogQ, ev.z, S)
 		for i := range b.LogPrior {
 			b.LogPrior[i] = encoder.LogPrior(ev.z[i*K:(i+1)*K], m.Alpha)
 		}
 		ev.q.KL(b.KL, m.Alpha)
 		if err := ev.rloo.Estimate(&ev.rw, b); err != nil {
-			return // a non-finite signal: keep the logits reached so far
+			return nil // a non-finite signal: keep the logits reached so far
 		}
 		ev.surr.Set(ev.z, ev.rw.Advantage, S)
 		ev.surr.KLWeight = ev.rw.KLWeight
 		ev.surr.Grad(ev.grad, ev.ar)
 		adam.Update([][]float64{ev.ar}, [][]float64{ev.grad})
 	}
+	return nil
 }

@@ -1,17 +1,17 @@
 // Package model joins amvi's encoder, decoder and prior into the model of
-// design §1 and computes one minibatch's stochastic gradient: sample codes
-// from q(z|x), evaluate log p(x|z) with the decoder, turn the learning
-// signals into surrogate weights with an estimator, and back-propagate the
-// surrogate losses through both networks.
+// design §1 and computes one minibatch's stochastic gradient (design §8):
+// the encoder's Gorgonia graph forward, codes sampled from q(z|x), the
+// decoder's graph forward to log p(x|z), an estimator's surrogate weights,
+// and both graphs' backward halves, run by Gorgonia's tape machines, each
+// network on its own goroutine.
 //
-// A Stepper does this either through Gorgonia graphs (Graph) or through
-// package mlp's hand-written pass (Plain, what training uses by default).
-// The Plain pass reads only the nonzeros of both first layers' inputs (a
-// document's words, a code's ones), runs on AVX2/AVX-512 kernels and splits
-// its work over the cores; the Graph pass is Gorgonia's automatic
-// differentiation of the same networks, and the tests hold the two to the
-// same gradients within 1e-12. Both consume the random source identically,
-// so the same seed gives the same gradients to within rounding.
+// The graphs are built from package ops's operations: a SparseAffine first
+// layer that reads only a document's words, a BinaryAffine first layer over
+// the codes' ones, dense Affine layers and activations, and the
+// likelihood and surrogate heads. Forward runs the same graphs' forward
+// halves for evaluation. The tests hold a step to the same gradients as
+// Gorgonia's own dense operations on the same networks (internal/gg),
+// within 1e-12.
 package model
 
 import (
@@ -21,6 +21,7 @@ import (
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/ops"
 )
 
 // Model is the generative model p(z)p(x|z) with its amortised posterior q(z|x).
@@ -67,25 +68,28 @@ func (m *Model) V() int { return m.Enc.Config.V }
 type Grads struct {
 	Enc, Dec *mlp.Net
 
-	// The rows of the first-layer weight gradients the last Plain step
+	// The rows of the encoder's first-layer weight gradient the last step
 	// wrote, and whether the other rows are known to be zero.
-	encTouched, decTouched mlp.Touched
-	sparse                 bool
+	encRows    []int
+	sparse     bool
+	encTouched []*ops.Touched // one per parameter, for the first layer's weights
+	decTouched []*ops.Touched
 }
 
 // EncoderRows returns the rows of the encoder's first-layer weight gradient
 // (one per word) that the last Step may have made nonzero, ascending; every
-// other row is zero. ok is false when the step did not track them (the
-// Graph backend, or several workers), and the whole gradient must be read.
+// other row is zero. ok is false when the step did not track them (a
+// first layer other than a SparseAffine), and the whole gradient must be read.
 // The slice is valid until the next Step.
 func (g *Grads) EncoderRows() (rows []int, ok bool) {
 	if !g.sparse {
 		return nil, false
 	}
-	return g.encTouched.Rows, true
+	return g.encRows, true
 }
 
 // NewGrads returns zero gradients shaped like m's parameters.
 func (m *Model) NewGrads() *Grads {
-	return &Grads{Enc: m.Enc.Net.ZeroClone(), Dec: m.Dec.Net.ZeroClone()}
+	return &Grads{Enc: m.Enc.Net.ZeroClone(), Dec: m.Dec.Net.ZeroClone(),
+		encTouched: []*ops.Touched{new(ops.Touched)}, decTouched: []*ops.Touched{new(ops.Touched)}}
 }

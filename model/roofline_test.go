@@ -40,7 +40,7 @@ func usefulFLOPs(docs []data.Document, S, V, K, H int) float64 {
 }
 
 // BenchmarkRoofline measures, in one run, the useful GFLOP/s of a training
-// step (V=2000, K=50, H=500, B=64, NVIL, the Plain backend) and two limits:
+// step (V=2000, K=50, H=500, B=64, NVIL) and two limits:
 // gonum's dgemm rate on the decoder's dense shape, and the rate of amvi's
 // own inner kernel (vec.AddScaledRows, a multiply and an add per element)
 // on cache-resident data on every core, the most the step's arithmetic
@@ -57,7 +57,7 @@ func BenchmarkRoofline(b *testing.B) {
 				tokens[i] = 88
 			}
 			docs := testmodel.Docs(rng, V, tokens)
-			st, err := model.NewStepper(m, estimators.NewNVIL(estimators.NVILConfig{InputDim: V, Normalise: true}), S, model.Plain, 1)
+			st, err := model.NewStepper(m, estimators.NewNVIL(estimators.NVILConfig{InputDim: V, Normalise: true}), S)
 			if err != nil {
 				b.Fatal(err)
 			}

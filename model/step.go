@@ -7,24 +7,9 @@ import (
 	"sync"
 
 	"github.com/amvi/amvi/data"
-	"github.com/amvi/amvi/decoder"
-	"github.com/amvi/amvi/decoder/decgraph"
 	"github.com/amvi/amvi/encoder"
-	"github.com/amvi/amvi/encoder/encgraph"
 	"github.com/amvi/amvi/estimators"
-	"github.com/amvi/amvi/internal/gg"
-	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
-)
-
-// Backend selects how a Stepper differentiates the networks.
-type Backend int
-
-const (
-	// Graph runs compiled Gorgonia graphs.
-	Graph Backend = iota
-	// Plain runs package mlp's sparse, multi-core pass (the default).
-	Plain
 )
 
 // StepStats summarises one step.
@@ -33,187 +18,140 @@ type StepStats struct {
 	Objective    float64 // sum over documents of the estimator's objective estimate (ELBO, or L_S for VIMCO)
 }
 
-// Stepper computes minibatch gradients. It reuses its buffers and graphs
-// across steps and must not be used by two goroutines at once.
-//
-// With Workers > 1 it splits each minibatch into that many contiguous shards
-// and runs the decoder and encoder passes of the shards in parallel, each
-// worker with its own graphs; the estimator still sees the whole minibatch
-// (the workers meet once all shards' log-likelihoods are known), and the
-// shards' gradients are summed in shard order. Sampling happens before the
-// split, so the codes drawn do not depend on Workers, and the gradients
-// differ from a single worker's only by the order of floating-point sums.
+// Stepper computes minibatch gradients (design §8): the encoder's graph
+// forward, codes sampled from q(z|x), the decoder's graph forward, the
+// estimator, and both graphs' backward halves at once, each network on its
+// own goroutine. It keeps one pair of graphs per minibatch size and must
+// not be used by two goroutines at once.
 type Stepper struct {
 	Model     *Model
 	Estimator estimators.Estimator
 	Samples   int // codes per document
-	Backend   Backend
 
-	x, a, z []float64
-	xs      mlp.Sparse // the encoder input, for the Plain backend
+	encs    map[int]*encGraph
+	decs    map[int]*decGraph
 	q       encoder.Posterior
-	encWS   mlp.Workspace
 	batch   estimators.Batch
 	weights estimators.Weights
-	workers []*worker
-
-	// Rendezvous of the workers around the estimator.
-	llReady   sync.WaitGroup
-	estimated chan struct{}
-	estErr    error
 }
 
-// worker computes one shard's passes.
-type worker struct {
-	st           *Stepper
-	lo, hi       int // documents [lo, hi) of the minibatch
-	surr         encoder.Surrogate
-	loglik       decoder.LogLik
-	grads        *Grads
-	graphs       map[int]*graphs // by shard size
-	encWS, decWS mlp.Workspace
-	da           []float64
-	zs, xs       mlp.Sparse
-	arrived      bool
-	err          error
-}
-
-type graphs struct {
-	enc, dec *gg.Net
-}
-
-// NewStepper returns a Stepper drawing samples codes per document, with the
-// given number of parallel workers (at least 1).
-func NewStepper(m *Model, est estimators.Estimator, samples int, backend Backend, workers int) (*Stepper, error) {
+// NewStepper returns a Stepper drawing samples codes per document.
+func NewStepper(m *Model, est estimators.Estimator, samples int) (*Stepper, error) {
 	if samples < est.MinSamples() {
 		return nil, fmt.Errorf("model: estimator %s needs at least %d samples, got %d", est.Name(), est.MinSamples(), samples)
 	}
-	if workers < 1 {
-		return nil, fmt.Errorf("model: %d workers", workers)
-	}
-	st := &Stepper{Model: m, Estimator: est, Samples: samples, Backend: backend}
-	for i := 0; i < workers; i++ {
-		w := &worker{st: st, graphs: map[int]*graphs{}}
-		w.surr = encoder.Surrogate{K: m.K(), Alpha: m.Alpha}
-		// The Plain pass lets the likelihood overwrite the logits; a
-		// Gorgonia graph owns its own.
-		w.loglik = decoder.LogLik{V: m.V(), Weigh: w.weigh, InPlace: backend == Plain}
-		if workers > 1 {
-			w.grads = m.NewGrads()
+	return &Stepper{Model: m, Estimator: est, Samples: samples, encs: map[int]*encGraph{}, decs: map[int]*decGraph{}}, nil
+}
+
+// graphs returns the training graphs for B documents.
+func (st *Stepper) graphs(B int) (*encGraph, *decGraph, error) {
+	e, ok := st.encs[B]
+	if !ok {
+		var err error
+		if e, err = newEncGraph(st.Model, B, true); err != nil {
+			return nil, nil, err
 		}
-		st.workers = append(st.workers, w)
+		st.encs[B] = e
 	}
-	return st, nil
+	d, ok := st.decs[B*st.Samples]
+	if !ok {
+		var err error
+		if d, err = newDecGraph(st.Model, B*st.Samples, true); err != nil {
+			return nil, nil, err
+		}
+		st.decs[B*st.Samples] = d
+	}
+	return e, d, nil
 }
 
 // Step computes the gradient of the negated objective (a loss, ready for a
 // minimiser) over docs into g, drawing codes from rng.
 func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepStats, error) {
 	m := st.Model
-	B, S, K, V := len(docs), st.Samples, m.K(), m.V()
+	B, S, K := len(docs), st.Samples, m.K()
 	if B == 0 {
 		return StepStats{}, fmt.Errorf("model: empty minibatch")
 	}
-	// Encode and sample the whole minibatch in this goroutine: rng is not
-	// safe for concurrent use, and the draws must not depend on Workers.
-	b := &st.batch
-	b.B, b.S, b.InputDim = B, S, V
-	st.a = scratch.Grow(st.a, B*K)
-	if st.Backend == Plain {
-		// The encoder's first layer (and the NVIL baseline's) reads only
-		// the words present.
-		m.Enc.FillSparse(&st.xs, docs)
-		b.Input, b.InputSparse = nil, &st.xs
-		copy(st.a, m.Enc.Net.ForwardSparse(&st.encWS, &st.xs))
-	} else {
-		st.x = scratch.Grow(st.x, B*V)
-		m.Enc.FillInput(st.x, docs)
-		b.Input, b.InputSparse = st.x, nil
-		copy(st.a, m.Enc.Logits(&st.encWS, st.x))
+	enc, dec, err := st.graphs(B)
+	if err != nil {
+		return StepStats{}, err
 	}
-	st.z = scratch.Grow(st.z, B*S*K)
-	st.q.Set(st.a, K)
-	if sm, ok := st.Estimator.(estimators.Sampler); ok {
-		sm.SampleCodes(st.z, st.q.P, K, S, rng) // DisARM's antithetic pairs
-	} else {
-		st.q.Sample(st.z, S, rng)
-	}
-	b.K, b.Codes, b.Probs = K, st.z, st.q.P
-
-	b.LogLik = scratch.Grow(b.LogLik, B*S)
-	b.LogPrior = scratch.Grow(b.LogPrior, B*S)
-	b.LogQ = scratch.Grow(b.LogQ, B*S)
-	b.KL = scratch.Grow(b.KL, B)
 	stats := StepStats{Docs: B}
-	st.q.LogQ(b.LogQ, st.z, S)
-	st.q.KL(b.KL, m.Alpha)
-	for i := range b.LogPrior {
-		b.LogPrior[i] = encoder.LogPrior(st.z[i*K:(i+1)*K], m.Alpha)
-	}
 	for _, d := range docs {
 		stats.Tokens += d.Tokens()
 	}
 
-	// Shards: contiguous, sizes differing by at most one; never empty.
-	nw := min(len(st.workers), B)
-	active := st.workers[:nw]
-	for i, w := range active {
-		w.lo, w.hi = i*B/nw, (i+1)*B/nw
-		w.arrived, w.err = false, nil
-		if nw == 1 {
-			w.grads = g
-		}
+	// Encoder forward, then the codes.
+	a, err := enc.forward(m.Enc, docs)
+	if err != nil {
+		return stats, err
 	}
-	st.estErr = nil
-	st.estimated = make(chan struct{})
-	st.llReady.Add(nw)
-	var done sync.WaitGroup
-	for _, w := range active[1:] {
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			w.run(docs)
-		}()
+	st.q.Set(a, K)
+	z := dec.z
+	if sm, ok := st.Estimator.(estimators.Sampler); ok {
+		sm.SampleCodes(z, st.q.P, K, S, rng) // DisARM's antithetic pairs
+	} else {
+		st.q.Sample(z, S, rng)
 	}
-	// An estimator's own work on the batch (NVIL's baseline network) runs
-	// beside the decoder's forward pass and the backward passes.
+	b := &st.batch
+	b.B, b.S, b.InputDim = B, S, m.V()
+	b.K, b.Codes, b.Probs = K, z, st.q.P
+	b.Input, b.InputSparse = nil, &enc.x
+	b.LogPrior = scratch.Grow(b.LogPrior, B*S)
+	b.LogQ = scratch.Grow(b.LogQ, B*S)
+	b.KL = scratch.Grow(b.KL, B)
+	st.q.LogQ(b.LogQ, z, S)
+	st.q.KL(b.KL, m.Alpha)
+	for i := range b.LogPrior {
+		b.LogPrior[i] = encoder.LogPrior(z[i*K:(i+1)*K], m.Alpha)
+	}
+
+	// Decoder forward; an estimator's own work on the batch (NVIL's
+	// baseline network) runs beside it.
 	ov, overlap := st.Estimator.(estimators.Overlapper)
 	var prepared sync.WaitGroup
 	if overlap {
-		prepared.Add(1)
-		go func() {
-			defer prepared.Done()
-			ov.Prepare(b)
-		}()
+		prepared.Go(func() { ov.Prepare(b) })
 	}
-	done.Add(1)
-	go func() {
-		// The rendezvous: once every shard's log-likelihoods are in, run
-		// the estimator on the whole minibatch and release the workers.
-		defer done.Done()
-		st.llReady.Wait()
-		prepared.Wait()
-		st.estErr = st.Estimator.Estimate(&st.weights, b)
-		close(st.estimated)
-		if overlap {
-			ov.Learn()
-		}
-	}()
-	active[0].run(docs)
+	err = dec.forward(docs, S)
+	prepared.Wait()
+	if err != nil {
+		return stats, err
+	}
+
+	// The estimator.
+	b.LogLik = dec.ll.LL
+	if err := st.Estimator.Estimate(&st.weights, b); err != nil {
+		return stats, fmt.Errorf("model: estimator: %w", err)
+	}
+	w := &st.weights
+	inv := 1 / float64(B)
+	for i, v := range w.DecoderWeight {
+		dec.ll.Weights[i] = v * inv
+	}
+	if w.LogitGrad != nil {
+		enc.surr.SetLogitGrad(w.LogitGrad)
+	} else {
+		enc.surr.Set(z, w.Advantage, S)
+	}
+	enc.surr.KLWeight = w.KLWeight
+	enc.surr.Scale = inv
+
+	// Both backward halves at once (and the estimator's learning), each
+	// writing only its own gradient and buffers.
+	var done sync.WaitGroup
+	var decErr error
+	done.Go(func() { decErr = dec.m.Backward(g.Dec.Params(), g.decTouched) })
+	if overlap {
+		done.Go(ov.Learn)
+	}
+	encErr := enc.m.Backward(g.Enc.Params(), g.encTouched)
 	done.Wait()
-	for _, w := range active {
-		if w.err != nil {
-			return stats, w.err
-		}
+	if err := firstErr(encErr, decErr); err != nil {
+		return stats, fmt.Errorf("model: %w", err)
 	}
-	if st.estErr != nil {
-		return stats, fmt.Errorf("model: estimator: %w", st.estErr)
-	}
-	g.sparse = nw == 1 && st.Backend == Plain
-	if nw > 1 {
-		sumGrads(g, active)
-	}
-	for _, o := range st.weights.Objective {
+	g.encRows, g.sparse = enc.m.Touched(0)
+	for _, o := range w.Objective {
 		stats.Objective += o
 	}
 	if math.IsNaN(stats.Objective) || math.IsInf(stats.Objective, 0) {
@@ -222,155 +160,13 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	return stats, nil
 }
 
-// sumGrads writes the sum of the workers' gradients, in worker order, into g.
-func sumGrads(g *Grads, ws []*worker) {
-	for _, pair := range []struct {
-		dst  [][]float64
-		part func(*worker) [][]float64
-	}{
-		{g.Enc.Params(), func(w *worker) [][]float64 { return w.grads.Enc.Params() }},
-		{g.Dec.Params(), func(w *worker) [][]float64 { return w.grads.Dec.Params() }},
-	} {
-		for i, dst := range pair.dst {
-			copy(dst, pair.part(ws[0])[i])
-			for _, w := range ws[1:] {
-				for j, v := range pair.part(w)[i] {
-					dst[j] += v
-				}
-			}
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
-}
-
-// arrive marks the worker's log-likelihoods as written, once.
-func (w *worker) arrive() {
-	if !w.arrived {
-		w.arrived = true
-		w.st.llReady.Done()
-	}
-}
-
-// weigh is the decoder head's callback: it publishes the shard's
-// log-likelihoods, waits for the estimator, and returns the shard's decoder
-// weights (scaled to a mean over the minibatch) through out.
-func (w *worker) weigh(ll, out []float64) {
-	st := w.st
-	S := st.Samples
-	copy(st.batch.LogLik[w.lo*S:w.hi*S], ll)
-	w.arrive()
-	<-st.estimated
-	if st.estErr != nil {
-		clear(out)
-		return
-	}
-	inv := 1 / float64(st.batch.B)
-	for i, v := range st.weights.DecoderWeight[w.lo*S : w.hi*S] {
-		out[i] = v * inv
-	}
-}
-
-// run computes the shard's decoder and encoder passes into w.grads.
-func (w *worker) run(docs []data.Document) {
-	defer w.arrive() // never leave the others waiting, whatever happens
-	st := w.st
-	m := st.Model
-	K, V, S := m.K(), m.V(), st.Samples
-	n := w.hi - w.lo
-	shard := docs[w.lo:w.hi]
-	z := st.z[w.lo*S*K : w.hi*S*K]
-	var gr *graphs
-	if st.Backend == Graph {
-		if gr, w.err = w.graphsFor(n); w.err != nil {
-			return
-		}
-	}
-
-	// Decoder: forward, estimator (inside the head), backward.
-	w.loglik.Reset(shard, S)
-	if gr != nil {
-		gr.dec.SetInput(z)
-		if _, err := gr.dec.Run(w.grads.Dec); err != nil {
-			w.err = fmt.Errorf("model: decoder graph: %w", err)
-			return
-		}
-	} else {
-		// The codes are binary: the decoder's first layer adds the weight
-		// rows of the ones.
-		w.zs.SetDense(z, K)
-		eta := m.Dec.Net.ForwardSparse(&w.decWS, &w.zs)
-		w.loglik.Loss(eta)
-		if st.estErr != nil {
-			return
-		}
-		// The decoder's backward pass and the encoder's are independent:
-		// running them at once lets one's serial stretches overlap the
-		// other's parallel ones. Each writes only its own gradient and
-		// buffers.
-		var dec sync.WaitGroup
-		dec.Add(1)
-		go func() {
-			defer dec.Done()
-			// In place: the gradient replaces the exponentials that
-			// replaced the logits.
-			w.loglik.Grad(eta, eta)
-			m.Dec.Net.BackwardSparse(&w.decWS, &w.zs, eta, w.grads.Dec, &w.grads.decTouched)
-		}()
-		defer dec.Wait()
-	}
-	if st.estErr != nil {
-		return
-	}
-
-	// Encoder: the surrogate, with the advantages as constants.
-	if lg := st.weights.LogitGrad; lg != nil {
-		w.surr.SetLogitGrad(lg[w.lo*K : w.hi*K])
-	} else {
-		w.surr.Set(z, st.weights.Advantage[w.lo*S:w.hi*S], S)
-	}
-	w.surr.KLWeight = st.weights.KLWeight
-	w.surr.Scale = 1 / float64(len(docs))
-	if gr != nil {
-		gr.enc.SetInput(st.x[w.lo*V : w.hi*V])
-		if _, err := gr.enc.Run(w.grads.Enc); err != nil {
-			w.err = fmt.Errorf("model: encoder graph: %w", err)
-		}
-		return
-	}
-	// A single worker back-propagates through the whole minibatch's forward
-	// pass; a shard recomputes its own.
-	ws, xs, logits := &st.encWS, &st.xs, st.a
-	if len(st.workers) > 1 {
-		ws, xs = &w.encWS, &w.xs
-		xs.Reset(V)
-		for r := w.lo; r < w.hi; r++ {
-			for k := st.xs.Ptr[r]; k < st.xs.Ptr[r+1]; k++ {
-				xs.Append(st.xs.Col[k], st.xs.Val[k])
-			}
-			xs.EndRow()
-		}
-		logits = m.Enc.Net.ForwardSparse(ws, xs)
-	}
-	w.da = scratch.Grow(w.da, n*K)
-	w.surr.Grad(w.da, logits)
-	m.Enc.Net.BackwardSparse(ws, xs, w.da, w.grads.Enc, &w.grads.encTouched)
-}
-
-func (w *worker) graphsFor(n int) (*graphs, error) {
-	if gr, ok := w.graphs[n]; ok {
-		return gr, nil
-	}
-	st := w.st
-	enc, err := encgraph.New(st.Model.Enc, n, &w.surr)
-	if err != nil {
-		return nil, err
-	}
-	dec, err := decgraph.New(st.Model.Dec, n*st.Samples, &w.loglik)
-	if err != nil {
-		return nil, err
-	}
-	gr := &graphs{enc: enc, dec: dec}
-	w.graphs[n] = gr
-	return gr, nil
+	return nil
 }
 
 // Weights returns the estimator's weights from the last Step, valid until
@@ -379,12 +175,12 @@ func (st *Stepper) Weights() *estimators.Weights { return &st.weights }
 
 // Close releases the Stepper's graphs.
 func (st *Stepper) Close() error {
-	for _, w := range st.workers {
-		for _, gr := range w.graphs {
-			gr.enc.Close()
-			gr.dec.Close()
-		}
-		w.graphs = map[int]*graphs{}
+	for _, e := range st.encs {
+		e.m.Close()
 	}
+	for _, d := range st.decs {
+		d.m.Close()
+	}
+	st.encs, st.decs = map[int]*encGraph{}, map[int]*decGraph{}
 	return nil
 }

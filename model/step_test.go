@@ -7,9 +7,12 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/estimators"
+	"github.com/amvi/amvi/internal/gg"
+	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/testmodel"
 	"github.com/amvi/amvi/model"
 )
@@ -25,60 +28,134 @@ func allEstimators() []estimators.Estimator {
 	}
 }
 
-// TestGraphMatchesPlain runs the Gorgonia graphs and the plain gonum pass on
-// the same model, documents and seed, for several steps (NVIL's baseline
-// learns between them), and requires the same gradients to ~1e-12.
-func TestGraphMatchesPlain(t *testing.T) {
-	for _, tc := range []struct {
-		mlpDecoder bool
-		workers    int
-	}{{false, 1}, {true, 1}, {false, 2}, {true, 3}} {
-		mlpDecoder := tc.mlpDecoder
+// referenceStep is a training step through Gorgonia's own dense
+// operations (internal/gg: Mul, BroadcastAdd, Gorgonia's activations, over
+// a dense bag-of-words and code input), consuming rng as Stepper.Step does.
+func referenceStep(t *testing.T, m *model.Model, est estimators.Estimator, S int, docs []data.Document, rng *rand.Rand) (*model.Grads, float64) {
+	t.Helper()
+	B, K, V := len(docs), m.K(), m.V()
+	x := make([]float64, B*V)
+	m.Enc.FillInput(x, docs)
+	var ws mlp.Workspace
+	a := append([]float64(nil), m.Enc.Net.Forward(&ws, x)...)
+	var q encoder.Posterior
+	q.Set(a, K)
+	z := make([]float64, B*S*K)
+	if sm, ok := est.(estimators.Sampler); ok {
+		sm.SampleCodes(z, q.P, K, S, rng)
+	} else {
+		q.Sample(z, S, rng)
+	}
+	b := &estimators.Batch{B: B, S: S, Input: x, InputDim: V, K: K, Codes: z, Probs: q.P,
+		LogPrior: make([]float64, B*S), LogQ: make([]float64, B*S), KL: make([]float64, B)}
+	q.LogQ(b.LogQ, z, S)
+	q.KL(b.KL, m.Alpha)
+	for i := range b.LogPrior {
+		b.LogPrior[i] = encoder.LogPrior(z[i*K:(i+1)*K], m.Alpha)
+	}
+	ll := &decoder.LogLik{V: V}
+	ll.Reset(docs, S)
+	dec, err := gg.NewNet(m.Dec.Net, B*S, ll, "decoder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	g := m.NewGrads()
+	dec.SetInput(z)
+	if _, err := dec.Run(g.Dec); err != nil { // for the log-likelihoods
+		t.Fatal(err)
+	}
+	b.LogLik = append([]float64(nil), ll.LL...)
+	var w estimators.Weights
+	if err := est.Estimate(&w, b); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range w.DecoderWeight {
+		ll.Weights[i] = v / float64(B)
+	}
+	if _, err := dec.Run(g.Dec); err != nil {
+		t.Fatal(err)
+	}
+	surr := &encoder.Surrogate{K: K, Alpha: m.Alpha, KLWeight: w.KLWeight, Scale: 1 / float64(B)}
+	if w.LogitGrad != nil {
+		surr.SetLogitGrad(w.LogitGrad)
+	} else {
+		surr.Set(z, w.Advantage, S)
+	}
+	enc, err := gg.NewNet(m.Enc.Net, B, surr, "encoder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	enc.SetInput(x)
+	if _, err := enc.Run(g.Enc); err != nil {
+		t.Fatal(err)
+	}
+	obj := 0.0
+	for _, o := range w.Objective {
+		obj += o
+	}
+	return g, obj
+}
+
+// TestStepMatchesReference runs Stepper.Step, on amvi's operations, and
+// the same step on Gorgonia's dense operations for the same model,
+// documents and seed, for several steps of varying batch size (NVIL's
+// baseline learns between them), and requires the same gradients to
+// 1e-12, and the step's sparse encoder gradient to be zero outside the
+// rows it reports.
+func TestStepMatchesReference(t *testing.T) {
+	for _, mlpDecoder := range []bool{false, true} {
 		for i := range allEstimators() {
-			graphEst, plainEst := allEstimators()[i], allEstimators()[i]
-			t.Run(fmt.Sprintf("%s/%d/mlp=%v/workers=%d", graphEst.Name(), i, mlpDecoder, tc.workers), func(t *testing.T) {
+			est, refEst := allEstimators()[i], allEstimators()[i]
+			t.Run(fmt.Sprintf("%s/%d/mlp=%v", est.Name(), i, mlpDecoder), func(t *testing.T) {
 				m, docs := testmodel.Small(5, mlpDecoder)
 				samples := 3
-				if _, pairs := graphEst.(*estimators.DisARM); pairs {
+				if _, pairs := est.(*estimators.DisARM); pairs {
 					samples = 4
 				}
-				graph, err := model.NewStepper(m, graphEst, samples, model.Graph, tc.workers)
+				st, err := model.NewStepper(m, est, samples)
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer graph.Close()
-				plain, err := model.NewStepper(m, plainEst, samples, model.Plain, tc.workers)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rg, rp := rand.New(rand.NewPCG(1, 2)), rand.New(rand.NewPCG(1, 2))
-				gg, gp := m.NewGrads(), m.NewGrads()
+				defer st.Close()
+				rs, rr := rand.New(rand.NewPCG(1, 2)), rand.New(rand.NewPCG(1, 2))
+				g := m.NewGrads()
 				worst := 0.0
-				for step := 0; step < 3; step++ {
-					syncEstimator(plainEst, graphEst)
+				for step := 0; step < 4; step++ {
+					syncEstimator(refEst, est)
 					batch := docs[step%2:]
-					sg, err := graph.Step(batch, rg, gg)
+					stats, err := st.Step(batch, rs, g)
 					if err != nil {
 						t.Fatal(err)
 					}
-					sp, err := plain.Step(batch, rp, gp)
-					if err != nil {
-						t.Fatal(err)
+					want, obj := referenceStep(t, m, refEst, samples, batch, rr)
+					if math.Abs(stats.Objective-obj) > 1e-12*math.Abs(obj) {
+						t.Errorf("step %d: objective %.17g, reference %.17g", step, stats.Objective, obj)
 					}
-					if sg.Docs != sp.Docs || sg.Tokens != sp.Tokens || math.Abs(sg.Objective-sp.Objective) > 1e-12*math.Abs(sp.Objective) {
-						t.Errorf("step %d: stats %+v (graph) != %+v (plain)", step, sg, sp)
-					}
-					for _, pair := range [][2][][]float64{{gg.Enc.Params(), gp.Enc.Params()}, {gg.Dec.Params(), gp.Dec.Params()}} {
+					for net, pair := range [][2][][]float64{{g.Enc.Params(), want.Enc.Params()}, {g.Dec.Params(), want.Dec.Params()}} {
 						for pi, p := range pair[1] {
-							for j, want := range p {
-								got := pair[0][pi][j]
-								d := math.Abs(got-want) / max(1, math.Abs(want))
+							for j, w := range p {
+								d := math.Abs(pair[0][pi][j]-w) / max(1, math.Abs(w))
 								worst = max(worst, d)
 								if d > 1e-12 {
-									t.Errorf("step %d param %d[%d]: graph %.17g, plain %.17g", step, pi, j, got, want)
+									t.Errorf("step %d network %d param %d[%d]: step %.17g, reference %.17g", step, net, pi, j, pair[0][pi][j], w)
 								}
 							}
 						}
+					}
+					rows, ok := g.EncoderRows()
+					if !ok {
+						t.Fatal("the step did not report the encoder's touched rows")
+					}
+					used := map[int]bool{}
+					for _, d := range batch {
+						for _, w := range d.Words {
+							used[w] = true
+						}
+					}
+					if len(rows) != len(used) {
+						t.Errorf("step %d: %d touched rows, the batch has %d distinct words", step, len(rows), len(used))
 					}
 				}
 				t.Logf("largest relative difference %.2g", worst)
@@ -88,7 +165,7 @@ func TestGraphMatchesPlain(t *testing.T) {
 }
 
 // syncEstimator copies the learned state of src, an NVIL, into dst, so
-// that each step of TestGraphMatchesPlain compares the backends from the
+// that each step of TestStepMatchesReference compares the two from the
 // same point. Without it, rounding differences in the baseline's output-bias
 // gradient, a sum over the batch that cancels to ~1e-17, grow into 1e-9
 // differences through Adam's normalisation, which divides by that
@@ -125,45 +202,38 @@ func benchModel(b *testing.B) (*model.Model, [][]int) {
 }
 
 func BenchmarkStep(b *testing.B) {
-	for _, bc := range []struct {
-		name    string
-		backend model.Backend
-		workers int
-	}{{"graph", model.Graph, 1}, {"graph", model.Graph, 2}, {"plain", model.Plain, 1}, {"plain", model.Plain, 2}} {
-		for _, samples := range []int{1, 8} {
-			backend := bc.backend
-			b.Run(fmt.Sprintf("%s/workers=%d/S=%d", bc.name, bc.workers, samples), func(b *testing.B) {
-				m, _ := benchModel(b)
-				rng := rand.New(rand.NewPCG(2, 2))
-				tokens := make([]int, 64)
-				for i := range tokens {
-					tokens[i] = 88
-				}
-				docs := testmodel.Docs(rng, 2000, tokens)
-				var est estimators.Estimator = estimators.NewNVIL(estimators.NVILConfig{InputDim: 2000, Normalise: true})
-				st, err := model.NewStepper(m, est, samples, backend, bc.workers)
-				if err != nil {
+	for _, samples := range []int{1, 8} {
+		b.Run(fmt.Sprintf("S=%d", samples), func(b *testing.B) {
+			m, _ := benchModel(b)
+			rng := rand.New(rand.NewPCG(2, 2))
+			tokens := make([]int, 64)
+			for i := range tokens {
+				tokens[i] = 88
+			}
+			docs := testmodel.Docs(rng, 2000, tokens)
+			var est estimators.Estimator = estimators.NewNVIL(estimators.NVILConfig{InputDim: 2000, Normalise: true})
+			st, err := model.NewStepper(m, est, samples)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			g := m.NewGrads()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := st.Step(docs, rng, g); err != nil {
 					b.Fatal(err)
 				}
-				defer st.Close()
-				g := m.NewGrads()
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := st.Step(docs, rng, g); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(b.N*len(docs))/b.Elapsed().Seconds(), "docs/s")
-			})
-		}
+			}
+			b.ReportMetric(float64(b.N*len(docs))/b.Elapsed().Seconds(), "docs/s")
+		})
 	}
 }
 
-// TestPlainIndependentOfCores requires the Plain backend to give the same
-// gradient bits on one core as on two, for a batch large enough that every
+// TestStepIndependentOfCores requires a step to give the same gradient
+// bits on one core as on two and three, for a batch large enough that every
 // parallel loop splits (V=300, K=50, 64 documents, S=8: the decoder's table
 // path included).
-func TestPlainIndependentOfCores(t *testing.T) {
+func TestStepIndependentOfCores(t *testing.T) {
 	grads := func(procs int) [][]float64 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		rng := rand.New(rand.NewPCG(3, 4))
@@ -180,7 +250,7 @@ func TestPlainIndependentOfCores(t *testing.T) {
 			tokens[i] = 60
 		}
 		docs := testmodel.Docs(rng, 300, tokens)
-		st, err := model.NewStepper(m, &estimators.RLOO{}, 8, model.Plain, 1)
+		st, err := model.NewStepper(m, &estimators.RLOO{}, 8)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,11 +263,14 @@ func TestPlainIndependentOfCores(t *testing.T) {
 		}
 		return append(g.Enc.Params(), g.Dec.Params()...)
 	}
-	one, two := grads(1), grads(2)
-	for i := range one {
-		for j := range one[i] {
-			if math.Float64bits(one[i][j]) != math.Float64bits(two[i][j]) {
-				t.Fatalf("parameter %d[%d]: %v on one core, %v on two", i, j, one[i][j], two[i][j])
+	one := grads(1)
+	for _, procs := range []int{2, 3} {
+		other := grads(procs)
+		for i := range one {
+			for j := range one[i] {
+				if math.Float64bits(one[i][j]) != math.Float64bits(other[i][j]) {
+					t.Fatalf("parameter %d[%d]: %v on one core, %v on %d", i, j, one[i][j], other[i][j], procs)
+				}
 			}
 		}
 	}

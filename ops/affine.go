@@ -25,8 +25,9 @@ type sparseAffine struct {
 
 	// Written by the weight gradient, read by the bias gradient.
 	gw, gb  out
-	touched mlp.Touched
-	bound   []float64 // the slice gw aliases, when bound
+	own     mlp.Touched  // the rows of gw written, when the caller keeps no list
+	touched *mlp.Touched // own, or the caller's list for bound
+	bound   []float64    // the slice gw aliases, when bound
 }
 
 // SparseAffine returns the node x·W + b, rows×Out, for W (In×Out) and b
@@ -159,27 +160,36 @@ func (g *sparseWeightGrad) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	if f.gw.t == nil {
 		f.gw.get(f.in, f.outs)
+		f.touched = &f.own
 	}
 	l := mlp.Layer{In: f.in, Out: f.outs}
-	l.SparseGrad(&f.s, f.gw.data(), f.gb.get(f.outs).Data().([]float64), d, f.x, &f.touched)
+	l.SparseGrad(&f.s, f.gw.data(), f.gb.get(f.outs).Data().([]float64), d, f.x, f.touched)
 	return f.gw.t, nil
 }
 func (g *sparseWeightGrad) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
 	return g.Do(vs...)
 }
 
-// bind makes the weight gradient be written into dst. A dst other than
-// the last one is cleared first: only then are the rows the gradient does
-// not touch known to be zero.
-func (g *sparseWeightGrad) bind(dst []float64) bool {
+// bind makes the weight gradient be written into dst, whose rows outside
+// t.Rows are zero (t is updated as they change). Without t, the operation
+// keeps the list itself, and a dst other than the last one is cleared
+// first: only then are the rows it does not touch known to be zero.
+func (g *sparseWeightGrad) bind(dst []float64, t *mlp.Touched) bool {
 	f := g.f
-	if len(dst) > 0 && len(f.bound) > 0 && &dst[0] == &f.bound[0] {
-		return true
+	same := len(dst) > 0 && len(f.bound) > 0 && &dst[0] == &f.bound[0]
+	if t != nil {
+		f.touched = t
+	} else {
+		f.touched = &f.own
+		if !same {
+			clear(dst)
+			f.own.Rows = f.own.Rows[:0]
+		}
 	}
-	clear(dst)
-	f.bound = dst
-	f.gw.into(dst, f.in, f.outs)
-	f.touched.Rows = f.touched.Rows[:0]
+	if !same {
+		f.bound = dst
+		f.gw.into(dst, f.in, f.outs)
+	}
 	return true
 }
 
@@ -202,7 +212,7 @@ func (g *sparseBiasGrad) Do(...gorgonia.Value) (gorgonia.Value, error) { return 
 func (g *sparseBiasGrad) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
 	return g.Do(vs...)
 }
-func (g *sparseBiasGrad) bind(dst []float64) bool {
+func (g *sparseBiasGrad) bind(dst []float64, _ *mlp.Touched) bool {
 	if g.f.gb.t == nil || &g.f.gb.data()[0] != &dst[0] {
 		g.f.gb.into(dst, g.f.outs)
 	}
@@ -352,7 +362,7 @@ func (g *affineGrad) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 func (g *affineGrad) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
 	return g.Do(vs...)
 }
-func (g *affineGrad) bind(dst []float64) bool {
+func (g *affineGrad) bind(dst []float64, _ *mlp.Touched) bool {
 	if g.wrt == 0 {
 		return false
 	}

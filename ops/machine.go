@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"gorgonia.org/gorgonia"
+
+	"github.com/amvi/amvi/internal/mlp"
 )
 
 // A Machine runs a network's graph in two halves on Gorgonia's tape
@@ -32,7 +34,14 @@ type Machine struct {
 
 // binder is implemented by gradient operations that can write a
 // parameter's gradient straight into the caller's slice.
-type binder interface{ bind(dst []float64) bool }
+type binder interface {
+	bind(dst []float64, t *mlp.Touched) bool
+}
+
+// Touched lists the rows of a sparse layer's weight gradient that may be
+// nonzero; every other row is zero. Keep one beside each gradient buffer
+// (see Machine.Backward). The zero value describes a zero buffer.
+type Touched = mlp.Touched
 
 // NewMachine compiles the forward half of outputs' graph and, when cost is
 // not nil, the backward half: cost and its gradient with respect to each
@@ -91,12 +100,14 @@ func (m *Machine) Output(i int) ([]float64, error) {
 // Backward runs the backward half after a Forward and writes the gradient
 // of the cost with respect to params[i] into grads[i] (one slice of the
 // parameter's size per parameter). This package's gradients are written
-// there directly; the sparse affine layers' weight gradients only in the
-// rows their input touched, after clearing the rows the previous Backward
-// wrote (so give them the same slices every time, zero at first: a new
-// slice is cleared).
+// there directly; a sparse affine layer's weight gradient only in the rows
+// its input touched, after clearing the rows that touched[i] lists, which
+// it then replaces with the rows it wrote. touched may be nil, or hold nil
+// entries: the machine then keeps the list itself, and clears a slice it
+// has not written before. Keep one Touched per buffer, not per machine,
+// when several machines write into the same buffers.
 // It panics if the machine was built without a cost.
-func (m *Machine) Backward(grads [][]float64) error {
+func (m *Machine) Backward(grads [][]float64, touched []*Touched) error {
 	if m.bwd == nil {
 		panic("ops: Backward of a machine without a cost")
 	}
@@ -107,8 +118,12 @@ func (m *Machine) Backward(grads [][]float64) error {
 		if len(grads[i]) != n.Shape().TotalSize() {
 			return fmt.Errorf("ops: gradient slice %d has %d values, parameter %s %v", i, len(grads[i]), m.params[i].Name(), m.params[i].Shape())
 		}
+		var t *Touched
+		if i < len(touched) {
+			t = touched[i]
+		}
 		b, ok := n.Op().(binder)
-		m.bound[i] = ok && b.bind(grads[i])
+		m.bound[i] = ok && b.bind(grads[i], t)
 	}
 	rewind(m.bwd)
 	err := m.bwd.RunAll()

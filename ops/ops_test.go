@@ -181,7 +181,7 @@ func testEncoder(t *testing.T, sizes []int, rows int, act Activation) {
 		}
 		surr.Set(z, adv, 2)
 		refSurr.Set(z, adv, 2)
-		if err := m.Backward(flatGrads(grad)); err != nil {
+		if err := m.Backward(flatGrads(grad), nil); err != nil {
 			t.Fatal(err)
 		}
 		ref.SetInput(dense)
@@ -303,7 +303,7 @@ func testDecoder(t *testing.T, sizes []int, nd, S int, act Activation) {
 			ll.Weights[i] = math.Tanh(l/100) + rng.NormFloat64()
 			refLL.Weights[i] = ll.Weights[i]
 		}
-		if err := m.Backward(flatGrads(grad)); err != nil {
+		if err := m.Backward(flatGrads(grad), nil); err != nil {
 			t.Fatal(err)
 		}
 		ref.SetInput(zv)

@@ -45,11 +45,6 @@ type Config struct {
 	LRSchedule string  `json:"lr-schedule"` // "constant" or "cosine"
 	ClipNorm   float64 `json:"clip"`        // 0: no clipping
 	Seed       uint64  `json:"seed"`
-	Workers    int     `json:"workers"` // parallel shards of each minibatch; part of the run's identity, like Seed
-	// Backend is "plain" (the default: hand-written sparse kernels, using
-	// every core) or "graph" (the Gorgonia graphs). They compute the same
-	// gradients to rounding, so a run's identity includes it, like Seed.
-	Backend string `json:"backend,omitempty"`
 
 	ValidEvery   int `json:"valid-every"`   // steps between validations; 0: at each epoch's end
 	ValidSamples int `json:"valid-samples"` // codes per document for the validation ELBO
@@ -168,7 +163,7 @@ func DefaultConfig() Config {
 		K: 50, Hidden: []int{500}, Activation: "tanh", Input: encoder.InputCounts,
 		DecoderActivation: "tanh", Alpha: 0.5,
 		Estimator: "rloo", Samples: 8, KL: "closed", Normalise: true,
-		Batch: 64, Epochs: 100, LR: 5e-4, LRSchedule: "constant", Seed: 1, Workers: 1, Backend: "plain",
+		Batch: 64, Epochs: 100, LR: 5e-4, LRSchedule: "constant", Seed: 1,
 		ValidSamples: 10, LogEvery: 100, RestartLRFactor: 0.5,
 	}
 }
@@ -202,10 +197,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: estimator disarm draws antithetic pairs: -samples %d must be even", c.Samples)
 	case c.Samples > MaxSamples:
 		return fmt.Errorf("train: -samples %d is more than %d", c.Samples, MaxSamples)
-	case c.Backend != "" && c.Backend != "plain" && c.Backend != "graph":
-		return fmt.Errorf("train: backend %q (want plain or graph)", c.Backend)
-	case c.Workers < 1:
-		return fmt.Errorf("train: workers %d must be positive", c.Workers)
 	case c.Batch < 1:
 		return fmt.Errorf("train: batch size %d must be positive", c.Batch)
 	case c.Epochs < 0:

@@ -317,11 +317,7 @@ func (cfg Config) newStepper(m *model.Model, est estimators.Estimator) (stepper,
 		}
 		return exact.NewStepper(m, obj)
 	}
-	backend := model.Plain
-	if cfg.Backend == "graph" {
-		backend = model.Graph
-	}
-	return model.NewStepper(m, est, cfg.Samples, backend, cfg.Workers)
+	return model.NewStepper(m, est, cfg.Samples)
 }
 
 // layerNames returns the checkpoint names of a network's parameters, in the

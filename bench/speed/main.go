@@ -32,8 +32,6 @@ func main() {
 	epochs := flag.Float64("epochs", 1, "training epochs to time")
 	evalDocs := flag.Int("eval-docs", 0, "time evaluation on this many test documents (0: all; -1: skip)")
 	iw := flag.Int("iw-samples", 100, "importance samples for the timed evaluation")
-	workers := flag.Int("workers", 1, "Stepper workers")
-	backendName := flag.String("backend", "plain", "plain (sparse kernels) or graph (Gorgonia)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed training to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -48,18 +46,14 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	backend := model.Plain
-	if *backendName == "graph" {
-		backend = model.Graph
-	}
-	if err := run(*dir, *est, *samples, *epochs, *evalDocs, *iw, *workers, backend); err != nil {
+	if err := run(*dir, *est, *samples, *epochs, *evalDocs, *iw); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "speed:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, estName string, samples int, epochs float64, evalDocs, iw, workers int, backend model.Backend) error {
+func run(dir, estName string, samples int, epochs float64, evalDocs, iw int) error {
 	trainC, err := data.LoadFeat(dir+"/train.feat", data.FeatOptions{V: 1995})
 	if err != nil {
 		return err
@@ -84,7 +78,7 @@ func run(dir, estName string, samples int, epochs float64, evalDocs, iw, workers
 	if n, ok := est.(*estimators.NVIL); ok {
 		n.Config.Normalise = true
 	}
-	st, err := model.NewStepper(m, est, samples, backend, workers)
+	st, err := model.NewStepper(m, est, samples)
 	if err != nil {
 		return err
 	}
@@ -119,7 +113,7 @@ func run(dir, estName string, samples int, epochs float64, evalDocs, iw, workers
 	}
 	trainSec := time.Since(t0).Seconds()
 	out := map[string]any{
-		"estimator": estName, "samples": samples, "workers": workers, "backend": map[model.Backend]string{model.Plain: "plain", model.Graph: "graph"}[backend],
+		"estimator": estName, "samples": samples,
 		"train_docs": docs, "train_seconds": trainSec, "train_docs_per_s": float64(docs) / trainSec,
 	}
 	if evalDocs >= 0 {

@@ -33,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,6 +91,7 @@ type options struct {
 	evalSamples, iwSamples int
 	minCount, maxVocab     int
 	stopWords              bool
+	cpuProfile             string
 }
 
 // defaultConfig returns the defaults of a new run's flags.
@@ -152,8 +154,6 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.StringVar(&cfg.LRSchedule, "lr-schedule", cfg.LRSchedule, "learning-rate schedule: constant|cosine")
 	fs.Float64Var(&cfg.ClipNorm, "clip", cfg.ClipNorm, "clip the gradient's global norm to this (0: no clipping)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed: the same seed gives the same run")
-	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "parallel shards of each minibatch (results depend on it, as on -seed)")
-	fs.StringVar(&cfg.Backend, "backend", cfg.Backend, "gradient code: plain (sparse kernels on every core) or graph (Gorgonia)")
 	fs.IntVar(&cfg.RestartOnDivergence, "restarts", cfg.RestartOnDivergence,
 		"on a NaN or infinite loss, gradient or bound, go back to the last good checkpoint with a lower learning rate, at most this many times (0: stop)")
 	fs.Float64Var(&cfg.RestartLRFactor, "restart-lr-factor", cfg.RestartLRFactor, "multiply the learning rate by this at each restart, in (0, 1)")
@@ -170,6 +170,7 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.StringVar(&o.out, "out", "runs/default", "run folder `DIR`: checkpoints, config.json, metrics.jsonl, curve.png, eval.json")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "start a new run in -out even if it holds an unfinished one")
 	fs.IntVar(&cfg.LogEvery, "log-every", cfg.LogEvery, "steps between log lines when stderr is not a terminal")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (for go tool pprof)")
 	return fs, func() { cfg.Hidden, cfg.DecoderHidden = hidden, decHidden }
 }
 
@@ -281,6 +282,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	cfg, out := o.cfg, o.out
 	lastPath := filepath.Join(out, train.LastFile)

@@ -91,7 +91,7 @@ func TestResumeKeepsItsSettings(t *testing.T) {
 func TestResumeDefaultsAreTheCheckpoints(t *testing.T) {
 	prev := train.Config{V: 9, K: 3, Hidden: []int{5, 7}, Activation: "relu", Input: "log1p", DecoderHidden: []int{4},
 		DecoderActivation: "sigmoid", Alpha: 0.2, Estimator: "vimco", Samples: 3, KL: "stochastic", Batch: 7, Epochs: 2,
-		LR: 0.25, LRSchedule: "cosine", ClipNorm: 3, Seed: 99, Workers: 2, ValidEvery: 4, ValidSamples: 2, Patience: 3,
+		LR: 0.25, LRSchedule: "cosine", ClipNorm: 3, Seed: 99, ValidEvery: 4, ValidSamples: 2, Patience: 3,
 		LogEvery: 0, Data: train.DataSource{Train: "a.txt", Test: "b.txt", Format: "text", ValidFraction: 0,
 			TextVocab: &train.TextVocab{MinCount: 2, MaxVocab: 50, StopWords: false}}}
 	o, err := parseFlags([]string{"-resume", "-out", "x", "-restarts", "4"}, prev, io.Discard)

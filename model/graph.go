@@ -1,0 +1,211 @@
+package model
+
+import (
+	"fmt"
+	"sync"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/decoder"
+	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/ops"
+)
+
+// buildMu serialises graph construction: Gorgonia's writes lazily cached
+// hashes into package-level constant nodes (the gradient seed 1 among them)
+// that every graph shares.
+var buildMu sync.Mutex
+
+// paramNodes adds net's parameters to g as nodes whose values alias the
+// network's storage, W as an In×Out matrix and B as a vector, in the order
+// of mlp.Net.Params; updating the network in place updates the graph.
+func paramNodes(g *gorgonia.ExprGraph, net *mlp.Net, name string) gorgonia.Nodes {
+	var ps gorgonia.Nodes
+	for i, l := range net.Layers {
+		ps = append(ps,
+			gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(l.In, l.Out), gorgonia.WithName(fmt.Sprintf("%s.layers.%d.weight", name, i)),
+				gorgonia.WithValue(tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(l.W)))),
+			gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(l.Out), gorgonia.WithName(fmt.Sprintf("%s.layers.%d.bias", name, i)),
+				gorgonia.WithValue(tensor.New(tensor.WithShape(l.Out), tensor.WithBacking(l.B)))))
+	}
+	return ps
+}
+
+// mlpGraph returns the graph of net over first, its first layer (a
+// SparseAffine over words or a BinaryAffine over codes): activations and
+// dense affine layers after it, the output layer linear.
+func mlpGraph(net *mlp.Net, ps gorgonia.Nodes, first func(w, b *gorgonia.Node) (*gorgonia.Node, error)) (*gorgonia.Node, error) {
+	h, err := first(ps[0], ps[1])
+	if err != nil {
+		return nil, err
+	}
+	for i := 1; i < len(net.Layers); i++ {
+		if h, err = ops.Activate(h, net.Act); err != nil {
+			return nil, err
+		}
+		if h, err = ops.Affine(h, ps[2*i], ps[2*i+1]); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// encGraph is the encoder's graph for minibatches of rows documents: their
+// bags of words in, logits out, and for training the surrogate head.
+type encGraph struct {
+	rows   int
+	x      ops.Sparse
+	surr   encoder.Surrogate
+	m      *ops.Machine
+	logits *gorgonia.Node
+}
+
+func newEncGraph(mod *Model, rows int, train bool) (*encGraph, error) {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	e := &encGraph{rows: rows, surr: encoder.Surrogate{K: mod.K(), Alpha: mod.Alpha}}
+	g := gorgonia.NewGraph()
+	ps := paramNodes(g, mod.Enc.Net, "encoder")
+	var err error
+	e.logits, err = mlpGraph(mod.Enc.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
+		return ops.SparseAffine(&e.x, rows, w, b)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("model: encoder graph: %w", err)
+	}
+	var cost *gorgonia.Node
+	if train {
+		if cost, err = ops.Surrogate(e.logits, &e.surr); err != nil {
+			return nil, fmt.Errorf("model: encoder graph: %w", err)
+		}
+	}
+	if e.m, err = ops.NewMachine(gorgonia.Nodes{e.logits}, cost, ps); err != nil {
+		return nil, fmt.Errorf("model: encoder graph: %w", err)
+	}
+	return e, nil
+}
+
+// forward computes the logits of docs (len(docs) = rows), valid until the
+// graph runs again.
+func (e *encGraph) forward(enc *encoder.Encoder, docs []data.Document) ([]float64, error) {
+	enc.FillSparse(&e.x, docs)
+	if err := e.m.Forward(); err != nil {
+		return nil, fmt.Errorf("model: encoder: %w", err)
+	}
+	return e.m.Output(0)
+}
+
+// decGraph is the decoder's graph for rows codes: codes in, the
+// likelihood head's log-likelihoods out.
+type decGraph struct {
+	rows int
+	z    []float64 // the codes node's value, rows×K
+	ll   decoder.LogLik
+	m    *ops.Machine
+}
+
+func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	k := mod.K()
+	d := &decGraph{rows: rows, z: make([]float64, rows*k), ll: decoder.LogLik{V: mod.V()}}
+	g := gorgonia.NewGraph()
+	ps := paramNodes(g, mod.Dec.Net, "decoder")
+	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, k), gorgonia.WithName("z"),
+		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, k), tensor.WithBacking(d.z))))
+	eta, err := mlpGraph(mod.Dec.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
+		return ops.BinaryAffine(z, w, b)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("model: decoder graph: %w", err)
+	}
+	cost, err := ops.LogLik(eta, &d.ll)
+	if err != nil {
+		return nil, fmt.Errorf("model: decoder graph: %w", err)
+	}
+	trainCost := cost
+	if !train {
+		trainCost = nil
+	}
+	if d.m, err = ops.NewMachine(gorgonia.Nodes{cost}, trainCost, ps); err != nil {
+		return nil, fmt.Errorf("model: decoder graph: %w", err)
+	}
+	return d, nil
+}
+
+// forward computes log p(x_b|z_bs) for the codes in d.z, S per document,
+// into d.ll.LL.
+func (d *decGraph) forward(docs []data.Document, samples int) error {
+	d.ll.Reset(docs, samples)
+	if err := d.m.Forward(); err != nil {
+		return fmt.Errorf("model: decoder: %w", err)
+	}
+	return nil
+}
+
+// Forward is the forward pass of a model's networks through their graphs,
+// for evaluation: the same graphs and operations as a training step's,
+// without their backward halves. A Forward must not be used by two
+// goroutines at once; it keeps one graph per batch size it has seen.
+type Forward struct {
+	m    *Model
+	encs map[int]*encGraph
+	decs map[int]*decGraph
+}
+
+// NewForward returns a forward pass over m's parameters (read at each
+// call, so later updates to m are seen).
+func (m *Model) NewForward() *Forward {
+	return &Forward{m: m, encs: map[int]*encGraph{}, decs: map[int]*decGraph{}}
+}
+
+// Logits returns the encoder's logits of docs (len(docs)×K), valid until
+// the next call.
+func (f *Forward) Logits(docs []data.Document) ([]float64, error) {
+	e, ok := f.encs[len(docs)]
+	if !ok {
+		var err error
+		if e, err = newEncGraph(f.m, len(docs), false); err != nil {
+			return nil, err
+		}
+		f.encs[len(docs)] = e
+	}
+	return e.forward(f.m.Enc, docs)
+}
+
+// LogLik returns log p(x_b|z_bs) for the codes z (len(docs)·S×K, sample s
+// of document b in row b·S+s), valid until the next call.
+func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]float64, error) {
+	rows := len(docs) * samples
+	if len(z) != rows*f.m.K() {
+		return nil, fmt.Errorf("model: %d code values for %d documents × %d samples of K=%d", len(z), len(docs), samples, f.m.K())
+	}
+	d, ok := f.decs[rows]
+	if !ok {
+		var err error
+		if d, err = newDecGraph(f.m, rows, false); err != nil {
+			return nil, err
+		}
+		f.decs[rows] = d
+	}
+	copy(d.z, z)
+	if err := d.forward(docs, samples); err != nil {
+		return nil, err
+	}
+	return d.ll.LL, nil
+}
+
+// Close releases the graphs.
+func (f *Forward) Close() error {
+	for _, e := range f.encs {
+		e.m.Close()
+	}
+	for _, d := range f.decs {
+		d.m.Close()
+	}
+	f.encs, f.decs = map[int]*encGraph{}, map[int]*decGraph{}
+	return nil
+}
