@@ -22,7 +22,7 @@ echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 
 # torch and cmd/encode.
 go test -run '^$' -bench '^Benchmark(Single|Batch)$' -benchtime 2s -count "$count" ./encoder \
 	-args -bench-checkpoint "$model" | tee "$out/go.txt"
-go run ./cmd/encode -checkpoint "$model" -data "$D/test.feat" -skip-empty >"$out/encode.jsonl"
+go run ./cmd/encode -checkpoint "$model" -data "$D/test.feat" -skip-empty -probs >"$out/encode.jsonl"
 /usr/bin/python3 bench/encode_torch.py --checkpoint "$model" --data "$D/test.feat" --check "$out/encode.jsonl" | tee "$out/torch.txt"
 
 /usr/bin/python3 - "$out/go.txt" "$out/torch.txt" "$(nproc)" <<'EOF'

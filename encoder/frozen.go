@@ -10,14 +10,11 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/floats"
-
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vec"
 )
 
 // ErrInvalidDocument is wrapped by the errors that Frozen's methods return
@@ -48,7 +45,8 @@ type Frozen struct {
 	w1    []float64 // V×H₁, row-major: row w is word w's contribution
 	b1    []float64 // H₁
 	rest  []mlp.Layer
-	width int // the widest layer's output
+	width int   // the widest layer's output
+	iota  []int // 0, 1, …, width-1: the rows of a dense layer's weights
 
 	vocab *data.Vocabulary // nil when the words are unknown
 
@@ -117,6 +115,10 @@ func newFrozen(cfg Config, weights [][]float64, vocab []string) (*Frozen, error)
 		f.rest = append(f.rest, mlp.Layer{In: sizes[i], Out: sizes[i+1], W: slices.Clone(weights[2*i]), B: slices.Clone(weights[2*i+1])})
 	}
 	f.width = slices.Max(sizes[1:])
+	f.iota = make([]int, f.width)
+	for i := range f.iota {
+		f.iota[i] = i
+	}
 	if vocab != nil {
 		if len(vocab) != cfg.V {
 			return nil, fmt.Errorf("the vocabulary has %d words, the encoder V=%d", len(vocab), cfg.V)
@@ -153,8 +155,9 @@ func (f *Frozen) Vocabulary() *data.Vocabulary { return f.vocab }
 // value is ready to use and grows on first use; after that, reusing it
 // with the same encoder allocates nothing.
 type Scratch struct {
-	x, y []float64 // one document's activations, width each
-	a    []float64 // one document's logits, for CodeTo
+	x, y   []float64 // one document's activations, width each
+	scales []float64 // the first layer's inputs: counts, or log(1+counts)
+	a      []float64 // one document's logits, for CodeTo
 }
 
 // chunkDocs is the number of documents that the parallel batch forms hand
@@ -201,18 +204,20 @@ func (f *Frozen) checkAll(docs []data.Document) error {
 }
 
 // firstLayer writes the first layer's pre-activation for doc into h:
-// b₁ + Σ_w x_w·W₁[w,:], touching only the rows of W₁ of doc's words. doc
-// must be valid.
-func (f *Frozen) firstLayer(h []float64, doc data.Document) {
-	n := len(f.b1)
+// b₁ + Σ_w x_w·W₁[w,:], touching only the rows of W₁ of doc's words, added
+// in doc's order by vec.AddScaledRows (a rounded product and an add per
+// element, as a loop of AXPYs). doc must be valid.
+func (f *Frozen) firstLayer(h []float64, doc data.Document, s *Scratch) {
 	copy(h, f.b1)
-	for i, w := range doc.Words {
-		x := float64(doc.Counts[i])
+	s.scales = scratch.Grow(s.scales, len(doc.Words))
+	x := s.scales
+	for i, c := range doc.Counts {
+		x[i] = float64(c)
 		if f.log1p {
-			x = math.Log1p(x)
+			x[i] = math.Log1p(x[i])
 		}
-		floats.AddScaled(h, x, f.w1[w*n:(w+1)*n:(w+1)*n])
 	}
+	vec.AddScaledRows(h, f.w1, len(f.b1), doc.Words, x)
 }
 
 // forward computes the logits of valid documents into dst (len(docs)×K)
@@ -238,7 +243,7 @@ func (f *Frozen) forwardOne(dst []float64, doc data.Document, s *Scratch) {
 	if len(f.rest) == 0 {
 		h = dst // a linear encoder: the first layer is the output
 	}
-	f.firstLayer(h, doc)
+	f.firstLayer(h, doc, s)
 	x, y := s.x, s.y
 	for i, l := range f.rest {
 		f.act.Apply(h, h)
@@ -247,8 +252,8 @@ func (f *Frozen) forwardOne(dst []float64, doc data.Document, s *Scratch) {
 			out = dst
 		}
 		copy(out, l.B)
-		blas64.Gemv(blas.Trans, 1, blas64.General{Rows: l.In, Cols: l.Out, Stride: l.Out, Data: l.W},
-			blas64.Vector{N: l.In, Inc: 1, Data: h}, 1, blas64.Vector{N: l.Out, Inc: 1, Data: out})
+		// out += hᵀ W, one weight row per input in order, as gonum's GemvT.
+		vec.AddScaledRows(out, l.W, l.Out, f.iota[:l.In], h)
 		x, y = y, x
 		h = out
 	}

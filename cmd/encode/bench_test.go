@@ -41,15 +41,15 @@ func BenchmarkEncode20News(b *testing.B) {
 		}
 		f.Close()
 	}
-	for _, format := range []struct{ name, args string }{{"jsonl", ""}, {"csv", "-csv"}, {"jsonl-4-digits", "-digits"}} {
+	for _, format := range []struct {
+		name string
+		args []string
+	}{
+		{"jsonl", nil}, {"csv", []string{"-csv"}},
+		{"jsonl-probs", []string{"-probs"}}, {"jsonl-probs-4-digits", []string{"-probs", "-digits", "4"}},
+	} {
 		b.Run(format.name, func(b *testing.B) {
-			args := []string{"-checkpoint", model, "-data", feat}
-			switch format.args {
-			case "-csv":
-				args = append(args, "-csv")
-			case "-digits":
-				args = append(args, "-digits", "4")
-			}
+			args := append([]string{"-checkpoint", model, "-data", feat}, format.args...)
 			for b.Loop() {
 				if err := run(args, nil, io.Discard, io.Discard); err != nil {
 					b.Fatal(err)

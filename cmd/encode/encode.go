@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/hashing"
 )
 
 // encode reads documents from in, encodes them on o.workers goroutines and
@@ -25,7 +28,7 @@ func encode(o *options, enc *encoder.Frozen, vocab *data.Vocabulary, in io.Reade
 		src = &uciChunks{lr: lr, n: o.chunk, v: enc.V()}
 	}
 	if o.csv {
-		writeCSVHeader(w, enc.K())
+		writeCSVHeader(w, o, enc.K())
 	}
 
 	done := make(chan struct{})
@@ -120,10 +123,11 @@ type worker struct {
 
 func (wk *worker) process(c *chunk) error {
 	docs, index := c.docs, c.index
+	var labels [][]byte
 	var err error
 	switch wk.o.format {
 	case "feat", "feat-nolabel":
-		docs, err = parseFeat(c, wk.name, wk.o.format == "feat-nolabel", wk.enc.V())
+		docs, labels, err = parseFeat(c, wk.name, wk.o.format == "feat-nolabel", wk.enc.V())
 	case "text":
 		docs, err = wk.text.parse(c, wk.name)
 	}
@@ -137,25 +141,35 @@ func (wk *worker) process(c *chunk) error {
 		}
 	}
 	k := wk.enc.K()
-	if n := len(docs) * k; cap(wk.logits) < n {
-		wk.logits = make([]float64, n)
-	}
-	logits := wk.logits[:len(docs)*k]
+	wk.logits = slices.Grow(wk.logits[:0], len(docs)*k)[:len(docs)*k]
+	logits := wk.logits
 	if err := wk.enc.BatchLogitsTo(logits, docs, &wk.scratch); err != nil {
 		return fmt.Errorf("%s: %w", wk.name, err) // not reached: the parsers check what the encoder needs
 	}
-	wk.probs = append(wk.probs[:0], make([]float64, k)...)
-	out := make([]byte, 0, len(docs)*(k*12+40))
+	codes := hashing.NewCodes(len(docs), k)
+	hashing.Threshold(codes, logits, nil)
+	wk.probs = slices.Grow(wk.probs[:0], k)[:k]
+	per := 2*k + 40
+	if wk.o.probs {
+		per += 24 * k
+	}
+	out := make([]byte, 0, len(docs)*per)
 	for i, d := range docs {
 		if wk.o.skipEmpty && len(d.Words) == 0 {
 			continue
 		}
-		a := logits[i*k : (i+1)*k]
-		encoder.Probs(wk.probs, a)
+		r := row{index: index[i], logits: logits[i*k : (i+1)*k], code: codes.Code(i)}
+		if wk.o.label {
+			r.label = labels[i]
+		}
+		if wk.o.probs {
+			encoder.Probs(wk.probs, r.logits)
+			r.probs = wk.probs
+		}
 		if wk.o.csv {
-			out = appendCSV(out, index[i], wk.probs, a, wk.o.digits)
+			out = r.appendCSV(out, wk.o.digits)
 		} else {
-			out = appendJSON(out, index[i], wk.probs, a, wk.o.digits)
+			out = r.appendJSON(out, wk.o.digits)
 		}
 	}
 	c.out = out
@@ -163,32 +177,69 @@ func (wk *worker) process(c *chunk) error {
 	return nil
 }
 
-// appendJSON appends {"index":i,"probs":[…],"code":"…"} and a newline.
-func appendJSON(b []byte, index int, probs, logits []float64, digits int) []byte {
+// row is one output line's content.
+type row struct {
+	index  int
+	label  []byte    // with -label
+	logits []float64 // the code is z_j = 1 exactly when logits[j] > 0
+	code   []uint64  // the code packed as package hashing packs it
+	probs  []float64 // with -probs
+}
+
+// appendJSON appends {"index":i[,"label":…],"code":"…","hex":"…"[,"probs":[…]]}
+// and a newline.
+func (r *row) appendJSON(b []byte, digits int) []byte {
 	b = append(b, `{"index":`...)
-	b = strconv.AppendInt(b, int64(index), 10)
-	b = append(b, `,"probs":[`...)
-	b = appendFloats(b, probs, digits)
-	b = append(b, `],"code":"`...)
-	b = appendCode(b, logits)
-	return append(b, "\"}\n"...)
-}
-
-func writeCSVHeader(w *bufio.Writer, k int) {
-	w.WriteString("index")
-	for j := range k {
-		fmt.Fprintf(w, ",p%d", j)
+	b = strconv.AppendInt(b, int64(r.index), 10)
+	if r.label != nil {
+		b = append(b, `,"label":`...)
+		b = appendJSONString(b, r.label)
 	}
-	w.WriteString(",code\n")
+	b = append(b, `,"code":"`...)
+	b = appendBits(b, r.logits)
+	b = append(b, `","hex":"`...)
+	b = hashing.AppendHex(b, r.code, len(r.logits))
+	b = append(b, '"')
+	if r.probs != nil {
+		b = append(b, `,"probs":[`...)
+		b = appendFloats(b, r.probs, digits)
+		b = append(b, ']')
+	}
+	return append(b, "}\n"...)
 }
 
-// appendCSV appends index,p0,…,p{K-1},code and a newline.
-func appendCSV(b []byte, index int, probs, logits []float64, digits int) []byte {
-	b = strconv.AppendInt(b, int64(index), 10)
-	b = append(b, ',')
-	b = appendFloats(b, probs, digits)
-	b = append(b, ',')
-	b = appendCode(b, logits)
+// writeCSVHeader writes index[,label],code,hex[,p0,…,p{K-1}].
+func writeCSVHeader(w *bufio.Writer, o *options, k int) {
+	w.WriteString("index")
+	if o.label {
+		w.WriteString(",label")
+	}
+	w.WriteString(",code,hex")
+	if o.probs {
+		for j := range k {
+			fmt.Fprintf(w, ",p%d", j)
+		}
+	}
+	w.WriteString("\n")
+}
+
+// appendCSV appends a CSV line in the order of writeCSVHeader. The code is
+// written "b0110…" and the hex code "x6c…": a spreadsheet would read a bare
+// 0110 as the number 110, and a hex code such as 1e10 as 10¹⁰.
+func (r *row) appendCSV(b []byte, digits int) []byte {
+	b = strconv.AppendInt(b, int64(r.index), 10)
+	if r.label != nil {
+		b = append(b, ',')
+		b = appendCSVField(b, r.label)
+	}
+	b = append(b, ",b"...)
+	b = appendBits(b, r.logits)
+	b = append(b, ",x"...)
+	b = hashing.AppendHex(b, r.code, len(r.logits))
+	if r.probs != nil {
+		b = append(b, ',')
+		b = appendFloats(b, r.probs, digits)
+	}
 	return append(b, '\n')
 }
 
@@ -202,9 +253,9 @@ func appendFloats(b []byte, xs []float64, digits int) []byte {
 	return b
 }
 
-// appendCode appends the most probable code, z_j = 1 exactly when a_j > 0,
+// appendBits appends the most probable code, z_j = 1 exactly when a_j > 0,
 // as in encoder.Frozen.Code.
-func appendCode(b []byte, logits []float64) []byte {
+func appendBits(b []byte, logits []float64) []byte {
 	for _, a := range logits {
 		if a > 0 {
 			b = append(b, '1')
@@ -213,6 +264,42 @@ func appendCode(b []byte, logits []float64) []byte {
 		}
 	}
 	return b
+}
+
+// appendJSONString appends s, valid UTF-8 (the feat reader checks it), as
+// a JSON string.
+func appendJSONString(b, s []byte) []byte {
+	b = append(b, '"')
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, `\u00`...)
+			b = append(b, hexDigit[c>>4], hexDigit[c&15])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+const hexDigit = "0123456789abcdef"
+
+// appendCSVField appends s as a CSV field, quoted (with doubled quotes)
+// when it holds a comma, a quote or a line break, as RFC 4180 has it.
+func appendCSVField(b, s []byte) []byte {
+	if !bytes.ContainsAny(s, ",\"\r\n") {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for _, c := range s {
+		if c == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, c)
+	}
+	return append(b, '"')
 }
 
 // progress reports input bytes done.

@@ -6,13 +6,25 @@
 //
 // Each line of the default JSON Lines output is
 //
-//	{"index":0,"probs":[0.0123,0.981,…],"code":"01…"}
+//	{"index":0,"code":"0110…","hex":"6…"}
 //
 // where index is the document's 0-based position in the input (its line
-// for the feat and text formats, docID−1 for UCI), probs holds the K
-// probabilities q(z_j = 1 | x) and code the most probable code, z_j = 1
-// exactly when q(z_j = 1 | x) > 1/2, as a string of K bits, z_0 first. With
-// -csv the output is CSV with the header "index,p0,…,p{K-1},code".
+// for the feat and text formats, docID−1 for UCI), code is the most
+// probable code, z_j = 1 exactly when q(z_j = 1 | x) > 1/2, as a string of
+// K bits, z_0 first, and hex is the same code packed four bits to a
+// hexadecimal digit, z_0 the most significant bit of the first digit and
+// the last digit padded with zero bits (the layout of package hashing's
+// codes, whose Hamming distance is the popcount of the XOR). -probs adds
+// "probs":[…], the K probabilities q(z_j = 1 | x), in the shortest form
+// that reads back exactly (or -digits significant digits); -label adds the
+// feat format's label field, "label":"3", before the code.
+//
+// With -csv the output is CSV with the header
+// "index[,label],code,hex[,p0,…,p{K-1}]". There the code is written with
+// a "b" in front and the hex code with an "x" (b0110…, x6…), so that a
+// spreadsheet keeps them as text: a bare 0110 would become the number 110,
+// and a hex code such as 1e10 the number 10¹⁰. A label holding a comma or a
+// quote is quoted.
 //
 // Unlike the corpus readers, encode keeps empty documents (a feat line with
 // no id:count tokens, a text line with no known word, a UCI docID with no
@@ -60,18 +72,21 @@ func main() {
 // options are the parsed command line.
 type options struct {
 	checkpoint, data, format, vocab, out string
-	csv, skipEmpty                       bool
+	csv, skipEmpty, probs, label         bool
 	workers, chunk, digits               int
 }
 
 func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs := cli.NewFlagSet("encode", "-checkpoint FILE -data FILE [flags]",
-		"Writes each document's posterior probabilities q(z_j=1|x) and most probable code,\none line per document, in input order.", stdout)
+		"Writes each document's most probable code, one line per document, in input order:\n"+
+			`{"index":i,"code":"0110…","hex":"6…"} by default (the code as bits, z_0 first, and as hex,`+"\n"+
+			`four bits a digit); -label adds "label":"…" and -probs "probs":[q(z_j=1|x)…].`, stdout)
 	o := &options{}
 	fs.Group(cli.GroupData)
 	fs.StringVar(&o.data, "data", "", "documents to encode, - for standard input (required); for uci, the docword `FILE`")
 	fs.StringVar(&o.format, "format", "feat", "input format: "+formats)
 	fs.StringVar(&o.vocab, "vocab", "", "vocabulary `FILE`; must match the checkpoint's (text uses the checkpoint's vocabulary unless it has no words)")
+	fs.BoolVar(&o.label, "label", false, "also write each document's label field (feat format only)")
 	fs.BoolVar(&o.skipEmpty, "skip-empty", false, "leave out documents with no (known) words, as the corpus readers do")
 	fs.Group(cli.GroupModel)
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "model checkpoint written by training, e.g. runs/x/best.safetensors, or an export folder (required)")
@@ -80,8 +95,9 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.IntVar(&o.chunk, "chunk", 1024, "documents per unit of work; memory grows with chunk × workers, not with the input")
 	fs.Group(cli.GroupOutput)
 	fs.StringVar(&o.out, "out", "", "output `FILE` (default: standard output)")
-	fs.BoolVar(&o.csv, "csv", false, "write CSV instead of JSON Lines")
-	fs.IntVar(&o.digits, "digits", -1, "significant digits of the probabilities; -1: the fewest that read back exactly")
+	fs.BoolVar(&o.csv, "csv", false, "write CSV instead of JSON Lines (the code as b0110…, the hex code as x6…, so that spreadsheets keep them as text)")
+	fs.BoolVar(&o.probs, "probs", false, "also write the K probabilities q(z_j=1|x)")
+	fs.IntVar(&o.digits, "digits", -1, "with -probs, significant digits of the probabilities; -1: the fewest that read back exactly")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -92,6 +108,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return nil, fmt.Errorf("unknown format %q (want %s)", o.format, formats)
 	case o.workers < 1 || o.chunk < 1:
 		return nil, errors.New("-workers and -chunk must be positive")
+	case o.label && o.format != "feat":
+		return nil, fmt.Errorf("-label needs the feat format's label column, not -format %s", o.format)
 	case o.digits < -1 || o.digits == 0 || o.digits > 17:
 		return nil, errors.New("-digits must be -1 or lie in 1..17")
 	}

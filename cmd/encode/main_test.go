@@ -26,12 +26,28 @@ const tiny = "../../testdata/encoder/tiny.safetensors"
 
 type line struct {
 	Index int       `json:"index"`
-	Probs []float64 `json:"probs"`
+	Label *string   `json:"label"`
 	Code  string    `json:"code"`
+	Hex   string    `json:"hex"`
+	Probs []float64 `json:"probs"`
 }
 
-// encodeFile runs the command on the given input and returns its parsed
-// JSON Lines output.
+// hexOf spells a bit string four bits to a hexadecimal digit, the first
+// bit most significant, the last digit padded with zeros.
+func hexOf(bits string) string {
+	for len(bits)%4 != 0 {
+		bits += "0"
+	}
+	var b strings.Builder
+	for i := 0; i < len(bits); i += 4 {
+		v, _ := strconv.ParseUint(bits[i:i+4], 2, 8)
+		fmt.Fprintf(&b, "%x", v)
+	}
+	return b.String()
+}
+
+// encodeFile runs the command with -probs on the given input and returns
+// its parsed JSON Lines output.
 func encodeFile(t *testing.T, input string, args ...string) []line {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "input")
@@ -39,7 +55,7 @@ func encodeFile(t *testing.T, input string, args ...string) []line {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	if err := run(append([]string{"-checkpoint", tiny, "-data", path}, args...), nil, &stdout, &stderr); err != nil {
+	if err := run(append([]string{"-checkpoint", tiny, "-data", path, "-probs"}, args...), nil, &stdout, &stderr); err != nil {
 		t.Fatalf("encode %v: %v", args, err)
 	}
 	var lines []line
@@ -68,8 +84,8 @@ func expect(t *testing.T, enc *encoder.Frozen, got []line, docs []data.Document,
 			t.Fatal(err)
 		}
 		c, _ := enc.Code(d)
-		if got[i].Index != index[i] || !slices.Equal(got[i].Probs, p) || got[i].Code != c.String() {
-			t.Fatalf("line %d: %+v, want index %d, %v, %v", i, got[i], index[i], p, c)
+		if got[i].Index != index[i] || !slices.Equal(got[i].Probs, p) || got[i].Code != c.String() || got[i].Hex != hexOf(c.String()) {
+			t.Fatalf("line %d: %+v, want index %d, %v, %v, %s", i, got[i], index[i], p, c, hexOf(c.String()))
 		}
 	}
 }
@@ -152,6 +168,73 @@ func TestFeatInOrder(t *testing.T) {
 	}
 }
 
+// TestDefaultOutput: without -probs a line holds the index, the code and
+// its hex form, and nothing else.
+func TestDefaultOutput(t *testing.T) {
+	enc := loadTiny(t)
+	input, docs := randomFeat(rand.New(rand.NewPCG(7, 8)), 30, enc.V(), true)
+	path := filepath.Join(t.TempDir(), "in.feat")
+	if err := os.WriteFile(path, []byte(input), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	if err := run([]string{"-checkpoint", tiny, "-data", path, "-chunk", "4"}, nil, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for l := range strings.Lines(stdout.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := enc.Code(docs[i])
+		want := map[string]any{"index": float64(i), "code": c.String(), "hex": hexOf(c.String())}
+		if fmt.Sprint(m) != fmt.Sprint(want) {
+			t.Fatalf("line %d: %v, want %v", i, m, want)
+		}
+		i++
+	}
+	if i != len(docs) {
+		t.Errorf("%d lines for %d documents", i, len(docs))
+	}
+}
+
+// TestLabel passes the feat label field through, in JSON escaped and in
+// CSV quoted where needed, empty documents included.
+func TestLabel(t *testing.T) {
+	input := "3 1:1\n3,7 2:2\nsci.space\n\"odd\\ 4:1\n=1+2 5:1\n"
+	labels := []string{"3", "3,7", "sci.space", `"odd\`, "=1+2"}
+	got := encodeFile(t, input, "-label")
+	if len(got) != len(labels) {
+		t.Fatalf("%d lines", len(got))
+	}
+	for i, l := range got {
+		if l.Label == nil || *l.Label != labels[i] {
+			t.Errorf("line %d: label %v, want %q", i, l.Label, labels[i])
+		}
+	}
+	path := filepath.Join(t.TempDir(), "in.feat")
+	if err := os.WriteFile(path, []byte(input), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	if err := run([]string{"-checkpoint", tiny, "-data", path, "-label", "-csv"}, nil, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&stdout).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := strings.Join(rows[0], ","); h != "index,label,code,hex" {
+		t.Errorf("header %q", h)
+	}
+	for i, r := range rows[1:] {
+		if r[1] != labels[i] || r[2] != "b"+got[i].Code || r[3] != "x"+got[i].Hex {
+			t.Errorf("row %d: %q, want label %q, b%s, x%s", i, r, labels[i], got[i].Code, got[i].Hex)
+		}
+	}
+}
+
 func TestText(t *testing.T) {
 	enc := loadTiny(t)
 	texts := []string{
@@ -208,7 +291,7 @@ func TestCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out.csv")
-	if err := run([]string{"-checkpoint", tiny, "-data", path, "-csv", "-out", out, "-chunk", "3"}, nil, nil, nil); err != nil {
+	if err := run([]string{"-checkpoint", tiny, "-data", path, "-csv", "-probs", "-out", out, "-chunk", "3"}, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(out)
@@ -220,18 +303,24 @@ func TestCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h := strings.Join(rows[0], ","); h != "index,p0,p1,p2,p3,code" {
+	if h := strings.Join(rows[0], ","); h != "index,code,hex,p0,p1,p2,p3" {
 		t.Errorf("header %q", h)
 	}
 	var got []line
 	for _, r := range rows[1:] {
 		var l line
 		l.Index, _ = strconv.Atoi(r[0])
-		for _, s := range r[1:5] {
+		for _, s := range r[3:7] {
 			p, _ := strconv.ParseFloat(s, 64)
 			l.Probs = append(l.Probs, p)
 		}
-		l.Code = r[5]
+		// The codes carry a letter, so that spreadsheets keep them as text.
+		code, ok1 := strings.CutPrefix(r[1], "b")
+		hx, ok2 := strings.CutPrefix(r[2], "x")
+		if !ok1 || !ok2 {
+			t.Fatalf("codes %q and %q without their b and x", r[1], r[2])
+		}
+		l.Code, l.Hex = code, hx
 		got = append(got, l)
 	}
 	expect(t, enc, got, docs, upTo(len(docs)))
@@ -322,6 +411,7 @@ func TestBadArguments(t *testing.T) {
 		{[]string{"-checkpoint", otherKind, "-data", feat}, `kind "something-else"`},
 		{[]string{"-checkpoint", tiny, "-data", feat, "-vocab", vocab}, "has 3 words"},
 		{[]string{"-checkpoint", tiny, "-data", feat, "-vocab", otherVocab}, "differs from the vocabulary stored"},
+		{[]string{"-checkpoint", tiny, "-data", feat, "-format", "feat-nolabel", "-label"}, "-label needs the feat format"},
 	} {
 		var stderr bytes.Buffer
 		err := run(tc.args, nil, &bytes.Buffer{}, &stderr)
@@ -373,7 +463,7 @@ func Test20News(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout bytes.Buffer
-	if err := run([]string{"-checkpoint", model, "-data", feat, "-vocab", filepath.Join(dir, "vocab.new"), "-skip-empty"}, nil, &stdout, &bytes.Buffer{}); err != nil {
+	if err := run([]string{"-checkpoint", model, "-data", feat, "-vocab", filepath.Join(dir, "vocab.new"), "-skip-empty", "-probs"}, nil, &stdout, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	var got []line

@@ -158,23 +158,31 @@ func fields(line []byte, max int) [][]byte {
 
 // parseFeat parses a chunk of feat lines with data.ReadFeat, so that
 // encode accepts exactly what training does, and returns one document per
-// line, empty for lines without id:count tokens.
-func parseFeat(c *chunk, name string, noLabel bool, v int) ([]data.Document, error) {
+// line, empty for lines without id:count tokens, and each line's label
+// field (nil when noLabel).
+func parseFeat(c *chunk, name string, noLabel bool, v int) ([]data.Document, [][]byte, error) {
 	corpus, err := data.ReadFeat(bytes.NewReader(c.raw), name, data.FeatOptions{NoLabel: noLabel, V: v})
 	if err != nil {
 		if pe, ok := errors.AsType[*data.ParseError](err); ok && pe.Line > 0 {
 			pe.Line += c.firstLine - 1 // ReadFeat counted from the chunk's start
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	label := 1
+	var labels [][]byte
 	if noLabel {
 		label = 0
+	} else {
+		labels = make([][]byte, c.lines)
 	}
 	docs := make([]data.Document, c.lines)
 	k := 0
 	c.eachLine(func(i int, line []byte) {
-		if len(fields(line, label)) > label { // has a token besides the label
+		fs := fields(line, label)
+		if labels != nil && len(fs) > 0 {
+			labels[i] = fs[0]
+		}
+		if len(fs) > label { // has a token besides the label
 			if k < len(corpus.Docs) {
 				docs[i] = corpus.Docs[k]
 			}
@@ -182,10 +190,10 @@ func parseFeat(c *chunk, name string, noLabel bool, v int) ([]data.Document, err
 		}
 	})
 	if k != len(corpus.Docs) {
-		return nil, fmt.Errorf("%s: lines %d to %d: %d documents with words, but the feat reader found %d (a bug in encode)",
+		return nil, nil, fmt.Errorf("%s: lines %d to %d: %d documents with words, but the feat reader found %d (a bug in encode)",
 			name, c.firstLine, c.firstLine+c.lines-1, k, len(corpus.Docs))
 	}
-	return docs, nil
+	return docs, labels, nil
 }
 
 // textParser turns lines of text into documents over a vocabulary.
