@@ -67,22 +67,26 @@ type report struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("retrieve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("retrieve", "-checkpoint FILE -database FILE -queries FILE [flags]",
+		"Ranks the database for each query by the Hamming distance of the encoder's codes and reports\n"+
+			"precision@k (a document is relevant when it shares a label with the query), beside LSH and\n"+
+			"PCA codes of tf-idf vectors with as many bits.", stdout)
+	fs.Group(cli.GroupData)
 	var (
-		ckpt      = fs.String("checkpoint", "", "model checkpoint written by training (required)")
-		dbPath    = fs.String("database", "", "documents searched, with labels (required)")
-		qPath     = fs.String("queries", "", "query documents, with labels (required)")
-		format    = fs.String("format", "feat", "corpus format: feat (the only one with labels)")
+		dbPath = fs.String("database", "", "documents searched, with labels (required)")
+		qPath  = fs.String("queries", "", "query documents, with labels (required)")
+		format = fs.String("format", "feat", "corpus format: feat (the only one with labels: \"3\", or \"3,7\" for several)")
+	)
+	fs.Group(cli.GroupModel)
+	ckpt := fs.String("checkpoint", "", "model checkpoint written by training (required)")
+	fs.Group(cli.GroupEvaluation)
+	var (
 		k         = fs.Int("k", 100, "documents retrieved per query")
 		threshold = fs.String("threshold", "zero", "code bits: zero (the most probable code, q > 1/2) or median (logit above its median over the database)")
 		seed      = fs.Uint64("seed", 1, "random seed of the baselines")
-		asJSON    = fs.Bool("json", false, "print one JSON object")
 	)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: retrieve -checkpoint PATH -database PATH -queries PATH [-k 100] [-threshold zero|median] [-json]")
-		fs.PrintDefaults()
-	}
+	fs.Group(cli.GroupOutput)
+	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -90,12 +94,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		fs.Usage()
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case *ckpt == "" || *dbPath == "" || *qPath == "":
-		fs.Usage()
-		return errors.New("-checkpoint, -database and -queries are required")
+		return errors.New("-checkpoint, -database and -queries are required (retrieve -h lists the flags)")
 	case *format != "feat":
 		return fmt.Errorf("-format %q: precision needs labels, and only the feat format has them", *format)
 	case *k < 1:

@@ -59,24 +59,29 @@ type report struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("topics", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("topics", "-checkpoint FILE [flags]",
+		"Lists each factor's top words (those whose decoder logit rises most when it is on) and,\n"+
+			"with -data, how often documents have it on; -png draws them as a heat map.", stdout)
+	fs.Group(cli.GroupData)
 	var (
-		ckpt      = fs.String("checkpoint", "", "model checkpoint written by training (required)")
 		path      = fs.String("data", "", "corpus whose documents are counted (optional)")
 		format    = fs.String("format", "feat", "corpus format: "+cli.Formats)
-		vocabPath = fs.String("vocab", "", "vocabulary file: the words of a model trained on word ids only, and of -data's format where it needs one")
-		words     = fs.Int("words", 10, "top words per factor")
-		which     = fs.String("factors", "", "comma-separated factor indices (default: all)")
-		samples   = fs.Int("samples", 200, "MLP decoder: codes drawn from the prior to average the effects over")
-		seed      = fs.Uint64("seed", 1, "random seed of the prior's codes")
-		pngPath   = fs.String("png", "", "write a heat map of the factors' top words to this PNG file")
-		asJSON    = fs.Bool("json", false, "print one JSON object")
+		vocabPath = fs.String("vocab", "", "vocabulary `FILE`: the words of a model trained on word ids only, and of -data's format where it needs one")
 	)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: topics -checkpoint PATH [-data PATH [-format F]] [-vocab PATH] [-words 10] [-factors 0,3,7] [-png PATH] [-json]")
-		fs.PrintDefaults()
-	}
+	fs.Group(cli.GroupModel)
+	ckpt := fs.String("checkpoint", "", "model checkpoint written by training (required)")
+	fs.Group(cli.GroupEvaluation)
+	var (
+		words   = fs.Int("words", 10, "top words per factor")
+		which   = fs.String("factors", "", "comma-separated factor indices (default: all)")
+		samples = fs.Int("samples", 200, "MLP decoder: codes drawn from the prior to average the effects over")
+		seed    = fs.Uint64("seed", 1, "random seed of the prior's codes")
+	)
+	fs.Group(cli.GroupOutput)
+	var (
+		pngPath = fs.String("png", "", "write a heat map of the factors' top words to this PNG `FILE`")
+		asJSON  = fs.Bool("json", false, "print one JSON object")
+	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -84,12 +89,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		fs.Usage()
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case *ckpt == "":
-		fs.Usage()
-		return errors.New("-checkpoint is required")
+		return errors.New("-checkpoint is required (topics -h lists the flags)")
 	case *words < 1 || *samples < 1:
 		return errors.New("-words and -samples must be positive")
 	}
