@@ -26,11 +26,15 @@ const metadataKey = "__metadata__"
 // the bytes are not a valid checkpoint (as opposed to I/O errors).
 var ErrCorrupt = errors.New("checkpoints: corrupt checkpoint")
 
-// Tensor is one named array of float64 values in row-major order.
+// Tensor is one named array of values in row-major order, held as float64.
 type Tensor struct {
 	Name  string
 	Shape []int     // e.g. [in, out]; a vector is [n]; a scalar is []
 	Data  []float64 // len = product of Shape
+	// Float32 stores the tensor as F32: Write rounds each value to the
+	// nearest float32. A loaded F32 tensor has it set, and Data holds its
+	// float32 values exactly.
+	Float32 bool
 }
 
 // Checkpoint is a set of named tensors plus string metadata. The zero value
@@ -71,6 +75,14 @@ func (c *Checkpoint) Add(name string, shape []int, data []float64) {
 		panic("checkpoints: Add: " + err.Error())
 	}
 	c.Tensors = append(c.Tensors, t)
+}
+
+// AddFloat32 is like [Checkpoint.Add] for a tensor stored as F32, for files
+// meant for other programs (a weights-only export); amvi's own checkpoints
+// are F64.
+func (c *Checkpoint) AddFloat32(name string, shape []int, data []float64) {
+	c.Add(name, shape, data)
+	c.Tensors[len(c.Tensors)-1].Float32 = true
 }
 
 // checkName reports whether name may be used for a tensor.

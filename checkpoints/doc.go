@@ -57,7 +57,7 @@
 // and return an error wrapping [ErrCorrupt] (never a panic) for anything else:
 // a short file, a header length over 100 MB or past the end of the file,
 // invalid UTF-8 or JSON, duplicate JSON keys, missing or unknown fields,
-// dtypes other than F64, negative or overflowing dimensions, data_offsets that
+// dtypes other than F64 and F32, negative or overflowing dimensions, data_offsets that
 // disagree with the shape or that overlap, leave gaps, or fail to cover the
 // data section exactly, trailing bytes, non-string metadata values, a header
 // that is valid JSON but not in the canonical form, a wrong or missing format,

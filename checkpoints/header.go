@@ -11,7 +11,24 @@ import (
 type entry struct {
 	name  string
 	shape []int
-	n     int // number of elements = product(shape)
+	n     int  // number of elements = product(shape)
+	f32   bool // stored as F32, not F64
+}
+
+// size returns the bytes per element.
+func (e entry) size() int64 {
+	if e.f32 {
+		return 4
+	}
+	return 8
+}
+
+// dtype returns the safetensors dtype.
+func (e entry) dtype() string {
+	if e.f32 {
+		return "F32"
+	}
+	return "F64"
 }
 
 // maxHeaderLen is the largest header length accepted (the limit used by the
@@ -44,7 +61,9 @@ func encodeJSON(entries []entry, meta map[string]string) []byte {
 	for _, e := range entries {
 		b = append(b, ',')
 		b = appendString(b, e.name)
-		b = append(b, `:{"dtype":"F64","shape":[`...)
+		b = append(b, `:{"dtype":"`...)
+		b = append(b, e.dtype()...)
+		b = append(b, `","shape":[`...)
 		for i, d := range e.shape {
 			if i > 0 {
 				b = append(b, ',')
@@ -54,7 +73,7 @@ func encodeJSON(entries []entry, meta map[string]string) []byte {
 		b = append(b, `],"data_offsets":[`...)
 		b = strconv.AppendInt(b, off, 10)
 		b = append(b, ',')
-		off += 8 * int64(e.n)
+		off += e.size() * int64(e.n)
 		b = strconv.AppendInt(b, off, 10)
 		b = append(b, "]}"...)
 	}

@@ -184,8 +184,12 @@ func (p *parser) tensor(name string) (indexEntry, error) {
 			if !ok {
 				return e, fmt.Errorf("%s: dtype is %s, not a string", what, describe(tok))
 			}
-			if s != "F64" {
-				return e, fmt.Errorf("%s: dtype %q is not supported (only F64)", what, s)
+			switch s {
+			case "F64":
+			case "F32":
+				e.f32 = true
+			default:
+				return e, fmt.Errorf("%s: dtype %q is not supported (only F64 and F32)", what, s)
 			}
 		case "shape":
 			dims, err := p.ints(what+": shape", -1)

@@ -139,9 +139,9 @@ func read(r io.Reader, name string, size int64) (*Checkpoint, error) {
 	// How the tensors sit in the data section.
 	var end int64
 	for i, e := range entries {
-		want := 8 * int64(e.n)
+		want := e.size() * int64(e.n)
 		if e.end < e.begin || e.end-e.begin != want {
-			return nil, corrupt("tensor %q: data_offsets [%d %d] do not match shape %v of F64 (%d bytes)", e.name, e.begin, e.end, e.shape, want)
+			return nil, corrupt("tensor %q: data_offsets [%d %d] do not match shape %v of %s (%d bytes)", e.name, e.begin, e.end, e.shape, e.dtype(), want)
 		}
 		switch {
 		case i == 0 && e.begin != 0:
@@ -197,14 +197,14 @@ func read(r io.Reader, name string, size int64) (*Checkpoint, error) {
 	h := sha256.New()
 	buf := make([]byte, 8*chunkFloats)
 	for i, e := range entries {
-		data, err := readFloats(r, e.n, size >= 0, buf, h)
+		data, err := readFloats(r, e.n, e.f32, size >= 0, buf, h)
 		if err != nil {
 			if isEOF(err) {
 				return nil, corrupt("file truncated inside the data of tensor %q", e.name)
 			}
 			return nil, ioErr(err)
 		}
-		c.Tensors[i] = Tensor{Name: e.name, Shape: e.shape, Data: data}
+		c.Tensors[i] = Tensor{Name: e.name, Shape: e.shape, Data: data, Float32: e.f32}
 	}
 	if size < 0 {
 		n, err := io.ReadFull(r, buf[:1])
@@ -221,10 +221,11 @@ func read(r io.Reader, name string, size int64) (*Checkpoint, error) {
 	return c, nil
 }
 
-// readFloats reads n little-endian float64s from r, feeding the raw bytes to
-// h. If exact, the result is allocated up front (the caller has checked that
-// the input holds it); otherwise it grows as data arrives.
-func readFloats(r io.Reader, n int, exact bool, buf []byte, h hash.Hash) ([]float64, error) {
+// readFloats reads n little-endian float64s (float32s if f32) from r,
+// feeding the raw bytes to h. If exact, the result is allocated up front (the
+// caller has checked that the input holds it); otherwise it grows as data
+// arrives.
+func readFloats(r io.Reader, n int, f32, exact bool, buf []byte, h hash.Hash) ([]float64, error) {
 	var data []float64
 	if exact {
 		data = make([]float64, n)
@@ -234,6 +235,9 @@ func readFloats(r io.Reader, n int, exact bool, buf []byte, h hash.Hash) ([]floa
 	for done := 0; done < n; {
 		k := min(n-done, chunkFloats)
 		b := buf[:8*k]
+		if f32 {
+			b = buf[:4*k]
+		}
 		if _, err := io.ReadFull(r, b); err != nil {
 			return nil, err
 		}
@@ -242,8 +246,14 @@ func readFloats(r io.Reader, n int, exact bool, buf []byte, h hash.Hash) ([]floa
 			data = slices.Grow(data, k)[:done+k]
 		}
 		dst := data[done : done+k]
-		for i := range dst {
-			dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+		if f32 {
+			for i := range dst {
+				dst[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+			}
+		} else {
+			for i := range dst {
+				dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+			}
 		}
 		done += k
 	}

@@ -43,7 +43,7 @@ func write(w io.Writer, c *Checkpoint) error {
 	}
 	entries := make([]entry, len(c.Tensors))
 	for i, t := range c.Tensors {
-		entries[i] = entry{name: t.Name, shape: t.Shape, n: len(t.Data)}
+		entries[i] = entry{name: t.Name, shape: t.Shape, n: len(t.Data), f32: t.Float32}
 	}
 	buf := make([]byte, 8*chunkFloats)
 
@@ -52,8 +52,7 @@ func write(w io.Writer, c *Checkpoint) error {
 	for _, t := range c.Tensors {
 		for data := t.Data; len(data) > 0; {
 			k := min(len(data), chunkFloats)
-			encodeFloats(buf, data[:k])
-			h.Write(buf[:8*k])
+			h.Write(encodeFloats(buf, data[:k], t.Float32))
 			data = data[k:]
 		}
 	}
@@ -82,8 +81,7 @@ func write(w io.Writer, c *Checkpoint) error {
 	for _, t := range c.Tensors {
 		for data := t.Data; len(data) > 0; {
 			k := min(len(data), chunkFloats)
-			encodeFloats(buf, data[:k])
-			if err := writeFull(w, buf[:8*k]); err != nil {
+			if err := writeFull(w, encodeFloats(buf, data[:k], t.Float32)); err != nil {
 				return err
 			}
 			data = data[k:]
@@ -92,12 +90,21 @@ func write(w io.Writer, c *Checkpoint) error {
 	return nil
 }
 
-// encodeFloats stores xs in buf as little-endian float64s.
-func encodeFloats(buf []byte, xs []float64) {
+// encodeFloats stores xs in buf as little-endian float64s, or float32s
+// (rounded to nearest) if f32, and returns the bytes written.
+func encodeFloats(buf []byte, xs []float64, f32 bool) []byte {
+	if f32 {
+		buf = buf[:4*len(xs)]
+		for i, x := range xs {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(x)))
+		}
+		return buf
+	}
 	buf = buf[:8*len(xs)]
 	for i, x := range xs {
 		binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(x))
 	}
+	return buf
 }
 
 // writeFull writes all of p, turning a silent short write into an error.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -40,12 +42,27 @@ type storedConfig struct {
 	Input      string `json:"input"`
 }
 
+// ExportFile is the weights file of an export folder (written by
+// cmd/export): a model checkpoint without training state, F32 or F64.
+const ExportFile = "model.safetensors"
+
+// CheckpointPath returns the checkpoint file that path names: path itself,
+// or the weights file of path when it is a folder (an export).
+func CheckpointPath(path string) string {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return filepath.Join(path, ExportFile)
+	}
+	return path
+}
+
 // Load reads the trained encoder from the model checkpoint at path, as
-// written by training (for example best.safetensors in a run folder).
+// written by training (for example best.safetensors in a run folder), or
+// from an export folder (or its model.safetensors), as cmd/export writes.
 // Errors wrap checkpoints.ErrCorrupt for a damaged file, [ErrBadCheckpoint]
 // for a file that holds no usable encoder, and the file system's errors
 // otherwise.
 func Load(path string) (*Frozen, error) {
+	path = CheckpointPath(path)
 	c, err := checkpoints.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("encoder: %w", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/amvi/amvi/checkpoints"
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/model"
@@ -149,8 +150,10 @@ type Loaded struct {
 	RunID string
 }
 
-// LoadModel reads the model, its config and vocabulary from a checkpoint.
+// LoadModel reads the model, its config and vocabulary from a checkpoint,
+// or from an export folder (see Export).
 func LoadModel(path string) (*Loaded, error) {
+	path = encoder.CheckpointPath(path)
 	c, err := checkpoints.Load(path)
 	if err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		vocabPath = fs.String("vocab", "", "the corpus's vocabulary `FILE`; checked against the checkpoint's (text uses the checkpoint's)")
 	)
 	fs.Group(cli.GroupModel)
-	ckpt := fs.String("checkpoint", "", "checkpoint `FILE` (required)")
+	ckpt := fs.String("checkpoint", "", "model checkpoint `FILE`, or an export folder (cmd/export) (required)")
 	fs.Group(cli.GroupEvaluation)
 	var (
 		samples   = fs.Int("samples", 20, "codes per document for the ELBO's reconstruction term")
