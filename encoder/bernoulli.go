@@ -1,7 +1,6 @@
 package encoder
 
 import (
-	"math"
 	"math/rand/v2"
 
 	"github.com/amvi/amvi/internal/mathx"
@@ -43,37 +42,6 @@ func LogQ(z, a []float64) float64 {
 		}
 	}
 	return s
-}
-
-// LogPrior returns log p(z) = Σ_j z_j log α + (1-z_j) log(1-α).
-func LogPrior(z []float64, alpha float64) float64 {
-	ones := 0.0
-	for _, v := range z {
-		ones += v
-	}
-	return ones*math.Log(alpha) + (float64(len(z))-ones)*math.Log1p(-alpha)
-}
-
-// KL returns the closed-form KL(q(z|x) || p(z)) between the mean-field
-// Bernoulli posterior with logits a and the Bernoulli(α) prior:
-// Σ_j b_j log(b_j/α) + (1-b_j) log((1-b_j)/(1-α)), b = σ(a), in log space.
-func KL(a []float64, alpha float64) float64 {
-	la, l1a := math.Log(alpha), math.Log1p(-alpha)
-	s := 0.0
-	for _, aj := range a {
-		b, l1, l0 := mathx.SigmoidParts(aj)
-		s += b*(l1-la) + (1-b)*(l0-l1a)
-	}
-	return s
-}
-
-// KLGrad adds w·∂KL/∂a = w·σ(a)(1-σ(a))(a - logit α) to dst.
-func KLGrad(dst, a []float64, alpha, w float64) {
-	la := mathx.Logit(alpha)
-	for j, aj := range a {
-		b := mathx.Sigmoid(aj)
-		dst[j] += w * b * (1 - b) * (aj - la)
-	}
 }
 
 // Probs writes the posterior probabilities b = σ(a) for the logits a into dst.

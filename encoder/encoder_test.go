@@ -25,7 +25,7 @@ func TestSurrogateGradMatchesFiniteDifferences(t *testing.T) {
 		a[i] = 2 * rng.NormFloat64()
 	}
 	for _, klw := range []float64{0, 1, 0.25} {
-		s := &Surrogate{K: K, Alpha: 0.3, KLWeight: klw, Scale: 1.0 / B}
+		s := &Surrogate{K: K, Prior: NewPrior(K, 0.3), KLWeight: klw, Scale: 1.0 / B}
 		s.Set(z, adv, S)
 		g := make([]float64, len(a))
 		s.Grad(g, a)
@@ -51,7 +51,7 @@ func TestSurrogateIsScoreFunction(t *testing.T) {
 	z := []float64{1, 0, 1, 1, 0, 0}
 	adv := []float64{2, -3}
 	a := []float64{0.5, -1, 4}
-	s := &Surrogate{K: 3, Alpha: 0.5, Scale: 1}
+	s := &Surrogate{K: 3, Prior: NewPrior(3, 0.5), Scale: 1}
 	s.Set(z, adv, 2)
 	g := make([]float64, 3)
 	s.Grad(g, a)
@@ -68,12 +68,13 @@ func TestSurrogateIsScoreFunction(t *testing.T) {
 
 func TestKLAndLogQExtremeLogits(t *testing.T) {
 	for _, a := range [][]float64{{800, -800, 0}, {-1e10, 1e10, 40}, {0, 0, 0}} {
-		kl := KL(a, 0.2)
+		prior := NewPrior(len(a), 0.2)
+		kl := prior.KL(a)
 		if math.IsNaN(kl) || math.IsInf(kl, 0) || kl < 0 {
 			t.Errorf("KL(%v) = %v", a, kl)
 		}
 		g := make([]float64, len(a))
-		KLGrad(g, a, 0.2, 1)
+		prior.KLGrad(g, a, 1)
 		for _, v := range g {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				t.Errorf("KLGrad(%v) = %v", a, g)
@@ -84,12 +85,12 @@ func TestKLAndLogQExtremeLogits(t *testing.T) {
 			t.Errorf("LogQ at %v = %v", a, lq)
 		}
 	}
-	if kl := KL([]float64{mathx.Logit(0.2), mathx.Logit(0.2)}, 0.2); math.Abs(kl) > 1e-15 {
+	if kl := NewPrior(2, 0.2).KL([]float64{mathx.Logit(0.2), mathx.Logit(0.2)}); math.Abs(kl) > 1e-15 {
 		t.Errorf("KL(prior || prior) = %g, want 0", kl)
 	}
 	// KL(Bernoulli(0.9) || Bernoulli(0.5)) = 0.9 log 1.8 + 0.1 log 0.2.
 	want := 0.9*math.Log(1.8) + 0.1*math.Log(0.2)
-	if kl := KL([]float64{mathx.Logit(0.9)}, 0.5); math.Abs(kl-want) > 1e-15 {
+	if kl := NewPrior(1, 0.5).KL([]float64{mathx.Logit(0.9)}); math.Abs(kl-want) > 1e-15 {
 		t.Errorf("KL = %.17g, want %.17g", kl, want)
 	}
 }
@@ -149,9 +150,11 @@ func TestPosteriorMatchesFunctions(t *testing.T) {
 		}
 	}
 	kl := make([]float64, len(a)/k)
-	q.KL(kl, alpha)
+	prior := NewPrior(k, alpha)
+	prior.Logit[1] = 4 // one factor apart
+	q.KL(kl, prior)
 	for r, got := range kl {
-		if w := KL(a[r*k:(r+1)*k], alpha); got != w {
+		if w := prior.KL(a[r*k : (r+1)*k]); got != w {
 			t.Errorf("row %d: Posterior.KL %v, KL %v", r, got, w)
 		}
 	}

@@ -1,7 +1,6 @@
 package encoder
 
 import (
-	"math"
 	"math/rand/v2"
 
 	"github.com/amvi/amvi/internal/mathx"
@@ -23,6 +22,8 @@ type Posterior struct {
 	K       int
 	P       []float64 // σ(a)
 	LogProb [][2]float64
+
+	priorLogs []float64 // KL's scratch: log α_j, log(1-α_j)
 }
 
 // Set computes the quantities for the logits a (rows×k).
@@ -116,18 +117,20 @@ func (q *Posterior) LogQ(dst, z []float64, samples int) {
 }
 
 // KL writes the closed-form KL(q(z|x) || p(z)) of every row into dst.
-// It panics if len(dst) != len(P)/K.
-func (q *Posterior) KL(dst []float64, alpha float64) {
+// It panics if len(dst) != len(P)/K or the prior's K differs.
+func (q *Posterior) KL(dst []float64, prior *Prior) {
 	k := q.K
-	if len(dst)*k != len(q.P) {
+	if len(dst)*k != len(q.P) || prior.K() != k {
 		panic("encoder: Posterior.KL buffer has the wrong length")
 	}
-	la, l1a := math.Log(alpha), math.Log1p(-alpha)
+	q.priorLogs = scratch.Grow(q.priorLogs, 2*k)
+	la, l1a := q.priorLogs[:k], q.priorLogs[k:]
+	prior.logs(la, l1a)
 	for r := range dst {
 		s := 0.0
-		for j := r * k; j < (r+1)*k; j++ {
-			b := q.P[j]
-			s += b*(q.LogProb[j][1]-la) + (1-b)*(q.LogProb[j][0]-l1a)
+		for j := 0; j < k; j++ {
+			b := q.P[r*k+j]
+			s += b*(q.LogProb[r*k+j][1]-la[j]) + (1-b)*(q.LogProb[r*k+j][0]-l1a[j])
 		}
 		dst[r] = s
 	}

@@ -17,7 +17,7 @@ import (
 // the loss costs O(B·K) whatever S is.
 type Surrogate struct {
 	K        int
-	Alpha    float64   // prior probability of z_j = 1
+	Prior    *Prior
 	KLWeight float64   // weight of the closed-form KL; 0 when the KL is inside the learning signal
 	Scale    float64   // overall factor, usually 1/B
 	Coef     []float64 // B×K: Σ_s A_bs z_bs
@@ -66,7 +66,7 @@ func (s *Surrogate) Loss(a []float64) float64 {
 			total -= c[j]*aj - s.ASum[r]*mathx.Softplus(aj)
 		}
 		if s.KLWeight != 0 {
-			total += s.KLWeight * KL(ar, s.Alpha)
+			total += s.KLWeight * s.Prior.KL(ar)
 		}
 	}
 	return s.Scale * total
@@ -86,7 +86,7 @@ func (s *Surrogate) Grad(dst, a []float64) {
 			dr[j] = -(c[j] - s.ASum[r]*mathx.Sigmoid(aj))
 		}
 		if s.KLWeight != 0 {
-			KLGrad(dr, ar, s.Alpha, s.KLWeight)
+			s.Prior.KLGrad(dr, ar, s.KLWeight)
 		}
 		for j := range dr {
 			dr[j] *= s.Scale

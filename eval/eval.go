@@ -369,12 +369,12 @@ func (ev *evaluator) sample(docs []data.Document, a []float64, S int, rng *rand.
 				i := d*n + s
 				ll := lls[i]
 				ev.ll[d*S+s0+s] = ll
-				ev.logw[d*S+s0+s] = ll + encoder.LogPrior(ev.z[i*K:(i+1)*K], m.Alpha) - ev.logq[i]
+				ev.logw[d*S+s0+s] = ll + m.Prior.LogPrior(ev.z[i*K:(i+1)*K]) - ev.logq[i]
 			}
 		}
 	}
 	ev.kl = scratch.Grow(ev.kl, B)
-	ev.q.KL(ev.kl, m.Alpha)
+	ev.q.KL(ev.kl, m.Prior)
 	return nil
 }
 
@@ -397,7 +397,7 @@ func (ev *evaluator) refine(docs []data.Document, rng *rand.Rand) error {
 	b.LogPrior = scratch.Grow(b.LogPrior, B*S)
 	b.LogQ = scratch.Grow(b.LogQ, B*S)
 	b.LogLik = scratch.Grow(b.LogLik, B*S)
-	ev.surr = encoder.Surrogate{K: K, Alpha: m.Alpha, Scale: 1}
+	ev.surr = encoder.Surrogate{K: K, Prior: m.Prior, Scale: 1}
 	b.KL = scratch.Grow(b.KL, B)
 	ev.z = scratch.Grow(ev.z, B*S*K)
 	for step := 0; step < ev.opt.Refine; step++ {
@@ -409,10 +409,8 @@ func (ev *evaluator) refine(docs []data.Document, rng *rand.Rand) error {
 		}
 		copy(b.LogLik, lls)
 		ev.q.LogQ(b.LogQ, ev.z, S)
-		for i := range b.LogPrior {
-			b.LogPrior[i] = encoder.LogPrior(ev.z[i*K:(i+1)*K], m.Alpha)
-		}
-		ev.q.KL(b.KL, m.Alpha)
+		m.Prior.LogPriors(b.LogPrior, ev.z)
+		ev.q.KL(b.KL, m.Prior)
 		if err := ev.rloo.Estimate(&ev.rw, b); err != nil {
 			return nil // a non-finite signal: keep the logits reached so far
 		}

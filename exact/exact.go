@@ -73,7 +73,7 @@ type Evaluator struct {
 // New returns an Evaluator for m. It panics if m.K() > MaxK.
 func New(m *model.Model) *Evaluator {
 	e := &Evaluator{m: m, states: States(m.K())}
-	k, n, v := m.K(), 1<<m.K(), m.V()
+	n, v := 1<<m.K(), m.V()
 	e.eta = append([]float64(nil), m.Dec.Logits(&e.decWS, e.states)...)
 	e.lse = make([]float64, n)
 	e.prior = make([]float64, n)
@@ -85,8 +85,8 @@ func New(m *model.Model) *Evaluator {
 			s += math.Exp(x - mx)
 		}
 		e.lse[i] = mx + math.Log(s)
-		e.prior[i] = encoder.LogPrior(e.states[i*k:(i+1)*k], m.Alpha)
 	}
+	m.Prior.LogPriors(e.prior, e.states)
 	return e
 }
 
@@ -104,7 +104,7 @@ func (e *Evaluator) Doc(doc data.Document) *Doc {
 func (e *Evaluator) DocLogits(doc data.Document, a []float64) *Doc {
 	k, n, v := e.m.K(), 1<<e.m.K(), e.m.V()
 	a = append([]float64(nil), a...)
-	r := &Doc{LogJoint: make([]float64, n), LogQ: make([]float64, n), Logits: a, KL: encoder.KL(a, e.m.Alpha)}
+	r := &Doc{LogJoint: make([]float64, n), LogQ: make([]float64, n), Logits: a, KL: e.m.Prior.KL(a)}
 	var q encoder.Posterior
 	q.Set(a, k)
 	q.LogQ(r.LogQ, e.states, n)
@@ -260,7 +260,8 @@ func (e *Evaluator) grad(g *model.Grads, docs []data.Document, perDoc func(d *Do
 	m.Enc.FillInput(x, docs)
 	a := m.Enc.Logits(&e.encWS, x)
 	deta := make([]float64, n*v)
-	mass := make([]float64, n) // Σ_b c_b(z) N_b
+	mass := make([]float64, n)   // Σ_b c_b(z) N_b
+	marg := make([]float64, B*k) // Σ_z c_b(z) z: the weights' mean code
 	enumerated := make([]*Doc, B)
 	for b, doc := range docs {
 		d := e.DocLogits(doc, a[b*k:(b+1)*k])
@@ -271,6 +272,9 @@ func (e *Evaluator) grad(g *model.Grads, docs []data.Document, perDoc func(d *Do
 		for i, c := range weights {
 			if c == 0 {
 				continue
+			}
+			for j, zj := range e.states[i*k : (i+1)*k] {
+				marg[b*k+j] += c * zj
 			}
 			mass[i] += c * N
 			row := deta[i*v : (i+1)*v]
@@ -296,6 +300,11 @@ func (e *Evaluator) grad(g *model.Grads, docs []data.Document, perDoc func(d *Do
 		da[i] *= inv
 	}
 	m.Enc.Net.Backward(&e.encWS, x, da, g.Enc)
+	// The prior's logits: log p(z) enters the objective with the same
+	// weights c(z) as log p(x|z), and ∇_η log p(z) = z - α; the weights sum
+	// to one, so the gradient is mean_b (Σ_z c_b(z) z - α).
+	clear(g.Prior)
+	m.Prior.LogitGrad(g.Prior, marg, -1)
 	return enumerated
 }
 
@@ -357,7 +366,7 @@ func (s *Stepper) Step(docs []data.Document, _ *rand.Rand, g *model.Grads) (mode
 		}
 	}
 	// Negate: Step returns the loss's gradient.
-	for _, p := range append(g.Enc.Params(), g.Dec.Params()...) {
+	for _, p := range append(append(g.Enc.Params(), g.Dec.Params()...), g.Prior) {
 		for i := range p {
 			p[i] = -p[i]
 		}

@@ -113,6 +113,19 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			}
 			check("encoder", m.Enc.Net.Params(), g.Enc.Params(), encSamples)
 			check("decoder", m.Dec.Net.Params(), g.Dec.Params(), tc.samples)
+			// The prior's logits, moved apart so that each factor differs.
+			for j := range m.Prior.Logit {
+				m.Prior.Logit[j] += 0.3 * float64(j-2)
+			}
+			switch {
+			case tc.samples == 0:
+				g = New(m).ELBOGrad(docs)
+			case tc.samples < 0:
+				g = New(m).EMGrad(docs)
+			default:
+				g = New(m).IWBoundGrad(docs, tc.samples)
+			}
+			check("prior", [][]float64{m.Prior.Logit}, [][]float64{g.Prior}, tc.samples)
 		})
 	}
 }
@@ -141,6 +154,7 @@ func TestStepperIsNegatedGradient(t *testing.T) {
 		e := New(m)
 		want := tc.want(e)
 		got, exp := append(g.Enc.Params(), g.Dec.Params()...), append(want.Enc.Params(), want.Dec.Params()...)
+		got, exp = append(got, g.Prior), append(exp, want.Prior)
 		for i := range got {
 			for j := range got[i] {
 				if got[i][j] != -exp[i][j] {

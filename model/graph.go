@@ -66,7 +66,7 @@ type encGraph struct {
 func newEncGraph(mod *Model, rows int, train bool) (*encGraph, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	e := &encGraph{rows: rows, surr: encoder.Surrogate{K: mod.K(), Alpha: mod.Alpha}}
+	e := &encGraph{rows: rows, surr: encoder.Surrogate{K: mod.K(), Prior: mod.Prior}}
 	g := gorgonia.NewGraph()
 	ps := paramNodes(g, mod.Enc.Net, "encoder")
 	var err error

@@ -28,14 +28,14 @@ import (
 type Model struct {
 	Enc   *encoder.Encoder
 	Dec   *decoder.Decoder
-	Alpha float64 // prior probability of each z_j = 1
+	Prior *encoder.Prior // p(z): one probability per factor
 }
 
 // Config describes a model.
 type Config struct {
 	Encoder encoder.Config
 	Decoder decoder.Config
-	Alpha   float64
+	Alpha   float64 // the prior's probability of each z_j = 1 (initially, when it is learned)
 }
 
 // New returns a model with weights initialised from rng (encoder first).
@@ -55,7 +55,7 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Enc: enc, Dec: dec, Alpha: cfg.Alpha}, nil
+	return &Model{Enc: enc, Dec: dec, Prior: encoder.NewPrior(cfg.Encoder.K, cfg.Alpha)}, nil
 }
 
 // K returns the number of latent factors.
@@ -67,6 +67,10 @@ func (m *Model) V() int { return m.Enc.Config.V }
 // Grads holds a gradient for every parameter of a model.
 type Grads struct {
 	Enc, Dec *mlp.Net
+	// Prior is the gradient with respect to the prior's logits (K), for a
+	// learned prior: a Stepper fills it in closed form (see
+	// encoder.Prior.LogitGrad) whether or not the prior is trained.
+	Prior []float64
 
 	// The rows of the encoder's first-layer weight gradient the last step
 	// wrote, and whether the other rows are known to be zero.
@@ -90,6 +94,6 @@ func (g *Grads) EncoderRows() (rows []int, ok bool) {
 
 // NewGrads returns zero gradients shaped like m's parameters.
 func (m *Model) NewGrads() *Grads {
-	return &Grads{Enc: m.Enc.Net.ZeroClone(), Dec: m.Dec.Net.ZeroClone(),
+	return &Grads{Enc: m.Enc.Net.ZeroClone(), Dec: m.Dec.Net.ZeroClone(), Prior: make([]float64, m.K()),
 		encTouched: []*ops.Touched{new(ops.Touched)}, decTouched: []*ops.Touched{new(ops.Touched)}}
 }

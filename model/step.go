@@ -101,10 +101,8 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	b.LogQ = scratch.Grow(b.LogQ, B*S)
 	b.KL = scratch.Grow(b.KL, B)
 	st.q.LogQ(b.LogQ, z, S)
-	st.q.KL(b.KL, m.Alpha)
-	for i := range b.LogPrior {
-		b.LogPrior[i] = encoder.LogPrior(z[i*K:(i+1)*K], m.Alpha)
-	}
+	st.q.KL(b.KL, m.Prior)
+	m.Prior.LogPriors(b.LogPrior, z)
 
 	// Decoder forward; an estimator's own work on the batch (NVIL's
 	// baseline network) runs beside it.
@@ -151,6 +149,10 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 		return stats, fmt.Errorf("model: %w", err)
 	}
 	g.encRows, g.sparse = enc.m.Touched(0)
+	// The prior's gradient, in closed form from q's probabilities: that of
+	// the ELBO (for VIMCO's L_S it is not exact; train refuses the pair).
+	clear(g.Prior)
+	m.Prior.LogitGrad(g.Prior, st.q.P, 1)
 	for _, o := range w.Objective {
 		stats.Objective += o
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/estimators"
+	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/internal/gg"
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/testmodel"
@@ -49,10 +50,8 @@ func referenceStep(t *testing.T, m *model.Model, est estimators.Estimator, S int
 	b := &estimators.Batch{B: B, S: S, Input: x, InputDim: V, K: K, Codes: z, Probs: q.P,
 		LogPrior: make([]float64, B*S), LogQ: make([]float64, B*S), KL: make([]float64, B)}
 	q.LogQ(b.LogQ, z, S)
-	q.KL(b.KL, m.Alpha)
-	for i := range b.LogPrior {
-		b.LogPrior[i] = encoder.LogPrior(z[i*K:(i+1)*K], m.Alpha)
-	}
+	q.KL(b.KL, m.Prior)
+	m.Prior.LogPriors(b.LogPrior, z)
 	ll := &decoder.LogLik{V: V}
 	ll.Reset(docs, S)
 	dec, err := gg.NewNet(m.Dec.Net, B*S, ll, "decoder")
@@ -76,7 +75,7 @@ func referenceStep(t *testing.T, m *model.Model, est estimators.Estimator, S int
 	if _, err := dec.Run(g.Dec); err != nil {
 		t.Fatal(err)
 	}
-	surr := &encoder.Surrogate{K: K, Alpha: m.Alpha, KLWeight: w.KLWeight, Scale: 1 / float64(B)}
+	surr := &encoder.Surrogate{K: K, Prior: m.Prior, KLWeight: w.KLWeight, Scale: 1 / float64(B)}
 	if w.LogitGrad != nil {
 		surr.SetLogitGrad(w.LogitGrad)
 	} else {
@@ -272,6 +271,31 @@ func TestStepIndependentOfCores(t *testing.T) {
 					t.Fatalf("parameter %d[%d]: %v on one core, %v on %d", i, j, one[i][j], other[i][j], procs)
 				}
 			}
+		}
+	}
+}
+
+// TestPriorGradient checks the prior's gradient a Stepper writes against the
+// exact gradient of the mean ELBO with respect to the prior's logits: it is
+// in closed form given q, so it must match to rounding, for a prior whose
+// factors differ.
+func TestPriorGradient(t *testing.T) {
+	m, docs := testmodel.Small(6, false)
+	for j := range m.Prior.Logit {
+		m.Prior.Logit[j] = 0.4*float64(j) - 1
+	}
+	st, err := model.NewStepper(m, &estimators.RLOO{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := m.NewGrads()
+	if _, err := st.Step(docs, rand.New(rand.NewPCG(1, 1)), g); err != nil {
+		t.Fatal(err)
+	}
+	want := exact.New(m).ELBOGrad(docs).Prior
+	for j, v := range g.Prior {
+		if math.Abs(v+want[j]) > 1e-12 {
+			t.Errorf("prior logit %d: step's loss gradient %v, exact ELBO gradient %v", j, v, want[j])
 		}
 	}
 }

@@ -27,6 +27,10 @@ type Config struct {
 	DecoderHidden     []int   `json:"decoder-hidden"`
 	DecoderActivation string  `json:"decoder-activation"`
 	Alpha             float64 `json:"alpha"`
+	// Prior is "fixed" (empty means it: every α_j = Alpha) or "learned":
+	// one α_j per factor, started at Alpha and trained with the closed-form
+	// gradient of the KL, stored in the checkpoint as prior.logit.
+	Prior string `json:"prior,omitempty"`
 
 	// Estimator names the encoder's gradient estimator, or "exact" for the
 	// exact gradient by enumerating the 2^K codes (K ≤ 14).
@@ -185,6 +189,10 @@ func (c Config) Validate() error {
 		minSamples = est.MinSamples()
 	}
 	switch {
+	case c.Prior != "" && c.Prior != "fixed" && c.Prior != "learned":
+		return fmt.Errorf("train: prior %q (want fixed or learned)", c.Prior)
+	case c.Prior == "learned" && c.Estimator == "vimco":
+		return fmt.Errorf("train: a learned prior takes the ELBO's gradient, which VIMCO's objective L_S does not have: use another estimator")
 	case c.Objective != "" && c.Objective != "elbo" && c.Objective != "em":
 		return fmt.Errorf("train: objective %q (want elbo or em)", c.Objective)
 	case c.Objective == "em" && c.Estimator != "exact":

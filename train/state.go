@@ -87,6 +87,9 @@ func (t *Trainer) checkpoint() (*checkpoints.Checkpoint, error) {
 	c := &checkpoints.Checkpoint{Metadata: map[string]string{MetaKind: KindModel}}
 	addNet(c, "encoder", t.Model.Enc.Net)
 	addNet(c, "decoder", t.Model.Dec.Net)
+	if t.Config.Prior == "learned" {
+		c.Add(priorTensor, []int{t.Model.K()}, t.Model.Prior.Logit)
+	}
 	meta := map[string]any{}
 	meta[MetaOptimizer] = addAdam(c, "optim", t.paramNames, t.opt)
 	if n, ok := t.est.(*estimators.NVIL); ok {
@@ -204,6 +207,9 @@ func modelFromCheckpoint(c *checkpoints.Checkpoint) (*Loaded, error) {
 	if err := readNet(c, "decoder", m.Dec.Net); err != nil {
 		return nil, err
 	}
+	if err := readPrior(c, l.Config, m); err != nil {
+		return nil, err
+	}
 	l.Model = m
 	if _, ok := c.Metadata[MetaState]; ok {
 		var st state
@@ -213,6 +219,26 @@ func modelFromCheckpoint(c *checkpoints.Checkpoint) (*Loaded, error) {
 		l.Epochs, l.Steps, l.Finished, l.RunID = st.Epoch, st.Step, st.Stopped || (st.Epoch >= l.Config.Epochs && st.Batch == 0), st.RunID
 	}
 	return l, nil
+}
+
+// priorTensor names a learned prior's logits in checkpoints.
+const priorTensor = "prior.logit"
+
+// readPrior reads a learned prior's logits into m; a fixed prior is the
+// config's α.
+func readPrior(c *checkpoints.Checkpoint, cfg Config, m *model.Model) error {
+	if cfg.Prior != "learned" {
+		return nil
+	}
+	if err := readTensor(c, priorTensor, []int{m.K()}, m.Prior.Logit); err != nil {
+		return err
+	}
+	for j, v := range m.Prior.Logit {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: %s[%d] is %v", ErrMismatch, priorTensor, j, v)
+		}
+	}
+	return nil
 }
 
 func unmarshalMeta(c *checkpoints.Checkpoint, key string, v any) error {

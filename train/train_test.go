@@ -36,6 +36,8 @@ func smallRun(t testing.TB, estimator string) (Config, *data.Corpus, *data.Corpu
 		cfg.Samples = 1
 	case "em":
 		cfg.Estimator, cfg.Objective = "exact", "em"
+	case "learned-prior":
+		cfg.Estimator, cfg.Prior = "rloo", "learned"
 	}
 	return cfg, trainC, validC, s.Vocab
 }
@@ -57,6 +59,7 @@ func finishedRun(t *testing.T, cfg Config, trainC, validC *data.Corpus, vocab []
 
 func params(tr *Trainer) [][]float64 {
 	ps := append(tr.Model.Enc.Net.Params(), tr.Model.Dec.Net.Params()...)
+	ps = append(ps, tr.Model.Prior.Logit)
 	for _, m := range tr.opt.M {
 		ps = append(ps, widen(m))
 	}
@@ -67,7 +70,7 @@ func params(tr *Trainer) [][]float64 {
 // checkpoint, and requires bit-identical parameters, optimizer state and
 // validation bound to a run that was never interrupted.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
@@ -311,5 +314,47 @@ func TestConfigReadsOldKeys(t *testing.T) {
 		if !strings.Contains(string(b), k) {
 			t.Errorf("%s lacks %s", b, k)
 		}
+	}
+}
+
+// TestLearnedPrior trains a learned prior on the synthetic corpus (started
+// at α = 0.5) and checks that the α_j moved, that the checkpoint holds them,
+// and that LoadModel reads them back bit for bit.
+func TestLearnedPrior(t *testing.T) {
+	cfg, trainC, validC, vocab := smallRun(t, "learned-prior")
+	cfg.Epochs = 6
+	dir := t.TempDir()
+	tr, err := New(cfg, dir, trainC, validC, vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	alpha := make([]float64, cfg.K)
+	tr.Model.Prior.Alpha(alpha)
+	t.Logf("learned α %.3f", alpha)
+	moved := 0
+	for _, a := range alpha {
+		if math.Abs(a-0.5) > 0.01 {
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Errorf("no α_j moved from 0.5: %v", alpha)
+	}
+	l, err := LoadModel(filepath.Join(dir, LastFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range l.Model.Prior.Logit {
+		if math.Float64bits(v) != math.Float64bits(tr.Model.Prior.Logit[j]) {
+			t.Fatalf("loaded prior logit %d = %v, trained %v", j, v, tr.Model.Prior.Logit[j])
+		}
+	}
+	cfg.Estimator = "vimco"
+	if err := cfg.Validate(); err == nil {
+		t.Error("a learned prior with VIMCO accepted")
 	}
 }

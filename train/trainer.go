@@ -296,6 +296,11 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	t.params = append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
 	t.gradParams = append(t.grads.Enc.Params(), t.grads.Dec.Params()...)
 	t.paramNames = append(layerNames("encoder", m.Enc.Net), layerNames("decoder", m.Dec.Net)...)
+	if cfg.Prior == "learned" {
+		t.params = append(t.params, m.Prior.Logit)
+		t.gradParams = append(t.gradParams, t.grads.Prior)
+		t.paramNames = append(t.paramNames, priorTensor)
+	}
 	t.opt = optim.NewAdam(t.params, cfg.LR)
 	t.st.TrainDocs, t.st.ValidDocs = trainC.Len(), validC.Len()
 	t.st.TrainHash, t.st.ValidHash = corpusHash(trainC), corpusHash(validC)
@@ -501,6 +506,9 @@ func (t *Trainer) restart(cause error) error {
 		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
 	}
 	if err := readNet(c, "decoder", t.Model.Dec.Net); err != nil {
+		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
+	}
+	if err := readPrior(c, t.Config, t.Model); err != nil {
 		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
 	}
 	t.st = state{}

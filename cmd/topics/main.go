@@ -146,7 +146,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		rep.Documents = c.Len()
 	}
-	eff := topics.Effects(l.Model.Dec, l.Model.Alpha, *samples, rand.New(rand.NewPCG(*seed, 0)))
+	eff := topics.Effects(l.Model.Dec, l.Config.Alpha, *samples, rand.New(rand.NewPCG(*seed, 0)))
 	described := topics.Describe(eff, vocab, on, mean, *words, factors)
 	for _, f := range described {
 		fj := factorJSON{Factor: f}

@@ -45,7 +45,7 @@ func TestTopics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eff := topics.Effects(l.Model.Dec, l.Model.Alpha, 1, rand.New(rand.NewPCG(1, 0)))
+	eff := topics.Effects(l.Model.Dec, l.Config.Alpha, 1, rand.New(rand.NewPCG(1, 0)))
 	enc, err := encoder.Load(tiny)
 	if err != nil {
 		t.Fatal(err)

@@ -140,7 +140,8 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.StringVar(&cfg.Input, "input", cfg.Input, "encoder input: counts|log1p")
 	fs.Var(&decHidden, "decoder-hidden", "decoder hidden layer `sizes` (none: the linear decoder W z + c)")
 	fs.StringVar(&cfg.DecoderActivation, "decoder-activation", cfg.DecoderActivation, "decoder hidden activation")
-	fs.Float64Var(&cfg.Alpha, "alpha", cfg.Alpha, "prior probability of each factor")
+	fs.Float64Var(&cfg.Alpha, "alpha", cfg.Alpha, "prior probability of each factor (the start, with -prior learned)")
+	fs.StringVar(&cfg.Prior, "prior", "fixed", "prior: fixed (every factor's probability is -alpha) or learned (one probability per factor, in the checkpoint)")
 
 	fs.Group(cli.GroupTraining)
 	fs.StringVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient estimator: reinforce|nvil|rloo|vimco|disarm, or exact (the exact gradient by enumeration, K ≤ 14)")
@@ -187,6 +188,9 @@ func parseFlags(args []string, cfg train.Config, stdout io.Writer) (*options, er
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	if cfg.Objective == "em" && !o.set["estimator"] {
 		cfg.Estimator = "exact" // EM is VI with q = p(z|x): by enumeration
+	}
+	if cfg.Prior == "fixed" {
+		cfg.Prior = "" // the default, as in checkpoints from before -prior
 	}
 	if cfg.Objective == "elbo" {
 		cfg.Objective = "" // the default, as in checkpoints from before -objective
