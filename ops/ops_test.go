@@ -129,8 +129,8 @@ func testEncoder(t *testing.T, sizes []int, rows int, act Activation) {
 	net := mlp.New(sizes, act, rng)
 	v, k := sizes[0], sizes[len(sizes)-1]
 	enc := &encoder.Encoder{Config: encoder.Config{V: v, K: k, Input: encoder.InputLog1p}, Net: net}
-	surr := &encoder.Surrogate{K: k, Alpha: 0.3, KLWeight: 1, Scale: 0.25}
-	refSurr := &encoder.Surrogate{K: k, Alpha: 0.3, KLWeight: 1, Scale: 0.25}
+	surr := &encoder.Surrogate{K: k, Prior: encoder.NewPrior(k, 0.3), KLWeight: 1, Scale: 0.25}
+	refSurr := &encoder.Surrogate{K: k, Prior: encoder.NewPrior(k, 0.3), KLWeight: 1, Scale: 0.25}
 
 	g := gorgonia.NewGraph()
 	ps := params(g, net)
