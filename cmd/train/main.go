@@ -89,6 +89,7 @@ type options struct {
 	out                    string
 	resume, overwrite      bool
 	evalSamples, iwSamples int
+	refine                 int
 	minCount, maxVocab     int
 	stopWords              bool
 	cpuProfile             string
@@ -166,6 +167,7 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.IntVar(&cfg.Patience, "patience", cfg.Patience, "stop after this many validations without improvement (0: never)")
 	fs.IntVar(&o.evalSamples, "eval-samples", 20, "codes per document for the final evaluation's ELBO")
 	fs.IntVar(&o.iwSamples, "iw-samples", 100, "importance samples per document for the final evaluation (0: skip)")
+	fs.IntVar(&o.refine, "refine", 0, "the final evaluation also reports the refined ELBO after this many steps per document (cmd/eval -refine; 0: skip)")
 
 	fs.Group(cli.GroupOutput)
 	fs.StringVar(&o.out, "out", "runs/default", "run folder `DIR`: checkpoints, config.json, metrics.jsonl, curve.png, eval.json")
@@ -207,8 +209,8 @@ func parseFlags(args []string, cfg train.Config, stdout io.Writer) (*options, er
 		return nil, fmt.Errorf("-valid-fraction %v must lie in [0, 1)", src.ValidFraction)
 	case o.minCount < 0 || o.maxVocab < 0:
 		return nil, fmt.Errorf("-min-count and -max-vocab must not be negative")
-	case o.evalSamples < 1 || o.iwSamples < 0:
-		return nil, fmt.Errorf("-eval-samples must be positive and -iw-samples not negative")
+	case o.evalSamples < 1 || o.iwSamples < 0 || o.refine < 0:
+		return nil, fmt.Errorf("-eval-samples must be positive, and -iw-samples and -refine not negative")
 	}
 	o.cfg = cfg
 	return o, nil
@@ -435,7 +437,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	// A report that cannot be written (a full disk, a closed pipe) is an
 	// error, not exit 0.
 	w := outfile.NewWriter(stdout, "standard output")
-	if err := evaluate(w, out, res, corp, o.evalSamples, o.iwSamples, cfg.Seed); err != nil {
+	if err := evaluate(w, out, res, corp, o.evalSamples, o.iwSamples, o.refine, cfg.Seed); err != nil {
 		return err
 	}
 	return w.Err()
@@ -548,7 +550,7 @@ func loadCorpora(src train.DataSource, seed uint64, tv *train.TextVocab) (*corpo
 // evaluate reports the bound of the run's best checkpoint (its last, when
 // it had no validation) on the test corpus. It refuses a checkpoint that
 // another run wrote.
-func evaluate(stdout io.Writer, dir string, res *train.Result, c *corpora, samples, iwSamples int, seed uint64) error {
+func evaluate(stdout io.Writer, dir string, res *train.Result, c *corpora, samples, iwSamples, refine int, seed uint64) error {
 	path := filepath.Join(dir, train.LastFile)
 	if res.HasBest {
 		path = filepath.Join(dir, train.BestFile)
@@ -560,7 +562,7 @@ func evaluate(stdout io.Writer, dir string, res *train.Result, c *corpora, sampl
 	if l.RunID != res.RunID {
 		return fmt.Errorf("%s: %w: it was written by another run (%q, this run is %q); not evaluating it", path, train.ErrMismatch, l.RunID, res.RunID)
 	}
-	rep, err := eval.Evaluate(l.Model, c.test, eval.Options{Samples: samples, IWSamples: iwSamples, Seed: seed, Exact: true})
+	rep, err := eval.Evaluate(l.Model, c.test, eval.Options{Samples: samples, IWSamples: iwSamples, Seed: seed, Exact: true, Refine: refine})
 	if err != nil {
 		return err
 	}
