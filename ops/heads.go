@@ -22,6 +22,9 @@ type head struct {
 	// by the previous run.
 	forward func(x []float64, held bool) (float64, error)
 	grad    func(dst, x []float64)
+	// gradInPlace, when set instead of grad, writes the gradient into a
+	// buffer of the head's own and returns it.
+	gradInPlace func() []float64
 }
 
 // LogLik returns the scalar node −Σ_r h.Weights[r]·LL[r], the decoder's
@@ -34,9 +37,6 @@ func LogLik(eta *gorgonia.Node, h *decoder.LogLik) (*gorgonia.Node, error) {
 	if eta.Dtype() != tensor.Float64 || eta.Dims() != 2 || eta.Shape()[1] != h.V {
 		return nil, fmt.Errorf("ops: LogLik needs a float64 matrix of V=%d columns, got %v %v", h.V, eta.Dtype(), eta.Shape())
 	}
-	if h.InPlace {
-		return nil, fmt.Errorf("ops: LogLik: an in-place decoder.LogLik would overwrite a graph value")
-	}
 	op := &head{fixedShape: fixedShape{}}
 	op.forward = func(x []float64, held bool) (float64, error) {
 		if len(x) != len(h.LL)*h.V {
@@ -47,7 +47,7 @@ func LogLik(eta *gorgonia.Node, h *decoder.LogLik) (*gorgonia.Node, error) {
 		}
 		return h.Loss(x), nil
 	}
-	op.grad = h.Grad
+	op.gradInPlace = h.GradInPlace
 	op.named(op, "LogLik")
 	return gorgonia.ApplyOp(op, eta)
 }
@@ -133,8 +133,19 @@ func (g *headGrad) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := g.res.get(vs[0].Shape().Clone()...).Data().([]float64)
-	g.f.grad(d, x)
+	var d []float64
+	if g.f.gradInPlace != nil {
+		d = g.f.gradInPlace()
+		if len(d) != len(x) {
+			return nil, fmt.Errorf("ops: %s: %d gradient values for %d inputs", g.name, len(d), len(x))
+		}
+		if g.res.t == nil || &g.res.data()[0] != &d[0] {
+			g.res.into(d, vs[0].Shape().Clone()...)
+		}
+	} else {
+		d = g.res.get(vs[0].Shape().Clone()...).Data().([]float64)
+		g.f.grad(d, x)
+	}
 	if up != 1 {
 		for i := range d {
 			d[i] *= up
