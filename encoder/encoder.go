@@ -91,18 +91,26 @@ func (e *Encoder) FillSparse(x *mlp.Sparse, docs []data.Document) {
 	x.Reset(v)
 	log1p := e.Config.Input == InputLog1p
 	for _, d := range docs {
-		for j, w := range d.Words {
+		for _, w := range d.Words {
 			if w < 0 || w >= v {
 				panic("encoder: FillSparse word id out of range")
 			}
-			c := float64(d.Counts[j])
-			if log1p {
-				c = math.Log1p(c)
-			}
-			x.Append(w, c)
 		}
-		x.EndRow()
+		appendDoc(x, d, log1p)
 	}
+}
+
+// appendDoc appends d's row, transformed, to x: the one place where a
+// document becomes an encoder input.
+func appendDoc(x *mlp.Sparse, d data.Document, log1p bool) {
+	for j, w := range d.Words {
+		c := float64(d.Counts[j])
+		if log1p {
+			c = math.Log1p(c)
+		}
+		x.Append(w, c)
+	}
+	x.EndRow()
 }
 
 // Logits computes the logits a (len(x)/V rows of K) for the encoder input

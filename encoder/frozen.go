@@ -14,7 +14,6 @@ import (
 	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
-	"github.com/amvi/amvi/internal/vec"
 )
 
 // ErrInvalidDocument is wrapped by the errors that Frozen's methods return
@@ -27,10 +26,11 @@ var ErrInvalidDocument = errors.New("encoder: invalid document")
 // the K posterior probabilities b = σ(a) of q(z|x), to the most probable
 // binary code, or to codes sampled from q(z|x).
 //
-// It computes exactly what the training graph computes, but without
-// Gorgonia and using the sparsity of the input: the first layer's
-// pre-activation is b₁ + Σ_w x_w·W₁[w,:] over the document's distinct words
-// only, instead of a product with a dense row of V inputs.
+// It computes what the training graph computes, with the same layer code
+// (internal/mlp, which the training graph's operations call) but without
+// Gorgonia, one document at a time on the calling goroutine: the first
+// layer's pre-activation is b₁ + Σ_w x_w·W₁[w,:] over the document's
+// distinct words only, instead of a product with a dense row of V inputs.
 //
 // A Frozen is immutable, so one value may be used from any number of
 // goroutines at once. The methods that return new slices draw their working
@@ -38,15 +38,12 @@ var ErrInvalidDocument = errors.New("encoder: invalid document")
 // caller's buffers and use a caller-owned [Scratch], one per goroutine, and
 // then allocate nothing.
 type Frozen struct {
-	cfg   Config
-	act   mlp.Activation
-	log1p bool
-	v, k  int
-	w1    []float64 // V×H₁, row-major: row w is word w's contribution
-	b1    []float64 // H₁
-	rest  []mlp.Layer
-	width int   // the widest layer's output
-	iota  []int // 0, 1, …, width-1: the rows of a dense layer's weights
+	cfg    Config
+	act    mlp.Activation
+	log1p  bool
+	v, k   int
+	layers []mlp.Layer // V → H₁ → … → K, W row-major In×Out
+	width  int         // the widest layer's output
 
 	vocab *data.Vocabulary // nil when the words are unknown
 
@@ -109,16 +106,10 @@ func newFrozen(cfg Config, weights [][]float64, vocab []string) (*Frozen, error)
 		k:     cfg.K,
 	}
 	sizes := append(append([]int{cfg.V}, cfg.Hidden...), cfg.K)
-	f.w1 = slices.Clone(weights[0])
-	f.b1 = slices.Clone(weights[1])
-	for i := 1; i < len(sizes)-1; i++ {
-		f.rest = append(f.rest, mlp.Layer{In: sizes[i], Out: sizes[i+1], W: slices.Clone(weights[2*i]), B: slices.Clone(weights[2*i+1])})
+	for i := 0; i < len(sizes)-1; i++ {
+		f.layers = append(f.layers, mlp.Layer{In: sizes[i], Out: sizes[i+1], W: slices.Clone(weights[2*i]), B: slices.Clone(weights[2*i+1])})
 	}
 	f.width = slices.Max(sizes[1:])
-	f.iota = make([]int, f.width)
-	for i := range f.iota {
-		f.iota[i] = i
-	}
 	if vocab != nil {
 		if len(vocab) != cfg.V {
 			return nil, fmt.Errorf("the vocabulary has %d words, the encoder V=%d", len(vocab), cfg.V)
@@ -155,9 +146,10 @@ func (f *Frozen) Vocabulary() *data.Vocabulary { return f.vocab }
 // value is ready to use and grows on first use; after that, reusing it
 // with the same encoder allocates nothing.
 type Scratch struct {
-	x, y   []float64 // one document's activations, width each
-	scales []float64 // the first layer's inputs: counts, or log(1+counts)
-	a      []float64 // one document's logits, for CodeTo
+	x, y []float64   // one document's activations, width each
+	a    []float64   // one document's logits, for CodeTo
+	doc  mlp.Sparse  // one document's input
+	ls   mlp.Scratch // the layers' working memory
 }
 
 // chunkDocs is the number of documents that the parallel batch forms hand
@@ -203,28 +195,12 @@ func (f *Frozen) checkAll(docs []data.Document) error {
 	return nil
 }
 
-// firstLayer writes the first layer's pre-activation for doc into h:
-// b₁ + Σ_w x_w·W₁[w,:], touching only the rows of W₁ of doc's words, added
-// in doc's order by vec.AddScaledRows (a rounded product and an add per
-// element, as a loop of AXPYs). doc must be valid.
-func (f *Frozen) firstLayer(h []float64, doc data.Document, s *Scratch) {
-	copy(h, f.b1)
-	s.scales = scratch.Grow(s.scales, len(doc.Words))
-	x := s.scales
-	for i, c := range doc.Counts {
-		x[i] = float64(c)
-		if f.log1p {
-			x[i] = math.Log1p(x[i])
-		}
-	}
-	vec.AddScaledRows(h, f.w1, len(f.b1), doc.Words, x)
-}
-
 // forward computes the logits of valid documents into dst (len(docs)×K)
 // and, when probs is set, turns them into probabilities.
 func (f *Frozen) forward(dst []float64, docs []data.Document, s *Scratch, probs bool) {
 	s.x = scratch.Grow(s.x, f.width)
 	s.y = scratch.Grow(s.y, f.width)
+	s.ls.Serial = true // the batch forms run documents on every core themselves
 	for r, d := range docs {
 		f.forwardOne(dst[r*f.k:(r+1)*f.k], d, s)
 	}
@@ -237,23 +213,25 @@ func (f *Frozen) forward(dst []float64, docs []data.Document, s *Scratch, probs 
 
 // forwardOne writes the logits of one valid document into dst. Each
 // document goes through all layers on its own, so that its activations stay
-// in the L1 cache; later layers are matrix-vector products.
+// in the L1 cache.
 func (f *Frozen) forwardOne(dst []float64, doc data.Document, s *Scratch) {
-	h := s.x[:len(f.b1)]
-	if len(f.rest) == 0 {
+	s.doc.Reset(f.v)
+	appendDoc(&s.doc, doc, f.log1p)
+	last := len(f.layers) - 1
+	h := s.x[:f.layers[0].Out]
+	if last == 0 {
 		h = dst // a linear encoder: the first layer is the output
 	}
-	f.firstLayer(h, doc, s)
+	f.layers[0].AffineSparse(&s.ls, h, &s.doc)
 	x, y := s.x, s.y
-	for i, l := range f.rest {
+	for i := 1; i <= last; i++ {
+		l := f.layers[i]
 		f.act.Apply(h, h)
 		out := y[:l.Out]
-		if i == len(f.rest)-1 {
+		if i == last {
 			out = dst
 		}
-		copy(out, l.B)
-		// out += hᵀ W, one weight row per input in order, as gonum's GemvT.
-		vec.AddScaledRows(out, l.W, l.Out, f.iota[:l.In], h)
+		l.Affine(&s.ls, out, h, 1)
 		x, y = y, x
 		h = out
 	}

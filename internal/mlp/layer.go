@@ -13,6 +13,12 @@ import (
 // plan, and buffers. The zero value is ready to use. A Scratch must not be
 // used by two goroutines at once.
 type Scratch struct {
+	// Serial keeps the layer functions on the calling goroutine: for
+	// callers that run many small passes on every core themselves (one
+	// document at a time). They then allocate nothing once grown.
+	Serial bool
+
+
 	csc     Sparse     // SparseGrad's transposed input
 	plan    binaryPlan // the last AffineSparse's table plan, for a binary input
 	table   []float64  // weight-row sums, or gradient sums, of binaryPlan
@@ -47,13 +53,19 @@ func (l Layer) Affine(s *Scratch, pre, in []float64, rows int) {
 		panic("mlp: Layer.Affine lengths do not match")
 	}
 	idx := s.index(l.In)
-	par.For(rows, rowGrain(rows*l.In*l.Out, rows), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			p := pre[r*l.Out : (r+1)*l.Out]
-			copy(p, l.B)
-			vec.AddScaledRows(p, l.W, l.Out, idx, in[r*l.In:(r+1)*l.In])
-		}
-	})
+	if g := rowGrain(rows*l.In*l.Out, rows); s.Serial || g >= rows {
+		l.affineRows(pre, in, idx, 0, rows)
+	} else {
+		par.For(rows, g, func(lo, hi int) { l.affineRows(pre, in, idx, lo, hi) })
+	}
+}
+
+func (l Layer) affineRows(pre, in []float64, idx []int, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		p := pre[r*l.Out : (r+1)*l.Out]
+		copy(p, l.B)
+		vec.AddScaledRows(p, l.W, l.Out, idx, in[r*l.In:(r+1)*l.In])
+	}
 }
 
 // AffineSparse writes x·W + B into pre (x.Rows×Out) for an input given by
@@ -66,24 +78,32 @@ func (l Layer) AffineSparse(s *Scratch, pre []float64, x *Sparse) {
 		panic("mlp: Layer.AffineSparse shapes do not match")
 	}
 	rows := x.Rows
-	if s.plan.set(x) {
+	if s.Serial {
+		s.plan.used = false // no tables: they pay only for many rows
+	} else if s.plan.set(x) {
 		l.forwardBinary(s, pre, x)
 		return
 	}
-	par.For(rows, rowGrain(len(x.Col)*l.Out, rows), func(lo, hi int) {
-		// A narrow W (the decoder's K rows) is read a block of columns at
-		// a time, which then stays in the L1 cache across the rows.
-		bw := blockWidth(l1Doubles, l.In, l.Out)
-		for blo := 0; blo < l.Out; blo += bw {
-			bhi := min(blo+bw, l.Out)
-			for r := lo; r < hi; r++ {
-				p := pre[r*l.Out+blo : r*l.Out+bhi]
-				copy(p, l.B[blo:bhi])
-				k0, k1 := x.Ptr[r], x.Ptr[r+1]
-				vec.AddScaledRows(p, l.W[blo:], l.Out, x.Col[k0:k1], x.Val[k0:k1])
-			}
+	if g := rowGrain(len(x.Col)*l.Out, rows); s.Serial || g >= rows {
+		l.sparseRows(pre, x, 0, rows)
+	} else {
+		par.For(rows, g, func(lo, hi int) { l.sparseRows(pre, x, lo, hi) })
+	}
+}
+
+func (l Layer) sparseRows(pre []float64, x *Sparse, lo, hi int) {
+	// A narrow W (the decoder's K rows) is read a block of columns at a
+	// time, which then stays in the L1 cache across the rows.
+	bw := blockWidth(l1Doubles, l.In, l.Out)
+	for blo := 0; blo < l.Out; blo += bw {
+		bhi := min(blo+bw, l.Out)
+		for r := lo; r < hi; r++ {
+			p := pre[r*l.Out+blo : r*l.Out+bhi]
+			copy(p, l.B[blo:bhi])
+			k0, k1 := x.Ptr[r], x.Ptr[r+1]
+			vec.AddScaledRows(p, l.W[blo:], l.Out, x.Col[k0:k1], x.Val[k0:k1])
 		}
-	})
+	}
 }
 
 // BiasGrad writes the column sums of d (rows×Out) into gb, split over
