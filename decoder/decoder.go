@@ -13,6 +13,10 @@ type Config struct {
 	V          int    // vocabulary size (outputs)
 	Hidden     []int  // hidden layer sizes; empty for the linear decoder W z + c
 	Activation string // hidden activation (ignored when Hidden is empty)
+	// Arch names an architecture registered with model.RegisterArch
+	// (package model), whose parameters are the layers K → Hidden… → V;
+	// empty for the built-in network.
+	Arch string
 }
 
 // Validate reports whether c describes a valid decoder.

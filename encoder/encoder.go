@@ -1,9 +1,11 @@
 package encoder
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/internal/mathx"
@@ -23,6 +25,10 @@ type Config struct {
 	Hidden     []int  // hidden layer sizes; empty for a linear encoder
 	Activation string // hidden activation: tanh, relu, sigmoid, softplus or identity
 	Input      string // InputCounts or InputLog1p
+	// Arch names an architecture registered with model.RegisterArch
+	// (package model), whose parameters are the layers V → Hidden… → K;
+	// empty for the built-in multilayer perceptron.
+	Arch string
 }
 
 // Validate reports whether c describes a valid encoder.
@@ -117,6 +123,39 @@ func appendDoc(x *mlp.Sparse, d data.Document, log1p bool) {
 // x as written by FillInput. The result is owned by ws.
 func (e *Encoder) Logits(ws *mlp.Workspace, x []float64) []float64 {
 	return e.Net.Forward(ws, x)
+}
+
+// ErrUnknownArch reports a configuration naming an architecture that no
+// package registered (see model.RegisterArch).
+var ErrUnknownArch = errors.New("unknown network architecture")
+
+var (
+	archMu sync.RWMutex
+	archs  = map[string]func(*Encoder) (func(dst []float64, docs []data.Document) error, error){}
+)
+
+// RegisterArch makes the architecture name servable by Frozen: newForward
+// returns a function computing the logits of an encoder of that
+// architecture for a batch of valid documents. Package model calls it from
+// model.RegisterArch; users call that instead.
+// It panics if name is empty or already registered.
+func RegisterArch(name string, newForward func(*Encoder) (func(dst []float64, docs []data.Document) error, error)) {
+	archMu.Lock()
+	defer archMu.Unlock()
+	if _, dup := archs[name]; dup || name == "" || newForward == nil {
+		panic(fmt.Sprintf("encoder: RegisterArch(%q) twice or without a function", name))
+	}
+	archs[name] = newForward
+}
+
+func lookupArch(name string) (func(*Encoder) (func(dst []float64, docs []data.Document) error, error), error) {
+	archMu.RLock()
+	defer archMu.RUnlock()
+	f, ok := archs[name]
+	if !ok {
+		return nil, fmt.Errorf("encoder: architecture %q: %w (import the package that registers it)", name, ErrUnknownArch)
+	}
+	return f, nil
 }
 
 // ErrNotFinite reports a NaN or infinite value where a finite one is needed.

@@ -47,6 +47,10 @@ type Frozen struct {
 
 	vocab *data.Vocabulary // nil when the words are unknown
 
+	// custom computes the logits of a registered architecture's encoder
+	// (Config.Arch), through its graph.
+	custom func(dst []float64, docs []data.Document) error
+
 	pool sync.Pool // of *Scratch
 }
 
@@ -99,7 +103,7 @@ func newFrozen(cfg Config, weights [][]float64, vocab []string) (*Frozen, error)
 		}
 	}
 	f := &Frozen{
-		cfg:   Config{V: cfg.V, K: cfg.K, Hidden: slices.Clone(cfg.Hidden), Activation: cfg.Activation, Input: cfg.Input},
+		cfg:   Config{V: cfg.V, K: cfg.K, Hidden: slices.Clone(cfg.Hidden), Activation: cfg.Activation, Input: cfg.Input, Arch: cfg.Arch},
 		act:   act,
 		log1p: cfg.Input == InputLog1p,
 		v:     cfg.V,
@@ -110,6 +114,20 @@ func newFrozen(cfg Config, weights [][]float64, vocab []string) (*Frozen, error)
 		f.layers = append(f.layers, mlp.Layer{In: sizes[i], Out: sizes[i+1], W: slices.Clone(weights[2*i]), B: slices.Clone(weights[2*i+1])})
 	}
 	f.width = slices.Max(sizes[1:])
+	if cfg.Arch != "" {
+		net := mlp.NewZero(sizes, act)
+		for i, l := range f.layers {
+			copy(net.Layers[i].W, l.W)
+			copy(net.Layers[i].B, l.B)
+		}
+		newForward, err := lookupArch(cfg.Arch)
+		if err != nil {
+			return nil, err
+		}
+		if f.custom, err = newForward(&Encoder{Config: f.cfg, Net: net}); err != nil {
+			return nil, err
+		}
+	}
 	if vocab != nil {
 		if len(vocab) != cfg.V {
 			return nil, fmt.Errorf("the vocabulary has %d words, the encoder V=%d", len(vocab), cfg.V)
@@ -197,24 +215,46 @@ func (f *Frozen) checkAll(docs []data.Document) error {
 
 // forward computes the logits of valid documents into dst (len(docs)×K)
 // and, when probs is set, turns them into probabilities.
-func (f *Frozen) forward(dst []float64, docs []data.Document, s *Scratch, probs bool) {
-	s.x = scratch.Grow(s.x, f.width)
-	s.y = scratch.Grow(s.y, f.width)
-	s.ls.Serial = true // the batch forms run documents on every core themselves
-	for r, d := range docs {
-		f.forwardOne(dst[r*f.k:(r+1)*f.k], d, s)
+func (f *Frozen) forward(dst []float64, docs []data.Document, s *Scratch, probs bool) error {
+	if f.custom != nil {
+		if err := f.custom(dst, docs); err != nil {
+			return fmt.Errorf("encoder: architecture %s: %w", f.cfg.Arch, err)
+		}
+	} else {
+		for r, d := range docs {
+			f.forwardOne(dst[r*f.k:(r+1)*f.k], d, s)
+		}
 	}
 	if probs {
 		for i, a := range dst {
 			dst[i] = mathx.Sigmoid(a)
 		}
 	}
+	return nil
+}
+
+// forwardDoc is forward for one document, without allocating for the
+// built-in network.
+func (f *Frozen) forwardDoc(dst []float64, doc data.Document, s *Scratch, probs bool) error {
+	if f.custom != nil {
+		return f.forward(dst, []data.Document{doc}, s, probs)
+	}
+	f.forwardOne(dst, doc, s)
+	if probs {
+		for i, a := range dst {
+			dst[i] = mathx.Sigmoid(a)
+		}
+	}
+	return nil
 }
 
 // forwardOne writes the logits of one valid document into dst. Each
 // document goes through all layers on its own, so that its activations stay
 // in the L1 cache.
 func (f *Frozen) forwardOne(dst []float64, doc data.Document, s *Scratch) {
+	s.x = scratch.Grow(s.x, f.width)
+	s.y = scratch.Grow(s.y, f.width)
+	s.ls.Serial = true // the batch forms run documents on every core themselves
 	s.doc.Reset(f.v)
 	appendDoc(&s.doc, doc, f.log1p)
 	last := len(f.layers) - 1
@@ -246,8 +286,7 @@ func (f *Frozen) LogitsTo(dst []float64, doc data.Document, s *Scratch) error {
 	if err := f.check(doc); err != nil {
 		return err
 	}
-	f.forward(dst, []data.Document{doc}, s, false)
-	return nil
+	return f.forwardDoc(dst, doc, s, false)
 }
 
 // ProbabilitiesTo writes the K posterior probabilities q(z_j = 1 | doc) into
@@ -259,8 +298,7 @@ func (f *Frozen) ProbabilitiesTo(dst []float64, doc data.Document, s *Scratch) e
 	if err := f.check(doc); err != nil {
 		return err
 	}
-	f.forward(dst, []data.Document{doc}, s, true)
-	return nil
+	return f.forwardDoc(dst, doc, s, true)
 }
 
 // BatchLogitsTo writes the logits of every document into dst, row i (K
@@ -272,8 +310,7 @@ func (f *Frozen) BatchLogitsTo(dst []float64, docs []data.Document, s *Scratch) 
 	if err := f.checkAll(docs); err != nil {
 		return err
 	}
-	f.forward(dst, docs, s, false)
-	return nil
+	return f.forward(dst, docs, s, false)
 }
 
 // BatchProbabilitiesTo writes the posterior probabilities of every document
@@ -286,8 +323,7 @@ func (f *Frozen) BatchProbabilitiesTo(dst []float64, docs []data.Document, s *Sc
 	if err := f.checkAll(docs); err != nil {
 		return err
 	}
-	f.forward(dst, docs, s, true)
-	return nil
+	return f.forward(dst, docs, s, true)
 }
 
 func (f *Frozen) checkDst(n, docs int) {
@@ -345,7 +381,9 @@ func (f *Frozen) CodeTo(dst Code, doc data.Document, s *Scratch) error {
 	}
 	s.a = scratch.Grow(s.a, f.k)
 	a := s.a
-	f.forward(a, []data.Document{doc}, s, false)
+	if err := f.forwardDoc(a, doc, s, false); err != nil {
+		return err
+	}
 	for j, v := range a {
 		dst[j] = v > 0
 	}
@@ -433,28 +471,28 @@ func (f *Frozen) batchParallel(dst []float64, docs []data.Document, workers int,
 	workers = min(parallelism(workers), chunks)
 	if workers <= 1 {
 		s := f.getScratch()
-		f.forward(dst, docs, s, probs)
-		f.putScratch(s)
-		return nil
+		defer f.putScratch(s)
+		return f.forward(dst, docs, s, probs)
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	errs := make([]error, workers)
+	for w := range workers {
 		wg.Go(func() {
 			s := f.getScratch()
 			defer f.putScratch(s)
-			for {
+			for errs[w] == nil {
 				c := int(next.Add(1) - 1)
 				if c >= chunks {
 					return
 				}
 				lo, hi := c*chunkDocs, min((c+1)*chunkDocs, len(docs))
-				f.forward(dst[lo*f.k:hi*f.k], docs[lo:hi], s, probs)
+				errs[w] = f.forward(dst[lo*f.k:hi*f.k], docs[lo:hi], s, probs)
 			}
 		})
 	}
 	wg.Wait()
-	return nil
+	return errors.Join(errs...)
 }
 
 // parallelism returns workers, or GOMAXPROCS when workers < 1.

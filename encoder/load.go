@@ -40,6 +40,7 @@ type storedConfig struct {
 	Hidden     []int  `json:"hidden"`
 	Activation string `json:"activation"`
 	Input      string `json:"input"`
+	Arch       string `json:"encoder-arch"`
 }
 
 // ExportFile is the weights file of an export folder (written by
@@ -116,7 +117,7 @@ func fromCheckpoint(c *checkpoints.Checkpoint) (*Frozen, error) {
 	if err := json.Unmarshal([]byte(js), &sc); err != nil {
 		return nil, fmt.Errorf("%w: %q metadata: %v", ErrBadCheckpoint, metaConfig, err)
 	}
-	cfg := Config{V: sc.V, K: sc.K, Hidden: sc.Hidden, Activation: sc.Activation, Input: sc.Input}
+	cfg := Config{V: sc.V, K: sc.K, Hidden: sc.Hidden, Activation: sc.Activation, Input: sc.Input, Arch: sc.Arch}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: stored configuration: %v", ErrBadCheckpoint, err)
 	}

@@ -53,6 +53,17 @@ func mlpGraph(net *mlp.Net, ps gorgonia.Nodes, first func(w, b *gorgonia.Node) (
 	return h, nil
 }
 
+// checkOutput reports whether n is a float64 rows×cols matrix.
+func checkOutput(n *gorgonia.Node, rows, cols int) error {
+	if n == nil || n.Dtype() != tensor.Float64 || n.Dims() != 2 || n.Shape()[0] != rows || n.Shape()[1] != cols {
+		if n == nil {
+			return fmt.Errorf("no output node")
+		}
+		return fmt.Errorf("the output is %v %v, want a float64 %d×%d matrix", n.Dtype(), n.Shape(), rows, cols)
+	}
+	return nil
+}
+
 // encGraph is the encoder's graph for minibatches of rows documents: their
 // bags of words in, logits out, and for training the surrogate head.
 type encGraph struct {
@@ -70,9 +81,19 @@ func newEncGraph(mod *Model, rows int, train bool) (*encGraph, error) {
 	g := gorgonia.NewGraph()
 	ps := paramNodes(g, mod.Enc.Net, "encoder")
 	var err error
-	e.logits, err = mlpGraph(mod.Enc.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
-		return ops.SparseAffine(&e.x, rows, w, b)
-	})
+	if name := mod.Enc.Config.Arch; name != "" {
+		var a Arch
+		if a, err = lookupArch(name); err == nil {
+			e.logits, err = a.Build(Input{Rows: rows, Cols: mod.V(), Bag: &e.x}, ps)
+		}
+	} else {
+		e.logits, err = mlpGraph(mod.Enc.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
+			return ops.SparseAffine(&e.x, rows, w, b)
+		})
+	}
+	if err == nil {
+		err = checkOutput(e.logits, rows, mod.K())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("model: encoder graph: %w", err)
 	}
@@ -116,9 +137,21 @@ func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 	ps := paramNodes(g, mod.Dec.Net, "decoder")
 	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, k), gorgonia.WithName("z"),
 		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, k), tensor.WithBacking(d.z))))
-	eta, err := mlpGraph(mod.Dec.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
-		return ops.BinaryAffine(z, w, b)
-	})
+	var eta *gorgonia.Node
+	var err error
+	if name := mod.Dec.Config.Arch; name != "" {
+		var a Arch
+		if a, err = lookupArch(name); err == nil {
+			eta, err = a.Build(Input{Rows: rows, Cols: k, Codes: z}, ps)
+		}
+	} else {
+		eta, err = mlpGraph(mod.Dec.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
+			return ops.BinaryAffine(z, w, b)
+		})
+	}
+	if err == nil {
+		err = checkOutput(eta, rows, mod.V())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("model: decoder graph: %w", err)
 	}

@@ -47,6 +47,13 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 		return nil, fmt.Errorf("model: encoder (V=%d, K=%d) and decoder (V=%d, K=%d) disagree",
 			cfg.Encoder.V, cfg.Encoder.K, cfg.Decoder.V, cfg.Decoder.K)
 	}
+	for _, name := range []string{cfg.Encoder.Arch, cfg.Decoder.Arch} {
+		if name != "" {
+			if _, err := lookupArch(name); err != nil {
+				return nil, err
+			}
+		}
+	}
 	enc, err := encoder.New(cfg.Encoder, rng)
 	if err != nil {
 		return nil, err

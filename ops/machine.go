@@ -56,7 +56,8 @@ func NewMachine(outputs gorgonia.Nodes, cost *gorgonia.Node, params gorgonia.Nod
 	}
 	g := outputs[0].Graph()
 	m := &Machine{outputs: outputs, params: params}
-	m.fwd = gorgonia.NewTapeMachine(g.SubgraphRoots(outputs...))
+	fwd := g.SubgraphRoots(outputs...)
+	m.fwd = gorgonia.NewTapeMachine(fwd)
 	if cost != nil {
 		grads, err := gorgonia.Grad(cost, params...)
 		if err != nil {
@@ -64,11 +65,24 @@ func NewMachine(outputs gorgonia.Nodes, cost *gorgonia.Node, params gorgonia.Nod
 		}
 		m.grads = grads
 		m.bound = make([]bool, len(grads))
-		roots := append(gorgonia.Nodes{cost}, grads...)
-		m.bwd = gorgonia.NewTapeMachine(g.SubgraphRoots(roots...))
+		m.bwd = gorgonia.NewTapeMachine(g.SubgraphRoots(append(gorgonia.Nodes{cost}, grads...)...))
 	}
-	for _, n := range g.AllNodes() {
-		if h, ok := n.Op().(holder); ok {
+	// An operation holds its output from Forward to Backward unless an
+	// operation of Gorgonia's that may overwrite its input (an Add after
+	// the last use of its operand, in the forward half's register plan)
+	// reads it: then Backward computes it again.
+	for _, n := range fwd.AllNodes() {
+		h, ok := n.Op().(holder)
+		if !ok {
+			continue
+		}
+		overwritten := false
+		for it := g.To(n.ID()); it.Next(); {
+			if p, ok := it.Node().(*gorgonia.Node); ok && p.Op() != nil && p.Op().OverwritesInput() >= 0 {
+				overwritten = true
+			}
+		}
+		if !overwritten {
 			m.holders = append(m.holders, h)
 		}
 	}

@@ -321,3 +321,96 @@ func testDecoder(t *testing.T, sizes []int, nd, S int, act Activation) {
 		assertGrads(t, fmt.Sprintf("run %d", run), grad, refGrad, 1e-12)
 	}
 }
+
+// TestResidualMatchesFiniteDifferences checks the gradients of a graph
+// that mixes this package's operations with Gorgonia's own (a residual
+// connection through gorgonia.Add, which Backward runs again) against
+// central finite differences of the cost.
+func TestResidualMatchesFiniteDifferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	const v, h, k, rows = 12, 5, 3, 4
+	net := mlp.New([]int{v, h, h, k}, Identity, rng)
+	enc := &encoder.Encoder{Config: encoder.Config{V: v, K: k, Input: encoder.InputCounts}, Net: net}
+	surr := &encoder.Surrogate{K: k, Alpha: 0.4, KLWeight: 1, Scale: 0.5}
+	g := gorgonia.NewGraph()
+	ps := params(g, net)
+	var x Sparse
+	h0, err := SparseAffine(&x, rows, ps[0], ps[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1, _ := Activate(h0, Softplus)
+	p1, _ := Affine(h1, ps[2], ps[3])
+	h2, _ := Activate(p1, Tanh)
+	r, err := gorgonia.Add(h1, h2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits, _ := Affine(r, ps[4], ps[5])
+	cost, err := Surrogate(logits, surr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMachine(gorgonia.Nodes{logits}, cost, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	enc.FillSparse(&x, randomDocs(rng, rows, v, 5))
+	z := make([]float64, rows*2*k)
+	for i := range z {
+		z[i] = float64(rng.IntN(2))
+	}
+	adv := []float64{1, -2, 0.5, 3, -1, 0.25, 2, -0.5}
+	surr.Set(z, adv, 2)
+	grad := net.ZeroClone()
+	run := func() float64 {
+		if err := m.Forward(); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Backward(grad.Params(), nil); err != nil {
+			t.Fatal(err)
+		}
+		return float64(*cost.Value().(*gorgonia.F64))
+	}
+	run()
+	want := net.ZeroClone()
+	for i, p := range grad.Params() {
+		copy(want.Params()[i], p)
+	}
+	const step = 1e-6
+	for pi, p := range net.Params() {
+		for j := range p {
+			old := p[j]
+			p[j] = old + step
+			up := run()
+			p[j] = old - step
+			down := run()
+			p[j] = old
+			fd := (up - down) / (2 * step)
+			// O(1) costs: rounding ≈ 1e-16/1e-6 in the quotient.
+			if g := want.Params()[pi][j]; math.Abs(fd-g) > 1e-7*max(1, math.Abs(fd)) {
+				t.Errorf("parameter %d[%d]: gradient %.10g, finite difference %.10g", pi, j, g, fd)
+			}
+		}
+	}
+}
+
+// TestNeverMerged builds two identical operations on one node and
+// requires two nodes: Gorgonia's hashing merges equal operations on equal
+// inputs (the trap that makes LogSoftMax return SoftMax).
+func TestNeverMerged(t *testing.T) {
+	g := gorgonia.NewGraph()
+	x := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(2, 3), gorgonia.WithName("x"))
+	a, err := Activate(x, Tanh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Activate(x, Tanh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b || a.Hashcode() == b.Hashcode() {
+		t.Error("two Activate operations on one node were merged")
+	}
+}

@@ -31,6 +31,10 @@ type Config struct {
 	// one α_j per factor, started at Alpha and trained with the closed-form
 	// gradient of the KL, stored in the checkpoint as prior.logit.
 	Prior string `json:"prior,omitempty"`
+	// EncoderArch and DecoderArch name architectures registered with
+	// model.RegisterArch; empty for the built-in networks.
+	EncoderArch string `json:"encoder-arch,omitempty"`
+	DecoderArch string `json:"decoder-arch,omitempty"`
 
 	// Estimator names the encoder's gradient estimator, or "exact" for the
 	// exact gradient by enumerating the 2^K codes (K ≤ 14).
@@ -237,8 +241,8 @@ func (c Config) restartLRFactor() float64 {
 
 func (c Config) modelConfig() (model.Config, error) {
 	mc := model.Config{
-		Encoder: encoder.Config{V: c.V, K: c.K, Hidden: c.Hidden, Activation: c.Activation, Input: c.Input},
-		Decoder: decoder.Config{K: c.K, V: c.V, Hidden: c.DecoderHidden, Activation: c.DecoderActivation},
+		Encoder: encoder.Config{V: c.V, K: c.K, Hidden: c.Hidden, Activation: c.Activation, Input: c.Input, Arch: c.EncoderArch},
+		Decoder: decoder.Config{K: c.K, V: c.V, Hidden: c.DecoderHidden, Activation: c.DecoderActivation, Arch: c.DecoderArch},
 		Alpha:   c.Alpha,
 	}
 	if err := mc.Encoder.Validate(); err != nil {

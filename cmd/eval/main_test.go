@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"path/filepath"
 	"sort"
@@ -91,5 +92,69 @@ func TestMismatchesAreErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want an error mentioning %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestCustomArchitecture trains an encoder of a registered architecture
+// (model's "residual"), interrupts it, resumes it, requires the resumed
+// run to end with the uninterrupted run's parameters, and evaluates its
+// checkpoint with this command.
+func TestCustomArchitecture(t *testing.T) {
+	dir := t.TempDir()
+	f, err := testcorpus.Write(dir, 60, 200, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := train.DefaultConfig()
+	cfg.V, cfg.K, cfg.Hidden, cfg.Epochs, cfg.Samples, cfg.Batch = 60, 5, []int{10, 10}, 2, 2, 16
+	cfg.EncoderArch = "residual"
+	trainC, validC := data.Split(f.Corpus.Train, 0.2, rand.New(rand.NewPCG(1, 1)))
+	runTo := func(name string, stopAt int) *train.Trainer {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		tr, err := train.New(cfg, filepath.Join(dir, name), trainC, validC, f.Corpus.Vocab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Progress = func(p train.Progress) {
+			if p.Step == stopAt {
+				cancel()
+			}
+		}
+		if _, err := tr.Run(ctx); err != nil && !errors.Is(err, train.ErrInterrupted) {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	whole := runTo("whole", -1)
+	defer whole.Close()
+	runTo("cut", 5).Close()
+	resumed, err := train.Resume(filepath.Join(dir, "cut"), trainC, validC, f.Corpus.Vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resumed.Close()
+	if _, err := resumed.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := append(whole.Model.Enc.Net.Params(), whole.Model.Dec.Net.Params()...)
+	for i, p := range append(resumed.Model.Enc.Net.Params(), resumed.Model.Dec.Net.Params()...) {
+		for j, v := range p {
+			if v != want[i][j] {
+				t.Fatalf("parameter %d[%d]: resumed %v, uninterrupted %v", i, j, v, want[i][j])
+			}
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	ck := filepath.Join(dir, "cut", train.LastFile)
+	if err := run([]string{"-checkpoint", ck, "-data", f.Test, "-vocab", f.Vocab, "-json"}, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var m map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
+		t.Fatalf("output %q: %v", stdout.String(), err)
+	}
+	if e, ok := m["elbo_per_doc"].(float64); !ok || !(e < 0) {
+		t.Errorf("ELBO per document %v", m["elbo_per_doc"])
 	}
 }

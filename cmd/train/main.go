@@ -141,6 +141,8 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.StringVar(&cfg.Input, "input", cfg.Input, "encoder input: counts|log1p")
 	fs.Var(&decHidden, "decoder-hidden", "decoder hidden layer `sizes` (none: the linear decoder W z + c)")
 	fs.StringVar(&cfg.DecoderActivation, "decoder-activation", cfg.DecoderActivation, "decoder hidden activation")
+	fs.StringVar(&cfg.EncoderArch, "encoder-arch", cfg.EncoderArch, "encoder architecture registered with model.RegisterArch, e.g. residual (none: the MLP of -hidden and -activation)")
+	fs.StringVar(&cfg.DecoderArch, "decoder-arch", cfg.DecoderArch, "decoder architecture registered with model.RegisterArch (none: the built-in decoder)")
 	fs.Float64Var(&cfg.Alpha, "alpha", cfg.Alpha, "prior probability of each factor (the start, with -prior learned)")
 	fs.StringVar(&cfg.Prior, "prior", "fixed", "prior: fixed (every factor's probability is -alpha) or learned (one probability per factor, in the checkpoint)")
 

@@ -18,7 +18,6 @@ type Scratch struct {
 	// document at a time). They then allocate nothing once grown.
 	Serial bool
 
-
 	csc     Sparse     // SparseGrad's transposed input
 	plan    binaryPlan // the last AffineSparse's table plan, for a binary input
 	table   []float64  // weight-row sums, or gradient sums, of binaryPlan
