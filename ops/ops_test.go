@@ -331,7 +331,7 @@ func TestResidualMatchesFiniteDifferences(t *testing.T) {
 	const v, h, k, rows = 12, 5, 3, 4
 	net := mlp.New([]int{v, h, h, k}, Identity, rng)
 	enc := &encoder.Encoder{Config: encoder.Config{V: v, K: k, Input: encoder.InputCounts}, Net: net}
-	surr := &encoder.Surrogate{K: k, Alpha: 0.4, KLWeight: 1, Scale: 0.5}
+	surr := &encoder.Surrogate{K: k, Prior: encoder.NewPrior(k, 0.4), KLWeight: 1, Scale: 0.5}
 	g := gorgonia.NewGraph()
 	ps := params(g, net)
 	var x Sparse
