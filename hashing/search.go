@@ -70,6 +70,23 @@ func scan1(h []Neighbor, data []uint64, q uint64, k int) []Neighbor {
 		up(h, len(h)-1)
 	}
 	worst := h[0].Distance
+	// Four codes at a time: one well-predicted branch for the four in the
+	// common case that none is nearer than the worst kept.
+	for ; i+4 <= len(data); i += 4 {
+		c := data[i : i+4 : i+4]
+		d0, d1 := bits.OnesCount64(c[0]^q), bits.OnesCount64(c[1]^q)
+		d2, d3 := bits.OnesCount64(c[2]^q), bits.OnesCount64(c[3]^q)
+		if min(d0, d1, d2, d3) >= worst {
+			continue
+		}
+		for j, d := range [4]int{d0, d1, d2, d3} {
+			if d < worst {
+				h[0] = Neighbor{i + j, d}
+				down(h)
+				worst = h[0].Distance
+			}
+		}
+	}
 	for ; i < len(data); i++ {
 		// A later code at the worst distance loses the tie: only a
 		// strictly nearer one enters.
