@@ -38,7 +38,7 @@ func Load(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoints: load %s: %w", path, err)
 	}
 	if fi.IsDir() {
-		return nil, fmt.Errorf("checkpoints: load %s: is a directory", path)
+		return nil, fmt.Errorf("checkpoints: load %s: it is a folder, not a checkpoint file or an export folder (a run folder holds best.safetensors and last.safetensors)", path)
 	}
 	if fi.Mode().IsRegular() {
 		size = fi.Size()

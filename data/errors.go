@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -13,7 +14,15 @@ type ParseError struct {
 	File string // name of the input, as given to the reader
 	Line int    // 1-based line number, or 0 if not line-specific
 	Msg  string // description of the problem
+	Err  error  // a sentinel the problem is an instance of, or nil
 }
+
+// Unwrap returns e.Err.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// ErrNoLabels is wrapped by the *ParseError of a feat file read with labels
+// whose first field is an id:count token: a file without labels.
+var ErrNoLabels = errors.New("the file has no labels")
 
 // Error implements the error interface.
 func (e *ParseError) Error() string {

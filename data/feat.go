@@ -52,7 +52,9 @@ func ReadFeat(r io.Reader, name string, opt FeatOptions) (*Corpus, error) {
 		if !opt.NoLabel {
 			label, rest = nextField(rest)
 			if bytes.IndexByte(label, ':') >= 0 {
-				return nil, parseErrorf(name, ln, "first field %s looks like id:count, not a label (use FeatOptions.NoLabel for unlabelled files)", quote(label))
+				e := parseErrorf(name, ln, "first field %s looks like id:count, not a label: the file has no labels", quote(label))
+				e.Err = ErrNoLabels
+				return nil, e
 			}
 		}
 		b.reset()

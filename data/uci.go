@@ -16,6 +16,10 @@ import (
 // otherwise W must equal vocab.Len() and the corpus uses vocab. An empty
 // input gives an empty corpus. Malformed input, including a number of
 // entries that differs from the header's NNZ, gives a *ParseError.
+// maxTrailingEmpty is how many empty documents ReadUCI accepts after the
+// last docID with entries, beyond as many as there are before it.
+const maxTrailingEmpty = 1000
+
 func ReadUCI(docword io.Reader, docwordName string, vocab *Vocabulary) (*Corpus, error) {
 	name := docwordName
 	c := &Corpus{Source: name, Vocab: vocab}
@@ -141,6 +145,12 @@ func ReadUCI(docword io.Reader, docwordName string, vocab *Vocabulary) (*Corpus,
 	}
 	if nnz != header[2] {
 		return nil, parseErrorf(name, 0, "header says NNZ=%d but there are %d entries", header[2], nnz)
+	}
+	// Empty documents are allowed at the end, but not a header that
+	// announces far more documents than the file holds: that is a wrong
+	// header, and the counts derived from it would be wrong too.
+	if trailing := header[0] - curDoc; trailing > maxTrailingEmpty && trailing > curDoc {
+		return nil, parseErrorf(name, 1, "header says D=%d documents, but the last docID is %d: the header is wrong", header[0], curDoc)
 	}
 	c.SkippedEmpty = header[0] - len(c.Docs)
 	return c, nil

@@ -48,12 +48,21 @@ type storedConfig struct {
 const ExportFile = "model.safetensors"
 
 // CheckpointPath returns the checkpoint file that path names: path itself,
-// or the weights file of path when it is a folder (an export).
+// or the weights file of path when it is a folder that holds one (an
+// export). A folder without one is returned as it is, for the loader to
+// refuse by name.
 func CheckpointPath(path string) string {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return filepath.Join(path, ExportFile)
+		if f := filepath.Join(path, ExportFile); fileExists(f) {
+			return f
+		}
 	}
 	return path
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }
 
 // Load reads the trained encoder from the model checkpoint at path, as

@@ -18,8 +18,6 @@ import (
 	"runtime"
 	"sync"
 
-	"gonum.org/v1/gonum/floats"
-
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/estimators"
@@ -28,6 +26,13 @@ import (
 	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/optim"
 )
+
+// MaxSamples bounds the samples per document that the commands accept.
+// Memory does not grow with the number of samples (they are drawn in
+// chunks of 16 and summed as they come), but time does, linearly: with
+// K=3 and V=20, 300,000 importance samples took 0.47 s per document on
+// this project's machine, and real models cost far more per sample.
+const MaxSamples = 1 << 20
 
 // Options configures an evaluation.
 type Options struct {
@@ -273,7 +278,7 @@ type evaluator struct {
 	ex       *exact.Evaluator // nil unless Options.Exact and K ≤ exact.MaxK
 	S        int
 	a, ar, z []float64
-	logw, ll []float64
+	acc      []docSums
 	logq, kl []float64
 	q        encoder.Posterior
 
@@ -300,28 +305,25 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng, refineRng *r
 		return err
 	}
 	ev.a = append(scratch.Grow(ev.a, B*K)[:0], a...)
-	if err := ev.sample(docs, ev.a, ev.S, rng); err != nil {
+	if err := ev.sample(docs, ev.a, ev.S, ev.opt.Samples, ev.opt.IWSamples, rng); err != nil {
 		return err
 	}
 	N := float64(ev.opt.Samples)
 	for d := range docs {
 		kl := ev.kl[d]
-		lls := ev.ll[d*ev.S : d*ev.S+ev.opt.Samples]
-		mean := floats.Sum(lls) / N
-		v := 0.0
-		for _, l := range lls {
-			v += (l - mean) * (l - mean)
-		}
+		acc := &ev.acc[d]
+		mean := acc.llSum / N
 		varOfMean := 0.0
 		if ev.opt.Samples > 1 {
-			varOfMean = v / (N - 1) / N
+			// Σ(l - mean)² from the sums about the first sample.
+			v := acc.llSS - N*(mean-acc.llShift)*(mean-acc.llShift)
+			varOfMean = max(v, 0) / (N - 1) / N
 		}
 		nan := math.NaN()
 		out[d] = PerDoc{ELBO: mean - kl, ELBOVar: varOfMean, KL: kl, Tokens: docs[d].Tokens(), IW: nan,
 			ExactLogP: nan, ExactELBO: nan, RefinedELBO: nan}
 		if ev.opt.IWSamples > 0 {
-			lw := ev.logw[d*ev.S : d*ev.S+ev.opt.IWSamples]
-			out[d].IW = floats.LogSumExp(lw) - math.Log(float64(len(lw)))
+			out[d].IW = acc.lwMax + math.Log(acc.lwSum) - math.Log(float64(ev.opt.IWSamples))
 		}
 		if ev.ex != nil {
 			e := ev.ex.DocLogits(docs[d], ev.a[d*K:(d+1)*K])
@@ -332,26 +334,38 @@ func (ev *evaluator) batch(docs []data.Document, out []PerDoc, rng, refineRng *r
 		if err := ev.refine(docs, refineRng); err != nil {
 			return err
 		}
-		if err := ev.sample(docs, ev.ar, ev.opt.Samples, refineRng); err != nil {
+		if err := ev.sample(docs, ev.ar, ev.opt.Samples, ev.opt.Samples, 0, refineRng); err != nil {
 			return err
 		}
 		for d := range docs {
-			out[d].RefinedELBO = floats.Sum(ev.ll[d*ev.opt.Samples:(d+1)*ev.opt.Samples])/N - ev.kl[d]
+			out[d].RefinedELBO = ev.acc[d].llSum/N - ev.kl[d]
 		}
 	}
 	return nil
 }
 
+// docSums accumulates one document's samples as they are drawn, so that
+// memory does not grow with the number of samples: the sum of log p(x|z)
+// and of its squares about the first sample, for the ELBO and its
+// variance, and a running log-sum-exp of the importance weights.
+type docSums struct {
+	llSum, llShift, llSS float64
+	lwMax, lwSum         float64 // Σ_s w_s = exp(lwMax)·lwSum
+}
+
 // sample draws S codes per document from the mean-field posterior with
-// logits a (B×K), in chunks so that the decoder's buffers stay bounded, and
-// fills ev.ll and ev.logw (B×S: log p(x|z) and log p(x,z) - log q(z|x)) and
-// ev.kl (B).
-func (ev *evaluator) sample(docs []data.Document, a []float64, S int, rng *rand.Rand) error {
+// logits a (B×K), in chunks so that the decoder's buffers stay bounded
+// whatever S, and accumulates into ev.acc (B): log p(x|z) over the first
+// nELBO codes and the importance weights log p(x,z) − log q(z|x) over the
+// first nIW. It also fills ev.kl (B).
+func (ev *evaluator) sample(docs []data.Document, a []float64, S, nELBO, nIW int, rng *rand.Rand) error {
 	m := ev.m
 	K, B := m.K(), len(docs)
 	ev.q.Set(a, K)
-	ev.logw = scratch.Grow(ev.logw, B*S)
-	ev.ll = scratch.Grow(ev.ll, B*S)
+	ev.acc = scratch.Grow(ev.acc, B)
+	for d := range ev.acc {
+		ev.acc[d] = docSums{lwMax: math.Inf(-1)}
+	}
 	// Sample every document's codes in chunks of at most 16 per document.
 	const chunk = 16
 	for s0 := 0; s0 < S; s0 += chunk {
@@ -365,11 +379,29 @@ func (ev *evaluator) sample(docs []data.Document, a []float64, S int, rng *rand.
 		ev.logq = scratch.Grow(ev.logq, B*n)
 		ev.q.LogQ(ev.logq, ev.z, n)
 		for d := 0; d < B; d++ {
+			acc := &ev.acc[d]
 			for s := 0; s < n; s++ {
 				i := d*n + s
 				ll := lls[i]
-				ev.ll[d*S+s0+s] = ll
-				ev.logw[d*S+s0+s] = ll + m.Prior.LogPrior(ev.z[i*K:(i+1)*K]) - ev.logq[i]
+				if s0+s < nELBO {
+					if s0+s == 0 {
+						acc.llShift = ll
+					}
+					acc.llSum += ll
+					acc.llSS += (ll - acc.llShift) * (ll - acc.llShift)
+				}
+				if s0+s < nIW {
+					lw := ll + m.Prior.LogPrior(ev.z[i*K:(i+1)*K]) - ev.logq[i]
+					switch {
+					case lw > acc.lwMax:
+						acc.lwSum = acc.lwSum*math.Exp(acc.lwMax-lw) + 1
+						acc.lwMax = lw
+					case math.IsNaN(lw):
+						acc.lwMax, acc.lwSum = lw, lw
+					case lw > math.Inf(-1):
+						acc.lwSum += math.Exp(lw - acc.lwMax)
+					}
+				}
 			}
 		}
 	}

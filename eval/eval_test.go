@@ -2,7 +2,9 @@ package eval
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/exact"
@@ -151,5 +153,30 @@ func TestEmptyCorpus(t *testing.T) {
 	}
 	if rep.Documents != 0 || rep.SkippedEmpty != 3 || !math.IsNaN(rep.ELBOPerDoc) {
 		t.Errorf("empty corpus report %+v", rep)
+	}
+}
+
+// TestMemoryDoesNotGrowWithSamples evaluates a batch with 100 times more
+// samples per document: the evaluator's buffers must stay the same size,
+// because samples are drawn in chunks and summed as they come. (Before,
+// they were all kept: 16 bytes per document and sample, 6.4 MB here, and
+// eval -iw-samples 1000000000 died out of memory.)
+func TestMemoryDoesNotGrowWithSamples(t *testing.T) {
+	m, docs := testmodel.Small(3, false)
+	held := func(s int) int {
+		opt := Options{Samples: s, IWSamples: s, Seed: 1}.withDefaults()
+		ev := newEvaluator(m, opt, nil)
+		out := make([]PerDoc, len(docs))
+		ev.batch(docs, out, rand.New(rand.NewPCG(1, 2)), rand.New(rand.NewPCG(1, 3)))
+		if math.IsNaN(out[0].IW) || math.IsNaN(out[0].ELBO) {
+			t.Fatalf("S=%d: %+v", s, out[0])
+		}
+		n := 8 * (cap(ev.a) + cap(ev.ar) + cap(ev.z) + cap(ev.logq) + cap(ev.kl))
+		return n + int(unsafe.Sizeof(docSums{}))*cap(ev.acc)
+	}
+	few, many := held(1000), held(100_000)
+	t.Logf("buffers: %d bytes with 1,000 samples per document, %d with 100,000", few, many)
+	if many != few {
+		t.Errorf("buffers of %d bytes with 100,000 samples per document, %d with 1,000: memory grows with the samples", many, few)
 	}
 }

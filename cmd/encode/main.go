@@ -76,6 +76,9 @@ type options struct {
 	workers, chunk, digits               int
 }
 
+// maxWorkers bounds -workers.
+const maxWorkers = 1024
+
 func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs := cli.NewFlagSet("encode", "-checkpoint FILE -data FILE [flags]",
 		"Writes each document's most probable code, one line per document, in input order:\n"+
@@ -110,6 +113,9 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return nil, errors.New("-workers and -chunk must be positive")
 	case o.label && o.format != "feat":
 		return nil, fmt.Errorf("-label needs the feat format's label column, not -format %s", o.format)
+	case o.workers > maxWorkers:
+		// Each worker holds up to two chunks and its buffers.
+		return nil, fmt.Errorf("-workers %d: at most %d (this machine has %d cores)", o.workers, maxWorkers, runtime.NumCPU())
 	case o.digits < -1 || o.digits == 0 || o.digits > 17:
 		return nil, errors.New("-digits must be -1 or lie in 1..17")
 	}

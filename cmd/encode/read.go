@@ -166,6 +166,9 @@ func parseFeat(c *chunk, name string, noLabel bool, v int) ([]data.Document, [][
 		if pe, ok := errors.AsType[*data.ParseError](err); ok && pe.Line > 0 {
 			pe.Line += c.firstLine - 1 // ReadFeat counted from the chunk's start
 		}
+		if !noLabel && errors.Is(err, data.ErrNoLabels) {
+			return nil, nil, fmt.Errorf("%w; read it with -format feat-nolabel", err)
+		}
 		return nil, nil, err
 	}
 	label := 1

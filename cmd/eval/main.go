@@ -65,8 +65,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *ckpt == "" || *path == "" {
 		return fmt.Errorf("-checkpoint and -data are required (eval -h lists the flags)")
 	}
-	if *samples < 1 || *iw < 0 {
-		return fmt.Errorf("-samples must be positive and -iw-samples not negative")
+	if *samples < 1 || *samples > eval.MaxSamples || *iw < 0 || *iw > eval.MaxSamples {
+		return fmt.Errorf("-samples %d must lie in 1..%d and -iw-samples %d in 0..%d", *samples, eval.MaxSamples, *iw, eval.MaxSamples)
 	}
 	if *refine < 0 || *refineS < 2 || !(*refineLR > 0) {
 		return fmt.Errorf("-refine must not be negative, -refine-samples must be at least 2 and -refine-lr positive")
@@ -87,7 +87,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w: its vocabulary (%d words) differs from the checkpoint's (%d words)",
 			*vocabPath, eval.ErrVocabulary, vocab.Len(), len(l.Vocab))
 	}
-	c, err := cli.LoadCorpus(*path, *format, vocab)
+	c, err := cli.LoadCorpusV(*path, *format, vocab, l.Config.V)
+	if _, ok := errors.AsType[*data.ParseError](err); ok && vocab == nil {
+		return fmt.Errorf("%w (the checkpoint's vocabulary has %d words)", err, l.Config.V)
+	}
 	if err != nil {
 		return err
 	}

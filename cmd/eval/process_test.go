@@ -69,7 +69,7 @@ func TestBadFilesExitCleanly(t *testing.T) {
 	}{
 		{"bad token", []string{"-data", write("tok.feat", []byte("1 1:1\n1 2:2 x:1\n"))}, "tok.feat:2: token \"x:1\": id \"x\" is not an integer"},
 		{"id past the vocabulary", []string{"-data", write("id.feat", []byte("1 61:1\n")), "-vocab", f.Vocab}, "id.feat:1: token \"61:1\": id 61 out of range 1..60"},
-		{"id past the model", []string{"-data", write("id2.feat", []byte("1 1:1\n1 61:1\n"))}, "corpus has 61 words, model 60"},
+		{"id past the model", []string{"-data", write("id2.feat", []byte("1 1:1\n1 61:1\n"))}, "id2.feat:2: token \"61:1\": id 61 out of range 1..60"},
 		{"fractional count", []string{"-data", write("frac.feat", []byte("1 1:0.5\n"))}, "frac.feat:1: token \"1:0.5\": count \"0.5\" is not an integer"},
 		{"duplicate id", []string{"-data", write("dup.feat", []byte("1 4:1 4:1\n"))}, "dup.feat:1: duplicate id 4"},
 		{"NUL byte", []string{"-data", write("nul.feat", []byte("1 1:1\n\x00\n"))}, "nul.feat:2: NUL byte at column 1"},

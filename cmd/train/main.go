@@ -211,8 +211,8 @@ func parseFlags(args []string, cfg train.Config, stdout io.Writer) (*options, er
 		return nil, fmt.Errorf("-valid-fraction %v must lie in [0, 1)", src.ValidFraction)
 	case o.minCount < 0 || o.maxVocab < 0:
 		return nil, fmt.Errorf("-min-count and -max-vocab must not be negative")
-	case o.evalSamples < 1 || o.iwSamples < 0 || o.refine < 0:
-		return nil, fmt.Errorf("-eval-samples must be positive, and -iw-samples and -refine not negative")
+	case o.evalSamples < 1 || o.evalSamples > eval.MaxSamples || o.iwSamples < 0 || o.iwSamples > eval.MaxSamples || o.refine < 0:
+		return nil, fmt.Errorf("-eval-samples %d must lie in 1..%d, -iw-samples %d in 0..%d, and -refine must not be negative", o.evalSamples, eval.MaxSamples, o.iwSamples, eval.MaxSamples)
 	}
 	o.cfg = cfg
 	return o, nil

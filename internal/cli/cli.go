@@ -7,6 +7,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -25,13 +26,56 @@ func LoadVocab(path string) (*data.Vocabulary, error) {
 	if path == "" {
 		return nil, nil
 	}
-	return data.LoadVocab(path)
+	v, err := data.LoadVocab(path)
+	if err != nil {
+		return nil, err
+	}
+	if v.Len() == 0 {
+		return nil, fmt.Errorf("%s: the vocabulary file is empty (want one word per line)", path)
+	}
+	return v, nil
 }
+
+// MaxInferredV bounds the vocabulary size that a corpus without a
+// vocabulary file may imply by its largest word id (or a UCI header's W):
+// one stray id must not make a model of millions of words.
+const MaxInferredV = 1 << 20
 
 // LoadCorpus reads path in the given format. vocab, when not nil, fixes V
 // (and is the vocabulary of text documents); text needs it.
 func LoadCorpus(path, format string, vocab *data.Vocabulary) (*data.Corpus, error) {
-	v := 0
+	return LoadCorpusV(path, format, vocab, 0)
+}
+
+// LoadCorpusV is LoadCorpus for a model of v words (0: unknown) when there
+// is no vocabulary: the feat reader then refuses ids past v with their line.
+// Without either, a V over MaxInferredV is refused, naming -vocab.
+func LoadCorpusV(path, format string, vocab *data.Vocabulary, v int) (*data.Corpus, error) {
+	c, err := loadCorpus(path, format, vocab, v)
+	if errors.Is(err, data.ErrNoLabels) && format == "feat" {
+		return nil, fmt.Errorf("%w; read it with -format feat-nolabel", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if vocab == nil && v == 0 && c.V > MaxInferredV {
+		seen := map[int]bool{}
+		for _, d := range c.Docs {
+			for _, w := range d.Words {
+				seen[w] = true
+			}
+		}
+		what := "its largest word id"
+		if format == "uci" {
+			what = "its header's W"
+		}
+		return nil, fmt.Errorf("%s: V=%d from %s, but only %d distinct words appear: give the vocabulary file with -vocab (a model over V=%d words would be huge), or fix the stray id",
+			path, c.V, what, len(seen), c.V)
+	}
+	return c, nil
+}
+
+func loadCorpus(path, format string, vocab *data.Vocabulary, v int) (*data.Corpus, error) {
 	if vocab != nil {
 		v = vocab.Len()
 	}
