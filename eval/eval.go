@@ -7,7 +7,10 @@
 // the same operations, without their backward halves) over batches of
 // documents on all cores. Each batch draws from its own random source,
 // derived from the seed and the batch's index, so results do not depend on
-// the number of workers.
+// the number of workers or of shards. The per-document figures are added
+// up exactly (package internal/exactsum), so a corpus evaluated in shards
+// (data.Shard) and merged (Partial) gives the same figures, bit for bit,
+// as one process.
 package eval
 
 import (
@@ -38,9 +41,11 @@ const MaxSamples = 1 << 20
 type Options struct {
 	Samples   int    // codes per document for the ELBO's reconstruction term (default 20)
 	IWSamples int    // importance samples per document for L_S; 0 skips it
-	Batch     int    // documents per batch (default 64)
+	Batch     int    // documents per batch (default data.ShardBlock, 64)
 	Workers   int    // goroutines (default GOMAXPROCS)
 	Seed      uint64 // seeds the samples
+	// Shard is the share of the corpus to evaluate; the zero Shard is all.
+	Shard data.Shard
 
 	// Exact adds each document's exact log p(x) and exact ELBO, by
 	// enumerating the 2^K codes, when K ≤ exact.MaxK (it is ignored
@@ -116,147 +121,152 @@ type PerDoc struct {
 	RefinedELBO float64
 }
 
-// Documents evaluates every document of c and returns the per-document
-// estimates in corpus order.
+// Documents evaluates the documents of c in opt.Shard (all of them when it
+// is the zero Shard) and returns their estimates in corpus order. The
+// shard's blocks are the batches: with opt.Shard set, batch b (documents
+// b·Batch to (b+1)·Batch − 1) is evaluated when opt.Shard.HasBlock(b), and
+// the default Batch is data.ShardBlock. Batch b draws from its own random
+// sources, seeded by opt.Seed and b, so each document's estimates depend on
+// its index alone, not on the workers or the shards.
 func Documents(m *model.Model, c *data.Corpus, opt Options) ([]PerDoc, error) {
 	opt = opt.withDefaults()
 	if c.V > m.V() {
 		return nil, fmt.Errorf("eval: corpus has %d words, model %d: %w", c.V, m.V(), ErrVocabulary)
 	}
-	out := make([]PerDoc, len(c.Docs))
-	nb := (len(c.Docs) + opt.Batch - 1) / opt.Batch
+	var batches []int // the shard's batches, and where each starts in out
+	var starts []int
+	n := 0
+	for b := 0; b*opt.Batch < len(c.Docs); b++ {
+		if opt.Shard.HasBlock(b) {
+			batches, starts = append(batches, b), append(starts, n)
+			n += min(opt.Batch, len(c.Docs)-b*opt.Batch)
+		}
+	}
+	out := make([]PerDoc, n)
 	var ex *exact.Evaluator
-	if opt.Exact && m.K() <= exact.MaxK && len(c.Docs) > 0 {
+	if opt.Exact && m.K() <= exact.MaxK && n > 0 {
 		ex = exact.New(m) // shared: DocLogits only reads it
 	}
 	jobs := make(chan int)
-	nw := min(opt.Workers, max(nb, 1))
+	nw := min(opt.Workers, max(len(batches), 1))
 	errs := make([]error, nw)
 	var wg sync.WaitGroup
 	for w := range nw {
 		wg.Go(func() {
-			ev := newEvaluator(m, opt, ex)
-			defer ev.fwd.Close()
-			for b := range jobs {
+			ev := newBatchEvaluator(m, opt, ex)
+			defer ev.Close()
+			for j := range jobs {
 				if errs[w] != nil {
 					continue // drain the jobs
 				}
+				b := batches[j]
 				lo, hi := b*opt.Batch, min((b+1)*opt.Batch, len(c.Docs))
-				errs[w] = ev.batch(c.Docs[lo:hi], out[lo:hi], rand.New(rand.NewPCG(opt.Seed, uint64(b))),
-					rand.New(rand.NewPCG(opt.Seed, uint64(b)|refineStream)))
+				errs[w] = ev.Evaluate(c.Docs[lo:hi], b, out[starts[j]:starts[j]+hi-lo])
 			}
 		})
 	}
-	for b := 0; b < nb; b++ {
-		jobs <- b
+	for j := range batches {
+		jobs <- j
 	}
 	close(jobs)
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("eval: %w", err)
-		}
+	return out, errors.Join(errs...)
+}
+
+// A BatchEvaluator evaluates one batch at a time, as Documents does: for
+// callers that hand out the batches themselves, like the Beam pipeline
+// (module beam/). It is not safe for concurrent use; Close releases it.
+type BatchEvaluator struct {
+	ev  *evaluator
+	opt Options
+}
+
+// NewBatchEvaluator returns a BatchEvaluator of m with opt's settings.
+func NewBatchEvaluator(m *model.Model, opt Options) *BatchEvaluator {
+	opt = opt.withDefaults()
+	var ex *exact.Evaluator
+	if opt.Exact && m.K() <= exact.MaxK {
+		ex = exact.New(m)
+	}
+	return newBatchEvaluator(m, opt, ex)
+}
+
+func newBatchEvaluator(m *model.Model, opt Options, ex *exact.Evaluator) *BatchEvaluator {
+	return &BatchEvaluator{ev: newEvaluator(m, opt, ex), opt: opt}
+}
+
+// Close releases the evaluator's graphs.
+func (e *BatchEvaluator) Close() { e.ev.fwd.Close() }
+
+// Evaluate writes into out the estimates of docs, batch b of a corpus
+// (documents b·Batch to b·Batch + len(docs) − 1), drawn from batch b's
+// random sources, so that they are those of Documents. It returns an error
+// wrapping encoder.ErrNotFinite if a document's ELBO (or refined ELBO) is
+// not finite. It panics if len(out) != len(docs) or len(docs) > Batch.
+func (e *BatchEvaluator) Evaluate(docs []data.Document, b int, out []PerDoc) error {
+	if len(out) != len(docs) || len(docs) > e.opt.Batch {
+		panic("eval: BatchEvaluator.Evaluate buffers do not fit the batch")
+	}
+	if err := e.ev.batch(docs, out, rand.New(rand.NewPCG(e.opt.Seed, uint64(b))),
+		rand.New(rand.NewPCG(e.opt.Seed, uint64(b)|refineStream))); err != nil {
+		return fmt.Errorf("eval: %w", err)
 	}
 	for i, d := range out {
 		if math.IsNaN(d.ELBO) || math.IsInf(d.ELBO, 0) {
-			return out, fmt.Errorf("eval: document %d: ELBO %v: %w", i, d.ELBO, encoder.ErrNotFinite)
+			return fmt.Errorf("eval: document %d: ELBO %v: %w", b*e.opt.Batch+i, d.ELBO, encoder.ErrNotFinite)
 		}
-		if opt.Refine > 0 && (math.IsNaN(d.RefinedELBO) || math.IsInf(d.RefinedELBO, 0)) {
-			return out, fmt.Errorf("eval: document %d: refined ELBO %v: %w", i, d.RefinedELBO, encoder.ErrNotFinite)
+		if e.opt.Refine > 0 && (math.IsNaN(d.RefinedELBO) || math.IsInf(d.RefinedELBO, 0)) {
+			return fmt.Errorf("eval: document %d: refined ELBO %v: %w", b*e.opt.Batch+i, d.RefinedELBO, encoder.ErrNotFinite)
 		}
 	}
-	return out, nil
+	return nil
 }
 
-// Evaluate evaluates the model on c and summarises.
+// Evaluate evaluates the model on c and summarises. With opt.Shard set the
+// report would lack the other shards, and Evaluate fails: use
+// EvaluatePartial.
 func Evaluate(m *model.Model, c *data.Corpus, opt Options) (*Report, error) {
+	p, err := EvaluatePartial(m, c, opt, Source{})
+	if err != nil {
+		return nil, err
+	}
+	return p.Report()
+}
+
+// EvaluatePartial evaluates the model on opt.Shard's documents of c and
+// returns their statistics. It completes src with the settings and the
+// corpus's counts; the caller fills in the checksums and the format.
+func EvaluatePartial(m *model.Model, c *data.Corpus, opt Options, src Source) (*Partial, error) {
 	opt = opt.withDefaults()
 	docs, err := Documents(m, c, opt)
 	if err != nil {
 		return nil, err
 	}
-	r := Summarise(docs)
-	r.SkippedEmpty, r.Data, r.Samples = c.SkippedEmpty, c.Source, opt.Samples
-	if opt.IWSamples == 0 {
-		r.IWPerDoc, r.IWPerDocSE, r.IWPerplexity = math.NaN(), math.NaN(), math.NaN()
+	src.Documents, src.SkippedEmpty = len(c.Docs), c.SkippedEmpty
+	src.Samples, src.IWSamples, src.Seed, src.Batch = opt.Samples, opt.IWSamples, opt.Seed, opt.Batch
+	src.Exact = opt.Exact && m.K() <= exact.MaxK
+	if src.Refine = opt.Refine; src.Refine > 0 {
+		src.RefineSamples, src.RefineLR = opt.RefineSamples, opt.RefineLR
 	}
-	r.IWSamples = opt.IWSamples
-	r.RefineSteps = opt.Refine
-	return r, nil
+	src.Shards = opt.Shard.Count()
+	p := NewPartial(src, opt.Shard.I)
+	p.Data = c.Source
+	for i := range docs {
+		p.Add(&docs[i])
+	}
+	return p, nil
 }
 
 // refineStream marks the random streams of refinement, apart from the
 // batches' own.
 const refineStream = 1 << 63
 
-// Summarise combines per-document estimates into a Report (without the
-// fields that describe where they came from).
-func Summarise(docs []PerDoc) *Report {
-	r := &Report{Documents: len(docs)}
-	if len(docs) == 0 {
-		nan := math.NaN()
-		r.ELBOPerDoc, r.ELBOPerDocSE, r.ELBOMonteCarloSE, r.ELBOPerWord, r.KLPerDoc = nan, nan, nan, nan, nan
-		r.Perplexity, r.PerplexityCorpus, r.IWPerDoc, r.IWPerDocSE, r.IWPerplexity = nan, nan, nan, nan, nan
-		r.ExactLogPPerDoc, r.ExactELBOPerDoc, r.ExactPerplexity = nan, nan, nan
-		r.RefinedELBOPerDoc, r.RefinedELBOPerDocSE, r.RefinedPerplexity = nan, nan, nan
-		return r
-	}
-	D := float64(len(docs))
-	var elbo, iw, perWord, iwPerWord, kl, mcVar float64
-	for _, d := range docs {
-		r.Tokens += d.Tokens
-		elbo += d.ELBO
-		iw += d.IW
-		kl += d.KL
-		perWord += d.ELBO / float64(d.Tokens)
-		iwPerWord += d.IW / float64(d.Tokens)
-		mcVar += d.ELBOVar
-	}
-	r.ELBOPerDoc = elbo / D
-	r.KLPerDoc = kl / D
-	r.ELBOPerWord = elbo / float64(r.Tokens)
-	r.Perplexity = math.Exp(-perWord / D)
-	r.PerplexityCorpus = math.Exp(-elbo / float64(r.Tokens))
-	r.ELBOMonteCarloSE = math.Sqrt(mcVar) / D
-	r.IWPerDoc = iw / D
-	r.IWPerplexity = math.Exp(-iwPerWord / D)
-	var ssE, ssI float64
-	for _, d := range docs {
-		ssE += (d.ELBO - r.ELBOPerDoc) * (d.ELBO - r.ELBOPerDoc)
-		ssI += (d.IW - r.IWPerDoc) * (d.IW - r.IWPerDoc)
-	}
-	if len(docs) > 1 {
-		r.ELBOPerDocSE = math.Sqrt(ssE / (D - 1) / D)
-		r.IWPerDocSE = math.Sqrt(ssI / (D - 1) / D)
-	}
-	// Exact and refined figures: NaN when any document lacks them.
-	var lp, el, lpWord, ref, refWord float64
-	for _, d := range docs {
-		lp += d.ExactLogP
-		el += d.ExactELBO
-		lpWord += d.ExactLogP / float64(d.Tokens)
-		ref += d.RefinedELBO
-		refWord += d.RefinedELBO / float64(d.Tokens)
-	}
-	r.ExactLogPPerDoc, r.ExactELBOPerDoc, r.ExactPerplexity = lp/D, el/D, math.Exp(-lpWord/D)
-	r.RefinedELBOPerDoc, r.RefinedPerplexity = ref/D, math.Exp(-refWord/D)
-	r.RefinedELBOPerDocSE = math.NaN()
-	if len(docs) > 1 && !math.IsNaN(ref) {
-		ss := 0.0
-		for _, d := range docs {
-			ss += (d.RefinedELBO - r.RefinedELBOPerDoc) * (d.RefinedELBO - r.RefinedELBOPerDoc)
-		}
-		r.RefinedELBOPerDocSE = math.Sqrt(ss / (D - 1) / D)
-	}
-	return r
-}
-
 func (o Options) withDefaults() Options {
 	if o.Samples <= 0 {
 		o.Samples = 20
 	}
 	if o.Batch <= 0 {
-		o.Batch = 64
+		o.Batch = data.ShardBlock
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
