@@ -9,7 +9,7 @@
 //	{"index":0,"code":"0110…","hex":"6…"}
 //
 // where index is the document's 0-based position in the input (its line
-// for the feat and text formats, docID−1 for UCI), code is the most
+// for the feat and text encodeio.Formats, docID−1 for UCI), code is the most
 // probable code, z_j = 1 exactly when q(z_j = 1 | x) > 1/2, as a string of
 // K bits, z_0 first, and hex is the same code packed four bits to a
 // hexadecimal digit, z_0 the most significant bit of the first digit and
@@ -31,6 +31,11 @@
 // entries): their posterior is the encoder's answer for a document without
 // words, and keeping them keeps output line i beside input document i.
 // -skip-empty leaves them out.
+//
+// -shard i/N encodes only shard i of N (data.Shard: the documents whose
+// index d has ⌊d/64⌋ mod N = i), so that N processes share a corpus; each
+// still reads, and checks, the whole input. The shards' lines, sorted by
+// index, are the output of one process (docs/distributed.md).
 //
 // The input is read in chunks of -chunk documents, which are encoded on
 // -workers cores at once and written in order, so memory does not grow
@@ -57,11 +62,9 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/internal/cli"
+	"github.com/amvi/amvi/internal/encodeio"
 	"github.com/amvi/amvi/internal/outfile"
 )
-
-// formats lists the input formats, as cmd/train and cmd/eval name them.
-const formats = "feat|feat-nolabel|uci|text"
 
 func main() {
 	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
@@ -71,9 +74,8 @@ func main() {
 
 // options are the parsed command line.
 type options struct {
-	checkpoint, data, format, vocab, out string
-	csv, skipEmpty, probs, label         bool
-	workers, chunk, digits               int
+	checkpoint, data, vocab, out string
+	encodeio.Options
 }
 
 // maxWorkers bounds -workers.
@@ -87,36 +89,41 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	o := &options{}
 	fs.Group(cli.GroupData)
 	fs.StringVar(&o.data, "data", "", "documents to encode, - for standard input (required); for uci, the docword `FILE`")
-	fs.StringVar(&o.format, "format", "feat", "input format: "+formats)
+	fs.StringVar(&o.Format, "format", "feat", "input format: "+encodeio.Formats)
 	fs.StringVar(&o.vocab, "vocab", "", "vocabulary `FILE`; must match the checkpoint's (text uses the checkpoint's vocabulary unless it has no words)")
-	fs.BoolVar(&o.label, "label", false, "also write each document's label field (feat format only)")
-	fs.BoolVar(&o.skipEmpty, "skip-empty", false, "leave out documents with no (known) words, as the corpus readers do")
+	fs.BoolVar(&o.Label, "label", false, "also write each document's label field (feat format only)")
+	fs.BoolVar(&o.SkipEmpty, "skip-empty", false, "leave out documents with no (known) words, as the corpus readers do")
 	fs.Group(cli.GroupModel)
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "model checkpoint written by training, e.g. runs/x/best.safetensors, or an export folder (required)")
 	fs.Group(cli.GroupEvaluation)
-	fs.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "goroutines encoding at once")
-	fs.IntVar(&o.chunk, "chunk", 1024, "documents per unit of work; memory grows with chunk × workers, not with the input")
+	fs.IntVar(&o.Workers, "workers", runtime.GOMAXPROCS(0), "goroutines encoding at once")
+	fs.IntVar(&o.Chunk, "chunk", 1024, "documents per unit of work; memory grows with chunk × workers, not with the input")
+	fs.Func("shard", "encode only shard `i/N` of the input: the documents whose index d has ⌊d/64⌋ mod N = i", func(v string) error {
+		var err error
+		o.Shard, err = data.ParseShard(v)
+		return err
+	})
 	fs.Group(cli.GroupOutput)
 	fs.StringVar(&o.out, "out", "", "output `FILE` (default: standard output)")
-	fs.BoolVar(&o.csv, "csv", false, "write CSV instead of JSON Lines (the code as b0110…, the hex code as x6…, so that spreadsheets keep them as text)")
-	fs.BoolVar(&o.probs, "probs", false, "also write the K probabilities q(z_j=1|x)")
-	fs.IntVar(&o.digits, "digits", -1, "with -probs, significant digits of the probabilities; -1: the fewest that read back exactly")
+	fs.BoolVar(&o.CSV, "csv", false, "write CSV instead of JSON Lines (the code as b0110…, the hex code as x6…, so that spreadsheets keep them as text)")
+	fs.BoolVar(&o.Probs, "probs", false, "also write the K probabilities q(z_j=1|x)")
+	fs.IntVar(&o.Digits, "digits", -1, "with -probs, significant digits of the probabilities; -1: the fewest that read back exactly")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	switch {
 	case o.checkpoint == "" || o.data == "":
 		return nil, errors.New("-checkpoint and -data are required (encode -h lists the flags)")
-	case !slices.Contains([]string{"feat", "feat-nolabel", "uci", "text"}, o.format):
-		return nil, fmt.Errorf("unknown format %q (want %s)", o.format, formats)
-	case o.workers < 1 || o.chunk < 1:
+	case !slices.Contains([]string{"feat", "feat-nolabel", "uci", "text"}, o.Format):
+		return nil, fmt.Errorf("unknown format %q (want %s)", o.Format, encodeio.Formats)
+	case o.Workers < 1 || o.Chunk < 1:
 		return nil, errors.New("-workers and -chunk must be positive")
-	case o.label && o.format != "feat":
-		return nil, fmt.Errorf("-label needs the feat format's label column, not -format %s", o.format)
-	case o.workers > maxWorkers:
+	case o.Label && o.Format != "feat":
+		return nil, fmt.Errorf("-label needs the feat format's label column, not -format %s", o.Format)
+	case o.Workers > maxWorkers:
 		// Each worker holds up to two chunks and its buffers.
-		return nil, fmt.Errorf("-workers %d: at most %d (this machine has %d cores)", o.workers, maxWorkers, runtime.NumCPU())
-	case o.digits < -1 || o.digits == 0 || o.digits > 17:
+		return nil, fmt.Errorf("-workers %d: at most %d (this machine has %d cores)", o.Workers, maxWorkers, runtime.NumCPU())
+	case o.Digits < -1 || o.Digits == 0 || o.Digits > 17:
 		return nil, errors.New("-digits must be -1 or lie in 1..17")
 	}
 	return o, nil
@@ -134,7 +141,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	vocab, err := vocabulary(o, enc)
+	vocab, err := encodeio.Vocabulary(enc, o.checkpoint, o.vocab, o.Format)
 	if err != nil {
 		return err
 	}
@@ -166,7 +173,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		// A failure leaves the file that was there untouched (or no file);
 		// a device or pipe is written in place and never removed.
 		w := bufio.NewWriterSize(file, 1<<20)
-		err = encode(o, enc, vocab, in, name, size, w, progressOn(stderr, size))
+		err = encodeio.Encode(&o.Options, enc, vocab, in, name, w, encodeio.ProgressOn(stderr, size))
 		if err == nil {
 			err = w.Flush()
 		}
@@ -178,7 +185,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	sw := outfile.NewWriter(stdout, "standard output")
 	w := bufio.NewWriterSize(sw, 1<<20)
-	err = encode(o, enc, vocab, in, name, size, w, progressOn(stderr, size))
+	err = encodeio.Encode(&o.Options, enc, vocab, in, name, w, encodeio.ProgressOn(stderr, size))
 	if err == nil {
 		err = w.Flush()
 	}
@@ -186,27 +193,4 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		err = sw.Err()
 	}
 	return err
-}
-
-// vocabulary returns the vocabulary that text input is read with (nil for
-// the other formats), after checking -vocab against the checkpoint's.
-func vocabulary(o *options, enc *encoder.Frozen) (*data.Vocabulary, error) {
-	vocab := enc.Vocabulary()
-	if o.vocab != "" {
-		v, err := data.LoadVocab(o.vocab)
-		if err != nil {
-			return nil, err
-		}
-		if v.Len() != enc.V() {
-			return nil, fmt.Errorf("%s has %d words, the encoder in %s V=%d", o.vocab, v.Len(), o.checkpoint, enc.V())
-		}
-		if vocab != nil && !slices.Equal(v.Words(), vocab.Words()) {
-			return nil, fmt.Errorf("%s differs from the vocabulary stored in %s", o.vocab, o.checkpoint)
-		}
-		vocab = v
-	}
-	if o.format == "text" && vocab == nil {
-		return nil, fmt.Errorf("%s stores no words (it was trained on word ids): text needs -vocab", o.checkpoint)
-	}
-	return vocab, nil
 }

@@ -1,4 +1,9 @@
-package main
+// Package encodeio reads documents in amvi's input formats as a stream,
+// encodes them with a frozen encoder and writes their codes (and, if asked,
+// labels and probabilities) as JSON Lines or CSV: cmd/encode's work, which
+// the Beam pipeline (module beam/) runs too, on chunks cut by [NewSource]
+// and encoded by a [Worker], so that both write the same bytes.
+package encodeio
 
 import (
 	"bufio"
@@ -18,24 +23,44 @@ import (
 	"github.com/amvi/amvi/hashing"
 )
 
-// encode reads documents from in, encodes them on o.workers goroutines and
-// writes one line per document to w in input order. At most 2·o.workers
-// chunks are in memory at once.
-func encode(o *options, enc *encoder.Frozen, vocab *data.Vocabulary, in io.Reader, name string, size int64, w *bufio.Writer, bar progress) error {
+// Formats lists the input formats, as cmd/train and cmd/eval name them.
+const Formats = "feat|feat-nolabel|uci|text"
+
+// Options says how to read and write: cmd/encode's flags.
+type Options struct {
+	Format                       string // one of Formats
+	CSV, SkipEmpty, Probs, Label bool
+	Workers, Chunk               int // goroutines encoding; documents per chunk
+	Digits                       int // significant digits of the probabilities; -1: the fewest that read back exactly
+	// Shard, when set, keeps only its documents (data.Shard).
+	Shard data.Shard
+}
+
+// NewSource returns a Source that cuts in, named name in errors, into
+// chunks of o.Chunk documents: chunk s holds documents s·o.Chunk to
+// (s+1)·o.Chunk − 1.
+func NewSource(o *Options, enc *encoder.Frozen, in io.Reader, name string) Source {
 	lr := newLineReader(in, name)
-	var src source = &lineChunks{lr: lr, n: o.chunk}
-	if o.format == "uci" {
-		src = &uciChunks{lr: lr, n: o.chunk, v: enc.V()}
+	if o.Format == "uci" {
+		return &uciChunks{lr: lr, n: o.Chunk, v: enc.V()}
 	}
-	if o.csv {
-		writeCSVHeader(w, o, enc.K())
+	return &lineChunks{lr: lr, n: o.Chunk}
+}
+
+// Encode reads documents from in, encodes them on o.Workers goroutines and
+// writes one line per document to w in input order (after a header for
+// CSV). At most 2·o.Workers chunks are in memory at once.
+func Encode(o *Options, enc *encoder.Frozen, vocab *data.Vocabulary, in io.Reader, name string, w *bufio.Writer, bar Progress) error {
+	src := NewSource(o, enc, in, name)
+	if o.CSV {
+		WriteCSVHeader(w, o, enc.K())
 	}
 
 	done := make(chan struct{})
 	defer close(done)
-	slots := make(chan struct{}, 2*o.workers) // chunks in flight
-	jobs := make(chan *chunk)
-	results := make(chan *chunk)
+	slots := make(chan struct{}, 2*o.Workers) // chunks in flight
+	jobs := make(chan *Chunk)
+	results := make(chan *Chunk)
 
 	go func() { // the reader
 		defer close(jobs)
@@ -45,14 +70,14 @@ func encode(o *options, enc *encoder.Frozen, vocab *data.Vocabulary, in io.Reade
 			case <-done:
 				return
 			}
-			c, err := src.next()
+			c, err := src.Next()
 			if err == io.EOF {
 				return
 			}
 			if err != nil {
-				c = &chunk{err: err}
+				c = &Chunk{err: err}
 			}
-			c.seq = seq
+			c.Seq = seq
 			select {
 			case jobs <- c:
 			case <-done:
@@ -65,12 +90,12 @@ func encode(o *options, enc *encoder.Frozen, vocab *data.Vocabulary, in io.Reade
 	}()
 
 	var wg sync.WaitGroup
-	for range o.workers {
+	for range o.Workers {
 		wg.Go(func() {
-			wk := &worker{o: o, enc: enc, name: name, text: textParser{vocab: vocab}}
+			wk := NewWorker(o, enc, vocab, name)
 			for c := range jobs {
 				if c.err == nil {
-					c.err = wk.process(c)
+					c.err = wk.Process(c)
 				}
 				select {
 				case results <- c:
@@ -85,10 +110,10 @@ func encode(o *options, enc *encoder.Frozen, vocab *data.Vocabulary, in io.Reade
 		close(results)
 	}()
 
-	pending := map[int]*chunk{}
+	pending := map[int]*Chunk{}
 	next := 0
 	for c := range results {
-		pending[c.seq] = c
+		pending[c.Seq] = c
 		for {
 			c, ok := pending[next]
 			if !ok {
@@ -98,10 +123,10 @@ func encode(o *options, enc *encoder.Frozen, vocab *data.Vocabulary, in io.Reade
 			if c.err != nil {
 				return c.err
 			}
-			if _, err := w.Write(c.out); err != nil {
+			if _, err := w.Write(c.Out); err != nil {
 				return err
 			}
-			bar.add(c.size)
+			bar.add(c.Size)
 			next++
 			<-slots
 		}
@@ -110,24 +135,34 @@ func encode(o *options, enc *encoder.Frozen, vocab *data.Vocabulary, in io.Reade
 	return nil
 }
 
-// worker parses, encodes and formats chunks; each goroutine has its own.
-type worker struct {
-	o       *options
+// A Worker parses, encodes and formats chunks; each goroutine needs its own.
+type Worker struct {
+	o       *Options
 	enc     *encoder.Frozen
 	name    string
 	text    textParser
 	scratch encoder.Scratch
 	logits  []float64
 	probs   []float64
+	docs    []data.Document // the shard's documents of a chunk
+	index   []int
+	labels  [][]byte
 }
 
-func (wk *worker) process(c *chunk) error {
-	docs, index := c.docs, c.index
+// NewWorker returns a Worker for chunks of the input name.
+func NewWorker(o *Options, enc *encoder.Frozen, vocab *data.Vocabulary, name string) *Worker {
+	return &Worker{o: o, enc: enc, name: name, text: textParser{vocab: vocab}}
+}
+
+// Process parses c's documents and writes the output lines of those in
+// o.Shard into c.Out; it returns the input's first error.
+func (wk *Worker) Process(c *Chunk) error {
+	docs, index := c.Docs, c.Index
 	var labels [][]byte
 	var err error
-	switch wk.o.format {
+	switch wk.o.Format {
 	case "feat", "feat-nolabel":
-		docs, labels, err = parseFeat(c, wk.name, wk.o.format == "feat-nolabel", wk.enc.V())
+		docs, labels, err = parseFeat(c, wk.name, wk.o.Format == "feat-nolabel", wk.enc.V())
 	case "text":
 		docs, err = wk.text.parse(c, wk.name)
 	}
@@ -137,8 +172,11 @@ func (wk *worker) process(c *chunk) error {
 	if index == nil {
 		index = make([]int, len(docs))
 		for i := range index {
-			index[i] = c.firstLine - 1 + i
+			index[i] = c.FirstLine - 1 + i
 		}
+	}
+	if wk.o.Shard.N > 1 {
+		docs, index, labels = wk.ownDocs(docs, index, labels)
 	}
 	k := wk.enc.K()
 	wk.logits = slices.Grow(wk.logits[:0], len(docs)*k)[:len(docs)*k]
@@ -150,31 +188,49 @@ func (wk *worker) process(c *chunk) error {
 	hashing.Threshold(codes, logits, nil)
 	wk.probs = slices.Grow(wk.probs[:0], k)[:k]
 	per := 2*k + 40
-	if wk.o.probs {
+	if wk.o.Probs {
 		per += 24 * k
 	}
 	out := make([]byte, 0, len(docs)*per)
 	for i, d := range docs {
-		if wk.o.skipEmpty && len(d.Words) == 0 {
+		if wk.o.SkipEmpty && len(d.Words) == 0 {
 			continue
 		}
 		r := row{index: index[i], logits: logits[i*k : (i+1)*k], code: codes.Code(i)}
-		if wk.o.label {
+		if wk.o.Label {
 			r.label = labels[i]
 		}
-		if wk.o.probs {
+		if wk.o.Probs {
 			encoder.Probs(wk.probs, r.logits)
 			r.probs = wk.probs
 		}
-		if wk.o.csv {
-			out = r.appendCSV(out, wk.o.digits)
+		if wk.o.CSV {
+			out = r.appendCSV(out, wk.o.Digits)
 		} else {
-			out = r.appendJSON(out, wk.o.digits)
+			out = r.appendJSON(out, wk.o.Digits)
 		}
 	}
-	c.out = out
-	c.raw, c.docs = nil, nil
+	c.Out = out
+	c.Raw, c.Docs = nil, nil
 	return nil
+}
+
+// ownDocs returns the documents of docs in the shard, their indices and
+// labels (if any), in buffers of wk's.
+func (wk *Worker) ownDocs(docs []data.Document, index []int, labels [][]byte) ([]data.Document, []int, [][]byte) {
+	wk.docs, wk.index, wk.labels = wk.docs[:0], wk.index[:0], wk.labels[:0]
+	for i, d := range docs {
+		if wk.o.Shard.Has(index[i]) {
+			wk.docs, wk.index = append(wk.docs, d), append(wk.index, index[i])
+			if labels != nil {
+				wk.labels = append(wk.labels, labels[i])
+			}
+		}
+	}
+	if labels == nil {
+		return wk.docs, wk.index, nil
+	}
+	return wk.docs, wk.index, wk.labels
 }
 
 // row is one output line's content.
@@ -208,14 +264,15 @@ func (r *row) appendJSON(b []byte, digits int) []byte {
 	return append(b, "}\n"...)
 }
 
-// writeCSVHeader writes index[,label],code,hex[,p0,…,p{K-1}].
-func writeCSVHeader(w *bufio.Writer, o *options, k int) {
+// WriteCSVHeader writes the CSV header line for codes of k bits:
+// index[,label],code,hex[,p0,…,p{K-1}].
+func WriteCSVHeader(w *bufio.Writer, o *Options, k int) {
 	w.WriteString("index")
-	if o.label {
+	if o.Label {
 		w.WriteString(",label")
 	}
 	w.WriteString(",code,hex")
-	if o.probs {
+	if o.Probs {
 		for j := range k {
 			fmt.Fprintf(w, ",p%d", j)
 		}
@@ -302,28 +359,29 @@ func appendCSVField(b, s []byte) []byte {
 	return append(b, '"')
 }
 
-// progress reports input bytes done.
-type progress interface {
+// Progress reports input bytes done.
+type Progress interface {
 	add(n int64)
 	finish()
 }
 
-type noProgress struct{}
+// NoProgress reports nothing.
+type NoProgress struct{}
 
-func (noProgress) add(int64) {}
-func (noProgress) finish()   {}
+func (NoProgress) add(int64) {}
+func (NoProgress) finish()   {}
 
 type barProgress struct{ bar *progressbar.ProgressBar }
 
 func (p barProgress) add(n int64) { _ = p.bar.Add64(n) }
 func (p barProgress) finish()     { _ = p.bar.Finish() }
 
-// progressOn returns a progress bar over size input bytes (-1: unknown) on
+// ProgressOn returns a progress bar over size input bytes (-1: unknown) on
 // stderr when it is a terminal, and no progress report otherwise.
-func progressOn(stderr io.Writer, size int64) progress {
+func ProgressOn(stderr io.Writer, size int64) Progress {
 	f, ok := stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return noProgress{}
+		return NoProgress{}
 	}
 	return barProgress{progressbar.NewOptions64(size,
 		progressbar.OptionSetWriter(f),
@@ -333,4 +391,28 @@ func progressOn(stderr io.Writer, size int64) progress {
 		progressbar.OptionThrottle(200_000_000),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionFullWidth())}
+}
+
+// Vocabulary returns the vocabulary that text input is read with (nil for
+// the other formats), after checking the file vocabPath ("": none) against
+// the vocabulary of enc, loaded from checkpoint.
+func Vocabulary(enc *encoder.Frozen, checkpoint, vocabPath, format string) (*data.Vocabulary, error) {
+	vocab := enc.Vocabulary()
+	if vocabPath != "" {
+		v, err := data.LoadVocab(vocabPath)
+		if err != nil {
+			return nil, err
+		}
+		if v.Len() != enc.V() {
+			return nil, fmt.Errorf("%s has %d words, the encoder in %s V=%d", vocabPath, v.Len(), checkpoint, enc.V())
+		}
+		if vocab != nil && !slices.Equal(v.Words(), vocab.Words()) {
+			return nil, fmt.Errorf("%s differs from the vocabulary stored in %s", vocabPath, checkpoint)
+		}
+		vocab = v
+	}
+	if format == "text" && vocab == nil {
+		return nil, fmt.Errorf("%s stores no words (it was trained on word ids): text needs -vocab", checkpoint)
+	}
+	return vocab, nil
 }

@@ -1,4 +1,4 @@
-package main
+package encodeio
 
 import (
 	"bufio"
@@ -16,30 +16,30 @@ import (
 // maxLineBytes is the longest input line accepted, as in package data.
 const maxLineBytes = 64 << 20
 
-// A chunk is a run of consecutive input documents, the unit of work.
-type chunk struct {
-	seq  int   // position in the input, from 0
-	size int64 // input bytes it covers, for the progress bar
+// A Chunk is a run of consecutive input documents, the unit of work.
+type Chunk struct {
+	Seq  int   // position in the input, from 0
+	Size int64 // input bytes it covers, for the progress bar
 	err  error // a reading error: the chunk ends the input
 
 	// Line formats (feat, feat-nolabel, text): the lines, each ending in
-	// '\n', parsed by a worker. Line firstLine (1-based) is document
-	// firstLine-1.
-	firstLine int
-	raw       []byte
-	lines     int
+	// '\n', parsed by a worker. Line FirstLine (1-based) is document
+	// FirstLine-1.
+	FirstLine int
+	Raw       []byte
+	Lines     int
 
 	// UCI: the documents, parsed while reading, and their indices.
-	docs  []data.Document
-	index []int
+	Docs  []data.Document
+	Index []int
 
-	out []byte // the formatted output lines, filled by a worker
+	Out []byte // the formatted output lines, filled by a worker
 }
 
-// A source cuts the input into chunks.
-type source interface {
-	// next returns the next chunk, or io.EOF after the last one.
-	next() (*chunk, error)
+// A Source cuts an input into chunks.
+type Source interface {
+	// Next returns the next chunk, or io.EOF after the last one.
+	Next() (*Chunk, error)
 }
 
 // lineReader returns an input's lines without their terminator ("\n" or
@@ -97,9 +97,9 @@ type lineChunks struct {
 	n  int
 }
 
-func (s *lineChunks) next() (*chunk, error) {
-	c := &chunk{firstLine: s.lr.line + 1}
-	for c.lines < s.n {
+func (s *lineChunks) Next() (*Chunk, error) {
+	c := &Chunk{FirstLine: s.lr.line + 1}
+	for c.Lines < s.n {
 		line, size, err := s.lr.next()
 		if err == io.EOF {
 			break
@@ -107,19 +107,19 @@ func (s *lineChunks) next() (*chunk, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.raw = append(append(c.raw, line...), '\n')
-		c.size += int64(size)
-		c.lines++
+		c.Raw = append(append(c.Raw, line...), '\n')
+		c.Size += int64(size)
+		c.Lines++
 	}
-	if c.lines == 0 {
+	if c.Lines == 0 {
 		return nil, io.EOF
 	}
 	return c, nil
 }
 
 // eachLine calls fn with the index and text of each of c's lines.
-func (c *chunk) eachLine(fn func(i int, line []byte)) {
-	rest := c.raw
+func (c *Chunk) eachLine(fn func(i int, line []byte)) {
+	rest := c.Raw
 	for i := 0; len(rest) > 0; i++ {
 		j := bytes.IndexByte(rest, '\n')
 		fn(i, rest[:j])
@@ -160,11 +160,11 @@ func fields(line []byte, max int) [][]byte {
 // encode accepts exactly what training does, and returns one document per
 // line, empty for lines without id:count tokens, and each line's label
 // field (nil when noLabel).
-func parseFeat(c *chunk, name string, noLabel bool, v int) ([]data.Document, [][]byte, error) {
-	corpus, err := data.ReadFeat(bytes.NewReader(c.raw), name, data.FeatOptions{NoLabel: noLabel, V: v})
+func parseFeat(c *Chunk, name string, noLabel bool, v int) ([]data.Document, [][]byte, error) {
+	corpus, err := data.ReadFeat(bytes.NewReader(c.Raw), name, data.FeatOptions{NoLabel: noLabel, V: v})
 	if err != nil {
 		if pe, ok := errors.AsType[*data.ParseError](err); ok && pe.Line > 0 {
-			pe.Line += c.firstLine - 1 // ReadFeat counted from the chunk's start
+			pe.Line += c.FirstLine - 1 // ReadFeat counted from the chunk's start
 		}
 		if !noLabel && errors.Is(err, data.ErrNoLabels) {
 			return nil, nil, fmt.Errorf("%w; read it with -format feat-nolabel", err)
@@ -176,9 +176,9 @@ func parseFeat(c *chunk, name string, noLabel bool, v int) ([]data.Document, [][
 	if noLabel {
 		label = 0
 	} else {
-		labels = make([][]byte, c.lines)
+		labels = make([][]byte, c.Lines)
 	}
-	docs := make([]data.Document, c.lines)
+	docs := make([]data.Document, c.Lines)
 	k := 0
 	c.eachLine(func(i int, line []byte) {
 		fs := fields(line, label)
@@ -194,7 +194,7 @@ func parseFeat(c *chunk, name string, noLabel bool, v int) ([]data.Document, [][
 	})
 	if k != len(corpus.Docs) {
 		return nil, nil, fmt.Errorf("%s: lines %d to %d: %d documents with words, but the feat reader found %d (a bug in encode)",
-			name, c.firstLine, c.firstLine+c.lines-1, k, len(corpus.Docs))
+			name, c.FirstLine, c.FirstLine+c.Lines-1, k, len(corpus.Docs))
 	}
 	return docs, labels, nil
 }
@@ -208,11 +208,11 @@ type textParser struct {
 // parse returns one document per line of c, split by data.Tokenize with
 // unknown words left out, and rejects NUL bytes and invalid UTF-8 as
 // data.ReadText does.
-func (p *textParser) parse(c *chunk, name string) ([]data.Document, error) {
+func (p *textParser) parse(c *Chunk, name string) ([]data.Document, error) {
 	if p.counts == nil {
 		p.counts = make([]int, p.vocab.Len())
 	}
-	docs := make([]data.Document, c.lines)
+	docs := make([]data.Document, c.Lines)
 	var err error
 	c.eachLine(func(i int, line []byte) {
 		if err != nil {
@@ -225,7 +225,7 @@ func (p *textParser) parse(c *chunk, name string) ([]data.Document, error) {
 			msg = "invalid UTF-8"
 		}
 		if msg != "" {
-			err = &data.ParseError{File: name, Line: c.firstLine + i, Msg: msg}
+			err = &data.ParseError{File: name, Line: c.FirstLine + i, Msg: msg}
 			return
 		}
 		var words []int
@@ -274,9 +274,9 @@ func (s *uciChunks) errorf(line int, format string, args ...any) error {
 	return &data.ParseError{File: s.lr.name, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (s *uciChunks) next() (*chunk, error) {
-	c := &chunk{}
-	for len(c.docs) < s.n {
+func (s *uciChunks) Next() (*Chunk, error) {
+	c := &Chunk{}
+	for len(c.Docs) < s.n {
 		idx, d, err := s.nextDoc()
 		if err == io.EOF {
 			break
@@ -284,11 +284,11 @@ func (s *uciChunks) next() (*chunk, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.docs = append(c.docs, d)
-		c.index = append(c.index, idx)
+		c.Docs = append(c.Docs, d)
+		c.Index = append(c.Index, idx)
 	}
-	c.size, s.size = s.size, 0
-	if len(c.docs) == 0 {
+	c.Size, s.size = s.size, 0
+	if len(c.Docs) == 0 {
 		return nil, io.EOF
 	}
 	return c, nil
