@@ -47,8 +47,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := cli.NewFlagSet("eval", "-checkpoint FILE -data FILE [flags]",
+	fs := cli.NewFlagSet("eval", "-checkpoint FILE -data FILE [flags]  |  -merge [flags] PARTIAL...",
 		"Reports a trained checkpoint's bound on held-out documents: the ELBO per document\nand per word, perplexities and the importance-weighted estimate of log p(x).", stdout)
+	fs.KeepArgs = true // -merge's partial files
 	fs.Group(cli.GroupData)
 	var (
 		path      = fs.String("data", "", "held-out corpus `FILE` (required)")
@@ -92,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return finish(p, *partial, *asJSON, stdout)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (only -merge takes files)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q: every setting is a flag, and flags go before it; only -merge takes files (eval -h lists them)", fs.Arg(0))
 	}
 	var shard data.Shard
 	if *shardFlag != "" {

@@ -39,6 +39,9 @@ const generalGroup = "general"
 // Flags defined before the first Group are listed under "general".
 type FlagSet struct {
 	*flag.FlagSet
+	// Args lets Parse keep the arguments after the flags (eval -merge's
+	// files) instead of refusing them.
+	KeepArgs     bool
 	usage, about string
 	stdout       io.Writer
 	version      bool
@@ -107,7 +110,7 @@ func (f *FlagSet) Parse(args []string) error {
 	case f.version:
 		fmt.Fprintf(f.stdout, "%s %s\n", f.Name(), Version())
 		return flag.ErrHelp
-	case f.NArg() > 0:
+	case f.NArg() > 0 && !f.KeepArgs:
 		return fmt.Errorf("unexpected argument %q: every setting is a flag, and flags go before it (%s -h lists them)", f.Arg(0), f.Name())
 	}
 	return nil
