@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,5 +96,40 @@ func TestMergeRefusals(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("eval %v: %v, want an error mentioning %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestSlurmScripts runs deploy/slurm's array task script as a 3-task array
+// would (SLURM_ARRAY_TASK_ID 0..2 of 3), then its merge script, with the
+// built command, and checks that the merged report is the single run's.
+func TestSlurmScripts(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if bin == "" || err != nil {
+		t.Skip("no built command or no bash")
+	}
+	f, ck := trained(t)
+	big := bigTest(t, f.Test)
+	out := t.TempDir()
+	flags := "-samples 3 -iw-samples 5 -seed 2"
+	env := append(os.Environ(), "AMVI_BIN="+filepath.Dir(bin), "AMVI_EVAL_FLAGS="+flags, "SLURM_ARRAY_TASK_COUNT=3")
+	for i := range 3 {
+		cmd := exec.Command(bash, "../../deploy/slurm/eval-shard.sh", ck, big, f.Vocab, out)
+		cmd.Env = append(env, fmt.Sprintf("SLURM_ARRAY_TASK_ID=%d", i))
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("task %d: %v\n%s", i, err, b)
+		}
+	}
+	cmd := exec.Command(bash, "../../deploy/slurm/merge.sh", out)
+	cmd.Env = env
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("merge: %v\n%s", err, b)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := runEval(t, append([]string{"-checkpoint", ck, "-data", big, "-vocab", f.Vocab, "-json"}, strings.Fields(flags)...)...)
+	if string(got) != want {
+		t.Errorf("report of the Slurm scripts\n%s\nsingle run\n%s", got, want)
 	}
 }
