@@ -1,43 +1,121 @@
 #!/usr/bin/env bash
-# Training and evaluation throughput of amvi against the PyTorch peer on 20
-# Newsgroups (V=1995, K=50, hidden 500, batch 64), measured one after the
-# other on this machine, with the ratios; then the roofline figure from `go test -bench Roofline ./model`.
+# Training and evaluation throughput of amvi against the PyTorch peers on 20
+# Newsgroups (V=1995, K=50, hidden 500, batch 64), interleaved: each round
+# runs amvi, the dense peer and the sparse peer (nn.EmbeddingBag first
+# layers, --sparse), each peer with 1 and 2 torch threads, one after the
+# other, and prints amvi's ratio to the FASTER of the four peer runs of that
+# round, with every process's peak resident memory (/usr/bin/time -v).
+# Configurations: NVIL S=1 and RLOO S=8 training, and evaluation with 100
+# samples per document over the test split. Then the median ratio over the
+# rounds and the roofline figure from `go test -bench Roofline ./model`.
+# See docs/speed.md.
 #
-#   bench/speed.sh [epochs]
+#   bench/speed.sh [rounds] [epochs]     (defaults 3 and 3)
+#   DOCS=1000 bench/speed.sh ...         every k-th document, about 1000 for training
+#   PEER_THREADS="1" bench/speed.sh ...  torch thread counts (default "1 2")
+#
+# amvi runs on GOMAXPROCS = all cores; the peers' timing is the median epoch
+# (torch_nvil.py's train_docs_per_s), amvi's the timed steps after a
+# warm-up (bench/speed). No validation in either. Beside the wall-clock
+# ratio it prints documents per CPU second (all threads; the peer's through
+# bench/peer_cpu.py) and amvi's ratio to the best peer on that: on a loaded
+# machine, where wall time mostly measures the scheduler, the CPU ratio is
+# the steadier one. The load average is printed beside each row; only the
+# ratios mean anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${AMVI_20NEWS:-../shared/data/20news}
-epochs=${1:-1}
+PEER=${AMVI_PEER:-../shared/peers/torch_nvil.py}
+PY=/usr/bin/python3
+rounds=${1:-3}
+epochs=${2:-3}
 out=runs/speed
 mkdir -p "$out"
 go build -o "$out/speed" ./bench/speed
+if [ -n "${DOCS:-}" ]; then
+	# Every k-th document of each split, about DOCS training documents.
+	k=$(( ($(wc -l <"$D/train.feat") + DOCS - 1) / DOCS ))
+	mkdir -p "$out/data"
+	awk -v k="$k" 'NR % k == 1 || k == 1' "$D/train.feat" >"$out/data/train.feat"
+	awk -v k="$k" 'NR % k == 1 || k == 1' "$D/test.feat" >"$out/data/test.feat"
+	D=$out/data
+fi
+echo "data $D: $(wc -l <"$D/train.feat") training, $(wc -l <"$D/test.feat") test documents; $epochs epochs, $rounds rounds; $(nproc) cores"
 
-peak() { grep "Maximum resident" "$1" | awk '{printf "%.0f", $NF/1024}'; }
+peak() { awk '/Maximum resident/ {printf "%.0f", $NF/1024}' "$1"; }
+field() { $PY -c "import json,sys;d=json.load(open(sys.argv[1]));print(eval(sys.argv[2],{},d))" "$1" "$2"; }
+best() { printf '%s\n' "$@" | sort -g | tail -1; }
 
-printf '%-28s %12s %12s %8s %10s %10s\n' run "amvi docs/s" "peer docs/s" ratio "amvi MB" "peer MB"
-for cfg in "nvil 1" "nvil 8" "rloo 8"; do
-	set -- $cfg
-	est=$1 S=$2
-	/usr/bin/time -v "$out/speed" -data "$D" -estimator "$est" -samples "$S" -epochs "$epochs" -eval-docs -1 \
-		>"$out/amvi-$est-$S.json" 2>"$out/amvi-$est-$S.time"
-	amvi=$(python3 -c "import json;print(json.load(open('$out/amvi-$est-$S.json'))['train_docs_per_s'])")
-	# The peer trains NVIL at S=1 and RLOO with S>1: its S=8 run is RLOO either way.
-	/usr/bin/time -v /usr/bin/python3 ../shared/peers/torch_nvil.py --train "$D/train.feat" --test "$D/test.feat" \
-		--vocab-size 1995 --samples "$S" --epochs "$epochs" --eval-samples 1 --json \
-		>"$out/peer-$S.json" 2>"$out/peer-$S.time"
-	peer=$(python3 -c "import json;print(json.load(open('$out/peer-$S.json'))['train_docs_per_s'])")
-	printf '%-28s %12.0f %12.0f %8.2f %10s %10s\n' "train $est S=$S (peer: $( [ "$S" = 1 ] && echo nvil || echo rloo ))" \
-		"$amvi" "$peer" "$(echo "$amvi / $peer" | bc -l)" "$(peak "$out/amvi-$est-$S.time")" "$(peak "$out/peer-$S.time")"
+# run NAME CMD...: runs CMD under /usr/bin/time -v, output in $out/NAME.{json,time}.
+run() {
+	local name=$1
+	shift
+	/usr/bin/time -v "$@" >"$out/$name.json" 2>"$out/$name.time" || {
+		echo "speed.sh: $name failed:" >&2
+		tail -5 "$out/$name.time" >&2
+		exit 1
+	}
+}
+
+peers=()
+for kind in dense sparse; do
+	for t in ${PEER_THREADS:-1 2}; do peers+=("$kind $t"); done
+done
+ratios="$out/ratios.txt"
+: >"$ratios"
+printf '%-3s %-10s %8s  %-31s %6s  %8s %6s  %s\n' round config "amvi /s" "peers /s: ${peers[*]}" ratio "amvi/cpu" "cpu x" "peak MB: amvi, peers (load)"
+for r in $(seq 1 "$rounds"); do
+	for cfg in "nvil 1" "rloo 8" "eval 100"; do
+		set -- $cfg
+		what=$1 S=$2
+		tag="r$r-$what"
+		if [ "$what" = eval ]; then
+			run "$tag-amvi" "$out/speed" -data "$D" -epochs 0 -iw-samples "$S"
+			amvi=$(field "$out/$tag-amvi.json" eval_docs_per_s)
+			amvicpu=$(field "$out/$tag-amvi.json" "eval_docs/eval_cpu_seconds")
+		else
+			run "$tag-amvi" "$out/speed" -data "$D" -estimator "$what" -samples "$S" -epochs "$epochs" -eval-docs -1
+			amvi=$(field "$out/$tag-amvi.json" train_docs_per_s)
+			amvicpu=$(field "$out/$tag-amvi.json" train_docs_per_cpu_s)
+		fi
+		rates=() cpus=() mems=("$(peak "$out/$tag-amvi.time")")
+		for p in "${peers[@]}"; do
+			set -- $p
+			kind=$1 threads=$2
+			flags=(--train "$D/train.feat" --test "$D/test.feat" --vocab-size 1995 --threads "$threads" --json)
+			[ "$kind" = sparse ] && flags+=(--sparse)
+			name="$tag-$kind$threads"
+			if [ "$what" = eval ]; then
+				# An untrained model's evaluation costs what a trained one's does.
+				run "$name" $PY bench/peer_cpu.py "$PEER" "${flags[@]}" --epochs 0 --eval-samples "$S"
+				rates+=("$(field "$out/$name.json" "test_docs/eval_seconds")")
+				cpus+=("$(field "$out/$name.json" "test_docs/eval_cpu_seconds")")
+			else
+				# The peer trains NVIL at S=1 and RLOO with S>1.
+				run "$name" $PY bench/peer_cpu.py "$PEER" "${flags[@]}" --samples "$S" --epochs "$epochs" --eval-samples 1
+				rates+=("$(field "$out/$name.json" train_docs_per_s)")
+				cpus+=("$(field "$out/$name.json" train_docs_per_cpu_s)")
+			fi
+			mems+=("$(peak "$out/$name.time")")
+		done
+		ratio=$(echo "$amvi / $(best "${rates[@]}")" | bc -l)
+		cpuratio=$(echo "$amvicpu / $(best "${cpus[@]}")" | bc -l)
+		echo "$what $S $ratio $cpuratio" >>"$ratios"
+		printf '%-3s %-10s %8.0f  %-31s %6.2f  %8.0f %6.2f  %s (%s)\n' "$r" "$what S=$S" "$amvi" "$(printf '%.0f ' "${rates[@]}")" "$ratio" \
+			"$amvicpu" "$cpuratio" "${mems[*]}" "$(cut -d' ' -f1 /proc/loadavg)"
+	done
 done
 
-# Evaluation with 100 importance samples per document over the test split.
-/usr/bin/time -v "$out/speed" -data "$D" -epochs 0 -iw-samples 100 >"$out/amvi-eval.json" 2>"$out/amvi-eval.time"
-/usr/bin/time -v /usr/bin/python3 ../shared/peers/torch_nvil.py --train "$D/train.feat" --test "$D/test.feat" \
-	--vocab-size 1995 --epochs 0 --eval-samples 100 --json >"$out/peer-eval.json" 2>"$out/peer-eval.time"
-amvi=$(python3 -c "import json;print(json.load(open('$out/amvi-eval.json'))['eval_docs_per_s'])")
-peer=$(python3 -c "import json;d=json.load(open('$out/peer-eval.json'));print(d['test_docs']/d['eval_seconds'])")
-printf '%-28s %12.0f %12.0f %8.2f %10s %10s\n' "eval, 100 samples/doc" "$amvi" "$peer" "$(echo "$amvi / $peer" | bc -l)" \
-	"$(peak "$out/amvi-eval.time")" "$(peak "$out/peer-eval.time")"
+echo
+echo "median over $rounds rounds of amvi's ratio to the faster peer (wall docs/s), and to the peer with the most docs per CPU second:"
+for cfg in "nvil 1" "rloo 8" "eval 100"; do
+	set -- $cfg
+	for col in 3 4; do
+		awk -v w="$1" -v s="$2" -v c="$col" '$1 == w && $2 == s {print $c}' "$ratios" | sort -g |
+			awk '{a[NR] = $1} END {m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf " %.2f (%.2f-%.2f)", m, a[1], a[NR]}'
+	done | sed "s/^/  $1 S=$2: wall, cpu:/"
+	echo
+done
 
 echo
 go test -run XXX -bench Roofline -benchtime 30x ./model | grep Roofline

@@ -2,7 +2,8 @@
 // Newsgroups, the numbers bench/speed.sh sets beside PyTorch's: training
 // documents/s of the gradient step plus Adam (no validation, like the
 // peer's epoch timing), evaluation documents/s with 100 importance samples,
-// and the process's peak resident memory.
+// the CPU seconds of both (all threads), and the process's peak resident
+// memory.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/amvi/amvi/data"
@@ -104,6 +106,7 @@ func run(dir, estName string, samples int, epochs float64, evalDocs, iw int) err
 		}
 	}
 	docs := 0
+	c0 := cpuSeconds()
 	t0 := time.Now()
 	for i := 0; i < steps; i++ {
 		if err := step(i); err != nil {
@@ -111,10 +114,11 @@ func run(dir, estName string, samples int, epochs float64, evalDocs, iw int) err
 		}
 		docs += len(batches[i%len(batches)])
 	}
-	trainSec := time.Since(t0).Seconds()
+	trainSec, trainCPU := time.Since(t0).Seconds(), cpuSeconds()-c0
 	out := map[string]any{
 		"estimator": estName, "samples": samples,
 		"train_docs": docs, "train_seconds": trainSec, "train_docs_per_s": float64(docs) / trainSec,
+		"train_cpu_seconds": trainCPU, "train_docs_per_cpu_s": float64(docs) / trainCPU,
 	}
 	if evalDocs >= 0 {
 		c := testC
@@ -125,15 +129,26 @@ func run(dir, estName string, samples int, epochs float64, evalDocs, iw int) err
 			}
 			c = c.Subset(idx)
 		}
-		t1 := time.Now()
+		c1, t1 := cpuSeconds(), time.Now()
 		if _, err := eval.Evaluate(m, c, eval.Options{Samples: iw, IWSamples: iw, Seed: 1}); err != nil {
 			return err
 		}
-		evalSec := time.Since(t1).Seconds()
+		evalSec, evalCPU := time.Since(t1).Seconds(), cpuSeconds()-c1
+		out["eval_cpu_seconds"] = evalCPU
 		out["eval_docs"], out["eval_iw_samples"], out["eval_seconds"], out["eval_docs_per_s"] = c.Len(), iw, evalSec, float64(c.Len())/evalSec
 	}
 	out["peak_rss_mb"] = peakRSS()
 	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// cpuSeconds returns the user and system CPU seconds of the process so far,
+// all threads together (0 where getrusage fails).
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // peakRSS returns the process's peak resident set size in MB (Linux).
