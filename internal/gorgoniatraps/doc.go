@@ -26,7 +26,7 @@
 //     once gradients are in the graph, Tanh's and Sigmoid's output registers
 //     are reused in place for their derivatives, so after RunAll y.Value()
 //     holds 1-tanh² or σ(1-σ). amvi's output layers are heads
-//     (internal/gg) that write the values they need, such as the per-sample
+//     (ops.LogLik, ops.Surrogate) that write the values they need, such as the per-sample
 //     log-likelihoods, into buffers they own; gorgonia.Read into a Value one
 //     owns also works, and the test checks it.
 //   - Initialisers (GlorotN, GlorotU, Gaussian, Uniform, Gaussian64, ...) and
@@ -39,7 +39,7 @@
 //     through every differentiable op, so a quantity that must be treated as
 //     a constant (the advantages of the score-function surrogate) is computed
 //     outside the graph and held as a constant by the head that uses it
-//     (encoder.Surrogate through internal/gg), never as a node; an input node
+//     (encoder.Surrogate through ops.Surrogate), never as a node; an input node
 //     that is not among the Grad targets works too. Comparison ops (Gt, ...) are not differentiable: used as
 //     a multiplicative mask they pass no gradient, but a cost that depends
 //     on the target only through them makes Grad fail.
@@ -55,13 +55,18 @@
 //   - Building two graphs at the same time races too, even with nothing
 //     shared between them: Grad and AddNode write lazily cached hashes into
 //     package-level constant nodes that every graph uses (found by the race
-//     detector in amvi's data-parallel training). internal/gg.NewNet builds
-//     graphs under a package-wide mutex; running them concurrently is fine.
+//     detector in amvi's data-parallel training). Package model builds
+//     graphs under a package-wide mutex; running them concurrently is fine
+//     (a step runs the encoder's and the decoder's backward halves at once).
 //   - A tape machine can only be rerun after Reset, which also drops every
 //     register, so each run reallocates and zeroes all intermediate values
-//     (17 MB per training step at S=8). internal/gg rewinds the machine's
-//     program counter instead and keeps the registers;
+//     (17 MB per training step at S=8). ops.Machine (and internal/gg)
+//     rewind the machine's program counter instead and keep the registers;
 //     gg.TestRewindKeepsRegisters notices if that stops working.
+//   - Elementwise operations (Add, Mul, Tanh, …) overwrite an input whose
+//     last use they are, in the register plan of the machine that runs
+//     them. ops.Machine's Backward recomputes, rather than holds from
+//     Forward, any output of amvi's operations that such an operation reads.
 //   - Compiling the whole graph, NewTapeMachine(g), also runs the gradient
 //     nodes Grad created for inputs that were not asked for (for a product
 //     x×W, the dense dX), which nobody can read since x.Grad() reports no
