@@ -1,4 +1,4 @@
-package ops
+package ops_test
 
 import (
 	"fmt"
@@ -15,6 +15,7 @@ import (
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/internal/gg"
 	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/ops"
 )
 
 // params adds net's parameters to g as nodes aliasing its storage: W as a
@@ -32,17 +33,17 @@ func params(g *gorgonia.ExprGraph, net *mlp.Net) gorgonia.Nodes {
 }
 
 // network builds net's graph from this package's operations over first,
-// the first layer (SparseAffine or BinaryAffine).
+// the first layer (ops.SparseAffine or ops.BinaryAffine).
 func network(net *mlp.Net, ps gorgonia.Nodes, first func(w, b *gorgonia.Node) (*gorgonia.Node, error)) (*gorgonia.Node, error) {
 	h, err := first(ps[0], ps[1])
 	if err != nil {
 		return nil, err
 	}
 	for i := 1; i < len(net.Layers); i++ {
-		if h, err = Activate(h, net.Act); err != nil {
+		if h, err = ops.Activate(h, net.Act); err != nil {
 			return nil, err
 		}
-		if h, err = Affine(h, ps[2*i], ps[2*i+1]); err != nil {
+		if h, err = ops.Affine(h, ps[2*i], ps[2*i+1]); err != nil {
 			return nil, err
 		}
 	}
@@ -102,8 +103,8 @@ func assertGrads(t *testing.T, what string, got, want *mlp.Net, tol float64) {
 	}
 }
 
-// TestEncoderMatchesReference runs an encoder built from SparseAffine,
-// Activate, Affine and Surrogate against Gorgonia's dense graph of the same
+// TestEncoderMatchesReference runs an encoder built from ops.SparseAffine,
+// ops.Activate, ops.Affine and ops.Surrogate against Gorgonia's dense graph of the same
 // network (internal/gg: Mul, BroadcastAdd and Gorgonia's activations),
 // over several runs with the parameters, documents and advantages
 // changed between them, for every activation and at sizes where every
@@ -113,10 +114,10 @@ func TestEncoderMatchesReference(t *testing.T) {
 		for _, tc := range []struct {
 			sizes []int
 			rows  int
-			acts  []Activation
+			acts  []ops.Activation
 		}{
-			{[]int{30, 8, 6}, 5, []Activation{Identity, Tanh, ReLU, Sigmoid, Softplus}},
-			{[]int{300, 120, 70, 40}, 96, []Activation{Tanh, ReLU}}, // every loop splits
+			{[]int{30, 8, 6}, 5, []ops.Activation{ops.Identity, ops.Tanh, ops.ReLU, ops.Sigmoid, ops.Softplus}},
+			{[]int{300, 120, 70, 40}, 96, []ops.Activation{ops.Tanh, ops.ReLU}}, // every loop splits
 		} {
 			for _, act := range tc.acts {
 				t.Run(fmt.Sprintf("procs=%d/%v/%s", procs, tc.sizes, act), func(t *testing.T) {
@@ -128,7 +129,7 @@ func TestEncoderMatchesReference(t *testing.T) {
 	}
 }
 
-func testEncoder(t *testing.T, sizes []int, rows int, act Activation) {
+func testEncoder(t *testing.T, sizes []int, rows int, act ops.Activation) {
 	rng := rand.New(rand.NewPCG(uint64(len(sizes)), uint64(act)))
 	net := mlp.New(sizes, act, rng)
 	v, k := sizes[0], sizes[len(sizes)-1]
@@ -138,16 +139,16 @@ func testEncoder(t *testing.T, sizes []int, rows int, act Activation) {
 
 	g := gorgonia.NewGraph()
 	ps := params(g, net)
-	var x Sparse
-	logits, err := network(net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return SparseAffine(&x, rows, w, b) })
+	var x ops.Sparse
+	logits, err := network(net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return ops.SparseAffine(&x, rows, w, b) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	cost, err := Surrogate(logits, surr)
+	cost, err := ops.Surrogate(logits, surr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewMachine(gorgonia.Nodes{logits}, cost, ps)
+	m, err := ops.NewMachine(gorgonia.Nodes{logits}, cost, ps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func testEncoder(t *testing.T, sizes []int, rows int, act Activation) {
 
 // assertTouched checks that rows lists exactly x's columns and that every
 // other row of the layer's weight gradient is zero.
-func assertTouched(t *testing.T, rows []int, x *Sparse, g mlp.Layer) {
+func assertTouched(t *testing.T, rows []int, x *ops.Sparse, g mlp.Layer) {
 	t.Helper()
 	used := map[int]bool{}
 	for _, c := range x.Col {
@@ -235,20 +236,20 @@ func assertTouched(t *testing.T, rows []int, x *Sparse, g mlp.Layer) {
 	}
 }
 
-// TestDecoderMatchesReference runs a decoder built from BinaryAffine (on
-// its row-by-row path and, from 128 rows, its tabulated one), Activate,
-// Affine and LogLik against Gorgonia's dense graph of the same network.
+// TestDecoderMatchesReference runs a decoder built from ops.BinaryAffine (on
+// its row-by-row path and, from 128 rows, its tabulated one), ops.Activate,
+// ops.Affine and ops.LogLik against Gorgonia's dense graph of the same network.
 func TestDecoderMatchesReference(t *testing.T) {
 	for _, procs := range []int{1, 2, 3} {
 		for _, tc := range []struct {
 			sizes      []int
 			docs, samp int
-			act        Activation
+			act        ops.Activation
 		}{
-			{[]int{6, 30}, 4, 3, Identity},
-			{[]int{6, 5, 30}, 4, 3, Tanh},
-			{[]int{50, 600}, 32, 8, Identity}, // 256 rows: the tables
-			{[]int{13, 40, 300}, 40, 4, ReLU},  // 160 rows, K not a multiple of 4
+			{[]int{6, 30}, 4, 3, ops.Identity},
+			{[]int{6, 5, 30}, 4, 3, ops.Tanh},
+			{[]int{50, 600}, 32, 8, ops.Identity}, // 256 rows: the tables
+			{[]int{13, 40, 300}, 40, 4, ops.ReLU}, // 160 rows, K not a multiple of 4
 		} {
 			t.Run(fmt.Sprintf("procs=%d/%v/%d×%d", procs, tc.sizes, tc.docs, tc.samp), func(t *testing.T) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
@@ -258,7 +259,7 @@ func TestDecoderMatchesReference(t *testing.T) {
 	}
 }
 
-func testDecoder(t *testing.T, sizes []int, nd, S int, act Activation) {
+func testDecoder(t *testing.T, sizes []int, nd, S int, act ops.Activation) {
 	rng := rand.New(rand.NewPCG(uint64(sizes[0]), uint64(nd)))
 	net := mlp.New(sizes, act, rng)
 	k, v := sizes[0], sizes[len(sizes)-1]
@@ -271,15 +272,15 @@ func testDecoder(t *testing.T, sizes []int, nd, S int, act Activation) {
 	zv := make([]float64, rows*k)
 	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, k), gorgonia.WithName("z"),
 		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, k), tensor.WithBacking(zv))))
-	eta, err := network(net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return BinaryAffine(z, w, b) })
+	eta, err := network(net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return ops.BinaryAffine(z, w, b) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	cost, err := LogLik(eta, ll)
+	cost, err := ops.LogLik(eta, ll)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewMachine(gorgonia.Nodes{cost}, cost, ps)
+	m, err := ops.NewMachine(gorgonia.Nodes{cost}, cost, ps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,29 +334,29 @@ func testDecoder(t *testing.T, sizes []int, nd, S int, act Activation) {
 func TestResidualMatchesFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	const v, h, k, rows = 12, 5, 3, 4
-	net := mlp.New([]int{v, h, h, k}, Identity, rng)
+	net := mlp.New([]int{v, h, h, k}, ops.Identity, rng)
 	enc := &encoder.Encoder{Config: encoder.Config{V: v, K: k, Input: encoder.InputCounts}, Net: net}
 	surr := &encoder.Surrogate{K: k, Prior: encoder.NewPrior(k, 0.4), KLWeight: 1, Scale: 0.5}
 	g := gorgonia.NewGraph()
 	ps := params(g, net)
-	var x Sparse
-	h0, err := SparseAffine(&x, rows, ps[0], ps[1])
+	var x ops.Sparse
+	h0, err := ops.SparseAffine(&x, rows, ps[0], ps[1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	h1, _ := Activate(h0, Softplus)
-	p1, _ := Affine(h1, ps[2], ps[3])
-	h2, _ := Activate(p1, Tanh)
+	h1, _ := ops.Activate(h0, ops.Softplus)
+	p1, _ := ops.Affine(h1, ps[2], ps[3])
+	h2, _ := ops.Activate(p1, ops.Tanh)
 	r, err := gorgonia.Add(h1, h2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	logits, _ := Affine(r, ps[4], ps[5])
-	cost, err := Surrogate(logits, surr)
+	logits, _ := ops.Affine(r, ps[4], ps[5])
+	cost, err := ops.Surrogate(logits, surr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewMachine(gorgonia.Nodes{logits}, cost, ps)
+	m, err := ops.NewMachine(gorgonia.Nodes{logits}, cost, ps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,15 +407,15 @@ func TestResidualMatchesFiniteDifferences(t *testing.T) {
 func TestNeverMerged(t *testing.T) {
 	g := gorgonia.NewGraph()
 	x := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(2, 3), gorgonia.WithName("x"))
-	a, err := Activate(x, Tanh)
+	a, err := ops.Activate(x, ops.Tanh)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Activate(x, Tanh)
+	b, err := ops.Activate(x, ops.Tanh)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a == b || a.Hashcode() == b.Hashcode() {
-		t.Error("two Activate operations on one node were merged")
+		t.Error("two ops.Activate operations on one node were merged")
 	}
 }

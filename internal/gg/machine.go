@@ -8,13 +8,14 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/ops"
 )
 
 // Net is the training graph of one network: an input matrix that the
 // caller sets, the network, a head on its output, the symbolic gradient of
-// the head's loss with respect to the parameters, and a tape machine
-// compiled over only what that gradient needs (whole-graph compilation would
-// also differentiate with respect to the input).
+// the head's loss with respect to the parameters, run by an ops.Machine
+// (tape machines compiled over only what the loss and that gradient need,
+// rewound rather than Reset between runs).
 //
 // A Net must not be used by two goroutines at once; build one per goroutine.
 type Net struct {
@@ -23,8 +24,7 @@ type Net struct {
 
 	rows, in int
 	input    []float64 // rows×(in+1), ones in the last column
-	g        *gorgonia.ExprGraph
-	vm       gorgonia.VM
+	m        *ops.Machine
 }
 
 // NewNet builds the graph of net over a rows×net.In() input, with head h on
@@ -37,7 +37,7 @@ func NewNet(net *mlp.Net, rows int, h Head, name string) (*Net, error) {
 	defer buildMu.Unlock()
 	g := gorgonia.NewGraph()
 	in := net.In()
-	n := &Net{g: g, rows: rows, in: in, input: make([]float64, rows*(in+1))}
+	n := &Net{rows: rows, in: in, input: make([]float64, rows*(in+1))}
 	for r := 0; r < rows; r++ {
 		n.input[r*(in+1)+in] = 1
 	}
@@ -50,12 +50,9 @@ func NewNet(net *mlp.Net, rows int, h Head, name string) (*Net, error) {
 	if n.Head, err = ApplyHead(n.MLP.Out, h, name); err != nil {
 		return nil, err
 	}
-	grads, err := gorgonia.Grad(n.Head.Node, n.MLP.Params...)
-	if err != nil {
-		return nil, fmt.Errorf("gg: %s: gradient: %w", name, err)
+	if n.m, err = ops.NewMachine(gorgonia.Nodes{n.Head.Node}, n.Head.Node, n.MLP.Params); err != nil {
+		return nil, fmt.Errorf("gg: %s: %w", name, err)
 	}
-	roots := append(gorgonia.Nodes{n.Head.Node}, grads...)
-	n.vm = gorgonia.NewTapeMachine(g.SubgraphRoots(roots...))
 	return n, nil
 }
 
@@ -75,15 +72,14 @@ func (n *Net) SetInput(x []float64) {
 // Run computes the head's loss and writes its gradient with respect to every
 // parameter into grad.
 func (n *Net) Run(grad *mlp.Net) (float64, error) {
-	defer rewind(n.vm)
-	if err := n.vm.RunAll(); err != nil {
-		return 0, fmt.Errorf("gg: run: %w", err)
+	if err := n.m.Forward(); err != nil {
+		return 0, fmt.Errorf("gg: %w", err)
 	}
-	if err := n.MLP.CopyGrads(grad); err != nil {
-		return 0, err
+	if err := n.m.Backward(n.MLP.gradSlices(grad), nil); err != nil {
+		return 0, fmt.Errorf("gg: %w", err)
 	}
 	return n.Head.Loss(), nil
 }
 
-// Close releases the machine's resources.
-func (n *Net) Close() error { return n.vm.Close() }
+// Close releases the machines' resources.
+func (n *Net) Close() error { return n.m.Close() }

@@ -89,20 +89,12 @@ func activate(x *gorgonia.Node, a mlp.Activation) (*gorgonia.Node, error) {
 	return nil, fmt.Errorf("activation %v has no graph form", a)
 }
 
-// CopyGrads copies the gradients of the parameter nodes, after a run of a
-// machine that computed them, into grad's parameters.
-func (m *MLP) CopyGrads(grad *mlp.Net) error {
-	for i, n := range m.Params {
-		gv, err := n.Grad()
-		if err != nil {
-			return fmt.Errorf("gg: gradient of %s: %w", n.Name(), err)
-		}
-		src, ok := gv.Data().([]float64)
-		dst := m.grad[i](grad)
-		if !ok || len(src) != len(dst) {
-			return fmt.Errorf("gg: gradient of %s: %T of the wrong size", n.Name(), gv.Data())
-		}
-		copy(dst, src)
+// gradSlices returns, for each parameter node, the slice of grad where its
+// gradient goes.
+func (m *MLP) gradSlices(grad *mlp.Net) [][]float64 {
+	out := make([][]float64, len(m.grad))
+	for i, f := range m.grad {
+		out[i] = f(grad)
 	}
-	return nil
+	return out
 }
