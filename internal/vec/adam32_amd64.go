@@ -2,8 +2,6 @@
 
 package vec
 
-import "golang.org/x/sys/cpu"
-
 // The kernels of adam32_amd64.s (declared in adam32_stub_amd64.go) take
 // their length from g; adam32 reslices the other operands to it first, so
 // that a short buffer panics in Go instead of being overrun. They follow
@@ -21,23 +19,4 @@ func adam32(p, g []float64, m, v []float32, c AdamConst) {
 		return
 	}
 	adam32AVX2(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
-}
-
-// adam32AsmKernels returns the assembly Adam32 kernels that the CPU can
-// run, whatever a test has switched off, for the tests and benchmarks.
-func adam32AsmKernels() []adam32Kernel {
-	var ks []adam32Kernel
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, adam32Kernel{"avx2", func(p, g []float64, m, v []float32, c AdamConst) {
-			n := len(g)
-			adam32AVX2(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
-		}})
-		if cpu.X86.HasAVX512F {
-			ks = append(ks, adam32Kernel{"avx512", func(p, g []float64, m, v []float32, c AdamConst) {
-				n := len(g)
-				adam32AVX512(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
-			}})
-		}
-	}
-	return ks
 }

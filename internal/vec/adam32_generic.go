@@ -15,9 +15,3 @@ func adam32Go(p, g []float64, m, v []float32, c AdamConst) {
 		p[j] -= float64(c.Step*mm) / (math.Sqrt(float64(vv*ic2)) + c.Eps)
 	}
 }
-
-// adam32Kernel is one assembly Adam32 kernel, called as adam32 calls it.
-type adam32Kernel struct {
-	name string
-	fn   func(p, g []float64, m, v []float32, c AdamConst)
-}

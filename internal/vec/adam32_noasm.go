@@ -3,5 +3,3 @@
 package vec
 
 func adam32(p, g []float64, m, v []float32, c AdamConst) { adam32Go(p, g, m, v, c) }
-
-func adam32AsmKernels() []adam32Kernel { return nil }

@@ -42,10 +42,3 @@ func TanhGrad(d, y []float64) {
 	}
 	tanhGrad(d, y)
 }
-
-// tanhKernel is an assembly implementation of Tanh, named for the tests
-// and benchmarks; run expects len(dst) == len(x).
-type tanhKernel struct {
-	name string
-	run  func(dst, x []float64)
-}

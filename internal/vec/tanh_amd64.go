@@ -2,8 +2,6 @@
 
 package vec
 
-import "golang.org/x/sys/cpu"
-
 // The assembly in tanh_amd64.s (declared in tanh_stub_amd64.go) takes its
 // length from x (d for TanhGrad); the callers reslice the other operand
 // first, so that a short buffer panics in Go instead of being overrun.
@@ -28,17 +26,4 @@ func tanhGrad(d, y []float64) {
 		return
 	}
 	tanhGradAVX2(d, y[:len(d)])
-}
-
-// tanhAsmKernels returns the assembly Tanh kernels that the CPU can run,
-// whatever a test has switched off, for the tests and benchmarks.
-func tanhAsmKernels() []tanhKernel {
-	var ks []tanhKernel
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, tanhKernel{"avx2", tanhAVX2})
-		if cpu.X86.HasAVX512F {
-			ks = append(ks, tanhKernel{"avx512", tanhAVX512})
-		}
-	}
-	return ks
 }
