@@ -2,6 +2,8 @@ package data
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
@@ -236,4 +238,33 @@ func (b *docBuilder) second(id int) entry {
 		}
 	}
 	panic("data: internal error: no duplicate")
+}
+
+// ErrInvalidDocument is wrapped by the errors of [CheckDocuments].
+var ErrInvalidDocument = errors.New("invalid document")
+
+// CheckDocuments reports whether docs fit a model of v words: every
+// document has as many counts as word ids, its ids lie in 0..v-1 and
+// increase strictly, and its counts are at least 1. The error wraps
+// ErrInvalidDocument and names the first document that does not fit, by
+// its index in docs.
+func CheckDocuments(docs []Document, v int) error {
+	for i, d := range docs {
+		if len(d.Words) != len(d.Counts) {
+			return fmt.Errorf("%w: document %d has %d word ids but %d counts", ErrInvalidDocument, i, len(d.Words), len(d.Counts))
+		}
+		prev := -1
+		for k, w := range d.Words {
+			switch c := d.Counts[k]; {
+			case w < 0 || w >= v:
+				return fmt.Errorf("%w: document %d: word id %d outside 0..%d (V=%d)", ErrInvalidDocument, i, w, v-1, v)
+			case w <= prev:
+				return fmt.Errorf("%w: document %d: word id %d after %d (ids must increase)", ErrInvalidDocument, i, w, prev)
+			case c < 1:
+				return fmt.Errorf("%w: document %d: word id %d has count %d (counts must be at least 1)", ErrInvalidDocument, i, w, c)
+			}
+			prev = w
+		}
+	}
+	return nil
 }

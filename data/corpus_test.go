@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,4 +149,30 @@ func TestLargeIDs(t *testing.T) {
 	const docword = "1\n5000000000\n4\n1 4000000000 1\n1 2 5000000000\n1 3 1\n1 4000000000 1\n"
 	_, err = ReadUCI(strings.NewReader(docword), "big.txt", nil)
 	checkParseError(t, err, "big.txt", 7, "duplicate entry for doc 1 word 4000000000")
+}
+
+func TestCheckDocuments(t *testing.T) {
+	for _, tc := range []struct {
+		doc  Document
+		want string // "" for a fitting document
+	}{
+		{Document{Words: []int{0, 4}, Counts: []int{1, 7}}, ""},
+		{Document{}, ""},
+		{Document{Words: []int{5}, Counts: []int{1}}, "document 1: word id 5 outside 0..4 (V=5)"},
+		{Document{Words: []int{-1}, Counts: []int{1}}, "word id -1 outside"},
+		{Document{Words: []int{2, 2}, Counts: []int{1, 1}}, "word id 2 after 2"},
+		{Document{Words: []int{2}, Counts: []int{0}}, "count 0"},
+		{Document{Words: []int{2}}, "1 word ids but 0 counts"},
+	} {
+		err := CheckDocuments([]Document{{Words: []int{1}, Counts: []int{1}}, tc.doc}, 5)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%+v: %v", tc.doc, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrInvalidDocument) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.doc, err, tc.want)
+		}
+	}
 }

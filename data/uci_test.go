@@ -84,6 +84,7 @@ func TestReadUCIErrors(t *testing.T) {
 		{errCase: errCase{"corpus overflow", "2\n3\n2\n1 1 " + maxInt + "\n2 2 1\n", 5, "corpus token count overflows int"}},
 		{errCase: errCase{"NUL", "1\n3\n1\n1 1 1\x00\n", 4, "NUL byte"}},
 		{errCase: errCase{"invalid UTF-8", "1\n3\xfe\n", 2, "invalid UTF-8"}},
+		{errCase: errCase{"header announces 10⁹ documents", "1000000000\n3\n2\n1 1 1\n2 2 1\n", 1, "header says D=1000000000 documents, but the last docID is 2"}},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			c, err := ReadUCI(strings.NewReader(test.input), "docword.bad", test.vocab)

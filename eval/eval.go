@@ -130,8 +130,14 @@ type PerDoc struct {
 // its index alone, not on the workers or the shards.
 func Documents(m *model.Model, c *data.Corpus, opt Options) ([]PerDoc, error) {
 	opt = opt.withDefaults()
+	if c == nil {
+		return nil, errors.New("eval: no corpus")
+	}
 	if c.V > m.V() {
 		return nil, fmt.Errorf("eval: corpus has %d words, model %d: %w", c.V, m.V(), ErrVocabulary)
+	}
+	if err := data.CheckDocuments(c.Docs, m.V()); err != nil {
+		return nil, fmt.Errorf("eval: %w (%w)", err, ErrVocabulary)
 	}
 	var batches []int // the shard's batches, and where each starts in out
 	var starts []int

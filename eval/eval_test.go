@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -178,5 +179,25 @@ func TestMemoryDoesNotGrowWithSamples(t *testing.T) {
 	t.Logf("buffers: %d bytes with 1,000 samples per document, %d with 100,000", few, many)
 	if many != few {
 		t.Errorf("buffers of %d bytes with 100,000 samples per document, %d with 1,000: memory grows with the samples", many, few)
+	}
+}
+
+// TestCorporaThatDoNotFitAreErrors evaluates a nil corpus and corpora whose
+// documents do not fit the model (V=30) although their V says they do:
+// errors, never a panic.
+func TestCorporaThatDoNotFitAreErrors(t *testing.T) {
+	m, docs := testmodel.Small(3, false)
+	if _, err := Evaluate(m, nil, Options{}); err == nil {
+		t.Error("nil corpus: no error")
+	}
+	for _, d := range []data.Document{
+		{Words: []int{30}, Counts: []int{1}},
+		{Words: []int{4, 3}, Counts: []int{1, 1}},
+		{Words: []int{4}, Counts: []int{-2}},
+	} {
+		c := &data.Corpus{Docs: append(append([]data.Document(nil), docs...), d), V: m.V()}
+		if _, err := Evaluate(m, c, Options{Samples: 2}); !errors.Is(err, data.ErrInvalidDocument) || !errors.Is(err, ErrVocabulary) {
+			t.Errorf("%+v: %v", d, err)
+		}
 	}
 }

@@ -198,6 +198,9 @@ func (m *Model) NewForward() *Forward {
 // Logits returns the encoder's logits of docs (len(docs)×K), valid until
 // the next call.
 func (f *Forward) Logits(docs []data.Document) ([]float64, error) {
+	if err := data.CheckDocuments(docs, f.m.V()); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
 	e, ok := f.encs[len(docs)]
 	if !ok {
 		var err error
@@ -215,6 +218,9 @@ func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]floa
 	rows := len(docs) * samples
 	if len(z) != rows*f.m.K() {
 		return nil, fmt.Errorf("model: %d code values for %d documents × %d samples of K=%d", len(z), len(docs), samples, f.m.K())
+	}
+	if err := data.CheckDocuments(docs, f.m.V()); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
 	}
 	d, ok := f.decs[rows]
 	if !ok {

@@ -72,6 +72,9 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	if B == 0 {
 		return StepStats{}, fmt.Errorf("model: empty minibatch")
 	}
+	if err := data.CheckDocuments(docs, m.V()); err != nil {
+		return StepStats{}, fmt.Errorf("model: %w", err)
+	}
 	enc, dec, err := st.graphs(B)
 	if err != nil {
 		return StepStats{}, err

@@ -334,6 +334,9 @@ func Resume(dir string, trainC, validC *data.Corpus, vocab []string) (*Trainer, 
 	if vocab != nil && VocabularyHash(vocab) != VocabularyHash(l.Vocab) {
 		return nil, fmt.Errorf("train: resume from %s: %w: the data's vocabulary differs from the checkpoint's", path, ErrMismatch)
 	}
+	if trainC == nil {
+		return nil, errors.New("train: resume: no training corpus")
+	}
 	if trainC.V > l.Config.V || (validC != nil && validC.V > l.Config.V) {
 		return nil, fmt.Errorf("train: resume from %s: %w: the data has more words than the checkpoint's V=%d", path, ErrMismatch, l.Config.V)
 	}

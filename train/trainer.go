@@ -196,6 +196,9 @@ func (t *Trainer) progress() Progress {
 // valid (which may be empty: then no early stopping). vocab lists the words
 // (len cfg.V); it is stored in checkpoints.
 func New(cfg Config, dir string, trainC, validC *data.Corpus, vocab []string) (*Trainer, error) {
+	if trainC == nil {
+		return nil, errors.New("train: no training corpus")
+	}
 	if cfg.V == 0 {
 		cfg.V = trainC.V
 	}
@@ -271,8 +274,19 @@ func newRunID() string {
 }
 
 func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Corpus, vocab []string) (*Trainer, error) {
+	if trainC == nil {
+		return nil, errors.New("train: no training corpus")
+	}
 	if trainC.V > cfg.V || (validC != nil && validC.V > cfg.V) {
 		return nil, fmt.Errorf("train: corpus has more words than the model's V=%d", cfg.V)
+	}
+	if err := data.CheckDocuments(trainC.Docs, cfg.V); err != nil {
+		return nil, fmt.Errorf("train: training corpus: %w", err)
+	}
+	if validC != nil {
+		if err := data.CheckDocuments(validC.Docs, cfg.V); err != nil {
+			return nil, fmt.Errorf("train: validation corpus: %w", err)
+		}
 	}
 	if vocab != nil && len(vocab) != cfg.V {
 		return nil, fmt.Errorf("train: vocabulary has %d words, model V=%d", len(vocab), cfg.V)
