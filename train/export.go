@@ -57,6 +57,9 @@ type ExportArchitecture struct {
 	DecoderHidden     []int   `json:"decoder-hidden"`
 	DecoderActivation string  `json:"decoder-activation"`
 	Alpha             float64 `json:"alpha"`
+	// Prior is "learned" when each factor has its own prior probability
+	// α_j = sigmoid(prior.logit[j]); otherwise every α_j is Alpha.
+	Prior string `json:"prior,omitempty"`
 	// Layout says how the tensors are applied.
 	Layout  string         `json:"layout"`
 	Tensors []ExportTensor `json:"tensors"`
@@ -83,7 +86,8 @@ type ExportTraining struct {
 // Export writes a weights-only copy of the model checkpoint src (for
 // example a run's best.safetensors) into the folder dir, created if needed:
 //
-//   - model.safetensors: the encoder's and decoder's weights and biases, in
+//   - model.safetensors: the encoder's and decoder's weights and biases (and
+//     a learned prior's logits), in
 //     F32 unless opt.Float64, with the configuration and vocabulary in its
 //     metadata, so that it loads on its own too;
 //   - config.json: the architecture, the vocabulary file, a summary of the
@@ -112,7 +116,7 @@ func Export(src, dir string, opt ExportOptions) (*ExportConfig, error) {
 	ec := &ExportConfig{
 		Format: ExportFormat, Weights: encoder.ExportFile, DType: "F32", Vocabulary: ExportVocabFile,
 		Architecture: ExportArchitecture{V: cfg.V, K: cfg.K, Hidden: nonNil(cfg.Hidden), Activation: cfg.Activation, Input: cfg.Input,
-			DecoderHidden: nonNil(cfg.DecoderHidden), DecoderActivation: cfg.DecoderActivation, Alpha: cfg.Alpha,
+			DecoderHidden: nonNil(cfg.DecoderHidden), DecoderActivation: cfg.DecoderActivation, Alpha: cfg.Alpha, Prior: cfg.Prior,
 			Layout: "each layer computes x·weight + bias, so weight is [in, out] (torch.nn.Linear holds its transpose); " +
 				"the encoder's hidden layers apply the activation and its last layer gives the K logits of q(z_j=1|x) = sigmoid(logit); " +
 				"the decoder maps a code z in {0,1}^K to V logits of softmax word probabilities"},
@@ -145,7 +149,7 @@ func Export(src, dir string, opt ExportOptions) (*ExportConfig, error) {
 		MetaConfig: c.Metadata[MetaConfig], MetaVocabulary: c.Metadata[MetaVocabulary], MetaVocabHash: c.Metadata[MetaVocabHash],
 	}}
 	for _, t := range c.Tensors {
-		if !strings.HasPrefix(t.Name, "encoder.layers.") && !strings.HasPrefix(t.Name, "decoder.layers.") {
+		if !strings.HasPrefix(t.Name, "encoder.layers.") && !strings.HasPrefix(t.Name, "decoder.layers.") && t.Name != priorTensor {
 			continue // Adam's moments, NVIL's baseline: training state
 		}
 		if opt.Float64 {

@@ -268,3 +268,46 @@ func TestPyTorchLoadsExport(t *testing.T) {
 		t.Errorf("PyTorch's probabilities differ from Go's by up to %.3g, want ≤ 1e-5", d)
 	}
 }
+
+// TestExportKeepsLearnedPrior trains briefly with -prior learned and checks
+// that the export carries the prior's logits: the model loaded from it has
+// the checkpoint's prior.
+func TestExportKeepsLearnedPrior(t *testing.T) {
+	cfg := train.DefaultConfig()
+	cfg.K, cfg.Hidden, cfg.Epochs, cfg.Samples, cfg.Batch, cfg.LR, cfg.Prior = 4, []int{8}, 1, 2, 16, 0.05, "learned"
+	ds := docs(64, 30)
+	c := &data.Corpus{Docs: ds, V: 30}
+	dir := t.TempDir()
+	run1 := filepath.Join(dir, "run")
+	tr, err := train.New(cfg, run1, c, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tr.Close()
+	want, err := train.LoadModel(filepath.Join(run1, train.LastFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	out := filepath.Join(dir, "export")
+	if err := run([]string{"-checkpoint", filepath.Join(run1, train.LastFile), "-out", out, "-float64"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	got, err := train.LoadModel(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := false
+	for j, v := range want.Model.Prior.Logit {
+		if got.Model.Prior.Logit[j] != v {
+			t.Errorf("prior logit %d: %v, want %v", j, got.Model.Prior.Logit[j], v)
+		}
+		moved = moved || v != want.Model.Prior.Logit[0]
+	}
+	if !moved {
+		t.Log("the learned prior's logits are all equal")
+	}
+}
