@@ -396,7 +396,7 @@ func hostileCases() []hostileCase {
 			args: trainOn(func(*fixtures) string { return "/dev/stdin" }, "-format", "text", "-min-count", "1"), code: 0, want: "trained 1 epochs"},
 		{name: "train: report to /dev/full", cmd: "train", io: stdoutTo("/dev/full"), args: trainOn(feat, "-test", "docs.feat"),
 			setup: func(t *testing.T, f *fixtures, dir string) { copyFile(t, f.feat, filepath.Join(dir, "docs.feat")) },
-			code:  1, want: "standard output"},
+			code:  1, want: "no space left on device"},
 
 		// Run folders.
 		{name: "train into a finished run", cmd: "train", setup: finishedRun, args: trainOn(feat), code: 1, want: "finished run", keep: keepRun},
@@ -461,6 +461,8 @@ func hostileCases() []hostileCase {
 			interrupted(t, f, dir, "-train", "docs.feat", "-epochs", "3")
 		}, args: func(f *fixtures, dir string) []string {
 			return []string{"-resume", "-out", filepath.Join(dir, "run")}
+		}, start: func(t *testing.T, f *fixtures, dir string, a []string) hostileResult {
+			return runHostile(t, hostileBins.train, t.TempDir(), nil, a...) // another, empty working folder
 		}, code: 0, want: "trained 3 epochs"},
 		{name: "train -resume naming the data by another path", cmd: "train", setup: func(t *testing.T, f *fixtures, dir string) {
 			copyFile(t, f.feat, filepath.Join(dir, "docs.feat"))
