@@ -49,5 +49,7 @@
 // gradients once the heads' constants (advantages, decoder weights) are
 // set. Both are Gorgonia tape machines over the same graph; Backward does
 // not repeat the forward work of this package's operations, which hold
-// their outputs from Forward.
+// their outputs from Forward (except an output that one of Gorgonia's
+// operations able to overwrite its input reads: that one is computed
+// again). Gorgonia's own operations are run again by Backward.
 package ops
