@@ -38,6 +38,10 @@ func smallRun(t testing.TB, estimator string) (Config, *data.Corpus, *data.Corpu
 		cfg.Estimator, cfg.Objective = "exact", "em"
 	case "learned-prior":
 		cfg.Estimator, cfg.Prior = "rloo", "learned"
+	case "cosine-clip":
+		cfg.Estimator, cfg.LRSchedule, cfg.ClipNorm = "rloo", "cosine", 1
+	case "stochastic-kl":
+		cfg.Estimator, cfg.KL = "rloo", "stochastic"
 	}
 	return cfg, trainC, validC, s.Vocab
 }
@@ -70,7 +74,7 @@ func params(tr *Trainer) [][]float64 {
 // checkpoint, and requires bit-identical parameters, optimizer state and
 // validation bound to a run that was never interrupted.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "reinforce", "cosine-clip", "stochastic-kl"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
