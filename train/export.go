@@ -264,7 +264,11 @@ func modelCard(ec *ExportConfig, vocab []string) ([]byte, error) {
 		"C": ec, "Encoder": layers(a.V, a.Hidden, a.K, a.Activation),
 		"Decoder":    layers(a.K, a.DecoderHidden, a.V, a.DecoderActivation),
 		"Sequential": strings.Join(seq, ", ") + ", torch.nn.Sigmoid()", "State": strings.Join(state, ", "),
-		"Input": input, "Words": words, "Python": a.Activation != "" && act != "",
+		"Input": input, "Words": words,
+		// The PyTorch lines rebuild the built-in MLP encoder; a registered
+		// architecture (-encoder-arch) has its own forward pass.
+		"Python": act != "" && ec.Training.Config.EncoderArch == "",
+		"Arch":   ec.Training.Config.EncoderArch,
 	}
 	var b bytes.Buffer
 	if err := cardTemplate.Execute(&b, data); err != nil {
@@ -326,4 +330,8 @@ enc.load_state_dict({ {{- .State -}} })
 
 Then ` + "`enc({{.Input}})`" + ` gives q(z_j = 1 | x) for a float32 tensor ` + "`counts`" + ` of
 shape [documents, {{.C.Architecture.V}}].
+{{else if .Arch}}
+The encoder is the registered architecture ` + "`{{.Arch}}`" + ` (model.RegisterArch), not
+the built-in MLP: a PyTorch version must follow that architecture's forward
+pass over the tensors of ` + "`config.json`" + `.
 {{end}}`))
