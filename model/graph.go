@@ -191,8 +191,47 @@ type Forward struct {
 
 // NewForward returns a forward pass over m's parameters (read at each
 // call, so later updates to m are seen).
+//
+// A Forward closed with Close is kept, with its graphs, for the model's next
+// NewForward: evaluating every epoch then builds no graphs after the first
+// (building them each time kept every one alive: 6.8 GB of resident memory
+// after 100 epochs of 20 Newsgroups).
 func (m *Model) NewForward() *Forward {
+	if f := m.forwards.get(); f != nil {
+		return f
+	}
 	return &Forward{m: m, encs: map[int]*encGraph{}, decs: map[int]*decGraph{}}
+}
+
+// forwardPool holds a model's closed Forwards.
+type forwardPool struct {
+	mu   sync.Mutex
+	free []*Forward
+}
+
+func (p *forwardPool) get() *Forward {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		f := p.free[n-1]
+		p.free = p.free[:n-1]
+		return f
+	}
+	return nil
+}
+
+// put keeps f, and reports whether it did.
+func (p *forwardPool) put(f *Forward) bool {
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.free = append(p.free, f)
+	return true
 }
 
 // Logits returns the encoder's logits of docs (len(docs)×K), valid until
@@ -237,8 +276,12 @@ func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]floa
 	return d.ll.LL, nil
 }
 
-// Close releases the graphs.
+// Close releases the graphs, or keeps them for the model's next
+// NewForward. f must not be used afterwards.
 func (f *Forward) Close() error {
+	if f.m.forwards.put(f) {
+		return nil
+	}
 	for _, e := range f.encs {
 		e.m.Close()
 	}

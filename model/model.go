@@ -29,6 +29,8 @@ type Model struct {
 	Enc   *encoder.Encoder
 	Dec   *decoder.Decoder
 	Prior *encoder.Prior // p(z): one probability per factor
+
+	forwards *forwardPool // closed Forwards, kept for the next NewForward; nil: none kept
 }
 
 // Config describes a model.
@@ -62,7 +64,7 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Enc: enc, Dec: dec, Prior: encoder.NewPrior(cfg.Encoder.K, cfg.Alpha)}, nil
+	return &Model{Enc: enc, Dec: dec, Prior: encoder.NewPrior(cfg.Encoder.K, cfg.Alpha), forwards: new(forwardPool)}, nil
 }
 
 // K returns the number of latent factors.

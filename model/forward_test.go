@@ -1,0 +1,58 @@
+package model
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/decoder"
+	"github.com/amvi/amvi/encoder"
+)
+
+// TestForwardsAreReused requires repeated NewForward/Close cycles, as
+// validation every epoch makes, to keep memory bounded: graphs built anew
+// each time stay alive (about 8 MB a cycle here, 246 MB over these 30),
+// so closed Forwards are kept and reused.
+func TestForwardsAreReused(t *testing.T) {
+	m, _ := New(Config{Encoder: encoder.Config{V: 500, K: 20, Hidden: []int{100}, Activation: "tanh", Input: "counts"}, Decoder: decoder.Config{K: 20, V: 500}, Alpha: 0.5}, rand.New(rand.NewPCG(1, 1)))
+	docs := make([]data.Document, 64)
+	for i := range docs {
+		for w := i; w < 500; w += 9 {
+			docs[i].Words = append(docs[i].Words, w)
+			docs[i].Counts = append(docs[i].Counts, 1)
+		}
+	}
+	{
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		before := ms.HeapInuse
+		for i := 0; i < 30; i++ {
+			f := m.NewForward()
+			if _, err := f.Logits(docs); err != nil {
+				t.Fatal(err)
+			}
+			z := make([]float64, len(docs)*16*20)
+			if _, err := f.LogLik(docs, z, 16); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		grew := (int64(ms.HeapInuse) - int64(before)) >> 20
+		t.Logf("heap grew %d MB over 30 forwards", grew)
+		if grew > 40 {
+			t.Errorf("heap grew %d MB over 30 NewForward/Close cycles: graphs are not reused", grew)
+		}
+	}
+}
+
+func make64() []int {
+	t := make([]int, 64)
+	for i := range t {
+		t[i] = 50
+	}
+	return t
+}
