@@ -201,6 +201,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: objective %q (want elbo or em)", c.Objective)
 	case c.Objective == "em" && c.Estimator != "exact":
 		return fmt.Errorf("train: objective em enumerates the codes: it needs estimator exact, not %s", c.Estimator)
+	case c.K > MaxK:
+		return fmt.Errorf("train: -K %d: more than %d binary factors is surely a mistake (codes for search use 16 to 256)", c.K, MaxK)
 	case c.Estimator == "exact" && c.K > exact.MaxK:
 		return fmt.Errorf("train: estimator exact enumerates 2^K codes: K=%d is more than %d", c.K, exact.MaxK)
 	case c.Samples < minSamples:
@@ -282,6 +284,10 @@ func (c Config) newEstimator() (estimators.Estimator, error) {
 	}
 	return estimators.New(c.Estimator, kl, c.V, c.Seed)
 }
+
+// MaxK bounds -K: a code of more bits than this is refused as a mistake
+// before anything of its size is allocated.
+const MaxK = 4096
 
 // MaxSamples bounds -samples and -valid-samples.
 const MaxSamples = 1 << 20

@@ -158,10 +158,14 @@ func TestMemoryIsCheckedUpFront(t *testing.T) {
 		t.Skip("the machine's memory is not known here")
 	}
 	cfg, trainC, validC, vocab := smallRun(t, "rloo")
-	cfg.K = 100_000_000
+	cfg.K, cfg.Hidden = 2000, []int{1 << 20}
 	_, err := New(cfg, t.TempDir(), trainC, validC, vocab)
-	if !errors.Is(err, ErrTooBig) || !strings.Contains(err.Error(), "-K") {
-		t.Errorf("K=10⁸: %v", err)
+	if !errors.Is(err, ErrTooBig) || !strings.Contains(err.Error(), "-hidden") {
+		t.Errorf("hidden 2^20 over K=2000: %v", err)
+	}
+	cfg.K, cfg.Hidden = 20_000, []int{8}
+	if _, err := New(cfg, t.TempDir(), trainC, validC, vocab); err == nil || !strings.Contains(err.Error(), "-K 20000") {
+		t.Errorf("K=20000 (fits in memory, but surely a mistake): %v", err)
 	}
 	small := DefaultConfig()
 	small.V = 2000

@@ -371,7 +371,9 @@ func hostileCases() []hostileCase {
 		{name: "train -clip -1", cmd: "train", args: trainOn(feat, "-clip", "-1"), code: 1, want: "-clip", check: noRunFolder},
 		{name: "train -alpha NaN", cmd: "train", args: trainOn(feat, "-alpha", "NaN"), code: 1, want: "-alpha", check: noRunFolder},
 		{name: "train -restart-lr-factor NaN", cmd: "train", args: trainOn(feat, "-restart-lr-factor", "NaN"), code: 1, want: "-restart-lr-factor", check: noRunFolder},
-		{name: "train -K 100000000 (memory)", cmd: "train", args: trainOn(feat, "-K", "100000000"), code: 1, want: "memory", check: noRunFolder},
+		{name: "train -K 100000000", cmd: "train", args: trainOn(feat, "-K", "100000000"), code: 1, want: "-K 100000000", check: noRunFolder},
+		{name: "train -K 20000 (fits in memory)", cmd: "train", args: trainOn(feat, "-K", "20000"), code: 1, want: "-K 20000", check: noRunFolder},
+		{name: "train -hidden 1000000 (memory)", cmd: "train", args: trainOn(feat, "-hidden", "1000000", "-K", "4000"), code: 1, want: "memory", check: noRunFolder},
 		{name: "train -samples 1000000 -batch 1000 (memory)", cmd: "train", args: trainOn(feat, "-samples", "1000000", "-batch", "1000"), code: 1, want: "-samples", check: noRunFolder},
 
 		// Files that do not fit.
