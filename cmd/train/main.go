@@ -283,7 +283,7 @@ func orNone(s string) string {
 	return s
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+func run(args []string, stdout, stderr io.Writer) (err error) {
 	o, err := parseFlags(args, defaultConfig(), stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -292,17 +292,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
+		// Like every output, the profile is renamed into place when it is
+		// complete, whatever the run's outcome.
+		f, err := outfile.Create(o.cpuProfile)
 		if err != nil {
 			return fmt.Errorf("-cpuprofile: %w", err)
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
+			f.Abort()
 			return fmt.Errorf("-cpuprofile: %w", err)
 		}
 		defer func() {
 			pprof.StopCPUProfile()
-			f.Close()
+			if cerr := f.Commit(); cerr != nil && err == nil {
+				err = fmt.Errorf("-cpuprofile: %w", cerr)
+			}
 		}()
 	}
 	cfg, out := o.cfg, o.out
