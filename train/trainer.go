@@ -28,6 +28,8 @@ import (
 	"github.com/amvi/amvi/internal/outfile"
 	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/optim"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Errors a caller may need to tell apart.
@@ -603,6 +605,13 @@ func (t *Trainer) eachGradient(fn func(i, off int, g []float64) bool) {
 func (t *Trainer) checkGradients() error {
 	var err error
 	t.eachGradient(func(i, off int, g []float64) bool {
+		// A NaN or an infinity makes the sum of squares one, and so can
+		// finite values past 1e154: only then look at each value. This
+		// pass is serial; the element-wise test alone was 10% of a step's
+		// CPU at NVIL S=1 on 20 Newsgroups.
+		if s := floats.Dot(g, g); !math.IsNaN(s) && !math.IsInf(s, 0) {
+			return true
+		}
 		for j, v := range g {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				err = fmt.Errorf("%w at step %d: gradient of %s[%d] is %v", ErrDiverged, t.st.Step+1, t.paramNames[i], off+j, v)
