@@ -10,7 +10,6 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
-	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/ops"
 )
 
@@ -18,40 +17,6 @@ import (
 // hashes into package-level constant nodes (the gradient seed 1 among them)
 // that every graph shares.
 var buildMu sync.Mutex
-
-// paramNodes adds net's parameters to g as nodes whose values alias the
-// network's storage, W as an In×Out matrix and B as a vector, in the order
-// of mlp.Net.Params; updating the network in place updates the graph.
-func paramNodes(g *gorgonia.ExprGraph, net *mlp.Net, name string) gorgonia.Nodes {
-	var ps gorgonia.Nodes
-	for i, l := range net.Layers {
-		ps = append(ps,
-			gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(l.In, l.Out), gorgonia.WithName(fmt.Sprintf("%s.layers.%d.weight", name, i)),
-				gorgonia.WithValue(tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(l.W)))),
-			gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(l.Out), gorgonia.WithName(fmt.Sprintf("%s.layers.%d.bias", name, i)),
-				gorgonia.WithValue(tensor.New(tensor.WithShape(l.Out), tensor.WithBacking(l.B)))))
-	}
-	return ps
-}
-
-// mlpGraph returns the graph of net over first, its first layer (a
-// SparseAffine over words or a BinaryAffine over codes): activations and
-// dense affine layers after it, the output layer linear.
-func mlpGraph(net *mlp.Net, ps gorgonia.Nodes, first func(w, b *gorgonia.Node) (*gorgonia.Node, error)) (*gorgonia.Node, error) {
-	h, err := first(ps[0], ps[1])
-	if err != nil {
-		return nil, err
-	}
-	for i := 1; i < len(net.Layers); i++ {
-		if h, err = ops.Activate(h, net.Act); err != nil {
-			return nil, err
-		}
-		if h, err = ops.Affine(h, ps[2*i], ps[2*i+1]); err != nil {
-			return nil, err
-		}
-	}
-	return h, nil
-}
 
 // checkOutput reports whether n is a float64 rows×cols matrix.
 func checkOutput(n *gorgonia.Node, rows, cols int) error {
@@ -79,7 +44,7 @@ func newEncGraph(mod *Model, rows int, train bool) (*encGraph, error) {
 	defer buildMu.Unlock()
 	e := &encGraph{rows: rows, surr: encoder.Surrogate{K: mod.K(), Prior: mod.Prior}}
 	g := gorgonia.NewGraph()
-	ps := paramNodes(g, mod.Enc.Net, "encoder")
+	ps := ops.ParamNodes(g, mod.Enc.Net, "encoder")
 	var err error
 	if name := mod.Enc.Config.Arch; name != "" {
 		var a Arch
@@ -87,7 +52,7 @@ func newEncGraph(mod *Model, rows int, train bool) (*encGraph, error) {
 			e.logits, err = a.Build(Input{Rows: rows, Cols: mod.V(), Bag: &e.x}, ps)
 		}
 	} else {
-		e.logits, err = mlpGraph(mod.Enc.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
+		e.logits, err = ops.MLP(mod.Enc.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
 			return ops.SparseAffine(&e.x, rows, w, b)
 		})
 	}
@@ -134,7 +99,7 @@ func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 	k := mod.K()
 	d := &decGraph{rows: rows, z: make([]float64, rows*k), ll: decoder.LogLik{V: mod.V()}}
 	g := gorgonia.NewGraph()
-	ps := paramNodes(g, mod.Dec.Net, "decoder")
+	ps := ops.ParamNodes(g, mod.Dec.Net, "decoder")
 	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, k), gorgonia.WithName("z"),
 		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, k), tensor.WithBacking(d.z))))
 	var eta *gorgonia.Node
@@ -145,7 +110,7 @@ func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 			eta, err = a.Build(Input{Rows: rows, Cols: k, Codes: z}, ps)
 		}
 	} else {
-		eta, err = mlpGraph(mod.Dec.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
+		eta, err = ops.MLP(mod.Dec.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
 			return ops.BinaryAffine(z, w, b)
 		})
 	}

@@ -18,38 +18,6 @@ import (
 	"github.com/amvi/amvi/ops"
 )
 
-// params adds net's parameters to g as nodes aliasing its storage: W as a
-// matrix, B as a vector.
-func params(g *gorgonia.ExprGraph, net *mlp.Net) gorgonia.Nodes {
-	var ps gorgonia.Nodes
-	for i, l := range net.Layers {
-		ps = append(ps,
-			gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(l.In, l.Out), gorgonia.WithName(fmt.Sprintf("W%d", i)),
-				gorgonia.WithValue(tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(l.W)))),
-			gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(l.Out), gorgonia.WithName(fmt.Sprintf("b%d", i)),
-				gorgonia.WithValue(tensor.New(tensor.WithShape(l.Out), tensor.WithBacking(l.B)))))
-	}
-	return ps
-}
-
-// network builds net's graph from this package's operations over first,
-// the first layer (ops.SparseAffine or ops.BinaryAffine).
-func network(net *mlp.Net, ps gorgonia.Nodes, first func(w, b *gorgonia.Node) (*gorgonia.Node, error)) (*gorgonia.Node, error) {
-	h, err := first(ps[0], ps[1])
-	if err != nil {
-		return nil, err
-	}
-	for i := 1; i < len(net.Layers); i++ {
-		if h, err = ops.Activate(h, net.Act); err != nil {
-			return nil, err
-		}
-		if h, err = ops.Affine(h, ps[2*i], ps[2*i+1]); err != nil {
-			return nil, err
-		}
-	}
-	return h, nil
-}
-
 // randomDocs returns rows documents over v words.
 func randomDocs(rng *rand.Rand, rows, v, words int) []data.Document {
 	docs := make([]data.Document, rows)
@@ -138,9 +106,9 @@ func testEncoder(t *testing.T, sizes []int, rows int, act ops.Activation) {
 	refSurr := &encoder.Surrogate{K: k, Prior: encoder.NewPrior(k, 0.3), KLWeight: 1, Scale: 0.25}
 
 	g := gorgonia.NewGraph()
-	ps := params(g, net)
+	ps := ops.ParamNodes(g, net, "net")
 	var x ops.Sparse
-	logits, err := network(net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return ops.SparseAffine(&x, rows, w, b) })
+	logits, err := ops.MLP(net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return ops.SparseAffine(&x, rows, w, b) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,11 +236,11 @@ func testDecoder(t *testing.T, sizes []int, nd, S int, act ops.Activation) {
 	refLL := &decoder.LogLik{V: v}
 
 	g := gorgonia.NewGraph()
-	ps := params(g, net)
+	ps := ops.ParamNodes(g, net, "net")
 	zv := make([]float64, rows*k)
 	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, k), gorgonia.WithName("z"),
 		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, k), tensor.WithBacking(zv))))
-	eta, err := network(net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return ops.BinaryAffine(z, w, b) })
+	eta, err := ops.MLP(net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return ops.BinaryAffine(z, w, b) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +306,7 @@ func TestResidualMatchesFiniteDifferences(t *testing.T) {
 	enc := &encoder.Encoder{Config: encoder.Config{V: v, K: k, Input: encoder.InputCounts}, Net: net}
 	surr := &encoder.Surrogate{K: k, Prior: encoder.NewPrior(k, 0.4), KLWeight: 1, Scale: 0.5}
 	g := gorgonia.NewGraph()
-	ps := params(g, net)
+	ps := ops.ParamNodes(g, net, "net")
 	var x ops.Sparse
 	h0, err := ops.SparseAffine(&x, rows, ps[0], ps[1])
 	if err != nil {
