@@ -4,15 +4,17 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/internal/mlp"
 )
 
-// Config describes a decoder's architecture.
+// Config describes a decoder's architecture. The zero value of Activation
+// is the default, encoder.Tanh.
 type Config struct {
-	K          int    // number of binary latent factors (inputs)
-	V          int    // vocabulary size (outputs)
-	Hidden     []int  // hidden layer sizes; empty for the linear decoder W z + c
-	Activation string // hidden activation (ignored when Hidden is empty)
+	K          int                // number of binary latent factors (inputs)
+	V          int                // vocabulary size (outputs)
+	Hidden     []int              // hidden layer sizes; empty for the linear decoder W z + c
+	Activation encoder.Activation // hidden activation (ignored when Hidden is empty)
 	// Arch names an architecture registered with model.RegisterArch
 	// (package model), whose parameters are the layers K → Hidden… → V;
 	// empty for the built-in network.
@@ -30,7 +32,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if len(c.Hidden) > 0 {
-		if _, err := mlp.ParseActivation(c.Activation); err != nil {
+		if _, err := c.Activation.MarshalText(); err != nil {
 			return fmt.Errorf("decoder: %w", err)
 		}
 	}
@@ -48,9 +50,9 @@ func New(cfg Config, rng *rand.Rand) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	act := mlp.Identity
+	act := encoder.Identity
 	if len(cfg.Hidden) > 0 {
-		act, _ = mlp.ParseActivation(cfg.Activation)
+		act = cfg.Activation
 	}
 	sizes := append(append([]int{cfg.K}, cfg.Hidden...), cfg.V)
 	return &Decoder{Config: cfg, Net: mlp.New(sizes, act, rng)}, nil

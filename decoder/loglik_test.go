@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/encoder"
 )
 
 // naiveLogLik is the textbook formula, fine for moderate logits.
@@ -122,8 +123,8 @@ func TestNewValidates(t *testing.T) {
 	for _, cfg := range []Config{
 		{K: 0, V: 5},
 		{K: 3, V: 0},
-		{K: 3, V: 5, Hidden: []int{0}, Activation: "tanh"},
-		{K: 3, V: 5, Hidden: []int{4}, Activation: "swish"},
+		{K: 3, V: 5, Hidden: []int{0}, Activation: encoder.Tanh},
+		{K: 3, V: 5, Hidden: []int{4}, Activation: encoder.Activation(99)},
 	} {
 		if _, err := New(cfg, rand.New(rand.NewPCG(1, 1))); err == nil {
 			t.Errorf("New(%+v): no error", cfg)

@@ -226,7 +226,7 @@ func BenchmarkBatch(b *testing.B) {
 func TestGorgoniaForwardAgrees(t *testing.T) {
 	_, testC, _ := news(t)
 	rng := rand.New(rand.NewPCG(1, 1))
-	enc, err := encoder.New(encoder.Config{V: testC.V, K: 10, Hidden: []int{20}, Activation: "tanh", Input: encoder.InputCounts}, rng)
+	enc, err := encoder.New(encoder.Config{V: testC.V, K: 10, Hidden: []int{20}, Activation: encoder.Tanh, Input: encoder.InputCounts}, rng)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,23 +8,58 @@ import (
 	"sync"
 
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/internal/enum"
 	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/mlp"
 )
 
-// Input transforms of the word counts fed to the encoder.
+// Activation is a hidden layer's elementwise nonlinearity. The zero value
+// is Tanh, the default. Configurations and checkpoints hold it by name
+// ("tanh", "identity", "relu", "sigmoid", "softplus"): its MarshalText
+// writes the name and its UnmarshalText reads it, so that JSON and
+// flag.TextVar use the names.
+type Activation = mlp.Activation
+
+// The activations.
 const (
-	InputCounts = "counts" // the raw counts x_w
-	InputLog1p  = "log1p"  // log(1 + x_w), which tames long documents
+	Tanh     = mlp.Tanh // the default
+	Identity = mlp.Identity
+	ReLU     = mlp.ReLU
+	Sigmoid  = mlp.Sigmoid
+	Softplus = mlp.Softplus
 )
 
-// Config describes an encoder's architecture.
+// Input is the transform of the word counts fed to the encoder. The zero
+// value is InputCounts, the default. Like Activation, it is held by name
+// ("counts", "log1p").
+type Input int
+
+// The input transforms.
+const (
+	InputCounts Input = iota // the raw counts x_w
+	InputLog1p               // log(1 + x_w), which tames long documents
+)
+
+var inputs = enum.New[Input]("input transform", []string{InputCounts: "counts", InputLog1p: "log1p"})
+
+// String returns the transform's name.
+func (in Input) String() string { return inputs.String(in) }
+
+// MarshalText returns the transform's name; a value that is none of the
+// transforms is an error.
+func (in Input) MarshalText() ([]byte, error) { return inputs.MarshalText(in) }
+
+// UnmarshalText sets in to the transform named text.
+func (in *Input) UnmarshalText(text []byte) error { return inputs.UnmarshalText(in, text) }
+
+// Config describes an encoder's architecture. The zero values of
+// Activation and Input are the defaults, Tanh and InputCounts.
 type Config struct {
-	V          int    // vocabulary size (inputs)
-	K          int    // number of binary latent factors (outputs)
-	Hidden     []int  // hidden layer sizes; empty for a linear encoder
-	Activation string // hidden activation: tanh, relu, sigmoid, softplus or identity
-	Input      string // InputCounts or InputLog1p
+	V          int        // vocabulary size (inputs)
+	K          int        // number of binary latent factors (outputs)
+	Hidden     []int      // hidden layer sizes; empty for a linear encoder
+	Activation Activation // hidden activation
+	Input      Input      // transform of the counts
 	// Arch names an architecture registered with model.RegisterArch
 	// (package model), whose parameters are the layers V → Hidden… → K;
 	// empty for the built-in multilayer perceptron.
@@ -41,11 +76,11 @@ func (c Config) Validate() error {
 			return fmt.Errorf("encoder: hidden size %d must be positive", h)
 		}
 	}
-	if _, err := mlp.ParseActivation(c.Activation); err != nil {
+	if _, err := c.Activation.MarshalText(); err != nil {
 		return fmt.Errorf("encoder: %w", err)
 	}
-	if c.Input != InputCounts && c.Input != InputLog1p {
-		return fmt.Errorf("encoder: input transform %q (want %q or %q)", c.Input, InputCounts, InputLog1p)
+	if _, err := c.Input.MarshalText(); err != nil {
+		return fmt.Errorf("encoder: %w", err)
 	}
 	return nil
 }
@@ -61,9 +96,8 @@ func New(cfg Config, rng *rand.Rand) (*Encoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	act, _ := mlp.ParseActivation(cfg.Activation)
 	sizes := append(append([]int{cfg.V}, cfg.Hidden...), cfg.K)
-	return &Encoder{Config: cfg, Net: mlp.New(sizes, act, rng)}, nil
+	return &Encoder{Config: cfg, Net: mlp.New(sizes, cfg.Activation, rng)}, nil
 }
 
 // FillInput writes the encoder's input for docs into dst, one dense row of

@@ -115,16 +115,16 @@ func TestSampleFrequencies(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	good := Config{V: 10, K: 3, Hidden: []int{5}, Activation: "tanh", Input: InputLog1p}
+	good := Config{V: 10, K: 3, Hidden: []int{5}, Activation: Tanh, Input: InputLog1p}
 	if err := good.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	for _, bad := range []Config{
-		{V: 0, K: 3, Activation: "tanh", Input: InputCounts},
-		{V: 10, K: 0, Activation: "tanh", Input: InputCounts},
-		{V: 10, K: 3, Hidden: []int{-1}, Activation: "tanh", Input: InputCounts},
-		{V: 10, K: 3, Activation: "gelu", Input: InputCounts},
-		{V: 10, K: 3, Activation: "tanh", Input: "tfidf"},
+		{V: 0, K: 3, Activation: Tanh, Input: InputCounts},
+		{V: 10, K: 0, Activation: Tanh, Input: InputCounts},
+		{V: 10, K: 3, Hidden: []int{-1}, Activation: Tanh, Input: InputCounts},
+		{V: 10, K: 3, Activation: Activation(99), Input: InputCounts},
+		{V: 10, K: 3, Activation: Tanh, Input: Input(-1)},
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("Validate(%+v): no error", bad)

@@ -10,7 +10,7 @@ import (
 
 // Example encodes one document into K posterior probabilities.
 func Example() {
-	enc, err := encoder.New(encoder.Config{V: 6, K: 3, Hidden: []int{4}, Activation: "tanh", Input: encoder.InputLog1p},
+	enc, err := encoder.New(encoder.Config{V: 6, K: 3, Hidden: []int{4}, Activation: encoder.Tanh, Input: encoder.InputLog1p},
 		rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		fmt.Println(err)

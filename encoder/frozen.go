@@ -87,10 +87,6 @@ func Freeze(e *Encoder, vocab []string) (*Frozen, error) {
 // and biases (W₀, B₀, W₁, B₁, …, with the sizes the config implies), which
 // it copies.
 func newFrozen(cfg Config, weights [][]float64, vocab []string) (*Frozen, error) {
-	act, err := mlp.ParseActivation(cfg.Activation)
-	if err != nil {
-		return nil, err
-	}
 	for i, p := range weights {
 		for j, v := range p {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -104,7 +100,7 @@ func newFrozen(cfg Config, weights [][]float64, vocab []string) (*Frozen, error)
 	}
 	f := &Frozen{
 		cfg:   Config{V: cfg.V, K: cfg.K, Hidden: slices.Clone(cfg.Hidden), Activation: cfg.Activation, Input: cfg.Input, Arch: cfg.Arch},
-		act:   act,
+		act:   cfg.Activation,
 		log1p: cfg.Input == InputLog1p,
 		v:     cfg.V,
 		k:     cfg.K,
@@ -115,7 +111,7 @@ func newFrozen(cfg Config, weights [][]float64, vocab []string) (*Frozen, error)
 	}
 	f.width = slices.Max(sizes[1:])
 	if cfg.Arch != "" {
-		net := mlp.NewZero(sizes, act)
+		net := mlp.NewZero(sizes, cfg.Activation)
 		for i, l := range f.layers {
 			copy(net.Layers[i].W, l.W)
 			copy(net.Layers[i].B, l.B)
@@ -133,9 +129,11 @@ func newFrozen(cfg Config, weights [][]float64, vocab []string) (*Frozen, error)
 			return nil, fmt.Errorf("the vocabulary has %d words, the encoder V=%d", len(vocab), cfg.V)
 		}
 		if slices.ContainsFunc(vocab, func(w string) bool { return w != "" }) {
-			if f.vocab, err = data.NewVocabulary(vocab); err != nil {
+			v, err := data.NewVocabulary(vocab)
+			if err != nil {
 				return nil, fmt.Errorf("vocabulary: %w", err)
 			}
+			f.vocab = v
 		}
 	}
 	return f, nil

@@ -52,8 +52,8 @@ func randomDocs(rng *rand.Rand, n, v int) []data.Document {
 func TestMatchesDenseReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const V, K = 40, 5
-	for _, act := range []string{"tanh", "relu", "sigmoid", "softplus", "identity"} {
-		for _, input := range []string{encoder.InputCounts, encoder.InputLog1p} {
+	for _, act := range []encoder.Activation{encoder.Tanh, encoder.ReLU, encoder.Sigmoid, encoder.Softplus, encoder.Identity} {
+		for _, input := range []encoder.Input{encoder.InputCounts, encoder.InputLog1p} {
 			for _, hidden := range [][]int{nil, {7}, {9, 6}} {
 				name := fmt.Sprintf("%s/%s/%v", act, input, hidden)
 				cfg := encoder.Config{V: V, K: K, Hidden: hidden, Activation: act, Input: input}
@@ -181,7 +181,7 @@ func TestMatchesTrainingGraphOn20News(t *testing.T) {
 }
 
 func TestInvalidDocuments(t *testing.T) {
-	enc, err := encoder.New(encoder.Config{V: 10, K: 3, Hidden: []int{4}, Activation: "tanh", Input: encoder.InputCounts}, rand.New(rand.NewPCG(5, 6)))
+	enc, err := encoder.New(encoder.Config{V: 10, K: 3, Hidden: []int{4}, Activation: encoder.Tanh, Input: encoder.InputCounts}, rand.New(rand.NewPCG(5, 6)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func TestInvalidDocuments(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	const V, K = 50, 6
-	enc, err := encoder.New(encoder.Config{V: V, K: K, Hidden: []int{16}, Activation: "tanh", Input: encoder.InputLog1p}, rng)
+	enc, err := encoder.New(encoder.Config{V: V, K: K, Hidden: []int{16}, Activation: encoder.Tanh, Input: encoder.InputLog1p}, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestConcurrentUse(t *testing.T) {
 func TestBufferFormsDoNotAllocate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	const V, K = 200, 8
-	enc, err := encoder.New(encoder.Config{V: V, K: K, Hidden: []int{32, 16}, Activation: "tanh", Input: encoder.InputLog1p}, rng)
+	enc, err := encoder.New(encoder.Config{V: V, K: K, Hidden: []int{32, 16}, Activation: encoder.Tanh, Input: encoder.InputLog1p}, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,7 @@ func TestBufferFormsDoNotAllocate(t *testing.T) {
 func TestSampleCodes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	const V, K = 20, 5
-	enc, err := encoder.New(encoder.Config{V: V, K: K, Hidden: []int{8}, Activation: "tanh", Input: encoder.InputCounts}, rng)
+	enc, err := encoder.New(encoder.Config{V: V, K: K, Hidden: []int{8}, Activation: encoder.Tanh, Input: encoder.InputCounts}, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +381,7 @@ func TestCodeString(t *testing.T) {
 func TestBatchLogitsParallel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	const V, K = 40, 5
-	enc, err := encoder.New(encoder.Config{V: V, K: K, Hidden: []int{12}, Activation: "tanh", Input: encoder.InputCounts}, rng)
+	enc, err := encoder.New(encoder.Config{V: V, K: K, Hidden: []int{12}, Activation: encoder.Tanh, Input: encoder.InputCounts}, rng)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,12 +35,12 @@ const (
 // storedConfig is the part of a training run's configuration (the "config"
 // metadata, a JSON object) that describes the encoder.
 type storedConfig struct {
-	V          int    `json:"V"`
-	K          int    `json:"K"`
-	Hidden     []int  `json:"hidden"`
-	Activation string `json:"activation"`
-	Input      string `json:"input"`
-	Arch       string `json:"encoder-arch"`
+	V          int        `json:"V"`
+	K          int        `json:"K"`
+	Hidden     []int      `json:"hidden"`
+	Activation Activation `json:"activation"`
+	Input      Input      `json:"input"`
+	Arch       string     `json:"encoder-arch"`
 }
 
 // ExportFile is the weights file of an export folder (written by

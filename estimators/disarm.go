@@ -28,7 +28,7 @@ type DisARM struct {
 }
 
 // Name returns "disarm".
-func (*DisARM) Name() string { return "disarm" }
+func (*DisARM) Name() string { return KindDisARM.String() }
 
 // MinSamples returns 2.
 func (*DisARM) MinSamples() int { return 2 }

@@ -5,12 +5,15 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/amvi/amvi/internal/enum"
 	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
 )
 
-// KLMode says how the KL term of the ELBO enters the gradient.
+// KLMode says how the KL term of the ELBO enters the gradient. The zero
+// value is ClosedForm, the default. Its text form is its name, "closed" or
+// "stochastic", as in cmd/train's -kl.
 type KLMode int
 
 const (
@@ -19,6 +22,49 @@ const (
 	// Stochastic uses f = log p(x|z) + log p(z) - log q(z|x) as the signal.
 	Stochastic
 )
+
+var klModes = enum.New[KLMode]("KL mode", []string{ClosedForm: "closed", Stochastic: "stochastic"})
+
+// String returns the mode's name.
+func (m KLMode) String() string { return klModes.String(m) }
+
+// MarshalText returns the mode's name; a value that is none of the modes
+// is an error.
+func (m KLMode) MarshalText() ([]byte, error) { return klModes.MarshalText(m) }
+
+// UnmarshalText sets m to the mode named text.
+func (m *KLMode) UnmarshalText(text []byte) error { return klModes.UnmarshalText(m, text) }
+
+// Kind names an estimator, as cmd/train's -estimator does. The zero value
+// is KindRLOO, amvi's default. Its text form is the name that the
+// estimator's Name method returns ("rloo", "reinforce", "nvil", "vimco",
+// "disarm"), or "exact" for KindExact.
+type Kind int
+
+// The estimators.
+const (
+	KindRLOO      Kind = iota // leave-one-out baselines, RLOO
+	KindReinforce             // plain REINFORCE, Reinforce
+	KindNVIL                  // NVIL's learned baselines, NVIL
+	KindVIMCO                 // VIMCO's multi-sample bound, VIMCO
+	KindDisARM                // DisARM's antithetic pairs, DisARM
+	// KindExact is no estimator of this package: the exact gradient,
+	// by enumerating the 2^K codes (package exact). New refuses it.
+	KindExact
+)
+
+var kinds = enum.New[Kind]("estimator", []string{KindRLOO: "rloo", KindReinforce: "reinforce", KindNVIL: "nvil",
+	KindVIMCO: "vimco", KindDisARM: "disarm", KindExact: "exact"})
+
+// String returns the estimator's name.
+func (k Kind) String() string { return kinds.String(k) }
+
+// MarshalText returns the estimator's name; a value that is none of the
+// kinds is an error.
+func (k Kind) MarshalText() ([]byte, error) { return kinds.MarshalText(k) }
+
+// UnmarshalText sets k to the estimator named text.
+func (k *Kind) UnmarshalText(text []byte) error { return kinds.UnmarshalText(k, text) }
 
 // Batch holds the per-sample quantities of one minibatch of B documents with
 // S codes each; per-sample slices have B·S entries, sample s of document b at
@@ -99,23 +145,24 @@ type Sampler interface {
 	SampleCodes(z, p []float64, k, samples int, rng *rand.Rand)
 }
 
-// New returns the named estimator ("reinforce", "nvil", "rloo", "vimco" or "disarm")
-// with default settings; inputDim is the encoder input size (for NVIL's
-// baseline network) and seed seeds its initial weights.
-func New(name string, kl KLMode, inputDim int, seed uint64) (Estimator, error) {
-	switch name {
-	case "reinforce":
-		return &Reinforce{KL: kl}, nil
-	case "nvil":
-		return NewNVIL(NVILConfig{KL: kl, InputDim: inputDim, Seed: seed}), nil
-	case "rloo":
-		return &RLOO{KL: kl}, nil
-	case "vimco":
-		return &VIMCO{}, nil
-	case "disarm":
-		return &DisARM{KL: kl}, nil
+// New returns the estimator of kind k with default settings; inputDim is
+// the encoder input size (for NVIL's baseline network) and seed seeds its
+// initial weights. Its Name is k's name.
+// It panics if k is KindExact or none of the kinds.
+func New(k Kind, kl KLMode, inputDim int, seed uint64) Estimator {
+	switch k {
+	case KindReinforce:
+		return &Reinforce{KL: kl}
+	case KindNVIL:
+		return NewNVIL(NVILConfig{KL: kl, InputDim: inputDim, Seed: seed})
+	case KindRLOO:
+		return &RLOO{KL: kl}
+	case KindVIMCO:
+		return &VIMCO{}
+	case KindDisARM:
+		return &DisARM{KL: kl}
 	}
-	return nil, fmt.Errorf("estimators: unknown estimator %q (want reinforce, nvil, rloo, vimco or disarm)", name)
+	panic(fmt.Sprintf("estimators: New(%v): not an estimator of this package", k))
 }
 
 // signal writes the learning signal f for every sample into dst and the ELBO

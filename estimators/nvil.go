@@ -81,7 +81,7 @@ func NewNVIL(cfg NVILConfig) *NVIL {
 }
 
 // Name returns "nvil".
-func (*NVIL) Name() string { return "nvil" }
+func (*NVIL) Name() string { return KindNVIL.String() }
 
 // MinSamples returns 1.
 func (*NVIL) MinSamples() int { return 1 }

@@ -13,7 +13,7 @@ type Reinforce struct {
 }
 
 // Name returns "reinforce".
-func (*Reinforce) Name() string { return "reinforce" }
+func (*Reinforce) Name() string { return KindReinforce.String() }
 
 // MinSamples returns 1.
 func (*Reinforce) MinSamples() int { return 1 }

@@ -14,7 +14,7 @@ type RLOO struct {
 }
 
 // Name returns "rloo".
-func (*RLOO) Name() string { return "rloo" }
+func (*RLOO) Name() string { return KindRLOO.String() }
 
 // MinSamples returns 2.
 func (*RLOO) MinSamples() int { return 2 }

@@ -29,7 +29,7 @@ type VIMCO struct {
 }
 
 // Name returns "vimco".
-func (*VIMCO) Name() string { return "vimco" }
+func (*VIMCO) Name() string { return KindVIMCO.String() }
 
 // MinSamples returns 2.
 func (*VIMCO) MinSamples() int { return 2 }

@@ -16,7 +16,7 @@ import (
 func BenchmarkEvalBatch(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	m, err := model.New(model.Config{
-		Encoder: encoder.Config{V: 2000, K: 50, Hidden: []int{500}, Activation: "tanh", Input: encoder.InputCounts},
+		Encoder: encoder.Config{V: 2000, K: 50, Hidden: []int{500}, Activation: encoder.Tanh, Input: encoder.InputCounts},
 		Decoder: decoder.Config{K: 50, V: 2000},
 		Alpha:   0.5,
 	}, rng)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/internal/enum"
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/vec"
 	"github.com/amvi/amvi/model"
@@ -308,7 +309,9 @@ func (e *Evaluator) grad(g *model.Grads, docs []data.Document, perDoc func(d *Do
 	return enumerated
 }
 
-// Objective selects what a Stepper's gradient maximises.
+// Objective selects what a Stepper's gradient maximises. The zero value is
+// ELBO, the default. Its text form is its name, "elbo" or "em", as in
+// cmd/train's -objective.
 type Objective int
 
 const (
@@ -319,6 +322,18 @@ const (
 	// the mean ELBO (see EMGrad).
 	EM
 )
+
+var objectives = enum.New[Objective]("objective", []string{ELBO: "elbo", EM: "em"})
+
+// String returns the objective's name.
+func (o Objective) String() string { return objectives.String(o) }
+
+// MarshalText returns the objective's name; a value that is none of the
+// objectives is an error.
+func (o Objective) MarshalText() ([]byte, error) { return objectives.MarshalText(o) }
+
+// UnmarshalText sets o to the objective named text.
+func (o *Objective) UnmarshalText(text []byte) error { return objectives.UnmarshalText(o, text) }
 
 // Stepper computes exact minibatch gradients, in the form of model.Stepper:
 // the gradient of the negated objective, a loss for a minimiser. It costs

@@ -15,7 +15,7 @@ import (
 // each time stay alive (about 8 MB a cycle here, 246 MB over these 30),
 // so closed Forwards are kept and reused.
 func TestForwardsAreReused(t *testing.T) {
-	m, _ := New(Config{Encoder: encoder.Config{V: 500, K: 20, Hidden: []int{100}, Activation: "tanh", Input: "counts"}, Decoder: decoder.Config{K: 20, V: 500}, Alpha: 0.5}, rand.New(rand.NewPCG(1, 1)))
+	m, _ := New(Config{Encoder: encoder.Config{V: 500, K: 20, Hidden: []int{100}, Activation: encoder.Tanh, Input: encoder.InputCounts}, Decoder: decoder.Config{K: 20, V: 500}, Alpha: 0.5}, rand.New(rand.NewPCG(1, 1)))
 	docs := make([]data.Document, 64)
 	for i := range docs {
 		for w := i; w < 500; w += 9 {

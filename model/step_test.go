@@ -190,7 +190,7 @@ func syncEstimator(dst, src estimators.Estimator) {
 func benchModel(b *testing.B) (*model.Model, [][]int) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	m, err := model.New(model.Config{
-		Encoder: encoder.Config{V: 2000, K: 50, Hidden: []int{500}, Activation: "tanh", Input: encoder.InputLog1p},
+		Encoder: encoder.Config{V: 2000, K: 50, Hidden: []int{500}, Activation: encoder.Tanh, Input: encoder.InputLog1p},
 		Decoder: decoder.Config{K: 50, V: 2000},
 		Alpha:   0.5,
 	}, rng)
@@ -237,7 +237,7 @@ func TestStepIndependentOfCores(t *testing.T) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		rng := rand.New(rand.NewPCG(3, 4))
 		m, err := model.New(model.Config{
-			Encoder: encoder.Config{V: 300, K: 50, Hidden: []int{100}, Activation: "tanh", Input: encoder.InputCounts},
+			Encoder: encoder.Config{V: 300, K: 50, Hidden: []int{100}, Activation: encoder.Tanh, Input: encoder.InputCounts},
 			Decoder: decoder.Config{K: 50, V: 300},
 			Alpha:   0.5,
 		}, rng)

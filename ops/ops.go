@@ -9,6 +9,7 @@ import (
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/internal/mlp"
 )
 
@@ -17,21 +18,18 @@ import (
 // Val[Ptr[r]:Ptr[r+1]]. Build it with Reset, Append and EndRow.
 type Sparse = mlp.Sparse
 
-// Activation is an elementwise nonlinearity; the zero value is Identity.
-type Activation = mlp.Activation
+// Activation is an elementwise nonlinearity, encoder.Activation: the zero
+// value is Tanh, and its text form is its name.
+type Activation = encoder.Activation
 
-// The activations.
+// The activations, encoder's.
 const (
-	Identity = mlp.Identity
-	Tanh     = mlp.Tanh
-	ReLU     = mlp.ReLU
-	Sigmoid  = mlp.Sigmoid
-	Softplus = mlp.Softplus
+	Tanh     = encoder.Tanh
+	Identity = encoder.Identity
+	ReLU     = encoder.ReLU
+	Sigmoid  = encoder.Sigmoid
+	Softplus = encoder.Softplus
 )
-
-// ParseActivation returns the activation with the given name (identity,
-// tanh, relu, sigmoid or softplus).
-func ParseActivation(name string) (Activation, error) { return mlp.ParseActivation(name) }
 
 var (
 	matType = gorgonia.TensorType{Dims: 2, Of: tensor.Float64}

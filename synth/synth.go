@@ -47,7 +47,7 @@ func Generate(spec Spec) (*Corpus, error) {
 	}
 	rng := rand.New(rand.NewPCG(spec.Seed, 0x73796e74))
 	truth, err := model.New(model.Config{
-		Encoder: encoder.Config{V: spec.V, K: spec.K, Activation: "tanh", Input: encoder.InputLog1p},
+		Encoder: encoder.Config{V: spec.V, K: spec.K, Activation: encoder.Tanh, Input: encoder.InputLog1p},
 		Decoder: decoder.Config{K: spec.K, V: spec.V},
 		Alpha:   spec.Alpha,
 	}, rng)

@@ -38,7 +38,7 @@ func TestEffectsOfLinearDecoderAreWeightRows(t *testing.T) {
 // 1/2) puts 12 of the 18 means beyond 5 standard errors.
 func TestEffectsOfMLPDecoder(t *testing.T) {
 	const k, v, alpha, n = 3, 6, 0.2, 4000
-	dec, err := decoder.New(decoder.Config{K: k, V: v, Hidden: []int{5}, Activation: "tanh"}, rand.New(rand.NewPCG(5, 6)))
+	dec, err := decoder.New(decoder.Config{K: k, V: v, Hidden: []int{5}, Activation: encoder.Tanh}, rand.New(rand.NewPCG(5, 6)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestTop(t *testing.T) {
 func TestUsageAndDescribe(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	const v, k = 12, 3
-	e, err := encoder.New(encoder.Config{V: v, K: k, Hidden: []int{6}, Activation: "tanh", Input: encoder.InputCounts}, rng)
+	e, err := encoder.New(encoder.Config{V: v, K: k, Hidden: []int{6}, Activation: encoder.Tanh, Input: encoder.InputCounts}, rng)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,49 +11,55 @@ import (
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/exact"
+	"github.com/amvi/amvi/internal/enum"
 	"github.com/amvi/amvi/model"
 )
 
 // Config is everything that determines a training run. It is stored as JSON
 // in every checkpoint and in the run folder's config.json, under the names
 // of cmd/train's flags (V, which has none, is the vocabulary's size; data
-// holds the corpora's flags). Configurations written by earlier versions,
-// with keys such as clip_norm, are read too.
+// holds the corpora's flags), the typed settings by name ("tanh", "rloo").
+// Configurations written by earlier versions, with keys such as clip_norm,
+// are read too.
+//
+// The typed settings' zero values are their defaults: tanh activations,
+// the raw counts as input, the fixed prior, the RLOO estimator, the ELBO,
+// the closed-form KL and the constant learning rate. The sizes and rates
+// have no useful zero; DefaultConfig sets them.
 type Config struct {
-	V                 int     `json:"V"`
-	K                 int     `json:"K"`
-	Hidden            []int   `json:"hidden"`
-	Activation        string  `json:"activation"`
-	Input             string  `json:"input"`
-	DecoderHidden     []int   `json:"decoder-hidden"`
-	DecoderActivation string  `json:"decoder-activation"`
-	Alpha             float64 `json:"alpha"`
-	// Prior is "fixed" (empty means it: every α_j = Alpha) or "learned":
-	// one α_j per factor, started at Alpha and trained with the closed-form
+	V                 int                `json:"V"`
+	K                 int                `json:"K"`
+	Hidden            []int              `json:"hidden"`
+	Activation        encoder.Activation `json:"activation"`
+	Input             encoder.Input      `json:"input"`
+	DecoderHidden     []int              `json:"decoder-hidden"`
+	DecoderActivation encoder.Activation `json:"decoder-activation"`
+	Alpha             float64            `json:"alpha"`
+	// Prior is PriorFixed (every α_j = Alpha) or PriorLearned: one α_j
+	// per factor, started at Alpha and trained with the closed-form
 	// gradient of the KL, stored in the checkpoint as prior.logit.
-	Prior string `json:"prior,omitempty"`
+	Prior Prior `json:"prior,omitempty"`
 	// EncoderArch and DecoderArch name architectures registered with
 	// model.RegisterArch; empty for the built-in networks.
 	EncoderArch string `json:"encoder-arch,omitempty"`
 	DecoderArch string `json:"decoder-arch,omitempty"`
 
-	// Estimator names the encoder's gradient estimator, or "exact" for the
-	// exact gradient by enumerating the 2^K codes (K ≤ 14).
-	Estimator string `json:"estimator"`
-	// Objective is "elbo" (empty means it) or "em": the decoder trained on
-	// the exact log p(x), the encoder on the exact ELBO (needs Estimator
-	// "exact").
-	Objective string `json:"objective,omitempty"`
-	Samples   int    `json:"samples"`
-	KL        string `json:"kl"`        // "closed" or "stochastic"
-	Normalise bool   `json:"normalise"` // NVIL's variance normalisation
+	// Estimator is the encoder's gradient estimator, or estimators.KindExact
+	// for the exact gradient by enumerating the 2^K codes (K ≤ 14).
+	Estimator estimators.Kind `json:"estimator"`
+	// Objective is exact.ELBO or exact.EM: the decoder trained on the exact
+	// log p(x), the encoder on the exact ELBO (needs Estimator KindExact).
+	Objective exact.Objective   `json:"objective,omitempty"`
+	Samples   int               `json:"samples"`
+	KL        estimators.KLMode `json:"kl"`
+	Normalise bool              `json:"normalise"` // NVIL's variance normalisation
 
-	Batch      int     `json:"batch"`
-	Epochs     int     `json:"epochs"`
-	LR         float64 `json:"lr"`
-	LRSchedule string  `json:"lr-schedule"` // "constant" or "cosine"
-	ClipNorm   float64 `json:"clip"`        // 0: no clipping
-	Seed       uint64  `json:"seed"`
+	Batch      int      `json:"batch"`
+	Epochs     int      `json:"epochs"`
+	LR         float64  `json:"lr"`
+	LRSchedule Schedule `json:"lr-schedule"`
+	ClipNorm   float64  `json:"clip"` // 0: no clipping
+	Seed       uint64   `json:"seed"`
 
 	ValidEvery   int `json:"valid-every"`   // steps between validations; 0: at each epoch's end
 	ValidSamples int `json:"valid-samples"` // codes per document for the validation ELBO
@@ -85,14 +92,26 @@ var oldConfigKeys = map[string]string{
 	"min_count": "min-count", "max_vocab": "max-vocab", "stop_words": "stop-words",
 }
 
-// renameOldKeys decodes a JSON object and renames its old keys. A key
-// given under both names is an error.
-func renameOldKeys(b []byte) ([]byte, error) {
+// namedKeys are the configuration's typed settings, held by name. A
+// configuration written before they were typed may hold "" for a default
+// (an unused decoder activation), which is read as the zero value.
+var namedKeys = []string{"activation", "input", "decoder-activation", "prior", "estimator", "objective", "kl", "lr-schedule"}
+
+// renameOldKeys decodes a JSON object, renames its old keys and drops the
+// keys in named whose value is "". A key given under both names is an
+// error.
+func renameOldKeys(b []byte, named ...string) ([]byte, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	renamed := false
+	for _, k := range named {
+		if string(m[k]) == `""` {
+			delete(m, k)
+			renamed = true
+		}
+	}
 	for old, cur := range oldConfigKeys {
 		v, ok := m[old]
 		if !ok {
@@ -113,7 +132,7 @@ func renameOldKeys(b []byte) ([]byte, error) {
 
 // UnmarshalJSON reads a configuration, accepting the old key names.
 func (c *Config) UnmarshalJSON(b []byte) error {
-	b, err := renameOldKeys(b)
+	b, err := renameOldKeys(b, namedKeys...)
 	if err != nil {
 		return err
 	}
@@ -166,48 +185,88 @@ type TextVocab struct {
 // DefaultConfig returns amvi's defaults: the model of the NVIL paper's
 // document experiments (K=50, one tanh hidden layer of 500 units, linear
 // decoder), trained with the leave-one-out estimator, 8 samples, Adam 5e-4.
+// Its typed settings are their zero values.
 func DefaultConfig() Config {
 	return Config{
-		K: 50, Hidden: []int{500}, Activation: "tanh", Input: encoder.InputCounts,
-		DecoderActivation: "tanh", Alpha: 0.5,
-		Estimator: "rloo", Samples: 8, KL: "closed", Normalise: true,
-		Batch: 64, Epochs: 100, LR: 5e-4, LRSchedule: "constant", Seed: 1,
+		K: 50, Hidden: []int{500}, Alpha: 0.5,
+		Samples: 8, Normalise: true,
+		Batch: 64, Epochs: 100, LR: 5e-4, Seed: 1,
 		ValidSamples: 10, LogEvery: 100, RestartLRFactor: 0.5,
 	}
 }
+
+// Prior says whether the prior's probabilities are trained. The zero
+// value is PriorFixed, the default. Its text form is its name, "fixed" or
+// "learned", as in cmd/train's -prior.
+type Prior int
+
+// The priors.
+const (
+	PriorFixed   Prior = iota // every α_j is Config.Alpha
+	PriorLearned              // one α_j per factor, trained
+)
+
+var priors = enum.New[Prior]("prior", []string{PriorFixed: "fixed", PriorLearned: "learned"})
+
+// String returns the prior's name.
+func (p Prior) String() string { return priors.String(p) }
+
+// MarshalText returns the prior's name; a value that is none of the priors
+// is an error.
+func (p Prior) MarshalText() ([]byte, error) { return priors.MarshalText(p) }
+
+// UnmarshalText sets p to the prior named text.
+func (p *Prior) UnmarshalText(text []byte) error { return priors.UnmarshalText(p, text) }
+
+// Schedule is the learning rate's schedule over the run. The zero value is
+// ScheduleConstant, the default. Its text form is its name, "constant" or
+// "cosine", as in cmd/train's -lr-schedule.
+type Schedule int
+
+// The schedules.
+const (
+	ScheduleConstant Schedule = iota // Config.LR throughout
+	ScheduleCosine                   // from Config.LR down to 0 on a half cosine
+)
+
+var schedules = enum.New[Schedule]("learning-rate schedule", []string{ScheduleConstant: "constant", ScheduleCosine: "cosine"})
+
+// String returns the schedule's name.
+func (s Schedule) String() string { return schedules.String(s) }
+
+// MarshalText returns the schedule's name; a value that is none of the
+// schedules is an error.
+func (s Schedule) MarshalText() ([]byte, error) { return schedules.MarshalText(s) }
+
+// UnmarshalText sets s to the schedule named text.
+func (s *Schedule) UnmarshalText(text []byte) error { return schedules.UnmarshalText(s, text) }
 
 // Validate reports whether c is complete and consistent.
 func (c Config) Validate() error {
 	if _, err := c.modelConfig(); err != nil {
 		return err
 	}
-	if _, err := c.klMode(); err != nil {
-		return err
-	}
-	est, err := c.newEstimator()
-	if err != nil {
-		return err
+	for _, v := range []encoding.TextMarshaler{c.DecoderActivation, c.Prior, c.Estimator, c.Objective, c.KL, c.LRSchedule} {
+		if _, err := v.MarshalText(); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
 	}
 	minSamples := 1
-	if est != nil {
+	if est := c.newEstimator(); est != nil {
 		minSamples = est.MinSamples()
 	}
 	switch {
-	case c.Prior != "" && c.Prior != "fixed" && c.Prior != "learned":
-		return fmt.Errorf("train: prior %q (want fixed or learned)", c.Prior)
-	case c.Prior == "learned" && c.Estimator == "vimco":
+	case c.Prior == PriorLearned && c.Estimator == estimators.KindVIMCO:
 		return fmt.Errorf("train: a learned prior takes the ELBO's gradient, which VIMCO's objective L_S does not have: use another estimator")
-	case c.Objective != "" && c.Objective != "elbo" && c.Objective != "em":
-		return fmt.Errorf("train: objective %q (want elbo or em)", c.Objective)
-	case c.Objective == "em" && c.Estimator != "exact":
+	case c.Objective == exact.EM && c.Estimator != estimators.KindExact:
 		return fmt.Errorf("train: objective em enumerates the codes: it needs estimator exact, not %s", c.Estimator)
 	case c.K > MaxK:
 		return fmt.Errorf("train: -K %d: more than %d binary factors is surely a mistake (codes for search use 16 to 256)", c.K, MaxK)
-	case c.Estimator == "exact" && c.K > exact.MaxK:
+	case c.Estimator == estimators.KindExact && c.K > exact.MaxK:
 		return fmt.Errorf("train: estimator exact enumerates 2^K codes: K=%d is more than %d", c.K, exact.MaxK)
 	case c.Samples < minSamples:
 		return fmt.Errorf("train: estimator %s needs -samples ≥ %d", c.Estimator, minSamples)
-	case c.Estimator == "disarm" && c.Samples%2 != 0:
+	case c.Estimator == estimators.KindDisARM && c.Samples%2 != 0:
 		return fmt.Errorf("train: estimator disarm draws antithetic pairs: -samples %d must be even", c.Samples)
 	case c.Samples > MaxSamples:
 		return fmt.Errorf("train: -samples %d is more than %d", c.Samples, MaxSamples)
@@ -217,8 +276,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: epochs %d must not be negative", c.Epochs)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("train: -lr %v: the learning rate must be a positive finite number", c.LR)
-	case c.LRSchedule != "constant" && c.LRSchedule != "cosine":
-		return fmt.Errorf("train: learning-rate schedule %q (want constant or cosine)", c.LRSchedule)
 	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 0):
 		return fmt.Errorf("train: -clip %v: the gradient-norm bound must be a finite number ≥ 0 (0: no clipping)", c.ClipNorm)
 	case c.ValidEvery < 0 || c.Patience < 0 || c.LogEvery < 0:
@@ -259,30 +316,16 @@ func (c Config) modelConfig() (model.Config, error) {
 	return mc, nil
 }
 
-func (c Config) klMode() (estimators.KLMode, error) {
-	switch c.KL {
-	case "closed":
-		return estimators.ClosedForm, nil
-	case "stochastic":
-		return estimators.Stochastic, nil
+// newEstimator returns the configured estimator; nil for KindExact, which
+// has none. c's settings must be valid.
+func (c Config) newEstimator() estimators.Estimator {
+	switch c.Estimator {
+	case estimators.KindExact:
+		return nil
+	case estimators.KindNVIL:
+		return estimators.NewNVIL(estimators.NVILConfig{KL: c.KL, InputDim: c.V, Normalise: c.Normalise, Seed: c.Seed})
 	}
-	return 0, fmt.Errorf("train: KL mode %q (want closed or stochastic)", c.KL)
-}
-
-// newEstimator returns the configured estimator; nil for "exact", which
-// has none.
-func (c Config) newEstimator() (estimators.Estimator, error) {
-	kl, err := c.klMode()
-	if err != nil {
-		return nil, err
-	}
-	if c.Estimator == "exact" {
-		return nil, nil
-	}
-	if c.Estimator == "nvil" {
-		return estimators.NewNVIL(estimators.NVILConfig{KL: kl, InputDim: c.V, Normalise: c.Normalise, Seed: c.Seed}), nil
-	}
-	return estimators.New(c.Estimator, kl, c.V, c.Seed)
+	return estimators.New(c.Estimator, c.KL, c.V, c.Seed)
 }
 
 // MaxK bounds -K: a code of more bits than this is refused as a mistake

@@ -49,17 +49,18 @@ type ExportConfig struct {
 
 // ExportArchitecture describes the networks (design §1).
 type ExportArchitecture struct {
-	V                 int     `json:"V"`
-	K                 int     `json:"K"`
-	Hidden            []int   `json:"hidden"`
-	Activation        string  `json:"activation"`
-	Input             string  `json:"input"` // counts, or log1p: the encoder reads log(1+x)
-	DecoderHidden     []int   `json:"decoder-hidden"`
-	DecoderActivation string  `json:"decoder-activation"`
-	Alpha             float64 `json:"alpha"`
-	// Prior is "learned" when each factor has its own prior probability
-	// α_j = sigmoid(prior.logit[j]); otherwise every α_j is Alpha.
-	Prior string `json:"prior,omitempty"`
+	V                 int                `json:"V"`
+	K                 int                `json:"K"`
+	Hidden            []int              `json:"hidden"`
+	Activation        encoder.Activation `json:"activation"`
+	Input             encoder.Input      `json:"input"` // counts, or log1p: the encoder reads log(1+x)
+	DecoderHidden     []int              `json:"decoder-hidden"`
+	DecoderActivation encoder.Activation `json:"decoder-activation"`
+	Alpha             float64            `json:"alpha"`
+	// Prior is PriorLearned ("learned") when each factor has its own prior
+	// probability α_j = sigmoid(prior.logit[j]); otherwise every α_j is
+	// Alpha, and the key is left out.
+	Prior Prior `json:"prior,omitempty"`
 	// Layout says how the tensors are applied.
 	Layout  string         `json:"layout"`
 	Tensors []ExportTensor `json:"tensors"`
@@ -232,14 +233,14 @@ func sameDir(a, b string) bool {
 // modelCard returns the export's README.md.
 func modelCard(ec *ExportConfig, vocab []string) ([]byte, error) {
 	a := ec.Architecture
-	layers := func(in int, hidden []int, out int, act string) string {
+	layers := func(in int, hidden []int, out int, act encoder.Activation) string {
 		parts := []string{fmt.Sprint(in)}
 		for _, h := range hidden {
 			parts = append(parts, fmt.Sprintf("%d (%s)", h, act))
 		}
 		return strings.Join(append(parts, fmt.Sprint(out)), " → ")
 	}
-	act := map[string]string{"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "softplus": "Softplus"}[a.Activation]
+	act := map[encoder.Activation]string{encoder.Tanh: "Tanh", encoder.ReLU: "ReLU", encoder.Sigmoid: "Sigmoid", encoder.Softplus: "Softplus"}[a.Activation]
 	var seq []string
 	var state []string
 	sizes := append(append([]int{a.V}, a.Hidden...), a.K)
@@ -251,7 +252,7 @@ func modelCard(ec *ExportConfig, vocab []string) ([]byte, error) {
 		}
 	}
 	input := "counts"
-	if a.Input == "log1p" {
+	if a.Input == encoder.InputLog1p {
 		input = "torch.log1p(counts)"
 	}
 	words := 0

@@ -15,6 +15,7 @@ import (
 
 	"github.com/amvi/amvi/checkpoints"
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/estimators"
 )
 
 // readState returns the run state stored in a checkpoint file.
@@ -316,7 +317,7 @@ func TestResumeRefusesOtherConfig(t *testing.T) {
 		{"hidden", func(c *Config) { c.Hidden = []int{16, 16} }, `tensor "encoder.layers.1.weight" has shape [16 6], the stored config needs [16 16]`},
 		{"decoder", func(c *Config) { c.DecoderHidden = []int{8} }, `tensor "decoder.layers.0.weight" has shape [6 60], the stored config needs [6 8]`},
 		{"V", func(c *Config) { c.V++ }, "vocabulary has 60 words, config V=61"},
-		{"estimator", func(c *Config) { c.Estimator = "nvil" }, `no "estimator_state" metadata`},
+		{"estimator", func(c *Config) { c.Estimator = estimators.KindNVIL }, `no "estimator_state" metadata`},
 		{"invalid", func(c *Config) { c.Samples = 0 }, "stored config"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

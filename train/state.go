@@ -87,7 +87,7 @@ func (t *Trainer) checkpoint() (*checkpoints.Checkpoint, error) {
 	c := &checkpoints.Checkpoint{Metadata: map[string]string{MetaKind: KindModel}}
 	addNet(c, "encoder", t.Model.Enc.Net)
 	addNet(c, "decoder", t.Model.Dec.Net)
-	if t.Config.Prior == "learned" {
+	if t.Config.Prior == PriorLearned {
 		c.Add(priorTensor, []int{t.Model.K()}, t.Model.Prior.Logit)
 	}
 	meta := map[string]any{}
@@ -227,7 +227,7 @@ const priorTensor = "prior.logit"
 // readPrior reads a learned prior's logits into m; a fixed prior is the
 // config's α.
 func readPrior(c *checkpoints.Checkpoint, cfg Config, m *model.Model) error {
-	if cfg.Prior != "learned" {
+	if cfg.Prior != PriorLearned {
 		return nil
 	}
 	if err := readTensor(c, priorTensor, []int{m.K()}, m.Prior.Logit); err != nil {

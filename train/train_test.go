@@ -13,13 +13,16 @@ import (
 
 	"github.com/amvi/amvi/checkpoints"
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/synth"
 )
 
 // smallRun returns a quick configuration and corpora: the synthetic model
 // at a tenth of its default size.
-func smallRun(t testing.TB, estimator string) (Config, *data.Corpus, *data.Corpus, []string) {
+// The scenario names an estimator ("rloo") or one of em, learned-prior,
+// cosine-clip and stochastic-kl, which use RLOO but for em.
+func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus, []string) {
 	t.Helper()
 	spec := synth.Default
 	spec.Train, spec.Test, spec.V = 300, 50, 60
@@ -30,18 +33,23 @@ func smallRun(t testing.TB, estimator string) (Config, *data.Corpus, *data.Corpu
 	trainC, validC := data.Split(s.Train, 0.2, rand.New(rand.NewPCG(1, 1)))
 	cfg := DefaultConfig()
 	cfg.V, cfg.K, cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.LR = spec.V, 6, []int{16}, 3, 32, 3e-3
-	cfg.Estimator, cfg.Samples, cfg.ValidEvery = estimator, 2, 5
-	switch estimator {
-	case "nvil":
-		cfg.Samples = 1
+	cfg.Samples, cfg.ValidEvery = 2, 5
+	switch scenario {
 	case "em":
-		cfg.Estimator, cfg.Objective = "exact", "em"
+		cfg.Estimator, cfg.Objective = estimators.KindExact, exact.EM
 	case "learned-prior":
-		cfg.Estimator, cfg.Prior = "rloo", "learned"
+		cfg.Prior = PriorLearned
 	case "cosine-clip":
-		cfg.Estimator, cfg.LRSchedule, cfg.ClipNorm = "rloo", "cosine", 1
+		cfg.LRSchedule, cfg.ClipNorm = ScheduleCosine, 1
 	case "stochastic-kl":
-		cfg.Estimator, cfg.KL = "rloo", "stochastic"
+		cfg.KL = estimators.Stochastic
+	default:
+		if err := cfg.Estimator.UnmarshalText([]byte(scenario)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cfg.Estimator == estimators.KindNVIL {
+		cfg.Samples = 1
 	}
 	return cfg, trainC, validC, s.Vocab
 }
@@ -279,15 +287,15 @@ func TestExactObjectives(t *testing.T) {
 		})
 	}
 	cfg, _, _, _ := smallRun(t, "rloo")
-	cfg.Objective = "em"
+	cfg.Objective = exact.EM
 	if err := cfg.Validate(); err == nil {
 		t.Error("objective em with estimator rloo accepted")
 	}
-	cfg.Estimator, cfg.K = "exact", 20
+	cfg.Estimator, cfg.K = estimators.KindExact, 20
 	if err := cfg.Validate(); err == nil {
 		t.Error("estimator exact with K=20 accepted")
 	}
-	cfg.Objective, cfg.Estimator, cfg.Samples = "", "disarm", 3
+	cfg.Objective, cfg.Estimator, cfg.Samples = exact.ELBO, estimators.KindDisARM, 3
 	if err := cfg.Validate(); err == nil {
 		t.Error("estimator disarm with an odd number of samples accepted")
 	}
@@ -302,7 +310,7 @@ func TestConfigReadsOldKeys(t *testing.T) {
 	if err := json.Unmarshal([]byte(old), &c); err != nil {
 		t.Fatal(err)
 	}
-	if c.K != 5 || c.ClipNorm != 2.5 || len(c.DecoderHidden) != 1 || c.LRSchedule != "cosine" || c.ValidEvery != 3 ||
+	if c.K != 5 || c.ClipNorm != 2.5 || len(c.DecoderHidden) != 1 || c.LRSchedule != ScheduleCosine || c.ValidEvery != 3 ||
 		c.RestartOnDivergence != 2 || c.Data.Train != "x" || c.Data.ValidFraction != 0.2 {
 		t.Errorf("old keys read as %+v", c)
 	}
@@ -357,7 +365,7 @@ func TestLearnedPrior(t *testing.T) {
 			t.Fatalf("loaded prior logit %d = %v, trained %v", j, v, tr.Model.Prior.Logit[j])
 		}
 	}
-	cfg.Estimator = "vimco"
+	cfg.Estimator = estimators.KindVIMCO
 	if err := cfg.Validate(); err == nil {
 		t.Error("a learned prior with VIMCO accepted")
 	}

@@ -299,10 +299,7 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	if validC == nil {
 		validC = &data.Corpus{V: cfg.V}
 	}
-	est, err := cfg.newEstimator()
-	if err != nil {
-		return nil, err
-	}
+	est := cfg.newEstimator()
 	st, err := cfg.newStepper(m, est)
 	if err != nil {
 		return nil, err
@@ -312,7 +309,7 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	t.params = append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
 	t.gradParams = append(t.grads.Enc.Params(), t.grads.Dec.Params()...)
 	t.paramNames = append(layerNames("encoder", m.Enc.Net), layerNames("decoder", m.Dec.Net)...)
-	if cfg.Prior == "learned" {
+	if cfg.Prior == PriorLearned {
 		t.params = append(t.params, m.Prior.Logit)
 		t.gradParams = append(t.gradParams, t.grads.Prior)
 		t.paramNames = append(t.paramNames, priorTensor)
@@ -331,12 +328,8 @@ type stepper interface {
 }
 
 func (cfg Config) newStepper(m *model.Model, est estimators.Estimator) (stepper, error) {
-	if cfg.Estimator == "exact" {
-		obj := exact.ELBO
-		if cfg.Objective == "em" {
-			obj = exact.EM
-		}
-		return exact.NewStepper(m, obj)
+	if cfg.Estimator == estimators.KindExact {
+		return exact.NewStepper(m, cfg.Objective)
 	}
 	return model.NewStepper(m, est, cfg.Samples)
 }
@@ -375,7 +368,7 @@ func (t *Trainer) batchesPerEpoch() int { return (t.train.Len() + t.Config.Batch
 
 // learningRate returns the rate for the next step under the schedule.
 func (t *Trainer) learningRate() float64 {
-	if t.Config.LRSchedule == "cosine" {
+	if t.Config.LRSchedule == ScheduleCosine {
 		total := float64(t.Config.Epochs * t.batchesPerEpoch())
 		return t.Config.LR * t.st.lrScale() * 0.5 * (1 + math.Cos(math.Pi*min(1, float64(t.st.Step)/total)))
 	}

@@ -512,7 +512,7 @@ func Test20News(t *testing.T) {
 // hidden layer of the given width, K factors and random weights.
 func modelCheckpoint(t testing.TB, words []string, hidden, k int) *checkpoints.Checkpoint {
 	t.Helper()
-	cfg := encoder.Config{V: len(words), K: k, Hidden: []int{hidden}, Activation: "tanh", Input: encoder.InputCounts}
+	cfg := encoder.Config{V: len(words), K: k, Hidden: []int{hidden}, Activation: encoder.Tanh, Input: encoder.InputCounts}
 	enc, err := encoder.New(cfg, rand.New(rand.NewPCG(8, 9)))
 	if err != nil {
 		t.Fatal(err)

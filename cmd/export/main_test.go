@@ -117,7 +117,7 @@ func TestExport(t *testing.T) {
 		if err := json.Unmarshal(b, &ec); err != nil {
 			t.Fatal(err)
 		}
-		if ec.DType != tc.dtype || ec.Architecture.V != 30 || ec.Architecture.K != 4 || ec.Architecture.Input != "log1p" ||
+		if ec.DType != tc.dtype || ec.Architecture.V != 30 || ec.Architecture.K != 4 || ec.Architecture.Input != encoder.InputLog1p ||
 			ec.Training.Steps != 825 || ec.Training.BestValidELBO == nil || len(ec.Architecture.Tensors) != 6 {
 			t.Errorf("config.json: %s", b)
 		}
@@ -274,7 +274,7 @@ func TestPyTorchLoadsExport(t *testing.T) {
 // the checkpoint's prior.
 func TestExportKeepsLearnedPrior(t *testing.T) {
 	cfg := train.DefaultConfig()
-	cfg.K, cfg.Hidden, cfg.Epochs, cfg.Samples, cfg.Batch, cfg.LR, cfg.Prior = 4, []int{8}, 1, 2, 16, 0.05, "learned"
+	cfg.K, cfg.Hidden, cfg.Epochs, cfg.Samples, cfg.Batch, cfg.LR, cfg.Prior = 4, []int{8}, 1, 2, 16, 0.05, train.PriorLearned
 	ds := docs(64, 30)
 	c := &data.Corpus{Docs: ds, V: 30}
 	dir := t.TempDir()

@@ -23,7 +23,7 @@ import (
 // writeModel saves an encoder with random weights as a model checkpoint.
 func writeModel(t *testing.T, dir string, v, k int) string {
 	t.Helper()
-	cfg := encoder.Config{V: v, K: k, Hidden: []int{8}, Activation: "tanh", Input: encoder.InputCounts}
+	cfg := encoder.Config{V: v, K: k, Hidden: []int{8}, Activation: encoder.Tanh, Input: encoder.InputCounts}
 	enc, err := encoder.New(cfg, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)

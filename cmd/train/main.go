@@ -40,6 +40,8 @@ import (
 	"syscall"
 
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/eval"
 	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/internal/cli"
@@ -137,25 +139,25 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.Group(cli.GroupModel)
 	fs.IntVar(&cfg.K, "K", cfg.K, "number of binary latent factors")
 	fs.Var(&hidden, "hidden", "encoder hidden layer `sizes`, comma-separated")
-	fs.StringVar(&cfg.Activation, "activation", cfg.Activation, "encoder activation: tanh|relu|sigmoid|softplus")
-	fs.StringVar(&cfg.Input, "input", cfg.Input, "encoder input: counts|log1p")
+	fs.TextVar(&cfg.Activation, "activation", cfg.Activation, "encoder hidden `activation`: "+cli.Choices[encoder.Activation]())
+	fs.TextVar(&cfg.Input, "input", cfg.Input, "encoder `input`: "+cli.Choices[encoder.Input]()+" (log1p: log(1+count))")
 	fs.Var(&decHidden, "decoder-hidden", "decoder hidden layer `sizes` (none: the linear decoder W z + c)")
-	fs.StringVar(&cfg.DecoderActivation, "decoder-activation", cfg.DecoderActivation, "decoder hidden activation")
+	fs.TextVar(&cfg.DecoderActivation, "decoder-activation", cfg.DecoderActivation, "decoder hidden `activation`: "+cli.Choices[encoder.Activation]())
 	fs.StringVar(&cfg.EncoderArch, "encoder-arch", cfg.EncoderArch, "encoder architecture registered with model.RegisterArch, e.g. residual (none: the MLP of -hidden and -activation)")
 	fs.StringVar(&cfg.DecoderArch, "decoder-arch", cfg.DecoderArch, "decoder architecture registered with model.RegisterArch (none: the built-in decoder)")
 	fs.Float64Var(&cfg.Alpha, "alpha", cfg.Alpha, "prior probability of each factor (the start, with -prior learned)")
-	fs.StringVar(&cfg.Prior, "prior", "fixed", "prior: fixed (every factor's probability is -alpha) or learned (one probability per factor, in the checkpoint)")
+	fs.TextVar(&cfg.Prior, "prior", cfg.Prior, "`prior`: "+cli.Choices[train.Prior]()+" (fixed: every factor's probability is -alpha; learned: one probability per factor, in the checkpoint)")
 
 	fs.Group(cli.GroupTraining)
-	fs.StringVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient estimator: reinforce|nvil|rloo|vimco|disarm, or exact (the exact gradient by enumeration, K ≤ 14)")
-	fs.StringVar(&cfg.Objective, "objective", "elbo", "training objective: elbo, or em (the decoder on the exact log p(x), the encoder on the exact ELBO; implies -estimator exact)")
+	fs.TextVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient `estimator`: "+cli.Choices[estimators.Kind]()+" (exact: the exact gradient by enumeration, K ≤ 14)")
+	fs.TextVar(&cfg.Objective, "objective", cfg.Objective, "training `objective`: "+cli.Choices[exact.Objective]()+" (em: the decoder on the exact log p(x), the encoder on the exact ELBO; implies -estimator exact)")
 	fs.IntVar(&cfg.Samples, "samples", cfg.Samples, "codes sampled per document and step")
-	fs.StringVar(&cfg.KL, "kl", cfg.KL, "KL term: closed (exact) or stochastic (in the learning signal)")
+	fs.TextVar(&cfg.KL, "kl", cfg.KL, "KL `term`: "+cli.Choices[estimators.KLMode]()+" (closed: exact; stochastic: in the learning signal)")
 	fs.BoolVar(&cfg.Normalise, "normalise", cfg.Normalise, "nvil: divide the learning signal by its running standard deviation")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "documents per minibatch")
 	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "passes over the training corpus")
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
-	fs.StringVar(&cfg.LRSchedule, "lr-schedule", cfg.LRSchedule, "learning-rate schedule: constant|cosine")
+	fs.TextVar(&cfg.LRSchedule, "lr-schedule", cfg.LRSchedule, "learning-rate `schedule`: "+cli.Choices[train.Schedule]())
 	fs.Float64Var(&cfg.ClipNorm, "clip", cfg.ClipNorm, "clip the gradient's global norm to this (0: no clipping)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed: the same seed gives the same run")
 	fs.IntVar(&cfg.RestartOnDivergence, "restarts", cfg.RestartOnDivergence,
@@ -190,14 +192,8 @@ func parseFlags(args []string, cfg train.Config, stdout io.Writer) (*options, er
 	finish()
 	src := cfg.Data
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	if cfg.Objective == "em" && !o.set["estimator"] {
-		cfg.Estimator = "exact" // EM is VI with q = p(z|x): by enumeration
-	}
-	if cfg.Prior == "fixed" {
-		cfg.Prior = "" // the default, as in checkpoints from before -prior
-	}
-	if cfg.Objective == "elbo" {
-		cfg.Objective = "" // the default, as in checkpoints from before -objective
+	if cfg.Objective == exact.EM && !o.set["estimator"] {
+		cfg.Estimator = estimators.KindExact // EM is VI with q = p(z|x): by enumeration
 	}
 	src.TextVocab = nil
 	if src.Format == "text" && src.Vocab == "" && src.Train != "" {
@@ -402,9 +398,9 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	defer t.Close()
 	method := fmt.Sprintf("%s with S=%d", t.Config.Estimator, t.Config.Samples)
 	switch {
-	case t.Config.Objective == "em":
+	case t.Config.Objective == exact.EM:
 		method = "EM (exact log p(x) for the decoder, exact ELBO for the encoder)"
-	case t.Config.Estimator == "exact":
+	case t.Config.Estimator == estimators.KindExact:
 		method = "the exact ELBO gradient"
 	}
 	fmt.Fprintf(stderr, "training on %s: %d documents (%d validation), V=%d, K=%d, %s, %d epochs, about %s of memory, run folder %s\n",

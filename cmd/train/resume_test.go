@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/synth"
 	"github.com/amvi/amvi/train"
 )
@@ -89,9 +91,9 @@ func TestResumeKeepsItsSettings(t *testing.T) {
 // TestResumeDefaultsAreTheCheckpoints parses a resume's flags over stored
 // settings that differ from every default: nothing differs.
 func TestResumeDefaultsAreTheCheckpoints(t *testing.T) {
-	prev := train.Config{V: 9, K: 3, Hidden: []int{5, 7}, Activation: "relu", Input: "log1p", DecoderHidden: []int{4},
-		DecoderActivation: "sigmoid", Alpha: 0.2, Estimator: "vimco", Samples: 3, KL: "stochastic", Batch: 7, Epochs: 2,
-		LR: 0.25, LRSchedule: "cosine", ClipNorm: 3, Seed: 99, ValidEvery: 4, ValidSamples: 2, Patience: 3,
+	prev := train.Config{V: 9, K: 3, Hidden: []int{5, 7}, Activation: encoder.ReLU, Input: encoder.InputLog1p, DecoderHidden: []int{4},
+		DecoderActivation: encoder.Sigmoid, Alpha: 0.2, Estimator: estimators.KindVIMCO, Samples: 3, KL: estimators.Stochastic, Batch: 7, Epochs: 2,
+		LR: 0.25, LRSchedule: train.ScheduleCosine, ClipNorm: 3, Seed: 99, ValidEvery: 4, ValidSamples: 2, Patience: 3,
 		LogEvery: 0, Data: train.DataSource{Train: "a.txt", Test: "b.txt", Format: "text", ValidFraction: 0,
 			TextVocab: &train.TextVocab{MinCount: 2, MaxVocab: 50, StopWords: false}}}
 	o, err := parseFlags([]string{"-resume", "-out", "x", "-restarts", "4"}, prev, io.Discard)

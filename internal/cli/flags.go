@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding"
 	"errors"
 	"flag"
 	"fmt"
@@ -191,4 +192,21 @@ func describeBuild(bi *debug.BuildInfo) string {
 	}
 	fmt.Fprintf(&b, ", %s %s/%s", bi.GoVersion, runtime.GOOS, runtime.GOARCH)
 	return b.String()
+}
+
+// Choices returns the names of an enumerated setting's values 0, 1, … (as
+// MarshalText writes them, up to the first value it refuses), joined by
+// "|", for the usage of the setting's flag (defined with TextVar).
+func Choices[T interface {
+	~int
+	encoding.TextMarshaler
+}]() string {
+	var names []string
+	for v := T(0); ; v++ {
+		b, err := v.MarshalText()
+		if err != nil {
+			return strings.Join(names, "|")
+		}
+		names = append(names, string(b))
+	}
 }

@@ -104,3 +104,18 @@ func TestDescribeBuild(t *testing.T) {
 		t.Errorf("Version() = %q, lacks the Go version", v)
 	}
 }
+
+type shade int
+
+func (s shade) MarshalText() ([]byte, error) {
+	if s < 0 || s > 2 {
+		return nil, errors.New("no such shade")
+	}
+	return []byte([]string{"light", "mid", "dark"}[s]), nil
+}
+
+func TestChoices(t *testing.T) {
+	if got := Choices[shade](); got != "light|mid|dark" {
+		t.Errorf("Choices = %q", got)
+	}
+}

@@ -1,44 +1,37 @@
 package mlp
 
 import (
-	"fmt"
-
+	"github.com/amvi/amvi/internal/enum"
 	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/vec"
 )
 
 // Activation is an elementwise nonlinearity applied after hidden layers.
+// The zero value is Tanh, amvi's default. Configurations hold it by name
+// ("tanh"): MarshalText writes the name and UnmarshalText reads it.
 type Activation int
 
 // The supported activations.
 const (
-	Identity Activation = iota
-	Tanh
+	Tanh Activation = iota
+	Identity
 	ReLU
 	Sigmoid
 	Softplus
 )
 
-var activationNames = [...]string{Identity: "identity", Tanh: "tanh", ReLU: "relu", Sigmoid: "sigmoid", Softplus: "softplus"}
+var activations = enum.New[Activation]("activation", []string{Tanh: "tanh", Identity: "identity", ReLU: "relu", Sigmoid: "sigmoid", Softplus: "softplus"})
 
-// String returns the activation's name, as ParseActivation accepts it.
-func (a Activation) String() string {
-	if a < 0 || int(a) >= len(activationNames) {
-		return fmt.Sprintf("Activation(%d)", int(a))
-	}
-	return activationNames[a]
-}
+// String returns the activation's name.
+func (a Activation) String() string { return activations.String(a) }
 
-// ParseActivation returns the activation with the given name.
-func ParseActivation(name string) (Activation, error) {
-	for i, n := range activationNames {
-		if n == name {
-			return Activation(i), nil
-		}
-	}
-	return 0, fmt.Errorf("mlp: unknown activation %q (want identity, tanh, relu, sigmoid or softplus)", name)
-}
+// MarshalText returns the activation's name; a value that is none of the
+// activations is an error.
+func (a Activation) MarshalText() ([]byte, error) { return activations.MarshalText(a) }
+
+// UnmarshalText sets a to the activation named text.
+func (a *Activation) UnmarshalText(text []byte) error { return activations.UnmarshalText(a, text) }
 
 // Apply writes act(src) into dst.
 func (a Activation) Apply(dst, src []float64) {

@@ -62,18 +62,6 @@ func TestBackwardMatchesFiniteDifferences(t *testing.T) {
 	}
 }
 
-func TestParseActivation(t *testing.T) {
-	for _, a := range []Activation{Identity, Tanh, ReLU, Sigmoid, Softplus} {
-		got, err := ParseActivation(a.String())
-		if err != nil || got != a {
-			t.Errorf("ParseActivation(%q) = %v, %v", a.String(), got, err)
-		}
-	}
-	if _, err := ParseActivation("gelu"); err == nil {
-		t.Error("ParseActivation(gelu): no error")
-	}
-}
-
 func TestNewIsSeeded(t *testing.T) {
 	a := New([]int{3, 4, 2}, Tanh, rand.New(rand.NewPCG(7, 7)))
 	b := New([]int{3, 4, 2}, Tanh, rand.New(rand.NewPCG(7, 7)))

@@ -19,12 +19,12 @@ func Small(seed uint64, mlpDecoder bool) (*model.Model, []data.Document) {
 	rng := rand.New(rand.NewPCG(seed, 0x7465737473))
 	const k, v = 6, 30
 	cfg := model.Config{
-		Encoder: encoder.Config{V: v, K: k, Hidden: []int{8}, Activation: "tanh", Input: encoder.InputLog1p},
+		Encoder: encoder.Config{V: v, K: k, Hidden: []int{8}, Activation: encoder.Tanh, Input: encoder.InputLog1p},
 		Decoder: decoder.Config{K: k, V: v},
 		Alpha:   0.3,
 	}
 	if mlpDecoder {
-		cfg.Decoder.Hidden, cfg.Decoder.Activation = []int{5}, "tanh"
+		cfg.Decoder.Hidden, cfg.Decoder.Activation = []int{5}, encoder.Tanh
 	}
 	m, err := model.New(cfg, rng)
 	if err != nil {

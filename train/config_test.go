@@ -1,0 +1,207 @@
+package train
+
+import (
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/amvi/amvi/data"
+	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/estimators"
+	"github.com/amvi/amvi/exact"
+)
+
+// TestNamedSettingsRoundTrip takes every value of every typed setting of
+// Config from its name to the value and back, alone and as a field of a
+// configuration in JSON, and refuses an unknown name and a value out of
+// range.
+func TestNamedSettingsRoundTrip(t *testing.T) {
+	type setting interface {
+		encoding.TextMarshaler
+		fmt.Stringer
+	}
+	for _, tc := range []struct {
+		key   string               // the JSON key, which is the flag
+		names []string             // in the order of the values, the default first
+		set   func(*Config, int)   // sets the field to the value i
+		get   func(Config) setting // the field
+	}{
+		{"activation", []string{"tanh", "identity", "relu", "sigmoid", "softplus"},
+			func(c *Config, i int) { c.Activation = encoder.Activation(i) }, func(c Config) setting { return c.Activation }},
+		{"decoder-activation", []string{"tanh", "identity", "relu", "sigmoid", "softplus"},
+			func(c *Config, i int) { c.DecoderActivation = encoder.Activation(i) }, func(c Config) setting { return c.DecoderActivation }},
+		{"input", []string{"counts", "log1p"},
+			func(c *Config, i int) { c.Input = encoder.Input(i) }, func(c Config) setting { return c.Input }},
+		{"prior", []string{"fixed", "learned"},
+			func(c *Config, i int) { c.Prior = Prior(i) }, func(c Config) setting { return c.Prior }},
+		{"estimator", []string{"rloo", "reinforce", "nvil", "vimco", "disarm", "exact"},
+			func(c *Config, i int) { c.Estimator = estimators.Kind(i) }, func(c Config) setting { return c.Estimator }},
+		{"objective", []string{"elbo", "em"},
+			func(c *Config, i int) { c.Objective = exact.Objective(i) }, func(c Config) setting { return c.Objective }},
+		{"kl", []string{"closed", "stochastic"},
+			func(c *Config, i int) { c.KL = estimators.KLMode(i) }, func(c Config) setting { return c.KL }},
+		{"lr-schedule", []string{"constant", "cosine"},
+			func(c *Config, i int) { c.LRSchedule = Schedule(i) }, func(c Config) setting { return c.LRSchedule }},
+	} {
+		for i, name := range tc.names {
+			var c Config
+			tc.set(&c, i)
+			v := tc.get(c)
+			if b, err := v.MarshalText(); err != nil || string(b) != name || v.String() != name {
+				t.Errorf("%s %d: MarshalText %q, %v, String %q; want %q", tc.key, i, b, err, v.String(), name)
+			}
+			// Through JSON: the name, as a field of the configuration
+			// (left out when it is the default and the key is omitempty).
+			js, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf(`"%s":"%s"`, tc.key, name)
+			omitted := i == 0 && (tc.key == "prior" || tc.key == "objective")
+			if omitted {
+				if strings.Contains(string(js), `"`+tc.key+`"`) {
+					t.Errorf("%s: the default is written: %s", tc.key, js)
+				}
+			} else if !strings.Contains(string(js), want) {
+				t.Errorf("%s %d: JSON lacks %s: %s", tc.key, i, want, js)
+			}
+			var back Config
+			tc.set(&back, (i+1)%len(tc.names)) // which unmarshal must overwrite
+			if err := json.Unmarshal([]byte(`{`+want+`}`), &back); err != nil {
+				t.Errorf("%s: %v", want, err)
+			} else if got := tc.get(back); got.String() != name {
+				t.Errorf("%s read as %v", want, got)
+			}
+		}
+		var c Config
+		err := json.Unmarshal([]byte(`{"`+tc.key+`":"nonsense"}`), &c)
+		if err == nil || !strings.Contains(err.Error(), `"nonsense" (want `+strings.Join(tc.names[:len(tc.names)-1], ", ")+" or "+tc.names[len(tc.names)-1]+")") {
+			t.Errorf("%s nonsense: error %v, want one listing %v", tc.key, err, tc.names)
+		}
+		bad := DefaultConfig()
+		bad.V = 10
+		tc.set(&bad, len(tc.names))
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%s %d, past the names, is valid", tc.key, len(tc.names))
+		}
+		if _, err := json.Marshal(bad); err == nil {
+			t.Errorf("%s %d, past the names, marshals", tc.key, len(tc.names))
+		}
+	}
+}
+
+// TestZeroConfigIsTheDefault checks that the typed settings of a zero
+// Config are the defaults, by name, and that DefaultConfig leaves them so.
+func TestZeroConfigIsTheDefault(t *testing.T) {
+	var c Config
+	if c.Activation != encoder.Tanh || c.DecoderActivation != encoder.Tanh || c.Input != encoder.InputCounts ||
+		c.Prior != PriorFixed || c.Estimator != estimators.KindRLOO || c.Objective != exact.ELBO ||
+		c.KL != estimators.ClosedForm || c.LRSchedule != ScheduleConstant {
+		t.Errorf("zero Config: %+v", c)
+	}
+	for _, cfg := range []Config{{}, DefaultConfig()} {
+		js, err := json.Marshal(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`"activation":"tanh"`, `"decoder-activation":"tanh"`, `"input":"counts"`,
+			`"estimator":"rloo"`, `"kl":"closed"`, `"lr-schedule":"constant"`} {
+			if !strings.Contains(string(js), want) {
+				t.Errorf("%s lacks %s", js, want)
+			}
+		}
+		if strings.Contains(string(js), `"prior"`) || strings.Contains(string(js), `"objective"`) {
+			t.Errorf("%s writes the default prior or objective, which earlier versions left out", js)
+		}
+	}
+	d := DefaultConfig()
+	d.V = 20
+	if err := d.Validate(); err != nil {
+		t.Error(err)
+	}
+	if est := d.newEstimator(); est == nil || est.Name() != "rloo" {
+		t.Errorf("DefaultConfig's estimator is %v", est)
+	}
+}
+
+// TestConfigReadsEmptyNames reads "" for a typed setting, which earlier
+// versions accepted for an unused decoder activation, as the default.
+func TestConfigReadsEmptyNames(t *testing.T) {
+	var c Config
+	c.DecoderActivation, c.Prior = encoder.ReLU, PriorLearned
+	if err := json.Unmarshal([]byte(`{"K":3,"decoder-activation":"","prior":"","objective":""}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.K != 3 {
+		t.Errorf("K %d", c.K)
+	}
+	// "" leaves the key out: the value is what the Config held.
+	if c.DecoderActivation != encoder.ReLU || c.Prior != PriorLearned || c.Objective != exact.ELBO {
+		t.Errorf("read as %v, %v, %v", c.DecoderActivation, c.Prior, c.Objective)
+	}
+	var z Config
+	if err := json.Unmarshal([]byte(`{"decoder-activation":"","activation":""}`), &z); err != nil || z.DecoderActivation != encoder.Tanh || z.Activation != encoder.Tanh {
+		t.Errorf("read as %v, %v: %v", z.DecoderActivation, z.Activation, err)
+	}
+	// Other empty strings are read as they are.
+	if err := json.Unmarshal([]byte(`{"encoder-arch":"","data":{"train":""}}`), &z); err != nil {
+		t.Error(err)
+	}
+}
+
+// tinyCheckpoint is the encoder examples' checkpoint, written before the
+// configuration's keys were named like the flags and before its settings
+// were typed.
+const tinyCheckpoint = "../testdata/encoder/tiny.safetensors"
+
+// TestOldCheckpointLoads loads a checkpoint written by an earlier version
+// (keys such as decoder_activation and workers) and checks its settings
+// and the numbers of its model: the exact log p(x), the exact ELBO and the
+// encoder's probabilities for two documents, to the bit, as the version
+// before the settings were typed computed them (commit 2a2ff11).
+func TestOldCheckpointLoads(t *testing.T) {
+	l, err := LoadModel(tinyCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := l.Config
+	if c.V != 30 || c.K != 4 || len(c.Hidden) != 1 || c.Hidden[0] != 16 || c.Activation != encoder.Tanh ||
+		c.Input != encoder.InputLog1p || c.DecoderActivation != encoder.Tanh || c.Prior != PriorFixed ||
+		c.Estimator != estimators.KindRLOO || c.Objective != exact.ELBO || c.KL != estimators.ClosedForm ||
+		c.LRSchedule != ScheduleConstant || c.Samples != 4 || c.LR != 0.01 {
+		t.Errorf("config %+v", c)
+	}
+	f, err := encoder.Load(tinyCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := exact.New(l.Model)
+	for i, tc := range []struct {
+		doc        data.Document
+		logp, elbo uint64
+		probs      [4]uint64
+	}{
+		{data.Document{Words: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, Counts: []int{1, 2, 1, 1, 3, 1, 1, 1, 1, 1}},
+			0xc040b1987520df62, 0xc040b3088161d10b, [4]uint64{0x3f624e720c6619a2, 0x3fb911c84a5ef6d7, 0x3f6b3c0ff28b1b6e, 0x3feffca3cf90b0f4}},
+		{data.Document{Words: []int{10, 12, 25, 29}, Counts: []int{4, 1, 2, 7}},
+			0xc04566030cf7f62d, 0xc0491b17e9052348, [4]uint64{0x3fc4fb7a9d827e2c, 0x3fd13148ed7bbeb7, 0x3fea709ee6bf4acf, 0x3f6b9061a4d85c8e}},
+	} {
+		r := ev.Doc(tc.doc)
+		if math.Float64bits(r.LogMarginal) != tc.logp || math.Float64bits(r.ELBO) != tc.elbo {
+			t.Errorf("document %d: log p(x) %v, ELBO %v; want %v, %v", i, r.LogMarginal, r.ELBO,
+				math.Float64frombits(tc.logp), math.Float64frombits(tc.elbo))
+		}
+		p, err := f.Probabilities(tc.doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, v := range p {
+			if math.Float64bits(v) != tc.probs[j] {
+				t.Errorf("document %d: q(z_%d=1|x) = %v, want %v", i, j, v, math.Float64frombits(tc.probs[j]))
+			}
+		}
+	}
+}
