@@ -2,6 +2,11 @@
 // from a document's word counts (or log(1+count)) to the logits a of K
 // independent Bernoulli posteriors, q(z|x) = Π_j σ(a_j)^z_j (1-σ(a_j))^(1-z_j).
 //
+// A [Config] gives the sizes, the hidden layers' [Activation] and the
+// counts' transform ([Input]), whose zero values are the defaults (tanh,
+// the raw counts), or names an architecture of one's own (Config.Arch,
+// registered with model.RegisterArch).
+//
 // The package is graph-free: it holds the parameters, the Bernoulli helpers
 // (sampling, log q, closed-form KL to the prior) and Surrogate, the loss
 // whose gradient with respect to the logits is a score-function gradient

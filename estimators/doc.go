@@ -11,8 +11,14 @@
 // and the decoder's is Σ_b Σ_s DecoderWeight_bs ∇_θ log p(x_b|z_bs). The
 // estimators differ only in how they compute A from the signals: plain
 // REINFORCE, NVIL's learned baselines, leave-one-out baselines (RLOO) and
-// VIMCO's multi-sample bound. All of it is plain float64 code, independent of
-// any graph library; package exact checks it against enumeration.
+// VIMCO's multi-sample bound; DisARM draws antithetic pairs of codes and
+// gives the gradient with respect to the logits directly
+// (Weights.LogitGrad). All of it is plain float64 code, independent of any
+// graph library; package exact checks it against enumeration.
+//
+// A [Kind] names an estimator, as a configuration and cmd/train's
+// -estimator do; its zero value is RLOO, the default, and [New] returns
+// the estimator of a kind.
 //
 // The learning signal is f = log p(x|z) when the KL is taken in closed form
 // (KL option ClosedForm) or f = log p(x,z) - log q(z|x) when it is estimated

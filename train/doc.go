@@ -1,8 +1,13 @@
 // Package train runs amvi's training jobs: seeded minibatches, a gradient
-// step from package model, gradient clipping, a learning-rate schedule and
-// Adam (package optim), validation with early stopping, metrics, progress,
-// and checkpoints that let an interrupted run resume exactly where it
-// stopped.
+// step from package model (or package exact's, for the exact gradient),
+// gradient clipping, a learning-rate schedule and Adam (package optim),
+// validation with early stopping, metrics, progress, and checkpoints that
+// let an interrupted run resume exactly where it stopped.
+//
+// A run is described by a [Config], which [DefaultConfig] fills with amvi's
+// defaults. Its settings that choose code (the activations, the estimator,
+// the KL mode, the prior, the objective, the schedule) are typed, with the
+// default as the zero value, and stored by name ("tanh", "rloo").
 //
 // A run writes into its folder:
 //

@@ -1,6 +1,6 @@
 // Package cli holds what amvi's commands share: reading a corpus in any of
-// the supported formats, flags grouped in -h, -version, and reporting
-// errors. It does not import the training packages, so cmd/encode stays free
+// the supported formats, flags grouped in -h (with the names of a typed
+// setting's values, Choices), -version, and reporting errors. It does not import the training packages, so cmd/encode stays free
 // of Gorgonia.
 // Commands only parse flags and call packages; this is the glue.
 package cli

@@ -1,5 +1,9 @@
-// Package mlp is a plain multilayer perceptron: the graph-free forward and
-// backward pass that amvi's networks share, and amvi's fast training path.
+// Package mlp holds the graph-free layer kernels that amvi's networks
+// share: package ops wraps them as Gorgonia operations for training, and
+// encoder.Frozen calls them directly for inference. Net, a multilayer
+// perceptron over them, holds the networks' parameters and serves the
+// graph-free passes (NVIL's baseline network, exact enumeration, synth and
+// topics).
 //
 // Weights are stored row-major, W with shape in×out, so a layer computes
 // act(x·W + b) for a minibatch x with one row per example; the output layer
@@ -9,8 +13,8 @@
 // and for binary inputs add tabulated sums of weight rows (binary.go).
 // Hidden layers run on the register-blocked kernels of package vec, and
 // large loops are split over the cores in a way that does not change any
-// result. The Gorgonia training graphs are tested against this package to
-// about 1e-12 in float64.
+// result. The package is tested against finite differences, and the
+// operations over it against Gorgonia's own dense operations (internal/gg).
 package mlp
 
 import (
