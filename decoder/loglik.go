@@ -26,8 +26,9 @@ type LogLik struct {
 	Weights []float64       // R coefficients, constants for the gradient
 	LL      []float64       // R log-likelihoods from the last Loss
 
-	exp []float64 // R×V: exp(η - rowmax) from the last Loss
-	sum []float64 // R: row sums of exp
+	exp []float64 // R×V: Loss's own buffer for the exponentials
+	e   []float64 // R×V: exp(η - rowmax) from the last Loss (exp, or the logits themselves)
+	sum []float64 // R: row sums of e
 }
 
 // Reset prepares h for a minibatch of docs with S codes each.
@@ -37,13 +38,27 @@ func (h *LogLik) Reset(docs []data.Document, samples int) {
 	h.LL = scratch.Grow(h.LL, r)
 	h.Weights = scratch.Grow(h.Weights, r)
 	h.sum = scratch.Grow(h.sum, r)
-	h.exp = scratch.Grow(h.exp, r*h.V)
+	h.e = nil
 }
 
 // Loss returns -Σ_r Weights[r]·LL[r] for the logits eta.
 // It panics if len(eta) is not R·V.
 func (h *LogLik) Loss(eta []float64) float64 {
 	h.check(eta)
+	h.exp = scratch.Grow(h.exp, len(eta))
+	h.e = h.exp
+	parallelRows(len(h.LL), h.V, func(lo, hi int) { h.forward(eta, lo, hi) })
+	return h.Weighted()
+}
+
+// LossInPlace is Loss keeping its exponentials in eta itself, over the
+// logits, instead of a buffer of its own: one R×V array less to write and
+// read (8 MB at R = 512 and V = 2,000). Afterwards eta holds them, for
+// Grad or GradInPlace.
+// It panics if len(eta) is not R·V.
+func (h *LogLik) LossInPlace(eta []float64) float64 {
+	h.check(eta)
+	h.e = eta
 	parallelRows(len(h.LL), h.V, func(lo, hi int) { h.forward(eta, lo, hi) })
 	return h.Weighted()
 }
@@ -71,35 +86,44 @@ func (h *LogLik) forward(eta []float64, lo, hi int) {
 			n += c
 		}
 		m := vec.Max(row)
-		s := vec.ExpShift(h.exp[r*h.V:(r+1)*h.V], row, m)
+		s := vec.ExpShift(h.e[r*h.V:(r+1)*h.V], row, m) // e may be row itself
 		h.sum[r] = s
 		lse := m + math.Log(s)
 		h.LL[r] = ll - float64(n)*lse
 	}
 }
 
-// Grad writes ∂Loss/∂η for the logits of the last Loss call into dst.
-// It panics if the lengths do not match.
+// Grad writes ∂Loss/∂η for the logits of the last Loss call into dst
+// (after LossInPlace: for what it left in eta, unchanged since).
+// It panics if the lengths do not match or no Loss came since the last
+// Reset.
 func (h *LogLik) Grad(dst, eta []float64) {
 	h.check(eta)
 	if len(dst) != len(eta) {
 		panic("decoder: LogLik.Grad buffer has the wrong length")
 	}
+	if len(h.e) != len(eta) {
+		panic("decoder: LogLik.Grad without a Loss")
+	}
 	h.grad(dst)
 }
 
-// GradInPlace writes ∂Loss/∂η for the logits of the last Loss call over
-// the exponentials that Loss kept, and returns it: the same values as Grad
-// without a buffer of their own (one R×V array less to write and read, 8 MB
-// at R = 512 and V = 2,000). It is valid until the next Loss or Reset; a
-// second GradInPlace before the next Loss gives nonsense.
+// GradInPlace writes ∂Loss/∂η for the logits of the last Loss or
+// LossInPlace call over the exponentials that it kept, and returns it: the
+// same values as Grad without a buffer of their own (one R×V array less to
+// write and read, 8 MB at R = 512 and V = 2,000). It is valid until the
+// next Loss or Reset; a second GradInPlace before the next Loss gives
+// nonsense.
+// It panics if no Loss or LossInPlace came since the last Reset.
 func (h *LogLik) GradInPlace() []float64 {
-	g := h.exp[:len(h.LL)*h.V]
-	h.grad(g)
-	return g
+	if len(h.e) != len(h.LL)*h.V {
+		panic("decoder: LogLik.GradInPlace without a Loss")
+	}
+	h.grad(h.e)
+	return h.e
 }
 
-// grad writes the gradient into dst, which may be h.exp itself.
+// grad writes the gradient into dst, which may be h.e itself.
 func (h *LogLik) grad(dst []float64) {
 	parallelRows(len(h.LL), h.V, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
@@ -107,7 +131,7 @@ func (h *LogLik) grad(dst []float64) {
 			d := h.Docs[r/h.S]
 			g := dst[r*h.V : (r+1)*h.V]
 			f := wr * float64(d.Tokens()) / h.sum[r]
-			vec.ScaleTo(g, f, h.exp[r*h.V:(r+1)*h.V])
+			vec.ScaleTo(g, f, h.e[r*h.V:(r+1)*h.V])
 			for i, w := range d.Words {
 				g[w] -= wr * float64(d.Counts[i])
 			}

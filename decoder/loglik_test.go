@@ -157,7 +157,8 @@ func BenchmarkLogLik(b *testing.B) {
 }
 
 // TestLogLikGradInPlaceMatches requires GradInPlace, which writes the
-// gradient over the exponentials, to give the same bits as Grad.
+// gradient over the exponentials, to give the same bits as Grad, and
+// LossInPlace, which keeps them in the logits, the same as Loss.
 func TestLogLikGradInPlaceMatches(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 3))
 	const S, V = 4, 5
@@ -170,13 +171,35 @@ func TestLogLikGradInPlaceMatches(t *testing.T) {
 	for i := range h.Weights {
 		h.Weights[i] = float64(i) - 2.5
 	}
-	h.Loss(eta)
+	loss := h.Loss(eta)
 	want := make([]float64, len(eta))
 	h.Grad(want, eta)
+	wantLL := append([]float64(nil), h.LL...)
 	got := h.GradInPlace()
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("gradient[%d]: in place %v, buffered %v", i, got[i], want[i])
+		}
+	}
+	// LossInPlace keeps the exponentials in the logits themselves.
+	over := append([]float64(nil), eta...)
+	if l := h.LossInPlace(over); l != loss {
+		t.Errorf("LossInPlace %v, Loss %v", l, loss)
+	}
+	for r, l := range h.LL {
+		if l != wantLL[r] {
+			t.Errorf("LossInPlace: LL[%d] = %v, Loss's %v", r, l, wantLL[r])
+		}
+	}
+	buffered := make([]float64, len(eta))
+	h.Grad(buffered, over)
+	got = h.GradInPlace()
+	if &got[0] != &over[0] {
+		t.Error("GradInPlace after LossInPlace did not write over the logits")
+	}
+	for i := range want {
+		if got[i] != want[i] || buffered[i] != want[i] {
+			t.Fatalf("gradient[%d] after LossInPlace: in place %v, Grad %v, want %v", i, got[i], buffered[i], want[i])
 		}
 	}
 }

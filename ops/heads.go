@@ -25,6 +25,10 @@ type head struct {
 	// gradInPlace, when set instead of grad, writes the gradient into a
 	// buffer of the head's own and returns it.
 	gradInPlace func() []float64
+	// canOverwrite says that forward can keep its work in x itself
+	// instead of a buffer of its own, and does with inPlace, which a
+	// Machine sets where nothing else reads x.
+	canOverwrite, inPlace bool
 }
 
 // LogLik returns the scalar node −Σ_r h.Weights[r]·LL[r], the decoder's
@@ -32,7 +36,11 @@ type head struct {
 // set them): LL[r] = log p(x_b|η_r) through a stable log-softmax, written
 // into h.LL by every run. The weights are constants: set them between a
 // Machine's Forward and Backward (an estimator computes them from h.LL).
-// The gradient with respect to eta is h.Grad's.
+// The gradient with respect to eta is h.Grad's. Where only the head reads
+// eta, and eta is held from Forward to Backward (an output of this
+// package's operations), a Machine lets the head keep its exponentials and
+// then the gradient in eta's value (h.LossInPlace): after Forward that
+// value no longer holds the logits.
 func LogLik(eta *gorgonia.Node, h *decoder.LogLik) (*gorgonia.Node, error) {
 	if eta.Dtype() != tensor.Float64 || eta.Dims() != 2 || eta.Shape()[1] != h.V {
 		return nil, fmt.Errorf("ops: LogLik needs a float64 matrix of V=%d columns, got %v %v", h.V, eta.Dtype(), eta.Shape())
@@ -42,11 +50,15 @@ func LogLik(eta *gorgonia.Node, h *decoder.LogLik) (*gorgonia.Node, error) {
 		if len(x) != len(h.LL)*h.V {
 			return 0, fmt.Errorf("ops: LogLik: %d logits for %d rows of %d: call Reset with the graph's rows", len(x), len(h.LL), h.V)
 		}
-		if held {
+		switch {
+		case held:
 			return h.Weighted(), nil
+		case op.inPlace:
+			return h.LossInPlace(x), nil
 		}
 		return h.Loss(x), nil
 	}
+	op.canOverwrite = true
 	op.gradInPlace = h.GradInPlace
 	op.named(op, "LogLik")
 	return gorgonia.ApplyOp(op, eta)
@@ -89,6 +101,9 @@ func (op *head) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	op.val = gorgonia.F64(l)
 	return &op.val, nil
 }
+
+// overwriteInput makes the head keep its work in its input's value.
+func (op *head) overwriteInput() { op.inPlace = op.canOverwrite }
 
 func (op *head) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
 	return op.Do(vs...)

@@ -86,7 +86,44 @@ func NewMachine(outputs gorgonia.Nodes, cost *gorgonia.Node, params gorgonia.Nod
 			m.holders = append(m.holders, h)
 		}
 	}
+	m.overwriteHeadInputs(g, fwd, outputs)
 	return m, nil
+}
+
+// overwriteHeadInputs lets a head keep its work in its input's value (the
+// likelihood's exponentials, then its gradient, in the logits: one R×V
+// array less) where that is safe: the head and its input are held from
+// Forward to Backward, so Backward computes neither again, and only the
+// head and its gradient read the input, which is not an output.
+func (m *Machine) overwriteHeadInputs(g, fwd *gorgonia.ExprGraph, outputs gorgonia.Nodes) {
+	held := map[holder]bool{}
+	for _, h := range m.holders {
+		held[h] = true
+	}
+	for _, n := range fwd.AllNodes() {
+		h, ok := n.Op().(*head)
+		if !ok || !h.canOverwrite || !held[h] {
+			continue
+		}
+		in := g.From(n.ID())
+		if in.Len() != 1 || !in.Next() {
+			continue
+		}
+		x := in.Node().(*gorgonia.Node)
+		if xo, ok := x.Op().(holder); !ok || !held[xo] || outputs.Contains(x) {
+			continue
+		}
+		alone := true
+		for it := g.To(x.ID()); it.Next(); {
+			p := it.Node().(*gorgonia.Node)
+			if gr, ok := p.Op().(*headGrad); p != n && !(ok && gr.f == h) {
+				alone = false
+			}
+		}
+		if alone {
+			h.overwriteInput()
+		}
+	}
 }
 
 // Forward runs the forward half. Afterwards Output gives the outputs'

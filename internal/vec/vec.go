@@ -116,6 +116,7 @@ type AdamConst struct {
 
 // ExpShift writes exp(x[i] − shift) into dst and returns the sum of dst.
 // With shift ≥ max(x), as a softmax uses it, every term lies in [0, 1].
+// dst may be x itself.
 // It panics if len(x) != len(dst).
 //
 // The assembly adds the terms in eight interleaved partial sums (sixteen
