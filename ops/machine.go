@@ -26,8 +26,8 @@ type Machine struct {
 	outputs gorgonia.Nodes
 	params  gorgonia.Nodes
 	grads   gorgonia.Nodes
-	fwd     gorgonia.VM
-	bwd     gorgonia.VM
+	fwd     *tape
+	bwd     *tape
 	holders []holder
 	bound   []bool
 }
@@ -57,7 +57,7 @@ func NewMachine(outputs gorgonia.Nodes, cost *gorgonia.Node, params gorgonia.Nod
 	g := outputs[0].Graph()
 	m := &Machine{outputs: outputs, params: params}
 	fwd := g.SubgraphRoots(outputs...)
-	m.fwd = gorgonia.NewTapeMachine(fwd)
+	m.fwd = newTape(gorgonia.NewTapeMachine(fwd))
 	if cost != nil {
 		grads, err := gorgonia.Grad(cost, params...)
 		if err != nil {
@@ -65,7 +65,7 @@ func NewMachine(outputs gorgonia.Nodes, cost *gorgonia.Node, params gorgonia.Nod
 		}
 		m.grads = grads
 		m.bound = make([]bool, len(grads))
-		m.bwd = gorgonia.NewTapeMachine(g.SubgraphRoots(append(gorgonia.Nodes{cost}, grads...)...))
+		m.bwd = newTape(gorgonia.NewTapeMachine(g.SubgraphRoots(append(gorgonia.Nodes{cost}, grads...)...)))
 	}
 	// An operation holds its output from Forward to Backward unless an
 	// operation of Gorgonia's that may overwrite its input (an Add after
@@ -130,8 +130,7 @@ func (m *Machine) overwriteHeadInputs(g, fwd *gorgonia.ExprGraph, outputs gorgon
 // values.
 func (m *Machine) Forward() error {
 	m.hold(false)
-	rewind(m.fwd)
-	if err := m.fwd.RunAll(); err != nil {
+	if err := m.fwd.runAll(); err != nil {
 		return fmt.Errorf("ops: forward: %w", err)
 	}
 	m.hold(true)
@@ -176,8 +175,7 @@ func (m *Machine) Backward(grads [][]float64, touched []*Touched) error {
 		b, ok := n.Op().(binder)
 		m.bound[i] = ok && b.bind(grads[i], t)
 	}
-	rewind(m.bwd)
-	err := m.bwd.RunAll()
+	err := m.bwd.runAll()
 	m.hold(false)
 	if err != nil {
 		return fmt.Errorf("ops: backward: %w", err)
@@ -218,26 +216,63 @@ func (m *Machine) hold(h bool) {
 
 // Close releases the machines.
 func (m *Machine) Close() error {
-	err := m.fwd.Close()
+	err := m.fwd.vm.Close()
 	if m.bwd != nil {
-		err = errors.Join(err, m.bwd.Close())
+		err = errors.Join(err, m.bwd.vm.Close())
 	}
 	return err
 }
 
-// rewind makes a tape machine ready to run again while keeping the values
-// it allocated. Gorgonia's only way to rerun a machine, Reset, also drops
-// every register, so each run would reallocate and zero all of them. The
-// machine's program counter is unexported, so rewind sets it through
-// reflection, and falls back to Reset where the field is not there
-// (another Gorgonia version); TestRewindKeepsRegisters notices that.
-func rewind(vm gorgonia.VM) {
+// A tape runs a compiled Gorgonia tape machine's whole program, again and
+// again, in the calling goroutine, keeping the values it allocated.
+//
+// Gorgonia's RunAll runs the program on a goroutine of its own while the
+// caller waits locked to its OS thread: two hand-offs between threads a
+// run, each waiting for the operating system to schedule the woken thread
+// (on this project's loaded 2-core machine up to hundreds of microseconds
+// each, and a training step makes four runs). And a machine reruns only
+// after Reset, which drops every register, so each run would reallocate
+// and zero all of them. The machine's Run executes a fragment of its
+// program in the caller's goroutine with the registers kept, through the
+// same instructions; the program's instructions are unexported, so a tape
+// reaches them by reflection, and falls back to Reset and RunAll where
+// they are not there (another Gorgonia version):
+// gg.TestRerunKeepsRegisters and TestTapeRunsInTheCaller notice that.
+type tape struct {
+	vm   gorgonia.VM
+	run  reflect.Value   // vm.Run, or the zero Value for the fallback
+	args []reflect.Value // the whole program, as Run's fragment
+}
+
+func newTape(vm gorgonia.VM) *tape {
+	t := &tape{vm: vm}
 	v := reflect.ValueOf(vm)
-	if v.Kind() == reflect.Pointer && !v.IsNil() {
-		if pc := v.Elem().FieldByName("pc"); pc.IsValid() && pc.Kind() == reflect.Int {
-			reflect.NewAt(pc.Type(), unsafe.Pointer(pc.UnsafeAddr())).Elem().SetInt(0)
-			return
-		}
+	prog, run := v.MethodByName("Prog"), v.MethodByName("Run")
+	if !prog.IsValid() || !run.IsValid() || prog.Type().NumIn() != 0 || prog.Type().NumOut() != 1 ||
+		run.Type().NumIn() != 1 || run.Type().NumOut() != 1 {
+		return t
 	}
-	vm.Reset()
+	p := prog.Call(nil)[0]
+	if p.Kind() != reflect.Pointer || p.IsNil() || p.Elem().Kind() != reflect.Struct {
+		return t
+	}
+	f := p.Elem().FieldByName("instructions")
+	if !f.IsValid() || f.Type() != run.Type().In(0) {
+		return t
+	}
+	frag := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+	t.run, t.args = run, []reflect.Value{frag}
+	return t
+}
+
+// runAll runs the whole program.
+func (t *tape) runAll() error {
+	if !t.run.IsValid() {
+		t.vm.Reset()
+		return t.vm.RunAll()
+	}
+	if err, _ := t.run.Call(t.args)[0].Interface().(error); err != nil {
+		return err
+	}
+	return nil
 }

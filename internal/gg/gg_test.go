@@ -118,15 +118,16 @@ func TestConcurrentNets(t *testing.T) {
 	}
 }
 
-// TestRewindKeepsRegisters checks that rerunning a Net reuses the values its
+// TestRerunKeepsRegisters checks that rerunning a Net reuses the values its
 // machine allocated: a 200×1000 layer has 1.6 MB registers, and a run must
-// allocate far less than one of them. If a Gorgonia upgrade renames the
-// machine's program counter, rewind falls back to Reset and this fails.
-func TestRewindKeepsRegisters(t *testing.T) {
+// allocate far less than one of them. If a Gorgonia upgrade hides the
+// machine's program from ops.Machine, it falls back to Reset and RunAll and
+// this fails.
+func TestRerunKeepsRegisters(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	net := mlp.New([]int{3, 1000}, mlp.Identity, rng)
 	h := &quadHead{c: make([]float64, 200*1000)}
-	g, err := NewNet(net, 200, h, "rewind")
+	g, err := NewNet(net, 200, h, "rerun")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +148,6 @@ func TestRewindKeepsRegisters(t *testing.T) {
 	perRun := (after.TotalAlloc - before.TotalAlloc) / runs
 	t.Logf("%d bytes allocated per run", perRun)
 	if perRun > 400_000 {
-		t.Errorf("%d bytes allocated per run: the machine's registers are reallocated (rewind fell back to Reset?)", perRun)
+		t.Errorf("%d bytes allocated per run: the machine's registers are reallocated (ops.Machine fell back to Reset?)", perRun)
 	}
 }

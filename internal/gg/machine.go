@@ -15,7 +15,7 @@ import (
 // caller sets, the network, a head on its output, the symbolic gradient of
 // the head's loss with respect to the parameters, run by an ops.Machine
 // (tape machines compiled over only what the loss and that gradient need,
-// rewound rather than Reset between runs).
+// rerun without Reset).
 //
 // A Net must not be used by two goroutines at once; build one per goroutine.
 type Net struct {

@@ -61,8 +61,15 @@
 //   - A tape machine can only be rerun after Reset, which also drops every
 //     register, so each run reallocates and zeroes all intermediate values
 //     (17 MB per training step at S=8). ops.Machine (and internal/gg)
-//     rewind the machine's program counter instead and keep the registers;
-//     gg.TestRewindKeepsRegisters notices if that stops working.
+//     run the machine's program with its Run (in the caller's goroutine)
+//     instead and keep the registers; gg.TestRerunKeepsRegisters notices
+//     if that stops working.
+//   - RunAll runs the program on a goroutine of its own while the caller
+//     waits locked to its OS thread: two hand-offs between OS threads a
+//     run, each waiting for the woken thread to be scheduled (up to
+//     hundreds of microseconds on a loaded machine). Run, which
+//     ops.Machine uses, executes the same instructions in the caller's
+//     goroutine.
 //   - Elementwise operations (Add, Mul, Tanh, …) overwrite an input whose
 //     last use they are, in the register plan of the machine that runs
 //     them. ops.Machine's Backward recomputes, rather than holds from
