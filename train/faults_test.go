@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -376,6 +377,39 @@ func TestMetricsRecordGoroutinesAndMemory(t *testing.T) {
 		}
 		if _, err := os.Stat("/proc/self/status"); err == nil && m.RSSBytes < 1<<20 {
 			t.Errorf("step %d: RSS %d bytes", m.Step, m.RSSBytes)
+		}
+	}
+}
+
+// TestGradientCheckFindsEveryValue puts one NaN or infinity at a time into
+// a gradient large enough that the check splits it over the cores, at the
+// start, the middle and the end of each tensor, and requires the error to
+// name exactly that value; a finite gradient passes.
+func TestGradientCheckFindsEveryValue(t *testing.T) {
+	cfg, trainC, validC, vocab := smallRun(t, "rloo")
+	cfg.Hidden = []int{2000} // 60×2000 first-layer weights: split in pieces
+	tr, err := New(cfg, t.TempDir(), trainC, validC, vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if err := tr.checkGradients(); err != nil {
+		t.Fatalf("zero gradient: %v", err)
+	}
+	if len(tr.gradPieces) < 8 {
+		t.Fatalf("%d pieces: the check does not split the gradient", len(tr.gradPieces))
+	}
+	for i, g := range tr.gradParams {
+		for _, j := range []int{0, len(g) / 2, len(g) - 1} {
+			for _, bad := range []float64{math.NaN(), math.Inf(-1)} {
+				g[j] = bad
+				err := tr.checkGradients()
+				g[j] = 0
+				want := fmt.Sprintf("gradient of %s[%d] is %v", tr.paramNames[i], j, bad)
+				if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), want) {
+					t.Errorf("%s[%d] = %v: %v, want %q", tr.paramNames[i], j, bad, err, want)
+				}
+			}
 		}
 	}
 }
