@@ -66,6 +66,56 @@ func TestSurrogateIsScoreFunction(t *testing.T) {
 	}
 }
 
+// TestSurrogateMatchesFormulas requires Surrogate's Loss and Grad, which
+// share one exponential and logarithm per factor, to give the bits of the
+// formulas written with the separate functions: −Σ (c·a − A·softplus(a))
+// plus the weighted Prior.KL of each row, and −(c − A·σ(a)) plus the
+// weighted σ(a)(1−σ(a))(a − η), all scaled.
+func TestSurrogateMatchesFormulas(t *testing.T) {
+	const k, samples = 5, 3
+	a := []float64{0.3, -2, 40, -800, 1e-9, 3, -0.5, 0, 700, -1, 2, 2, -2, 0.1, 5}
+	rng := rand.New(rand.NewPCG(4, 4))
+	z := make([]float64, samples*len(a))
+	Sample(z, a, k, samples, rng)
+	adv := make([]float64, len(z)/k)
+	for i := range adv {
+		adv[i] = rng.NormFloat64()
+	}
+	prior := NewPrior(k, 0.3)
+	prior.Logit[2] = -4
+	for _, klw := range []float64{0, 1, 0.5} {
+		s := &Surrogate{K: k, Prior: prior, KLWeight: klw, Scale: 1.0 / 3}
+		s.Set(z, adv, samples)
+		want := 0.0
+		for r := range s.ASum {
+			ar := a[r*k : (r+1)*k]
+			for j, aj := range ar {
+				want -= s.Coef[r*k+j]*aj - s.ASum[r]*mathx.Softplus(aj)
+			}
+			if klw != 0 {
+				want += klw * prior.KL(ar)
+			}
+		}
+		want *= s.Scale
+		if got := s.Loss(a); got != want {
+			t.Errorf("KL weight %v: Loss %v, formula %v", klw, got, want)
+		}
+		g := make([]float64, len(a))
+		s.Grad(g, a)
+		for i, aj := range a {
+			b := mathx.Sigmoid(aj)
+			w := -(s.Coef[i] - s.ASum[i/k]*b)
+			if klw != 0 {
+				w += klw * b * (1 - b) * (aj - prior.Logit[i%k])
+			}
+			w *= s.Scale
+			if g[i] != w {
+				t.Errorf("KL weight %v: Grad[%d] %v, formula %v", klw, i, g[i], w)
+			}
+		}
+	}
+}
+
 func TestKLAndLogQExtremeLogits(t *testing.T) {
 	for _, a := range [][]float64{{800, -800, 0}, {-1e10, 1e10, 40}, {0, 0, 0}} {
 		prior := NewPrior(len(a), 0.2)
@@ -73,11 +123,14 @@ func TestKLAndLogQExtremeLogits(t *testing.T) {
 		if math.IsNaN(kl) || math.IsInf(kl, 0) || kl < 0 {
 			t.Errorf("KL(%v) = %v", a, kl)
 		}
+		// With no advantages the surrogate's gradient is the KL's.
+		s := &Surrogate{K: len(a), Prior: prior, KLWeight: 1, Scale: 1}
+		s.Set(make([]float64, len(a)), []float64{0}, 1)
 		g := make([]float64, len(a))
-		prior.KLGrad(g, a, 1)
+		s.Grad(g, a)
 		for _, v := range g {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				t.Errorf("KLGrad(%v) = %v", a, g)
+				t.Errorf("KL gradient at %v = %v", a, g)
 			}
 		}
 		lq := LogQ([]float64{1, 0, 1}, a)

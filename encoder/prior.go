@@ -82,14 +82,6 @@ func (p *Prior) KL(a []float64) float64 {
 	return s
 }
 
-// KLGrad adds w·∂KL/∂a = w·σ(a)(1-σ(a))(a - η) to dst, for the logits a (K).
-func (p *Prior) KLGrad(dst, a []float64, w float64) {
-	for j, aj := range a {
-		b := mathx.Sigmoid(aj)
-		dst[j] += w * b * (1 - b) * (aj - p.Logit[j])
-	}
-}
-
 // LogitGrad adds to dst (K) w times the gradient, with respect to the
 // prior's logits η, of the mean over rows of minus the expected log prior
 // under codes with the given probabilities of ones (rows×K):

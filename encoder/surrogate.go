@@ -22,6 +22,8 @@ type Surrogate struct {
 	Scale    float64   // overall factor, usually 1/B
 	Coef     []float64 // B×K: Σ_s A_bs z_bs
 	ASum     []float64 // B: Σ_s A_bs
+
+	priorLogs []float64 // Loss's scratch: log α_j, log(1-α_j)
 }
 
 // Set fills Coef and ASum from the codes z (B·S×K) and advantages adv (B·S).
@@ -57,16 +59,30 @@ func (s *Surrogate) SetLogitGrad(g []float64) {
 // Loss returns loss(a). It panics if a does not have B·K entries for the B of the last Set.
 func (s *Surrogate) Loss(a []float64) float64 {
 	s.check(a)
+	k := s.K
+	var la, l1a []float64
+	if s.KLWeight != 0 {
+		s.priorLogs = scratch.Grow(s.priorLogs, 2*k)
+		la, l1a = s.priorLogs[:k], s.priorLogs[k:]
+		s.Prior.logs(la, l1a)
+	}
 	total := 0.0
 	for r := range s.ASum {
-		ar := a[r*s.K : (r+1)*s.K]
-		c := s.Coef[r*s.K : (r+1)*s.K]
+		ar := a[r*k : (r+1)*k]
+		c := s.Coef[r*k : (r+1)*k]
+		kl := 0.0
 		for j, aj := range ar {
+			// One exponential and one logarithm give σ(a), log σ(a) and
+			// log σ(-a) = -softplus(a), bit for bit.
+			b, l1, l0 := mathx.SigmoidParts(aj)
 			// log q = z·a - softplus(a), summed over samples with weights A.
-			total -= c[j]*aj - s.ASum[r]*mathx.Softplus(aj)
+			total -= c[j]*aj - s.ASum[r]*-l0
+			if s.KLWeight != 0 {
+				kl += b*(l1-la[j]) + (1-b)*(l0-l1a[j]) // Prior.KL's terms
+			}
 		}
 		if s.KLWeight != 0 {
-			total += s.KLWeight * s.Prior.KL(ar)
+			total += s.KLWeight * kl
 		}
 	}
 	return s.Scale * total
@@ -83,10 +99,12 @@ func (s *Surrogate) Grad(dst, a []float64) {
 		dr := dst[r*s.K : (r+1)*s.K]
 		c := s.Coef[r*s.K : (r+1)*s.K]
 		for j, aj := range ar {
-			dr[j] = -(c[j] - s.ASum[r]*mathx.Sigmoid(aj))
-		}
-		if s.KLWeight != 0 {
-			s.Prior.KLGrad(dr, ar, s.KLWeight)
+			b := mathx.Sigmoid(aj)
+			dr[j] = -(c[j] - s.ASum[r]*b)
+			if s.KLWeight != 0 {
+				// ∂KL/∂a = σ(a)(1-σ(a))(a - η), finite for any a.
+				dr[j] += s.KLWeight * b * (1 - b) * (aj - s.Prior.Logit[j])
+			}
 		}
 		for j := range dr {
 			dr[j] *= s.Scale
