@@ -7,11 +7,15 @@
 // A training step splits some thirty loops of a fraction of a millisecond
 // each. Starting a goroutine for every part would often find the other
 // cores asleep and pay for waking them, so For hands parts to long-lived
-// workers that wait for the next part by spinning for up to a few tenths
-// of a millisecond (yielding the core to any other goroutine at every turn)
-// before they sleep. A For that
-// finds the workers busy with another For runs its parts on fresh
-// goroutines instead.
+// workers that wait for the next part by spinning (yielding the core to
+// any other goroutine at every turn) for about as long as waking a
+// sleeping one takes, some tens of microseconds, before they sleep: so
+// spinning never costs much more than the wake-up it may save. Longer
+// spins paid for themselves rarely: on 20 Newsgroups two thirds of the
+// gaps between a step's loops were longer than 64 µs (load average 4–6),
+// and spinning through them took CPU time that a loaded machine takes
+// from the step's own thread. A For that finds the workers busy with
+// another For runs its parts on fresh goroutines instead.
 package par
 
 import (
@@ -59,8 +63,11 @@ func For(n, grain int, fn func(lo, hi int)) {
 }
 
 // spins is how many times an idle worker, or a For waiting for a worker,
-// checks for news before it sleeps; each check yields the core first.
-const spins = 1000
+// checks for news before it sleeps; each check yields the core first
+// (about 90 ns on an idle core, so 300 checks take about 30 µs). Measured
+// against 1000 checks, 3 epochs of 20 Newsgroups took 6–8% less CPU time
+// (interleaved, load average 4–6).
+const spins = 300
 
 var pool struct {
 	busy    sync.Mutex // held by the For using the workers
