@@ -211,13 +211,26 @@ func (t *Touched) update(x *Sparse, in int) {
 }
 
 // transpose writes the transpose of the rows×cols matrix a into dst
-// (grown as needed) and returns it.
+// (grown as needed) and returns it. It copies tiles of tile×tile values,
+// so that both matrices are read and written a few cache lines at a time
+// (row by row, the writes to dst strode a whole column apart: the
+// hidden layer's 64×500 input and 500×50 weights took 1.8 times as long,
+// the fastest of 5 interleaved runs each; tiles of 8 and 32 were slower).
 func transpose(dst, a []float64, rows, cols int) []float64 {
 	dst = scratch.Grow(dst, rows*cols)
-	for r := 0; r < rows; r++ {
-		for c, v := range a[r*cols : (r+1)*cols] {
-			dst[c*rows+r] = v
+	for r0 := 0; r0 < rows; r0 += tile {
+		r1 := min(r0+tile, rows)
+		for c0 := 0; c0 < cols; c0 += tile {
+			c1 := min(c0+tile, cols)
+			for r := r0; r < r1; r++ {
+				for c, v := range a[r*cols+c0 : r*cols+c1] {
+					dst[(c0+c)*rows+r] = v
+				}
+			}
 		}
 	}
 	return dst
 }
+
+// tile is transpose's tile size: 16 rows of 16 float64s, 2 KB.
+const tile = 16

@@ -92,3 +92,23 @@ func BenchmarkForwardBackward(b *testing.B) {
 		n.Backward(&ws, x, d, grad)
 	}
 }
+
+// TestTranspose checks the tiled transpose against the definition on
+// shapes smaller than a tile, between tiles and across several.
+func TestTranspose(t *testing.T) {
+	for _, sh := range [][2]int{{1, 1}, {3, 17}, {17, 3}, {16, 16}, {33, 50}, {64, 500}} {
+		rows, cols := sh[0], sh[1]
+		a := make([]float64, rows*cols)
+		for i := range a {
+			a[i] = float64(i)
+		}
+		d := transpose(nil, a, rows, cols)
+		for r := 0; r < rows; r++ {
+			for c := 0; c < cols; c++ {
+				if d[c*rows+r] != a[r*cols+c] {
+					t.Fatalf("%d×%d: transpose[%d][%d] = %v, want %v", rows, cols, c, r, d[c*rows+r], a[r*cols+c])
+				}
+			}
+		}
+	}
+}
