@@ -67,10 +67,11 @@ func TestSurrogateIsScoreFunction(t *testing.T) {
 }
 
 // TestSurrogateMatchesFormulas requires Surrogate's Loss and Grad, which
-// share one exponential and logarithm per factor, to give the bits of the
-// formulas written with the separate functions: −Σ (c·a − A·softplus(a))
-// plus the weighted Prior.KL of each row, and −(c − A·σ(a)) plus the
-// weighted σ(a)(1−σ(a))(a − η), all scaled.
+// share one exponential and logarithm per factor (or read them from the
+// posterior of the same logits), to give the bits of the formulas written
+// with the separate functions: −Σ (c·a − A·softplus(a)) plus the weighted
+// Prior.KL of each row, and −(c − A·σ(a)) plus the weighted
+// σ(a)(1−σ(a))(a − η), all scaled.
 func TestSurrogateMatchesFormulas(t *testing.T) {
 	const k, samples = 5, 3
 	a := []float64{0.3, -2, 40, -800, 1e-9, 3, -0.5, 0, 700, -1, 2, 2, -2, 0.1, 5}
@@ -97,20 +98,35 @@ func TestSurrogateMatchesFormulas(t *testing.T) {
 			}
 		}
 		want *= s.Scale
-		if got := s.Loss(a); got != want {
-			t.Errorf("KL weight %v: Loss %v, formula %v", klw, got, want)
+		// Without a posterior, with one of these logits, and with one of
+		// other logits (which must not be read).
+		var q, other Posterior
+		q.Set(a, k)
+		b := append([]float64(nil), a...)
+		for i := range b {
+			b[i] = -b[i]
 		}
-		g := make([]float64, len(a))
-		s.Grad(g, a)
-		for i, aj := range a {
-			b := mathx.Sigmoid(aj)
-			w := -(s.Coef[i] - s.ASum[i/k]*b)
-			if klw != 0 {
-				w += klw * b * (1 - b) * (aj - prior.Logit[i%k])
+		other.Set(b, k)
+		for _, tc := range []struct {
+			name string
+			q    *Posterior
+		}{{"no posterior", nil}, {"its posterior", &q}, {"another posterior", &other}} {
+			s.Q = tc.q
+			if got := s.Loss(a); got != want {
+				t.Errorf("%s, KL weight %v: Loss %v, formula %v", tc.name, klw, got, want)
 			}
-			w *= s.Scale
-			if g[i] != w {
-				t.Errorf("KL weight %v: Grad[%d] %v, formula %v", klw, i, g[i], w)
+			g := make([]float64, len(a))
+			s.Grad(g, a)
+			for i, aj := range a {
+				b := mathx.Sigmoid(aj)
+				w := -(s.Coef[i] - s.ASum[i/k]*b)
+				if klw != 0 {
+					w += klw * b * (1 - b) * (aj - prior.Logit[i%k])
+				}
+				w *= s.Scale
+				if g[i] != w {
+					t.Errorf("%s, KL weight %v: Grad[%d] %v, formula %v", tc.name, klw, i, g[i], w)
+				}
 			}
 		}
 	}

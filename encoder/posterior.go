@@ -23,6 +23,8 @@ type Posterior struct {
 	P       []float64 // σ(a)
 	LogProb [][2]float64
 
+	logits []float64 // the caller's a of the last Set
+
 	priorLogs []float64 // KL's scratch: log α_j, log(1-α_j)
 }
 
@@ -32,7 +34,7 @@ func (q *Posterior) Set(a []float64, k int) {
 	if k < 1 || len(a)%k != 0 {
 		panic("encoder: Posterior.Set logits are not rows of k")
 	}
-	q.K = k
+	q.K, q.logits = k, a
 	q.P = scratch.Grow(q.P, len(a))
 	q.LogProb = scratch.Grow(q.LogProb, len(a))
 	set := func(lo, hi int) {
@@ -46,6 +48,13 @@ func (q *Posterior) Set(a []float64, k int) {
 		return
 	}
 	par.For(len(a), posteriorGrain, set)
+}
+
+// Of reports whether q's last Set was given the slice a itself (the same
+// array and length), so that q holds a's quantities unless a was written
+// since.
+func (q *Posterior) Of(a []float64) bool {
+	return len(a) > 0 && len(a) == len(q.logits) && &a[0] == &q.logits[0]
 }
 
 // Sample draws S codes per row into z (rows·S×K, row r·S+s for sample s of

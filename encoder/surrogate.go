@@ -22,6 +22,11 @@ type Surrogate struct {
 	Scale    float64   // overall factor, usually 1/B
 	Coef     []float64 // B×K: Σ_s A_bs z_bs
 	ASum     []float64 // B: Σ_s A_bs
+	// Q, when it was Set from the very logits Loss and Grad are given (the
+	// same slice: Posterior.Of), gives them σ(a) and log σ(±a) instead of
+	// their computing those again, to the same bits: a training step's
+	// posterior.
+	Q *Posterior
 
 	priorLogs []float64 // Loss's scratch: log α_j, log(1-α_j)
 }
@@ -66,6 +71,10 @@ func (s *Surrogate) Loss(a []float64) float64 {
 		la, l1a = s.priorLogs[:k], s.priorLogs[k:]
 		s.Prior.logs(la, l1a)
 	}
+	q := s.Q
+	if q != nil && !q.Of(a) {
+		q = nil
+	}
 	total := 0.0
 	for r := range s.ASum {
 		ar := a[r*k : (r+1)*k]
@@ -73,8 +82,15 @@ func (s *Surrogate) Loss(a []float64) float64 {
 		kl := 0.0
 		for j, aj := range ar {
 			// One exponential and one logarithm give σ(a), log σ(a) and
-			// log σ(-a) = -softplus(a), bit for bit.
-			b, l1, l0 := mathx.SigmoidParts(aj)
+			// log σ(-a) = -softplus(a), bit for bit (or the posterior
+			// holds them).
+			var b, l1, l0 float64
+			if q != nil {
+				i := r*k + j
+				b, l1, l0 = q.P[i], q.LogProb[i][1], q.LogProb[i][0]
+			} else {
+				b, l1, l0 = mathx.SigmoidParts(aj)
+			}
 			// log q = z·a - softplus(a), summed over samples with weights A.
 			total -= c[j]*aj - s.ASum[r]*-l0
 			if s.KLWeight != 0 {
@@ -94,12 +110,21 @@ func (s *Surrogate) Grad(dst, a []float64) {
 	if len(dst) != len(a) {
 		panic("encoder: Surrogate.Grad buffer has the wrong length")
 	}
+	q := s.Q
+	if q != nil && !q.Of(a) {
+		q = nil
+	}
 	for r := range s.ASum {
 		ar := a[r*s.K : (r+1)*s.K]
 		dr := dst[r*s.K : (r+1)*s.K]
 		c := s.Coef[r*s.K : (r+1)*s.K]
 		for j, aj := range ar {
-			b := mathx.Sigmoid(aj)
+			var b float64 // σ(a): Sigmoid's bits, which SigmoidParts gives too
+			if q != nil {
+				b = q.P[r*s.K+j]
+			} else {
+				b = mathx.Sigmoid(aj)
+			}
 			dr[j] = -(c[j] - s.ASum[r]*b)
 			if s.KLWeight != 0 {
 				// ∂KL/∂a = σ(a)(1-σ(a))(a - η), finite for any a.

@@ -445,7 +445,7 @@ func (ev *evaluator) refine(docs []data.Document, rng *rand.Rand) error {
 	b.LogPrior = scratch.Grow(b.LogPrior, B*S)
 	b.LogQ = scratch.Grow(b.LogQ, B*S)
 	b.LogLik = scratch.Grow(b.LogLik, B*S)
-	ev.surr = encoder.Surrogate{K: K, Prior: m.Prior, Scale: 1}
+	ev.surr = encoder.Surrogate{K: K, Prior: m.Prior, Scale: 1, Q: &ev.q}
 	b.KL = scratch.Grow(b.KL, B)
 	ev.z = scratch.Grow(ev.z, B*S*K)
 	for step := 0; step < ev.opt.Refine; step++ {

@@ -137,6 +137,7 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	}
 	enc.surr.KLWeight = w.KLWeight
 	enc.surr.Scale = inv
+	enc.surr.Q = &st.q // σ(a) and log σ(±a) of these logits, computed once
 
 	// Both backward halves at once (and the estimator's learning), each
 	// writing only its own gradient and buffers.
