@@ -201,6 +201,17 @@ func (t *Touched) update(x *Sparse, in int) {
 	}
 	t.stale = gone
 	t.Rows = t.Rows[:0]
+	if in <= 16*len(x.Col) {
+		// Reading the marks in order is cheaper than sorting (a minibatch
+		// of bags of words marks most of the vocabulary).
+		for c, m := range t.mark {
+			if m {
+				t.mark[c] = false
+				t.Rows = append(t.Rows, c)
+			}
+		}
+		return
+	}
 	for _, c := range x.Col {
 		if t.mark[c] {
 			t.mark[c] = false

@@ -3,6 +3,7 @@ package mlp
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -170,6 +171,50 @@ func TestBinaryTablesMatchDense(t *testing.T) {
 			for i, p := range sparseGrad.Params() {
 				assertClose(t, "gradient", p, denseGrad.Params()[i])
 			}
+		}
+	}
+}
+
+// TestTouchedUpdate checks the touched rows (the input's columns, each
+// once, ascending) and the stale ones (the previous rows not among them)
+// over consecutive inputs, where the marks are read in order (inputs that
+// use much of the width) and where the columns are sorted (few columns of
+// a wide input).
+func TestTouchedUpdate(t *testing.T) {
+	for _, tc := range []struct {
+		in   int
+		rows [][]int // each input's columns, row by row
+	}{
+		{50, [][]int{{3, 1, 3, 49}, {1, 2}, {0, 49, 2}}},
+		{100000, [][]int{{90000, 7, 7}, {7, 12}, {}}},
+	} {
+		var touched Touched
+		prev := map[int]bool{}
+		for call, cols := range tc.rows {
+			var x Sparse
+			x.Reset(tc.in)
+			for _, c := range cols {
+				x.Append(c, 1)
+			}
+			x.EndRow()
+			touched.update(&x, tc.in)
+			used := map[int]bool{}
+			for _, c := range cols {
+				used[c] = true
+			}
+			var want, stale []int
+			for c := 0; c < tc.in; c++ {
+				if used[c] {
+					want = append(want, c)
+				} else if prev[c] {
+					stale = append(stale, c)
+				}
+			}
+			slices.Sort(touched.stale)
+			if !slices.Equal(touched.Rows, want) || !slices.Equal(touched.stale, stale) {
+				t.Errorf("in %d, call %d: rows %v stale %v, want %v and %v", tc.in, call, touched.Rows, touched.stale, want, stale)
+			}
+			prev = used
 		}
 	}
 }
