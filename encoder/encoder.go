@@ -113,11 +113,7 @@ func (e *Encoder) FillInput(dst []float64, docs []data.Document) {
 	for i, d := range docs {
 		row := dst[i*v : (i+1)*v]
 		for j, w := range d.Words {
-			c := float64(d.Counts[j])
-			if log1p {
-				c = math.Log1p(c)
-			}
-			row[w] = c
+			row[w] = inputValue(d.Counts[j], log1p)
 		}
 	}
 }
@@ -144,14 +140,29 @@ func (e *Encoder) FillSparse(x *mlp.Sparse, docs []data.Document) {
 // document becomes an encoder input.
 func appendDoc(x *mlp.Sparse, d data.Document, log1p bool) {
 	for j, w := range d.Words {
-		c := float64(d.Counts[j])
-		if log1p {
-			c = math.Log1p(c)
-		}
-		x.Append(w, c)
+		x.Append(w, inputValue(d.Counts[j], log1p))
 	}
 	x.EndRow()
 }
+
+// inputValue is a count as the encoder reads it: c, or log(1+c).
+func inputValue(c int, log1p bool) float64 {
+	switch {
+	case !log1p:
+		return float64(c)
+	case c >= 0 && c < len(log1pOf):
+		return log1pOf[c] // most counts are small
+	}
+	return math.Log1p(float64(c))
+}
+
+// log1pOf holds math.Log1p of the small counts.
+var log1pOf = func() (t [256]float64) {
+	for c := range t {
+		t[c] = math.Log1p(float64(c))
+	}
+	return t
+}()
 
 // Logits computes the logits a (len(x)/V rows of K) for the encoder input
 // x as written by FillInput. The result is owned by ws.

@@ -273,3 +273,16 @@ func TestPosteriorSample(t *testing.T) {
 		}
 	}
 }
+
+// TestInputValue requires the encoder's input transform to give
+// math.Log1p's bits (the small counts from a table) and the count itself.
+func TestInputValue(t *testing.T) {
+	for c := 0; c < 1000; c++ {
+		if got, want := inputValue(c, true), math.Log1p(float64(c)); got != want {
+			t.Errorf("log1p of %d: %v, want %v", c, got, want)
+		}
+		if got := inputValue(c, false); got != float64(c) {
+			t.Errorf("count %d: %v", c, got)
+		}
+	}
+}
