@@ -147,9 +147,12 @@ type docBuilder struct {
 	entries  []entry
 	sorted   bool // entries are in strictly increasing id order
 	packable bool // every id and count is at most maxPacked
+	minID    int  // the smallest id added
+	maxID    int  // the largest id added
 	tokens   int
 	keys     []uint64
 	arena    intArena
+	ids      idSet
 }
 
 func (b *docBuilder) reset() {
@@ -167,8 +170,13 @@ func (b *docBuilder) add(id, count, line int) error {
 		return err
 	}
 	b.tokens = t
-	if n := len(b.entries); n > 0 && b.entries[n-1].id >= id {
-		b.sorted = false
+	if n := len(b.entries); n == 0 {
+		b.minID, b.maxID = id, id
+	} else {
+		if b.entries[n-1].id >= id {
+			b.sorted = false
+		}
+		b.minID, b.maxID = min(b.minID, id), max(b.maxID, id)
 	}
 	if id > maxPacked || count > maxPacked {
 		b.packable = false
@@ -179,7 +187,9 @@ func (b *docBuilder) add(id, count, line int) error {
 
 // build sorts the entries and returns them as a Document. If an id occurs
 // twice it returns ok false and the duplicated entry, with the later of the
-// two lines.
+// two lines. Entries whose ids span a range not much wider than their
+// number are sorted by marking the ids in a bitmap (idSet), the rest by
+// comparisons.
 func (b *docBuilder) build() (d Document, dup entry, ok bool) {
 	es := b.entries
 	d.Words = b.arena.take(len(es))
@@ -190,6 +200,8 @@ func (b *docBuilder) build() (d Document, dup entry, ok bool) {
 			d.Words[i] = e.id
 			d.Counts[i] = e.count
 		}
+		return d, entry{}, true
+	case b.ids.sort(d, es, b.minID, b.maxID):
 		return d, entry{}, true
 	case b.packable:
 		// Sort keys id<<32|count, which is much faster than sorting

@@ -59,14 +59,18 @@ func ReadFeat(r io.Reader, name string, opt FeatOptions) (*Corpus, error) {
 		}
 		b.reset()
 		for {
-			var tok []byte
-			tok, rest = nextField(rest)
-			if len(tok) == 0 {
-				break
-			}
-			id, count, msg := parseFeatToken(tok, opt.V)
-			if msg != "" {
-				return nil, parseErrorf(name, ln, "%s", msg)
+			id, count, n := scanFeatToken(rest, opt.V)
+			if n == 0 {
+				var tok []byte
+				if tok, rest = nextField(rest); len(tok) == 0 {
+					break
+				}
+				var msg string
+				if id, count, msg = parseFeatToken(tok, opt.V); msg != "" {
+					return nil, parseErrorf(name, ln, "%s", msg)
+				}
+			} else {
+				rest = rest[n:]
 			}
 			if err := b.add(id-1, count, ln); err != nil {
 				return nil, parseErrorf(name, ln, "document token count overflows int")
@@ -112,6 +116,37 @@ func splitLabels(field []byte) ([]string, string) {
 		labels[i] = string(p)
 	}
 	return labels, ""
+}
+
+// scanFeatToken is the fast path of ReadFeat's tokens: if s starts with
+// spaces and a well-formed id:count token of at most 18 digits each, with
+// the id in range (1..v when v > 0), it returns the id, the count and the
+// bytes it read, else n = 0 and the caller goes the long way round
+// (nextField, parseFeatToken), which gives the same id and count or the
+// error message.
+func scanFeatToken(s []byte, v int) (id, count, n int) {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	start := i
+	for i < len(s) && i-start < 18 && '0' <= s[i] && s[i] <= '9' {
+		id = id*10 + int(s[i]-'0')
+		i++
+	}
+	if i == start || i == len(s) || s[i] != ':' {
+		return 0, 0, 0
+	}
+	i++
+	start = i
+	for i < len(s) && i-start < 18 && '0' <= s[i] && s[i] <= '9' {
+		count = count*10 + int(s[i]-'0')
+		i++
+	}
+	if i == start || i < len(s) && !isSpace(s[i]) || id < 1 || v > 0 && id > v || count < 1 {
+		return 0, 0, 0
+	}
+	return id, count, i
 }
 
 // parseFeatToken parses an "id:count" token. It returns a non-empty message

@@ -75,6 +75,7 @@ func main() {
 // options are the parsed command line.
 type options struct {
 	checkpoint, data, vocab, out string
+	cpuProfile                   string
 	encodeio.Options
 }
 
@@ -107,6 +108,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "", "output `FILE` (default: standard output)")
 	fs.BoolVar(&o.CSV, "csv", false, "write CSV instead of JSON Lines (the code as b0110…, the hex code as x6…, so that spreadsheets keep them as text)")
 	fs.BoolVar(&o.Probs, "probs", false, "also write the K probabilities q(z_j=1|x)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (for go tool pprof)")
 	fs.IntVar(&o.Digits, "digits", -1, "with -probs, significant digits of the probabilities; -1: the fewest that read back exactly")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -129,7 +131,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	return o, nil
 }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	o, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -137,6 +139,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stopProfile, err := cli.StartCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := stopProfile(); serr != nil && err == nil {
+			err = serr
+		}
+	}()
 	enc, err := encoder.Load(o.checkpoint)
 	if err != nil {
 		return err

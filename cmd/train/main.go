@@ -33,7 +33,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -287,24 +286,15 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	if o.cpuProfile != "" {
-		// Like every output, the profile is renamed into place when it is
-		// complete, whatever the run's outcome.
-		f, err := outfile.Create(o.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("-cpuprofile: %w", err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Abort()
-			return fmt.Errorf("-cpuprofile: %w", err)
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			if cerr := f.Commit(); cerr != nil && err == nil {
-				err = fmt.Errorf("-cpuprofile: %w", cerr)
-			}
-		}()
+	stopProfile, err := cli.StartCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer func() {
+		if serr := stopProfile(); serr != nil && err == nil {
+			err = serr
+		}
+	}()
 	cfg, out := o.cfg, o.out
 	lastPath := filepath.Join(out, train.LastFile)
 	// The folder is this process's from here on: a second process that
