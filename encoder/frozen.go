@@ -162,10 +162,11 @@ func (f *Frozen) Vocabulary() *data.Vocabulary { return f.vocab }
 // value is ready to use and grows on first use; after that, reusing it
 // with the same encoder allocates nothing.
 type Scratch struct {
-	x, y []float64   // one document's activations, width each
-	a    []float64   // one document's logits, for CodeTo
-	doc  mlp.Sparse  // one document's input
-	ls   mlp.Scratch // the layers' working memory
+	x, y []float64        // a block of documents' activations, width each
+	a    []float64        // one document's logits, for CodeTo
+	doc  mlp.Sparse       // a block of documents' input
+	ls   mlp.Scratch      // the layers' working memory
+	one  [1]data.Document // the document of the single-document forms
 }
 
 // chunkDocs is the number of documents that the parallel batch forms hand
@@ -219,8 +220,9 @@ func (f *Frozen) forward(dst []float64, docs []data.Document, s *Scratch, probs 
 			return fmt.Errorf("encoder: architecture %s: %w", f.cfg.Arch, err)
 		}
 	} else {
-		for r, d := range docs {
-			f.forwardOne(dst[r*f.k:(r+1)*f.k], d, s)
+		for lo := 0; lo < len(docs); lo += blockDocs {
+			hi := min(lo+blockDocs, len(docs))
+			f.forwardBlock(dst[lo*f.k:hi*f.k], docs[lo:hi], s)
 		}
 	}
 	if probs {
@@ -234,29 +236,33 @@ func (f *Frozen) forward(dst []float64, docs []data.Document, s *Scratch, probs 
 // forwardDoc is forward for one document, without allocating for the
 // built-in network.
 func (f *Frozen) forwardDoc(dst []float64, doc data.Document, s *Scratch, probs bool) error {
-	if f.custom != nil {
-		return f.forward(dst, []data.Document{doc}, s, probs)
-	}
-	f.forwardOne(dst, doc, s)
-	if probs {
-		for i, a := range dst {
-			dst[i] = mathx.Sigmoid(a)
-		}
-	}
-	return nil
+	s.one[0] = doc
+	defer func() { s.one[0] = data.Document{} }()
+	return f.forward(dst, s.one[:], s, probs)
 }
 
-// forwardOne writes the logits of one valid document into dst. Each
-// document goes through all layers on its own, so that its activations stay
-// in the L1 cache.
-func (f *Frozen) forwardOne(dst []float64, doc data.Document, s *Scratch) {
-	s.x = scratch.Grow(s.x, f.width)
-	s.y = scratch.Grow(s.y, f.width)
+// blockDocs is the number of documents that forwardBlock takes through
+// the layers together: their activations, blockDocs × the widest layer,
+// stay in the level-2 cache.
+const blockDocs = 32
+
+// forwardBlock writes the logits of at most blockDocs valid documents into
+// dst. The documents go through each layer together, so that a dense
+// layer reads its weights once for four documents (vec.AddMatMul); the
+// first layer adds, for each document, the weight rows of its words. The
+// result does not depend on how documents are grouped: every logit is
+// summed in the same order.
+func (f *Frozen) forwardBlock(dst []float64, docs []data.Document, s *Scratch) {
+	rows := len(docs)
+	s.x = scratch.Grow(s.x, rows*f.width)
+	s.y = scratch.Grow(s.y, rows*f.width)
 	s.ls.Serial = true // the batch forms run documents on every core themselves
 	s.doc.Reset(f.v)
-	appendDoc(&s.doc, doc, f.log1p)
+	for _, d := range docs {
+		appendDoc(&s.doc, d, f.log1p)
+	}
 	last := len(f.layers) - 1
-	h := s.x[:f.layers[0].Out]
+	h := s.x[:rows*f.layers[0].Out]
 	if last == 0 {
 		h = dst // a linear encoder: the first layer is the output
 	}
@@ -265,11 +271,11 @@ func (f *Frozen) forwardOne(dst []float64, doc data.Document, s *Scratch) {
 	for i := 1; i <= last; i++ {
 		l := f.layers[i]
 		f.act.Apply(h, h)
-		out := y[:l.Out]
+		out := y[:rows*l.Out]
 		if i == last {
 			out = dst
 		}
-		l.Affine(&s.ls, out, h, 1)
+		l.Affine(&s.ls, out, h, rows)
 		x, y = y, x
 		h = out
 	}

@@ -408,3 +408,55 @@ func TestBatchLogitsParallel(t *testing.T) {
 		t.Errorf("an invalid document: %v, want ErrInvalidDocument", err)
 	}
 }
+
+// TestBatchEqualsSingle requires the batch forms, which take documents
+// through the layers in blocks, to give each document's logits bit for bit
+// as the single-document form does, for any position of the document in
+// its block: 0, 1 and 2 hidden layers, widths that are and are not
+// multiples of the kernels' blocks, and batches of 1 to 75 documents.
+func TestBatchEqualsSingle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, c := range []struct {
+		v, k   int
+		hidden []int
+	}{
+		{40, 5, nil}, {40, 50, []int{13}}, {300, 50, []int{500}}, {60, 9, []int{57, 20}},
+	} {
+		enc, err := encoder.New(encoder.Config{V: c.v, K: c.k, Hidden: c.hidden, Activation: encoder.Tanh, Input: encoder.InputCounts}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range enc.Net.Layers {
+			for j := range enc.Net.Layers[i].B {
+				enc.Net.Layers[i].B[j] = rng.NormFloat64()
+			}
+		}
+		f, err := encoder.Freeze(enc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs := randomDocs(rng, 75, c.v)
+		var s encoder.Scratch
+		want := make([]float64, len(docs)*c.k)
+		for i, d := range docs {
+			if err := f.LogitsTo(want[i*c.k:(i+1)*c.k], d, &s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, n := range []int{1, 3, 4, 5, 31, 32, 33, 75} {
+			for _, lo := range []int{0, 75 - n} {
+				got := make([]float64, n*c.k)
+				if err := f.BatchLogitsTo(got, docs[lo:lo+n], &s); err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, want[lo*c.k:(lo+n)*c.k]) {
+					t.Errorf("V=%d K=%d hidden=%v: %d documents from %d: the batch's logits differ from the single-document ones", c.v, c.k, c.hidden, n, lo)
+				}
+			}
+		}
+		got := make([]float64, len(want))
+		if err := f.BatchLogitsParallel(got, docs, 2); err != nil || !slices.Equal(got, want) {
+			t.Errorf("V=%d K=%d hidden=%v: BatchLogitsParallel differs from the single-document logits (%v)", c.v, c.k, c.hidden, err)
+		}
+	}
+}

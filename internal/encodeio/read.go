@@ -171,21 +171,18 @@ func parseFeat(c *Chunk, name string, noLabel bool, v int) ([]data.Document, [][
 		}
 		return nil, nil, err
 	}
-	label := 1
 	var labels [][]byte
-	if noLabel {
-		label = 0
-	} else {
+	if !noLabel {
 		labels = make([][]byte, c.Lines)
 	}
 	docs := make([]data.Document, c.Lines)
 	k := 0
 	c.eachLine(func(i int, line []byte) {
-		fs := fields(line, label)
-		if labels != nil && len(fs) > 0 {
-			labels[i] = fs[0]
+		field, words := featLine(line, noLabel)
+		if labels != nil {
+			labels[i] = field
 		}
-		if len(fs) > label { // has a token besides the label
+		if words {
 			if k < len(corpus.Docs) {
 				docs[i] = corpus.Docs[k]
 			}
@@ -197,6 +194,29 @@ func parseFeat(c *Chunk, name string, noLabel bool, v int) ([]data.Document, [][
 			name, c.FirstLine, c.FirstLine+c.Lines-1, k, len(corpus.Docs))
 	}
 	return docs, labels, nil
+}
+
+// featLine returns the label field of a feat line (nil when noLabel or
+// when the line is blank) and whether the line has a field besides it.
+func featLine(line []byte, noLabel bool) (label []byte, words bool) {
+	i := skipSpace(line, 0)
+	if !noLabel && i < len(line) {
+		j := i
+		for j < len(line) && !isSpace(line[j]) {
+			j++
+		}
+		label, i = line[i:j], skipSpace(line, j)
+	}
+	return label, i < len(line)
+}
+
+// skipSpace returns the index of the first byte of line from i on that is
+// not a space, or len(line).
+func skipSpace(line []byte, i int) int {
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	return i
 }
 
 // textParser turns lines of text into documents over a vocabulary.

@@ -1,14 +1,16 @@
 // Package vec holds the float64 vector kernels of amvi's hot paths, written
-// to a caller's buffer: a sum of scaled rows of a matrix (AddScaledRows),
-// Add, ScaleTo, the Adam update with float32 moments (Adam32), tanh and its
+// to a caller's buffer: a sum of scaled rows of a matrix (AddScaledRows)
+// and its form for many rows at once, a matrix product (AddMatMul), Add,
+// ScaleTo, the Adam update with float32 moments (Adam32), tanh and its
 // gradient, and the shifted exponential with its sum and the maximum that a
 // softmax needs.
 //
 // On amd64 processors with AVX2 and FMA the kernels run in assembly, chosen
 // at run time, and where the processor also has AVX-512F, all but Max and
 // TanhGrad run on its 512-bit registers (ScaleTo has only the AVX-512
-// kernel); elsewhere, or when built with the purego tag, they run the
-// plain Go loops (vec_generic.go and beside it). AddScaledRows, Add,
+// kernel; AddMatMul's own kernel is AVX-512, and elsewhere it runs
+// AddScaledRows's); elsewhere, or when built with the purego tag, they run the
+// plain Go loops (vec_generic.go and beside it). AddScaledRows, AddMatMul, Add,
 // ScaleTo, TanhGrad and Adam32 give bit-for-bit the results of those loops
 // on every path (no fused multiply-add, the same order of operations; only
 // the payload of a NaN result may differ), so a faster machine does not

@@ -50,6 +50,10 @@ func TestTailsAtPageEnd(t *testing.T) {
 			// Two rows of n, the second ending at the page's end.
 			src := end(1, 2*n+3)
 			AddScaledRows(end(0, n), src, n+3, []int{1, 0, 1}, []float64{1, 2, 3})
+			if n > 0 {
+				// Three rows of dst; the two rows of src above.
+				AddMatMul(end(0, 3*n), n, []float64{1, 2, 3, 4, 5, 6}, 2, src, n+3)
+			}
 		}
 	})
 }

@@ -70,6 +70,8 @@ func TestLevels(t *testing.T) {
 		{"AddScaledRowsSpecials", TestAddScaledRowsSpecials},
 		{"AddScaledRowsPanics", TestAddScaledRowsPanics},
 		{"AddScaledRowsWidths", testAddScaledRowsWidths},
+		{"AddMatMulBitIdentical", TestAddMatMulBitIdentical},
+		{"AddMatMulPanics", TestAddMatMulPanics},
 		{"GoFallback", TestGoFallback},
 		{"LengthMismatchPanics", TestLengthMismatchPanics},
 	} {

@@ -29,6 +29,7 @@ var generators = map[string]func(){
 	"vec512": vecAVX512,
 	"tanh":   tanhFile,
 	"adam32": adam32File,
+	"matmul": matmulFile,
 }
 
 func main() {
