@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Inference speed of a trained encoder on the 20 Newsgroups test documents
-# (V=1995, one tanh layer of 500 units, K=50, float64): package encoder's
-# sparse forward pass against the dense Gorgonia forward pass of the same
-# weights (go test -bench ./encoder) and against PyTorch's dense forward
-# pass (bench/encode_torch.py), all in one run on this machine, with the
-# ratios. It also checks that torch's probabilities match cmd/encode's.
+# Inference speed of an encoder of the default architecture (V=1995, one
+# tanh layer of 500 units, K=50, float64; the weights training starts
+# from, which run as fast as trained ones):
 #
-#   bench/encode.sh [count]     # count: runs of each Go benchmark (median reported)
+#  1. package encoder's sparse forward pass on the 20 Newsgroups test
+#     documents against the dense Gorgonia forward pass of the same weights
+#     (go test -bench ./encoder) and against PyTorch's dense forward pass
+#     (bench/encode_torch.py), with the ratios; it also checks that torch's
+#     probabilities match cmd/encode's;
+#  2. the whole cmd/encode process, reading, parsing, encoding on all cores
+#     and formatting, on 150k documents (the 20 Newsgroups training and test
+#     files eight times over: 149,976 lines, 49 MB) written to a file, for
+#     the default output and the others, each run count times in turn:
+#     documents per second of wall time (the median) and CPU time per
+#     document.
+#
+#   bench/encode.sh [count]     # count: runs of each (median reported)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${AMVI_20NEWS:-../shared/data/20news}
@@ -64,3 +73,36 @@ cpu = med("Batch/sparse-all-cores", "cpu-µs/doc")
 print(f"CPU time per document on all cores: {cpu:.2f} µs, so {cores} otherwise idle cores would give "
       f"{cores * 1e6 / cpu:.0f} docs/s (the wall-clock rate above is lower when other jobs share the cores)")
 EOF
+
+# The whole process on 150k documents.
+big=$out/news150k.feat
+[ -f "$big" ] || for _ in 1 2 3 4 5 6 7 8; do cat "$D/train.feat" "$D/test.feat"; done >"$big"
+go build -o "$out/encode" ./cmd/encode
+echo
+echo "cmd/encode, whole process, on $big: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+/usr/bin/python3 - "$out/encode" "$model" "$big" "$out/codes" "$count" <<'EOF'
+import os, resource, statistics, subprocess, sys, time
+
+exe, model, data, dst, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+docs = sum(1 for _ in open(data, "rb"))
+settings = [("default: index, code, hex", []), ("-csv", ["-csv"]), ("-label", ["-label"]),
+            ("-probs (17 digits at most)", ["-probs"]), ("-probs -digits 4", ["-probs", "-digits", "4"])]
+wall = {name: [] for name, _ in settings}
+cpu = {name: [] for name, _ in settings}
+size = {}
+for _ in range(runs):  # the settings in turn, so that drifts hit all alike
+    for name, args in settings:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([exe, "-checkpoint", model, "-data", data, "-out", dst] + args, check=True)
+        wall[name].append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        size[name] = os.path.getsize(dst)
+os.remove(dst)
+print(f"{'output':28} {'docs/s':>9} {'wall s':>7} {'CPU µs/doc':>10} {'bytes/doc':>9}   ({docs} documents, medians of {runs} runs)")
+for name, _ in settings:
+    w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+    print(f"{name:28} {docs / w:9.0f} {w:7.3f} {c / docs * 1e6:10.2f} {size[name] / docs:9.1f}")
+EOF
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

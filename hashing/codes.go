@@ -70,19 +70,30 @@ func Threshold(dst *Codes, x, t []float64) {
 	}
 	w := dst.Words()
 	for i := range dst.Len() {
-		code := dst.Data[i*w : (i+1)*w]
-		clear(code)
 		row := x[i*k : (i+1)*k]
-		for j, v := range row {
-			on := v > 0
-			if t != nil {
-				on = v > t[j]
+		for c := range w {
+			lo, hi := 64*c, min(64*(c+1), k)
+			var word uint64 // without branches: the bits are unpredictable
+			if t == nil {
+				for _, v := range row[lo:hi] {
+					word = word<<1 | bit(v > 0)
+				}
+			} else {
+				for j, v := range row[lo:hi] {
+					word = word<<1 | bit(v > t[lo+j])
+				}
 			}
-			if on {
-				code[j/64] |= 1 << (63 - j%64)
-			}
+			dst.Data[i*w+c] = word << (64 - (hi - lo))
 		}
 	}
+}
+
+// bit is 1 for true and 0 for false.
+func bit(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Medians returns the median of each of the k columns of x, which holds
@@ -113,6 +124,19 @@ func Medians(x []float64, k int) []float64 {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// AppendBits appends a code of the given number of bits, in the layout of
+// [Codes], as bits characters '0' and '1', z_0 first. It panics if code
+// does not hold WordsFor(bits) words.
+func AppendBits(b []byte, code []uint64, bits int) []byte {
+	if len(code) != WordsFor(bits) {
+		panic(fmt.Sprintf("hashing: %d words for a code of %d bits", len(code), bits))
+	}
+	for j := range bits {
+		b = append(b, '0'+byte(code[j/64]>>(63-j%64)&1))
+	}
+	return b
+}
 
 // AppendHex appends a code of the given number of bits, in the layout of
 // [Codes], as (bits+3)/4 hexadecimal digits: the code's bits read four at a

@@ -38,6 +38,9 @@ func TestPackHexAndBit(t *testing.T) {
 		if got := string(AppendHex(nil, c.Code(0), len(z))); got != tc.hex {
 			t.Errorf("%s: hex %s, want %s", tc.bits, got, tc.hex)
 		}
+		if got := string(AppendBits([]byte("x"), c.Code(0), len(z))); got != "x"+tc.bits {
+			t.Errorf("%s: bits %s", tc.bits, got)
+		}
 		for j, b := range z {
 			if c.Bit(0, j) != b {
 				t.Errorf("%s: bit %d is %v", tc.bits, j, !b)
@@ -83,6 +86,49 @@ func TestThresholdAndMedians(t *testing.T) {
 	// At zero (strictly above): 011, 111, 100, 001.
 	if want := []string{"6", "e", "8", "2"}; !slices.Equal(got, want) {
 		t.Errorf("Threshold at 0: %v, want %v", got, want)
+	}
+}
+
+// TestThresholdMatchesPack holds Threshold to Pack of the bits x > t (or
+// x > 0) one by one, for codes of one word, a word exactly and several
+// words, with values on either side of the thresholds, at them, and NaN.
+func TestThresholdMatchesPack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, k := range []int{1, 5, 63, 64, 65, 128, 130} {
+		const n = 7
+		x := make([]float64, n*k)
+		for i := range x {
+			x[i] = []float64{rng.NormFloat64(), 0, math.NaN(), -0.0}[min(rng.IntN(8), 3)]
+		}
+		th := make([]float64, k)
+		for j := range th {
+			th[j] = rng.NormFloat64()
+			if j%3 == 0 {
+				x[j] = th[j] // a value at its threshold is off
+			}
+		}
+		for _, tt := range [][]float64{nil, th} {
+			c := NewCodes(n, k)
+			for i := range c.Data {
+				c.Data[i] = ^uint64(0) // Threshold overwrites every word
+			}
+			Threshold(c, x, tt)
+			want := NewCodes(n, k)
+			for i := range n {
+				z := make([]bool, k)
+				for j := range z {
+					if tt == nil {
+						z[j] = x[i*k+j] > 0
+					} else {
+						z[j] = x[i*k+j] > tt[j]
+					}
+				}
+				Pack(want.Code(i), z)
+			}
+			if !slices.Equal(c.Data, want.Data) {
+				t.Errorf("K=%d, thresholds %v: Threshold %x, Pack %x", k, tt != nil, c.Data, want.Data)
+			}
+		}
 	}
 }
 

@@ -44,7 +44,7 @@ func NewSource(o *Options, enc *encoder.Frozen, in io.Reader, name string) Sourc
 	if o.Format == "uci" {
 		return &uciChunks{lr: lr, n: o.Chunk, v: enc.V()}
 	}
-	return &lineChunks{lr: lr, n: o.Chunk}
+	return &lineChunks{lr: lr, n: o.Chunk, free: make(chan *Chunk, 2*o.Workers)}
 }
 
 // Encode reads documents from in, encodes them on o.Workers goroutines and
@@ -128,11 +128,20 @@ func Encode(o *Options, enc *encoder.Frozen, vocab *data.Vocabulary, in io.Reade
 			}
 			bar.add(c.Size)
 			next++
+			recycle(src, c)
 			<-slots
 		}
 	}
 	bar.finish()
 	return nil
+}
+
+// recycle hands c, written, back to src for a later chunk to reuse its
+// buffers, if src reuses chunks.
+func recycle(src Source, c *Chunk) {
+	if r, ok := src.(interface{ recycle(*Chunk) }); ok {
+		r.recycle(c)
+	}
 }
 
 // A Worker parses, encodes and formats chunks; each goroutine needs its own.
@@ -191,7 +200,7 @@ func (wk *Worker) Process(c *Chunk) error {
 	if wk.o.Probs {
 		per += 24 * k
 	}
-	out := make([]byte, 0, len(docs)*per)
+	out := slices.Grow(c.Out[:0], len(docs)*per)
 	for i, d := range docs {
 		if wk.o.SkipEmpty && len(d.Words) == 0 {
 			continue
@@ -211,7 +220,7 @@ func (wk *Worker) Process(c *Chunk) error {
 		}
 	}
 	c.Out = out
-	c.Raw, c.Docs = nil, nil
+	c.Docs = nil
 	return nil
 }
 
@@ -252,7 +261,7 @@ func (r *row) appendJSON(b []byte, digits int) []byte {
 		b = appendJSONString(b, r.label)
 	}
 	b = append(b, `,"code":"`...)
-	b = appendBits(b, r.logits)
+	b = hashing.AppendBits(b, r.code, len(r.logits))
 	b = append(b, `","hex":"`...)
 	b = hashing.AppendHex(b, r.code, len(r.logits))
 	b = append(b, '"')
@@ -290,7 +299,7 @@ func (r *row) appendCSV(b []byte, digits int) []byte {
 		b = appendCSVField(b, r.label)
 	}
 	b = append(b, ",b"...)
-	b = appendBits(b, r.logits)
+	b = hashing.AppendBits(b, r.code, len(r.logits))
 	b = append(b, ",x"...)
 	b = hashing.AppendHex(b, r.code, len(r.logits))
 	if r.probs != nil {
@@ -306,19 +315,6 @@ func appendFloats(b []byte, xs []float64, digits int) []byte {
 			b = append(b, ',')
 		}
 		b = strconv.AppendFloat(b, x, 'g', digits, 64)
-	}
-	return b
-}
-
-// appendBits appends the most probable code, z_j = 1 exactly when a_j > 0,
-// as in encoder.Frozen.Code.
-func appendBits(b []byte, logits []float64) []byte {
-	for _, a := range logits {
-		if a > 0 {
-			b = append(b, '1')
-		} else {
-			b = append(b, '0')
-		}
 	}
 	return b
 }

@@ -93,12 +93,27 @@ func (lr *lineReader) next() (line []byte, size int, err error) {
 
 // lineChunks cuts a line-per-document input into chunks of n lines.
 type lineChunks struct {
-	lr *lineReader
-	n  int
+	lr   *lineReader
+	n    int
+	free chan *Chunk // written chunks, whose buffers the next ones reuse
+}
+
+// recycle keeps c, whose output has been written, for Next to reuse.
+func (s *lineChunks) recycle(c *Chunk) {
+	select {
+	case s.free <- c:
+	default:
+	}
 }
 
 func (s *lineChunks) Next() (*Chunk, error) {
-	c := &Chunk{FirstLine: s.lr.line + 1}
+	c := &Chunk{}
+	select {
+	case old := <-s.free:
+		*c = Chunk{Raw: old.Raw[:0], Out: old.Out[:0]}
+	default:
+	}
+	c.FirstLine = s.lr.line + 1
 	for c.Lines < s.n {
 		line, size, err := s.lr.next()
 		if err == io.EOF {
