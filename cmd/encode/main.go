@@ -84,9 +84,12 @@ const maxWorkers = 1024
 
 func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs := cli.NewFlagSet("encode", "-checkpoint FILE -data FILE [flags]",
-		"Writes each document's most probable code, one line per document, in input order:\n"+
-			`{"index":i,"code":"0110…","hex":"6…"} by default (the code as bits, z_0 first, and as hex,`+"\n"+
-			`four bits a digit); -label adds "label":"…" and -probs "probs":[q(z_j=1|x)…].`, stdout)
+		"Writes each document's most probable code (z_j = 1 where q(z_j=1|x) > 1/2), one line per\n"+
+			"document, in input order. By default a line holds the document's index and its code, as K\n"+
+			"bits (z_0 first) and as hex (four bits a digit, z_0 the top bit of the first), and nothing\n"+
+			`else: {"index":0,"code":"0110…","hex":"6…"}, about 1.25·K+40 bytes. -label adds the feat`+"\n"+
+			`label, "label":"…"; -probs adds the K probabilities, "probs":[q(z_j=1|x)…], up to 24 bytes`+"\n"+
+			"each (-digits to shorten them); -csv writes the same fields as CSV.", stdout)
 	o := &options{}
 	fs.Group(cli.GroupData)
 	fs.StringVar(&o.data, "data", "", "documents to encode, - for standard input (required); for uci, the docword `FILE`")
