@@ -15,13 +15,17 @@
 #     documents per second of wall time (the median) and CPU time per
 #     document.
 #
-#   bench/encode.sh [count]     # count: runs of each (median reported)
+# PyTorch's part is left out when /usr/bin/python3 lacks torch or numpy.
+#
+#   bench/encode.sh [count] [all|process]   # count: runs of each (median reported);
+#                                           # process: only part 2
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${AMVI_20NEWS:-../shared/data/20news}
 [ -f "$D/test.feat" ] || D=shared/data/20news
 [ -f "$D/test.feat" ] || { echo "encode.sh: 20 Newsgroups not found; set AMVI_20NEWS" >&2; exit 1; }
 count=${1:-5}
+part=${2:-all}
 out=runs/bench-encode
 mkdir -p "$out"
 model=$PWD/$out/model.safetensors
@@ -29,12 +33,23 @@ echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 
 
 # The Go benchmarks write their model (the weights training starts from) for
 # torch and cmd/encode.
-go test -run '^$' -bench '^Benchmark(Single|Batch)$' -benchtime 2s -count "$count" ./encoder \
-	-args -bench-checkpoint "$model" | tee "$out/go.txt"
-go run ./cmd/encode -checkpoint "$model" -data "$D/test.feat" -skip-empty -probs >"$out/encode.jsonl"
-/usr/bin/python3 bench/encode_torch.py --checkpoint "$model" --data "$D/test.feat" --check "$out/encode.jsonl" | tee "$out/torch.txt"
+if [ "$part" = process ]; then
+	go test -run '^$' -bench '^BenchmarkSingle$/^sparse-buffers$' -benchtime 1x ./encoder \
+		-args -bench-checkpoint "$model" >/dev/null
+else
+	go test -run '^$' -bench '^Benchmark(Single|Batch)$' -benchtime 2s -count "$count" ./encoder \
+		-args -bench-checkpoint "$model" | tee "$out/go.txt"
+	: >"$out/torch.txt"
+	if /usr/bin/python3 -c 'import numpy, torch' 2>/dev/null; then
+		go run ./cmd/encode -checkpoint "$model" -data "$D/test.feat" -skip-empty -probs >"$out/encode.jsonl"
+		/usr/bin/python3 bench/encode_torch.py --checkpoint "$model" --data "$D/test.feat" --check "$out/encode.jsonl" | tee "$out/torch.txt"
+	else
+		echo "encode.sh: /usr/bin/python3 has no torch or numpy: PyTorch's part is left out"
+	fi
+	summary=1
+fi
 
-/usr/bin/python3 - "$out/go.txt" "$out/torch.txt" "$(nproc)" <<'EOF'
+[ -z "${summary:-}" ] || /usr/bin/python3 - "$out/go.txt" "$out/torch.txt" "$(nproc)" <<'EOF'
 import re, statistics, sys
 
 go = {}  # benchmark -> list of {unit: value}
@@ -63,12 +78,17 @@ for name, (rate, us, threads) in torch.items():
     print(f"{name + f' ({threads} threads)':34} {rate:9.0f} {us:8.2f}")
 single = med("Single/sparse-buffers", "µs/doc")
 batch = med("Batch/sparse-all-cores", "docs/s")
-tb, tt = torch["torch-batch-best"][0], torch["torch-batch-best"][2]
 print()
-print(f"single document: sparse {single:.2f} µs, {med('Single/gorgonia-dense', 'µs/doc') / single:.1f}× faster than "
-      f"Gorgonia dense, {torch['torch-single'][1] / single:.0f}× faster than a one-row PyTorch call")
-print(f"batch on all {cores} cores: sparse {batch:.0f} docs/s, {batch / med('Batch/gorgonia-dense-256', 'docs/s'):.1f}× "
-      f"Gorgonia dense (batches of 256), {batch / tb:.1f}× PyTorch dense (one batch, {tt} threads)")
+line = f"single document: sparse {single:.2f} µs, {med('Single/gorgonia-dense', 'µs/doc') / single:.1f}× faster than Gorgonia dense"
+if torch:
+    line += f", {torch['torch-single'][1] / single:.0f}× faster than a one-row PyTorch call"
+print(line)
+line = (f"batch on all {cores} cores: sparse {batch:.0f} docs/s, "
+        f"{batch / med('Batch/gorgonia-dense-256', 'docs/s'):.1f}× Gorgonia dense (batches of 256)")
+if torch:
+    tb, tt = torch["torch-batch-best"][0], torch["torch-batch-best"][2]
+    line += f", {batch / tb:.1f}× PyTorch dense (one batch, {tt} threads)"
+print(line)
 cpu = med("Batch/sparse-all-cores", "cpu-µs/doc")
 print(f"CPU time per document on all cores: {cpu:.2f} µs, so {cores} otherwise idle cores would give "
       f"{cores * 1e6 / cpu:.0f} docs/s (the wall-clock rate above is lower when other jobs share the cores)")
