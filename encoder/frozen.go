@@ -28,9 +28,12 @@ var ErrInvalidDocument = errors.New("encoder: invalid document")
 //
 // It computes what the training graph computes, with the same layer code
 // (internal/mlp, which the training graph's operations call) but without
-// Gorgonia, one document at a time on the calling goroutine: the first
-// layer's pre-activation is b₁ + Σ_w x_w·W₁[w,:] over the document's
-// distinct words only, instead of a product with a dense row of V inputs.
+// Gorgonia, on the calling goroutine, in blocks of up to 32 documents:
+// the first layer's pre-activation is b₁ + Σ_w x_w·W₁[w,:] over each
+// document's distinct words only, instead of a product with a dense row of
+// V inputs, and the dense layers read their weights once for four
+// documents. A document's result does not depend on the others in its
+// block or batch: the single-document and batch methods give the same bits.
 //
 // A Frozen is immutable, so one value may be used from any number of
 // goroutines at once. The methods that return new slices draw their working

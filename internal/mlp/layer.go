@@ -14,8 +14,8 @@ import (
 // used by two goroutines at once.
 type Scratch struct {
 	// Serial keeps the layer functions on the calling goroutine: for
-	// callers that run many small passes on every core themselves (one
-	// document at a time). They then allocate nothing once grown.
+	// callers that run many small passes on every core themselves (a
+	// block of documents at a time). They then allocate nothing once grown.
 	Serial bool
 
 	csc     Sparse     // SparseGrad's transposed input
