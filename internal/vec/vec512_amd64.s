@@ -29,14 +29,13 @@ GLOBL expz<>(SB), RODATA|NOPTR, $160
 // func addScaledRowsAVX512(dst []float64, src []float64, stride int, rows []int, scales []float64)
 // Requires: AVX, AVX512F
 TEXT ·addScaledRowsAVX512(SB), NOSPLIT, $0-104
-	// dst is done in blocks of 192 elements (Z0-Z23), then at most one block
-	// each of 96, 48, 24, 16 and 8 and a masked block (K1) of the last 1 to 7.
-	// A block of dst is held in registers while, for each k in turn, the block
-	// of row rows[k] (at SI + rows[k]*stride*8) is multiplied by the broadcast
-	// scales[k] (Z24) and added, VMULPD then VADDPD as addScaledGo does per
-	// row, and is then stored. Blocks of 96, 48 and 24 suit the common widths
-	// (multiples of 48). The caller has checked every row; dst does not overlap
-	// src. Products go to Z25-Z31 in turn.
+	// dst is done in blocks of 192 elements (Z0-Z23), then the last 1 to 191
+	// in one block of as many registers (1 to 24), the last of them masked by K1
+	// to the elements left. A block of dst is held in registers while, for each k
+	// in turn, the block of row rows[k] (at SI + rows[k]*stride*8) is multiplied
+	// by the broadcast scales[k] (Z24) and added, VMULPD then VADDPD as
+	// addScaledGo does per row, and is then stored. The caller has checked every
+	// row; dst does not overlap src. Products go to Z25-Z31 in turn.
 	MOVQ  dst_base+0(FP), DI
 	MOVQ  dst_len+8(FP), CX
 	MOVQ  src_base+24(FP), SI
@@ -50,7 +49,7 @@ TEXT ·addScaledRowsAVX512(SB), NOSPLIT, $0-104
 
 zr_192:
 	CMPQ    CX, $+192
-	JLT     zr_96
+	JLT     zr_tail
 	VMOVUPD (DI), Z0
 	VMOVUPD 64(DI), Z1
 	VMOVUPD 128(DI), Z2
@@ -162,25 +161,96 @@ zr_192_k:
 	SUBQ         $+192, CX
 	JMP          zr_192
 
-zr_96:
-	CMPQ    CX, $+96
-	JLT     zr_48
-	VMOVUPD (DI), Z0
-	VMOVUPD 64(DI), Z1
-	VMOVUPD 128(DI), Z2
-	VMOVUPD 192(DI), Z3
-	VMOVUPD 256(DI), Z4
-	VMOVUPD 320(DI), Z5
-	VMOVUPD 384(DI), Z6
-	VMOVUPD 448(DI), Z7
-	VMOVUPD 512(DI), Z8
-	VMOVUPD 576(DI), Z9
-	VMOVUPD 640(DI), Z10
-	VMOVUPD 704(DI), Z11
-	XORQ    R12, R12
-	PCALIGN $0x20
+zr_tail:
+	TESTQ CX, CX
+	JEQ   zr_done
 
-zr_96_k:
+	// K1: the lanes of the last register, 1 to 8. AX: the elements left.
+	MOVQ  CX, AX
+	DECQ  CX
+	ANDQ  $+7, CX
+	INCQ  CX
+	MOVL  $0x00000001, DX
+	SHLL  CL, DX
+	DECL  DX
+	KMOVW DX, K1
+	CMPQ  AX, $+184
+	JGT   zr_rem24
+	CMPQ  AX, $+176
+	JGT   zr_rem23
+	CMPQ  AX, $+168
+	JGT   zr_rem22
+	CMPQ  AX, $+160
+	JGT   zr_rem21
+	CMPQ  AX, $+152
+	JGT   zr_rem20
+	CMPQ  AX, $+144
+	JGT   zr_rem19
+	CMPQ  AX, $+136
+	JGT   zr_rem18
+	CMPQ  AX, $+128
+	JGT   zr_rem17
+	CMPQ  AX, $+120
+	JGT   zr_rem16
+	CMPQ  AX, $+112
+	JGT   zr_rem15
+	CMPQ  AX, $+104
+	JGT   zr_rem14
+	CMPQ  AX, $+96
+	JGT   zr_rem13
+	CMPQ  AX, $+88
+	JGT   zr_rem12
+	CMPQ  AX, $+80
+	JGT   zr_rem11
+	CMPQ  AX, $+72
+	JGT   zr_rem10
+	CMPQ  AX, $+64
+	JGT   zr_rem9
+	CMPQ  AX, $+56
+	JGT   zr_rem8
+	CMPQ  AX, $+48
+	JGT   zr_rem7
+	CMPQ  AX, $+40
+	JGT   zr_rem6
+	CMPQ  AX, $+32
+	JGT   zr_rem5
+	CMPQ  AX, $+24
+	JGT   zr_rem4
+	CMPQ  AX, $+16
+	JGT   zr_rem3
+	CMPQ  AX, $+8
+	JGT   zr_rem2
+	JMP   zr_rem1
+
+zr_rem24:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD   896(DI), Z14
+	VMOVUPD   960(DI), Z15
+	VMOVUPD   1024(DI), Z16
+	VMOVUPD   1088(DI), Z17
+	VMOVUPD   1152(DI), Z18
+	VMOVUPD   1216(DI), Z19
+	VMOVUPD   1280(DI), Z20
+	VMOVUPD   1344(DI), Z21
+	VMOVUPD   1408(DI), Z22
+	VMOVUPD.Z 1472(DI), K1, Z23
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem24_k:
 	MOVQ         (R8)(R12*8), AX
 	IMULQ        R11, AX
 	VBROADCASTSD (R9)(R12*8), Z24
@@ -208,9 +278,33 @@ zr_96_k:
 	VADDPD       Z28, Z10, Z10
 	VMULPD       704(SI)(AX*1), Z24, Z29
 	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD       896(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z14, Z14
+	VMULPD       960(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z15, Z15
+	VMULPD       1024(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z16, Z16
+	VMULPD       1088(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z17, Z17
+	VMULPD       1152(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z18, Z18
+	VMULPD       1216(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z19, Z19
+	VMULPD       1280(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z20, Z20
+	VMULPD       1344(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z21, Z21
+	VMULPD       1408(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z22, Z22
+	VMULPD.Z     1472(SI)(AX*1), Z24, K1, Z27
+	VADDPD       Z27, Z23, Z23
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          zr_96_k
+	JLT          zr_rem24_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
@@ -223,23 +317,48 @@ zr_96_k:
 	VMOVUPD      Z9, 576(DI)
 	VMOVUPD      Z10, 640(DI)
 	VMOVUPD      Z11, 704(DI)
-	ADDQ         $+768, DI
-	ADDQ         $+768, SI
-	SUBQ         $+96, CX
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, 896(DI)
+	VMOVUPD      Z15, 960(DI)
+	VMOVUPD      Z16, 1024(DI)
+	VMOVUPD      Z17, 1088(DI)
+	VMOVUPD      Z18, 1152(DI)
+	VMOVUPD      Z19, 1216(DI)
+	VMOVUPD      Z20, 1280(DI)
+	VMOVUPD      Z21, 1344(DI)
+	VMOVUPD      Z22, 1408(DI)
+	VMOVUPD      Z23, K1, 1472(DI)
+	JMP          zr_done
 
-zr_48:
-	CMPQ    CX, $+48
-	JLT     zr_24
-	VMOVUPD (DI), Z0
-	VMOVUPD 64(DI), Z1
-	VMOVUPD 128(DI), Z2
-	VMOVUPD 192(DI), Z3
-	VMOVUPD 256(DI), Z4
-	VMOVUPD 320(DI), Z5
-	XORQ    R12, R12
-	PCALIGN $0x20
+zr_rem23:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD   896(DI), Z14
+	VMOVUPD   960(DI), Z15
+	VMOVUPD   1024(DI), Z16
+	VMOVUPD   1088(DI), Z17
+	VMOVUPD   1152(DI), Z18
+	VMOVUPD   1216(DI), Z19
+	VMOVUPD   1280(DI), Z20
+	VMOVUPD   1344(DI), Z21
+	VMOVUPD.Z 1408(DI), K1, Z22
+	XORQ      R12, R12
+	PCALIGN   $0x20
 
-zr_48_k:
+zr_rem23_k:
 	MOVQ         (R8)(R12*8), AX
 	IMULQ        R11, AX
 	VBROADCASTSD (R9)(R12*8), Z24
@@ -255,29 +374,95 @@ zr_48_k:
 	VADDPD       Z29, Z4, Z4
 	VMULPD       320(SI)(AX*1), Z24, Z30
 	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD       896(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z14, Z14
+	VMULPD       960(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z15, Z15
+	VMULPD       1024(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z16, Z16
+	VMULPD       1088(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z17, Z17
+	VMULPD       1152(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z18, Z18
+	VMULPD       1216(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z19, Z19
+	VMULPD       1280(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z20, Z20
+	VMULPD       1344(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z21, Z21
+	VMULPD.Z     1408(SI)(AX*1), Z24, K1, Z26
+	VADDPD       Z26, Z22, Z22
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          zr_48_k
+	JLT          zr_rem23_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
 	VMOVUPD      Z3, 192(DI)
 	VMOVUPD      Z4, 256(DI)
 	VMOVUPD      Z5, 320(DI)
-	ADDQ         $+384, DI
-	ADDQ         $+384, SI
-	SUBQ         $+48, CX
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, 896(DI)
+	VMOVUPD      Z15, 960(DI)
+	VMOVUPD      Z16, 1024(DI)
+	VMOVUPD      Z17, 1088(DI)
+	VMOVUPD      Z18, 1152(DI)
+	VMOVUPD      Z19, 1216(DI)
+	VMOVUPD      Z20, 1280(DI)
+	VMOVUPD      Z21, 1344(DI)
+	VMOVUPD      Z22, K1, 1408(DI)
+	JMP          zr_done
 
-zr_24:
-	CMPQ    CX, $+24
-	JLT     zr_16
-	VMOVUPD (DI), Z0
-	VMOVUPD 64(DI), Z1
-	VMOVUPD 128(DI), Z2
-	XORQ    R12, R12
-	PCALIGN $0x20
+zr_rem22:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD   896(DI), Z14
+	VMOVUPD   960(DI), Z15
+	VMOVUPD   1024(DI), Z16
+	VMOVUPD   1088(DI), Z17
+	VMOVUPD   1152(DI), Z18
+	VMOVUPD   1216(DI), Z19
+	VMOVUPD   1280(DI), Z20
+	VMOVUPD.Z 1344(DI), K1, Z21
+	XORQ      R12, R12
+	PCALIGN   $0x20
 
-zr_24_k:
+zr_rem22_k:
 	MOVQ         (R8)(R12*8), AX
 	IMULQ        R11, AX
 	VBROADCASTSD (R9)(R12*8), Z24
@@ -287,25 +472,97 @@ zr_24_k:
 	VADDPD       Z26, Z1, Z1
 	VMULPD       128(SI)(AX*1), Z24, Z27
 	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD       896(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z14, Z14
+	VMULPD       960(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z15, Z15
+	VMULPD       1024(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z16, Z16
+	VMULPD       1088(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z17, Z17
+	VMULPD       1152(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z18, Z18
+	VMULPD       1216(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z19, Z19
+	VMULPD       1280(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z20, Z20
+	VMULPD.Z     1344(SI)(AX*1), Z24, K1, Z25
+	VADDPD       Z25, Z21, Z21
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          zr_24_k
+	JLT          zr_rem22_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
-	ADDQ         $+192, DI
-	ADDQ         $+192, SI
-	SUBQ         $+24, CX
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, 896(DI)
+	VMOVUPD      Z15, 960(DI)
+	VMOVUPD      Z16, 1024(DI)
+	VMOVUPD      Z17, 1088(DI)
+	VMOVUPD      Z18, 1152(DI)
+	VMOVUPD      Z19, 1216(DI)
+	VMOVUPD      Z20, 1280(DI)
+	VMOVUPD      Z21, K1, 1344(DI)
+	JMP          zr_done
 
-zr_16:
-	CMPQ    CX, $+16
-	JLT     zr_8
-	VMOVUPD (DI), Z0
-	VMOVUPD 64(DI), Z1
-	XORQ    R12, R12
-	PCALIGN $0x20
+zr_rem21:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD   896(DI), Z14
+	VMOVUPD   960(DI), Z15
+	VMOVUPD   1024(DI), Z16
+	VMOVUPD   1088(DI), Z17
+	VMOVUPD   1152(DI), Z18
+	VMOVUPD   1216(DI), Z19
+	VMOVUPD.Z 1280(DI), K1, Z20
+	XORQ      R12, R12
+	PCALIGN   $0x20
 
-zr_16_k:
+zr_rem21_k:
 	MOVQ         (R8)(R12*8), AX
 	IMULQ        R11, AX
 	VBROADCASTSD (R9)(R12*8), Z24
@@ -313,56 +570,1167 @@ zr_16_k:
 	VADDPD       Z25, Z0, Z0
 	VMULPD       64(SI)(AX*1), Z24, Z26
 	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD       896(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z14, Z14
+	VMULPD       960(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z15, Z15
+	VMULPD       1024(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z16, Z16
+	VMULPD       1088(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z17, Z17
+	VMULPD       1152(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z18, Z18
+	VMULPD       1216(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z19, Z19
+	VMULPD.Z     1280(SI)(AX*1), Z24, K1, Z31
+	VADDPD       Z31, Z20, Z20
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          zr_16_k
+	JLT          zr_rem21_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
-	ADDQ         $+128, DI
-	ADDQ         $+128, SI
-	SUBQ         $+16, CX
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, 896(DI)
+	VMOVUPD      Z15, 960(DI)
+	VMOVUPD      Z16, 1024(DI)
+	VMOVUPD      Z17, 1088(DI)
+	VMOVUPD      Z18, 1152(DI)
+	VMOVUPD      Z19, 1216(DI)
+	VMOVUPD      Z20, K1, 1280(DI)
+	JMP          zr_done
 
-zr_8:
-	CMPQ    CX, $+8
-	JLT     zr_tail
-	VMOVUPD (DI), Z0
-	XORQ    R12, R12
-	PCALIGN $0x20
+zr_rem20:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD   896(DI), Z14
+	VMOVUPD   960(DI), Z15
+	VMOVUPD   1024(DI), Z16
+	VMOVUPD   1088(DI), Z17
+	VMOVUPD   1152(DI), Z18
+	VMOVUPD.Z 1216(DI), K1, Z19
+	XORQ      R12, R12
+	PCALIGN   $0x20
 
-zr_8_k:
+zr_rem20_k:
 	MOVQ         (R8)(R12*8), AX
 	IMULQ        R11, AX
 	VBROADCASTSD (R9)(R12*8), Z24
 	VMULPD       (SI)(AX*1), Z24, Z25
 	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD       896(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z14, Z14
+	VMULPD       960(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z15, Z15
+	VMULPD       1024(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z16, Z16
+	VMULPD       1088(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z17, Z17
+	VMULPD       1152(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z18, Z18
+	VMULPD.Z     1216(SI)(AX*1), Z24, K1, Z30
+	VADDPD       Z30, Z19, Z19
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          zr_8_k
+	JLT          zr_rem20_k
 	VMOVUPD      Z0, (DI)
-	ADDQ         $+64, DI
-	ADDQ         $+64, SI
-	SUBQ         $+8, CX
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, 896(DI)
+	VMOVUPD      Z15, 960(DI)
+	VMOVUPD      Z16, 1024(DI)
+	VMOVUPD      Z17, 1088(DI)
+	VMOVUPD      Z18, 1152(DI)
+	VMOVUPD      Z19, K1, 1216(DI)
+	JMP          zr_done
 
-zr_tail:
-	TESTQ     CX, CX
-	JEQ       zr_done
-	MOVL      $0x00000001, DX
-	SHLL      CL, DX
-	DECL      DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (DI), K1, Z0
+zr_rem19:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD   896(DI), Z14
+	VMOVUPD   960(DI), Z15
+	VMOVUPD   1024(DI), Z16
+	VMOVUPD   1088(DI), Z17
+	VMOVUPD.Z 1152(DI), K1, Z18
 	XORQ      R12, R12
+	PCALIGN   $0x20
 
-zr_tail_k:
+zr_rem19_k:
 	MOVQ         (R8)(R12*8), AX
 	IMULQ        R11, AX
 	VBROADCASTSD (R9)(R12*8), Z24
-	VMOVUPD.Z    (SI)(AX*1), K1, Z25
-	VMULPD       Z25, Z24, Z25
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD       896(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z14, Z14
+	VMULPD       960(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z15, Z15
+	VMULPD       1024(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z16, Z16
+	VMULPD       1088(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z17, Z17
+	VMULPD.Z     1152(SI)(AX*1), Z24, K1, Z29
+	VADDPD       Z29, Z18, Z18
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem19_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, 896(DI)
+	VMOVUPD      Z15, 960(DI)
+	VMOVUPD      Z16, 1024(DI)
+	VMOVUPD      Z17, 1088(DI)
+	VMOVUPD      Z18, K1, 1152(DI)
+	JMP          zr_done
+
+zr_rem18:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD   896(DI), Z14
+	VMOVUPD   960(DI), Z15
+	VMOVUPD   1024(DI), Z16
+	VMOVUPD.Z 1088(DI), K1, Z17
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem18_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD       896(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z14, Z14
+	VMULPD       960(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z15, Z15
+	VMULPD       1024(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z16, Z16
+	VMULPD.Z     1088(SI)(AX*1), Z24, K1, Z28
+	VADDPD       Z28, Z17, Z17
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem18_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, 896(DI)
+	VMOVUPD      Z15, 960(DI)
+	VMOVUPD      Z16, 1024(DI)
+	VMOVUPD      Z17, K1, 1088(DI)
+	JMP          zr_done
+
+zr_rem17:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD   896(DI), Z14
+	VMOVUPD   960(DI), Z15
+	VMOVUPD.Z 1024(DI), K1, Z16
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem17_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD       896(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z14, Z14
+	VMULPD       960(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z15, Z15
+	VMULPD.Z     1024(SI)(AX*1), Z24, K1, Z27
+	VADDPD       Z27, Z16, Z16
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem17_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, 896(DI)
+	VMOVUPD      Z15, 960(DI)
+	VMOVUPD      Z16, K1, 1024(DI)
+	JMP          zr_done
+
+zr_rem16:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD   896(DI), Z14
+	VMOVUPD.Z 960(DI), K1, Z15
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem16_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD       896(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z14, Z14
+	VMULPD.Z     960(SI)(AX*1), Z24, K1, Z26
+	VADDPD       Z26, Z15, Z15
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem16_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, 896(DI)
+	VMOVUPD      Z15, K1, 960(DI)
+	JMP          zr_done
+
+zr_rem15:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD   832(DI), Z13
+	VMOVUPD.Z 896(DI), K1, Z14
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem15_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD       832(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z13, Z13
+	VMULPD.Z     896(SI)(AX*1), Z24, K1, Z25
+	VADDPD       Z25, Z14, Z14
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem15_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, 832(DI)
+	VMOVUPD      Z14, K1, 896(DI)
+	JMP          zr_done
+
+zr_rem14:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD   768(DI), Z12
+	VMOVUPD.Z 832(DI), K1, Z13
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem14_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD       768(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z12, Z12
+	VMULPD.Z     832(SI)(AX*1), Z24, K1, Z31
+	VADDPD       Z31, Z13, Z13
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem14_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, 768(DI)
+	VMOVUPD      Z13, K1, 832(DI)
+	JMP          zr_done
+
+zr_rem13:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD   704(DI), Z11
+	VMOVUPD.Z 768(DI), K1, Z12
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem13_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD       704(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z11, Z11
+	VMULPD.Z     768(SI)(AX*1), Z24, K1, Z30
+	VADDPD       Z30, Z12, Z12
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem13_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, 704(DI)
+	VMOVUPD      Z12, K1, 768(DI)
+	JMP          zr_done
+
+zr_rem12:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD   640(DI), Z10
+	VMOVUPD.Z 704(DI), K1, Z11
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem12_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD       640(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z10, Z10
+	VMULPD.Z     704(SI)(AX*1), Z24, K1, Z29
+	VADDPD       Z29, Z11, Z11
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem12_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, 640(DI)
+	VMOVUPD      Z11, K1, 704(DI)
+	JMP          zr_done
+
+zr_rem11:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD   576(DI), Z9
+	VMOVUPD.Z 640(DI), K1, Z10
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem11_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD       576(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z9, Z9
+	VMULPD.Z     640(SI)(AX*1), Z24, K1, Z28
+	VADDPD       Z28, Z10, Z10
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem11_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, 576(DI)
+	VMOVUPD      Z10, K1, 640(DI)
+	JMP          zr_done
+
+zr_rem10:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD   512(DI), Z8
+	VMOVUPD.Z 576(DI), K1, Z9
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem10_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD       512(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z8, Z8
+	VMULPD.Z     576(SI)(AX*1), Z24, K1, Z27
+	VADDPD       Z27, Z9, Z9
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem10_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, 512(DI)
+	VMOVUPD      Z9, K1, 576(DI)
+	JMP          zr_done
+
+zr_rem9:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD   448(DI), Z7
+	VMOVUPD.Z 512(DI), K1, Z8
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem9_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD       448(SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z7, Z7
+	VMULPD.Z     512(SI)(AX*1), Z24, K1, Z26
+	VADDPD       Z26, Z8, Z8
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem9_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, 448(DI)
+	VMOVUPD      Z8, K1, 512(DI)
+	JMP          zr_done
+
+zr_rem8:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD   384(DI), Z6
+	VMOVUPD.Z 448(DI), K1, Z7
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem8_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD       384(SI)(AX*1), Z24, Z31
+	VADDPD       Z31, Z6, Z6
+	VMULPD.Z     448(SI)(AX*1), Z24, K1, Z25
+	VADDPD       Z25, Z7, Z7
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem8_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, 384(DI)
+	VMOVUPD      Z7, K1, 448(DI)
+	JMP          zr_done
+
+zr_rem7:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD   320(DI), Z5
+	VMOVUPD.Z 384(DI), K1, Z6
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem7_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD       320(SI)(AX*1), Z24, Z30
+	VADDPD       Z30, Z5, Z5
+	VMULPD.Z     384(SI)(AX*1), Z24, K1, Z31
+	VADDPD       Z31, Z6, Z6
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem7_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, 320(DI)
+	VMOVUPD      Z6, K1, 384(DI)
+	JMP          zr_done
+
+zr_rem6:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD   256(DI), Z4
+	VMOVUPD.Z 320(DI), K1, Z5
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem6_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD       256(SI)(AX*1), Z24, Z29
+	VADDPD       Z29, Z4, Z4
+	VMULPD.Z     320(SI)(AX*1), Z24, K1, Z30
+	VADDPD       Z30, Z5, Z5
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem6_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, 256(DI)
+	VMOVUPD      Z5, K1, 320(DI)
+	JMP          zr_done
+
+zr_rem5:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD   192(DI), Z3
+	VMOVUPD.Z 256(DI), K1, Z4
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem5_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD       192(SI)(AX*1), Z24, Z28
+	VADDPD       Z28, Z3, Z3
+	VMULPD.Z     256(SI)(AX*1), Z24, K1, Z29
+	VADDPD       Z29, Z4, Z4
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem5_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, 192(DI)
+	VMOVUPD      Z4, K1, 256(DI)
+	JMP          zr_done
+
+zr_rem4:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD   128(DI), Z2
+	VMOVUPD.Z 192(DI), K1, Z3
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem4_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD       128(SI)(AX*1), Z24, Z27
+	VADDPD       Z27, Z2, Z2
+	VMULPD.Z     192(SI)(AX*1), Z24, K1, Z28
+	VADDPD       Z28, Z3, Z3
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem4_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, 128(DI)
+	VMOVUPD      Z3, K1, 192(DI)
+	JMP          zr_done
+
+zr_rem3:
+	VMOVUPD   (DI), Z0
+	VMOVUPD   64(DI), Z1
+	VMOVUPD.Z 128(DI), K1, Z2
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem3_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD       64(SI)(AX*1), Z24, Z26
+	VADDPD       Z26, Z1, Z1
+	VMULPD.Z     128(SI)(AX*1), Z24, K1, Z27
+	VADDPD       Z27, Z2, Z2
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem3_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, 64(DI)
+	VMOVUPD      Z2, K1, 128(DI)
+	JMP          zr_done
+
+zr_rem2:
+	VMOVUPD   (DI), Z0
+	VMOVUPD.Z 64(DI), K1, Z1
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem2_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD       (SI)(AX*1), Z24, Z25
+	VADDPD       Z25, Z0, Z0
+	VMULPD.Z     64(SI)(AX*1), Z24, K1, Z26
+	VADDPD       Z26, Z1, Z1
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          zr_rem2_k
+	VMOVUPD      Z0, (DI)
+	VMOVUPD      Z1, K1, 64(DI)
+	JMP          zr_done
+
+zr_rem1:
+	VMOVUPD.Z (DI), K1, Z0
+	XORQ      R12, R12
+	PCALIGN   $0x20
+
+zr_rem1_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Z24
+	VMULPD.Z     (SI)(AX*1), Z24, K1, Z25
 	VADDPD       Z25, Z0, Z0
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          zr_tail_k
+	JLT          zr_rem1_k
 	VMOVUPD      Z0, K1, (DI)
 
 zr_done:

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -10,6 +12,61 @@ import (
 var zmm = []VecPhysical{
 	Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
 	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31,
+}
+
+// rowsRemainder512 is addScaledRowsAVX512's last block: the CX elements
+// left, 1 to 191, in (CX+7)/8 registers, the last masked by K1, in one pass
+// over the rows.
+func rowsRemainder512(p string) {
+	Comment("K1: the lanes of the last register, 1 to 8. AX: the elements left.")
+	MOVQ(RCX, RAX)
+	DECQ(RCX)
+	ANDQ(c(7), RCX)
+	INCQ(RCX)
+	MOVL(U32(1), EDX)
+	SHLL(CL, EDX)
+	DECL(EDX)
+	KMOVW(EDX, K1)
+	label := func(r int) string { return fmt.Sprintf("%s_rem%d", p, r) }
+	for r := 24; r > 1; r-- {
+		CMPQ(RAX, c(8*(r-1)))
+		JGT(LabelRef(label(r)))
+	}
+	JMP(LabelRef(label(1)))
+	for r := 24; r >= 1; r-- {
+		Label(label(r))
+		for i := range r {
+			if i == r-1 {
+				VMOVUPD_Z(at(RDI, 64*i), K1, zmm[i])
+			} else {
+				VMOVUPD(at(RDI, 64*i), zmm[i])
+			}
+		}
+		XORQ(R12, R12)
+		pcalign(32)
+		Label(label(r) + "_k")
+		rowStart(Z24)
+		for i := range r {
+			t := zmm[25+i%7]
+			if i == r-1 {
+				VMULPD_Z(idx(RSI, 64*i, RAX, 1), Z24, K1, t)
+			} else {
+				VMULPD(idx(RSI, 64*i, RAX, 1), Z24, t)
+			}
+			VADDPD(t, zmm[i], zmm[i])
+		}
+		rowEnd(label(r) + "_k")
+		for i := range r {
+			if i == r-1 {
+				VMOVUPD(zmm[i], K1, at(RDI, 64*i))
+			} else {
+				VMOVUPD(zmm[i], at(RDI, 64*i))
+			}
+		}
+		if r > 1 {
+			JMP(LabelRef(p + "_done"))
+		}
+	}
 }
 
 // tailMask sets K1 to the low CX bits (CX in 1..7), clobbering DX.
@@ -70,31 +127,19 @@ func vecAVX512() {
 	Doc("addScaledRowsAVX512 takes the same arguments, with the same trust, as",
 		"addScaledRowsAVX2.")
 	Pragma("noescape")
-	Comment("dst is done in blocks of 192 elements (Z0-Z23), then at most one block",
-		"each of 96, 48, 24, 16 and 8 and a masked block (K1) of the last 1 to 7.",
-		"A block of dst is held in registers while, for each k in turn, the block",
-		"of row rows[k] (at SI + rows[k]*stride*8) is multiplied by the broadcast",
-		"scales[k] (Z24) and added, VMULPD then VADDPD as addScaledGo does per",
-		"row, and is then stored. Blocks of 96, 48 and 24 suit the common widths",
-		"(multiples of 48). The caller has checked every row; dst does not overlap",
-		"src. Products go to Z25-Z31 in turn.")
+	Comment("dst is done in blocks of 192 elements (Z0-Z23), then the last 1 to 191",
+		"in one block of as many registers (1 to 24), the last of them masked by K1",
+		"to the elements left. A block of dst is held in registers while, for each k",
+		"in turn, the block of row rows[k] (at SI + rows[k]*stride*8) is multiplied",
+		"by the broadcast scales[k] (Z24) and added, VMULPD then VADDPD as",
+		"addScaledGo does per row, and is then stored. The caller has checked every",
+		"row; dst does not overlap src. Products go to Z25-Z31 in turn.")
 	addScaledRows(rowsKernel{
 		name: "addScaledRowsAVX512", prefix: "zr", lanes: 8,
 		acc:   zmm[:24],
 		bcast: Z24, tmp: zmm[25:],
-		blocks: []int{24, 12, 6, 3, 2, 1},
-		tail: func(p string) {
-			tailMask()
-			VMOVUPD_Z(at(RDI, 0), K1, Z0)
-			XORQ(R12, R12)
-			Label(p + "_tail_k")
-			rowStart(Z24)
-			VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, Z25)
-			VMULPD(Z25, Z24, Z25)
-			VADDPD(Z25, Z0, Z0)
-			rowEnd(p + "_tail_k")
-			VMOVUPD(Z0, K1, at(RDI, 0))
-		},
+		blocks: []int{24},
+		tail:   rowsRemainder512,
 	})
 
 	TEXT("addAVX512", NOSPLIT, "func(dst, x []float64)")
