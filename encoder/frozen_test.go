@@ -46,6 +46,26 @@ func randomDocs(rng *rand.Rand, n, v int) []data.Document {
 	return docs
 }
 
+// randomEncoder returns a new encoder of cfg with random biases (New's are
+// zero), and its frozen copy.
+func randomEncoder(t *testing.T, cfg encoder.Config, rng *rand.Rand) (*encoder.Encoder, *encoder.Frozen) {
+	t.Helper()
+	enc, err := encoder.New(cfg, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range enc.Net.Layers {
+		for j := range enc.Net.Layers[i].B {
+			enc.Net.Layers[i].B[j] = rng.NormFloat64()
+		}
+	}
+	f, err := encoder.Freeze(enc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc, f
+}
+
 // TestMatchesDenseReference compares every form of the sparse forward pass
 // with the dense reference pass over the same weights, for every
 // activation, both input transforms, and 0, 1 and 2 hidden layers.
@@ -56,20 +76,7 @@ func TestMatchesDenseReference(t *testing.T) {
 		for _, input := range []encoder.Input{encoder.InputCounts, encoder.InputLog1p} {
 			for _, hidden := range [][]int{nil, {7}, {9, 6}} {
 				name := fmt.Sprintf("%s/%s/%v", act, input, hidden)
-				cfg := encoder.Config{V: V, K: K, Hidden: hidden, Activation: act, Input: input}
-				enc, err := encoder.New(cfg, rng)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i := range enc.Net.Layers {
-					for j := range enc.Net.Layers[i].B {
-						enc.Net.Layers[i].B[j] = rng.NormFloat64()
-					}
-				}
-				f, err := encoder.Freeze(enc, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
+				enc, f := randomEncoder(t, encoder.Config{V: V, K: K, Hidden: hidden, Activation: act, Input: input}, rng)
 				docs := randomDocs(rng, 70, V) // more than one internal batch
 				want := denseLogits(enc, docs)
 
@@ -422,19 +429,7 @@ func TestBatchEqualsSingle(t *testing.T) {
 	}{
 		{40, 5, nil}, {40, 50, []int{13}}, {300, 50, []int{500}}, {60, 9, []int{57, 20}},
 	} {
-		enc, err := encoder.New(encoder.Config{V: c.v, K: c.k, Hidden: c.hidden, Activation: encoder.Tanh, Input: encoder.InputCounts}, rng)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range enc.Net.Layers {
-			for j := range enc.Net.Layers[i].B {
-				enc.Net.Layers[i].B[j] = rng.NormFloat64()
-			}
-		}
-		f, err := encoder.Freeze(enc, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, f := randomEncoder(t, encoder.Config{V: c.v, K: c.k, Hidden: c.hidden, Activation: encoder.Tanh, Input: encoder.InputCounts}, rng)
 		docs := randomDocs(rng, 75, c.v)
 		var s encoder.Scratch
 		want := make([]float64, len(docs)*c.k)

@@ -146,11 +146,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if serr := stopProfile(); serr != nil && err == nil {
-			err = serr
-		}
-	}()
+	defer stopProfile(&err)
 	enc, err := encoder.Load(o.checkpoint)
 	if err != nil {
 		return err

@@ -290,11 +290,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if serr := stopProfile(); serr != nil && err == nil {
-			err = serr
-		}
-	}()
+	defer stopProfile(&err)
 	cfg, out := o.cfg, o.out
 	lastPath := filepath.Join(out, train.LastFile)
 	// The folder is this process's from here on: a second process that

@@ -8,13 +8,14 @@ import (
 )
 
 // StartCPUProfile starts a CPU profile written to path (the -cpuprofile
-// flag) and returns the function that stops it. Like every output, the
-// profile is written to a temporary file that stop renames into place,
-// whatever the run's outcome; an empty path profiles nothing and stop does
-// nothing.
-func StartCPUProfile(path string) (stop func() error, err error) {
+// flag) and returns the function that stops it, to be deferred with the
+// address of the caller's error result: stop sets *err to its own error
+// when *err is nil. Like every output, the profile is written to a
+// temporary file that stop renames into place, whatever the run's outcome.
+// An empty path profiles nothing and stop does nothing.
+func StartCPUProfile(path string) (stop func(err *error), err error) {
 	if path == "" {
-		return func() error { return nil }, nil
+		return func(*error) {}, nil
 	}
 	f, err := outfile.Create(path)
 	if err != nil {
@@ -24,11 +25,10 @@ func StartCPUProfile(path string) (stop func() error, err error) {
 		f.Abort()
 		return nil, fmt.Errorf("-cpuprofile: %w", err)
 	}
-	return func() error {
+	return func(err *error) {
 		pprof.StopCPUProfile()
-		if err := f.Commit(); err != nil {
-			return fmt.Errorf("-cpuprofile: %w", err)
+		if cerr := f.Commit(); cerr != nil && *err == nil {
+			*err = fmt.Errorf("-cpuprofile: %w", cerr)
 		}
-		return nil
 	}, nil
 }
