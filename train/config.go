@@ -54,8 +54,15 @@ type Config struct {
 	KL        estimators.KLMode `json:"kl"`
 	Normalise bool              `json:"normalise"` // NVIL's variance normalisation
 
-	Batch      int      `json:"batch"`
-	Epochs     int      `json:"epochs"`
+	Batch  int `json:"batch"`
+	Epochs int `json:"epochs"`
+	// Steps is the training budget in optimizer steps when Epochs is 0:
+	// New sets Epochs to the fewest whole epochs that make at least Steps
+	// steps, so that the budget does not grow with the corpus.
+	Steps int `json:"steps,omitempty"`
+	// Warmup is how many steps the learning rate rises linearly over, from
+	// LR/Warmup to LR, before the schedule; 0: none.
+	Warmup     int      `json:"warmup,omitempty"`
 	LR         float64  `json:"lr"`
 	LRSchedule Schedule `json:"lr-schedule"`
 	ClipNorm   float64  `json:"clip"` // 0: no clipping
@@ -162,7 +169,10 @@ func (v *TextVocab) UnmarshalJSON(b []byte) error {
 
 // DataSource describes a run's corpora.
 type DataSource struct {
-	Train         string  `json:"train,omitempty"` // empty: the synthetic default corpus
+	Train string `json:"train,omitempty"` // empty: the synthetic default corpus
+	// SyntheticDocs is the synthetic corpus's number of training and
+	// validation documents, when Train is empty; 0: synth.Default's.
+	SyntheticDocs int     `json:"synthetic-docs,omitempty"`
 	Valid         string  `json:"valid,omitempty"`
 	Test          string  `json:"test,omitempty"`
 	Format        string  `json:"format,omitempty"`
@@ -272,8 +282,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: -samples %d is more than %d", c.Samples, MaxSamples)
 	case c.Batch < 1:
 		return fmt.Errorf("train: batch size %d must be positive", c.Batch)
-	case c.Epochs < 0:
-		return fmt.Errorf("train: epochs %d must not be negative", c.Epochs)
+	case c.Epochs < 0 || c.Steps < 0 || c.Warmup < 0:
+		return fmt.Errorf("train: -epochs %d, -steps %d and -warmup %d must not be negative", c.Epochs, c.Steps, c.Warmup)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("train: -lr %v: the learning rate must be a positive finite number", c.LR)
 	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 0):

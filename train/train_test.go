@@ -21,7 +21,7 @@ import (
 // smallRun returns a quick configuration and corpora: the synthetic model
 // at a tenth of its default size.
 // The scenario names an estimator ("rloo") or one of em, learned-prior,
-// cosine-clip and stochastic-kl, which use RLOO but for em.
+// cosine-clip, warmup-steps and stochastic-kl, which use RLOO but for em.
 func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus, []string) {
 	t.Helper()
 	spec := synth.Default
@@ -41,6 +41,8 @@ func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus
 		cfg.Prior = PriorLearned
 	case "cosine-clip":
 		cfg.LRSchedule, cfg.ClipNorm = ScheduleCosine, 1
+	case "warmup-steps":
+		cfg.LRSchedule, cfg.Warmup, cfg.Epochs, cfg.Steps = ScheduleCosine, 6, 0, 20
 	case "stochastic-kl":
 		cfg.KL = estimators.Stochastic
 	default:
@@ -82,7 +84,7 @@ func params(tr *Trainer) [][]float64 {
 // checkpoint, and requires bit-identical parameters, optimizer state and
 // validation bound to a run that was never interrupted.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "reinforce", "cosine-clip", "stochastic-kl"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)

@@ -210,6 +210,10 @@ func New(cfg Config, dir string, trainC, validC *data.Corpus, vocab []string) (*
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Epochs == 0 && cfg.Batch > 0 {
+		nb := (trainC.Len() + cfg.Batch - 1) / cfg.Batch
+		cfg.Epochs = (cfg.Steps + nb - 1) / max(nb, 1)
+	}
 	if err := cfg.CheckMemory(); err != nil {
 		return nil, err
 	}
@@ -369,13 +373,20 @@ type Result struct {
 
 func (t *Trainer) batchesPerEpoch() int { return (t.train.Len() + t.Config.Batch - 1) / t.Config.Batch }
 
-// learningRate returns the rate for the next step under the schedule.
+// learningRate returns the rate for the next step: the linear warm-up over
+// the first Config.Warmup steps, then the schedule over the rest (cosine:
+// from LR at the warm-up's end to 0 at the run's).
 func (t *Trainer) learningRate() float64 {
-	if t.Config.LRSchedule == ScheduleCosine {
-		total := float64(t.Config.Epochs * t.batchesPerEpoch())
-		return t.Config.LR * t.st.lrScale() * 0.5 * (1 + math.Cos(math.Pi*min(1, float64(t.st.Step)/total)))
+	lr := t.Config.LR * t.st.lrScale()
+	step, warm := t.st.Step, t.Config.Warmup
+	if step < warm {
+		return lr * float64(step+1) / float64(warm)
 	}
-	return t.Config.LR * t.st.lrScale()
+	if t.Config.LRSchedule == ScheduleCosine {
+		total := float64(t.Config.Epochs*t.batchesPerEpoch() - warm)
+		return lr * 0.5 * (1 + math.Cos(math.Pi*min(1, float64(step-warm)/max(total, 1))))
+	}
+	return lr
 }
 
 // Run trains until the configured number of epochs, early stopping, an

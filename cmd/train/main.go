@@ -126,6 +126,7 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 
 	fs.Group(cli.GroupData)
 	fs.StringVar(&src.Train, "train", src.Train, "training corpus `FILE` (none: the synthetic default corpus)")
+	fs.IntVar(&src.SyntheticDocs, "synthetic-docs", src.SyntheticDocs, fmt.Sprintf("with no -train: documents in the synthetic corpus's training and validation splits (0: %d)", synth.Default.Train))
 	fs.StringVar(&src.Valid, "valid", src.Valid, "validation corpus `FILE` (default: -valid-fraction of -train)")
 	fs.StringVar(&src.Test, "test", src.Test, "held-out corpus `FILE`, evaluated at the end with the best checkpoint")
 	fs.StringVar(&src.Format, "format", src.Format, "corpus format: "+cli.Formats)
@@ -154,7 +155,9 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.TextVar(&cfg.KL, "kl", cfg.KL, "KL `term`: "+cli.Choices[estimators.KLMode]()+" (closed: exact; stochastic: in the learning signal)")
 	fs.BoolVar(&cfg.Normalise, "normalise", cfg.Normalise, "nvil: divide the learning signal by its running standard deviation")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "documents per minibatch")
-	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "passes over the training corpus")
+	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "passes over the training corpus (0: as many as make -steps)")
+	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "with -epochs 0: the training budget in optimizer steps, rounded up to whole epochs")
+	fs.IntVar(&cfg.Warmup, "warmup", cfg.Warmup, "steps over which the learning rate rises linearly to -lr before the schedule (0: none)")
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
 	fs.TextVar(&cfg.LRSchedule, "lr-schedule", cfg.LRSchedule, "learning-rate `schedule`: "+cli.Choices[train.Schedule]())
 	fs.Float64Var(&cfg.ClipNorm, "clip", cfg.ClipNorm, "clip the gradient's global norm to this (0: no clipping)")
@@ -202,6 +205,8 @@ func parseFlags(args []string, cfg train.Config, stdout io.Writer) (*options, er
 	switch {
 	case o.out == "":
 		return nil, errors.New(`-out "": give the run folder`)
+	case src.SyntheticDocs < 0 || src.SyntheticDocs > 0 && src.Train != "":
+		return nil, fmt.Errorf("-synthetic-docs %d: give a positive number of documents, and only without -train", src.SyntheticDocs)
 	case !(src.ValidFraction >= 0 && src.ValidFraction < 1):
 		return nil, fmt.Errorf("-valid-fraction %v must lie in [0, 1)", src.ValidFraction)
 	case o.minCount < 0 || o.maxVocab < 0:
@@ -476,7 +481,11 @@ type corpora struct {
 func loadCorpora(src train.DataSource, seed uint64, tv *train.TextVocab) (*corpora, error) {
 	c := &corpora{}
 	if src.Train == "" {
-		s, err := synth.Generate(synth.Default)
+		spec := synth.Default
+		if src.SyntheticDocs > 0 {
+			spec.Train = src.SyntheticDocs
+		}
+		s, err := synth.Generate(spec)
 		if err != nil {
 			return nil, err
 		}

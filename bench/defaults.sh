@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The training defaults of issue 12 part 6, measured: each named setting
+# (learning rate, schedule, warm-up, budget) trained on a corpus (synth4k:
+# the default synthetic corpus, 4,000 documents; synth100k: the same model's
+# corpus with 100,000; 20news), with each corpus's model (synthetic: K=8,
+# encoder 200→100→8; 20 Newsgroups: the default), the best validation
+# checkpoint evaluated on the test split, one line appended to
+# bench/defaults.jsonl.
+#
+#   bench/defaults.sh CORPUS SETTING...     runs/defaults/CORPUS-SETTING holds each run
+#
+# Runs under nice -n 19. AMVI_20NEWS names the data folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+D=${AMVI_20NEWS:-../shared/data/20news}
+out=runs/defaults
+mkdir -p "$out"
+go build -o "$out/train" ./cmd/train
+corpus=$1
+shift
+case $corpus in
+synth4k) data="-K 8 -hidden 100" ;;
+synth100k) data="-K 8 -hidden 100 -synthetic-docs 100000" ;;
+20news) data="-train $D/train.feat -vocab $D/vocab.new -test $D/test.feat" ;;
+*) echo "unknown corpus $corpus" >&2; exit 2 ;;
+esac
+
+setting() {
+	case $1 in
+	lr1e-3) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine" ;;
+	lr1e-3w500) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine -warmup 500" ;;
+	lr3e-3) echo "-epochs 0 -steps 16000 -lr 3e-3 -lr-schedule cosine" ;;
+	lr3e-3w500) echo "-epochs 0 -steps 16000 -lr 3e-3 -lr-schedule cosine -warmup 500" ;;
+	lr1e-2) echo "-epochs 0 -steps 16000 -lr 1e-2 -lr-schedule cosine" ;;
+	lr1e-3s48k) echo "-epochs 0 -steps 48000 -lr 1e-3 -lr-schedule cosine" ;;
+	lr3e-3s48k) echo "-epochs 0 -steps 48000 -lr 3e-3 -lr-schedule cosine" ;;
+	lr1e-3s4k) echo "-epochs 0 -steps 4000 -lr 1e-3 -lr-schedule cosine" ;;
+	lr5e-4const) echo "-epochs 0 -steps 16000 -lr 5e-4 -lr-schedule constant" ;;
+	old) echo "-epochs 40 -lr 3e-3 -lr-schedule constant" ;;
+	*) echo "unknown setting $1" >&2; return 2 ;;
+	esac
+}
+
+for name in "$@"; do
+	f=$(setting "$name")
+	dir=$out/$corpus-$name
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	# shellcheck disable=SC2086
+	/usr/bin/time -f '%e %U %S' -o "$dir.time" nice -n 19 "$out/train" $data $f -log-every 0 -overwrite -out "$dir" >"$dir.eval.txt" 2>"$dir.log"
+	load2=$(cut -d' ' -f1 /proc/loadavg)
+	/usr/bin/python3 - "$corpus" "$name" "$f" "$dir" "$load" "$load2" >>bench/defaults.jsonl <<'PY'
+import json, re, sys
+corpus, name, flags, d, l1, l2 = sys.argv[1:]
+ms = [json.loads(l) for l in open(d + "/metrics.jsonl")]
+best = max((m for m in ms if "valid_elbo" in m), key=lambda m: m["valid_elbo"])
+ev = json.load(open(d + "/eval.json"))
+txt = open(d + ".eval.txt").read()
+truth = re.search(r"true log p\(x\) per document\s+(-?[0-9.]+)", txt)
+wall, user, sys_ = (float(x) for x in open(d + ".time").read().split()[-3:])
+r = {"corpus": corpus, "name": name, "flags": flags, "epochs": ms[-1]["epoch"], "steps": ms[-1]["step"],
+    "best_epoch": best["epoch"], "best_step": best["step"],
+    "valid_elbo": round(best["valid_elbo"], 2), "valid_perplexity": round(best["valid_perplexity"], 1),
+    "test_elbo": round(ev["elbo_per_doc"], 2), "test_perplexity": round(ev["perplexity"], 1),
+    "test_iw": round(ev["iw_per_doc"], 2), "test_iw_perplexity": round(ev["iw_perplexity"], 1)}
+if ev.get("exact_logp_per_doc"):
+    r["test_exact_logp"] = round(ev["exact_logp_per_doc"], 2)
+    r["test_exact_elbo"] = round(ev["exact_elbo_per_doc"], 2)
+if truth:
+    r["truth"] = float(truth.group(1))
+    r["iw_minus_truth"] = round(ev["iw_per_doc"] - float(truth.group(1)), 2)
+r.update({"wall_s": round(wall), "cpu_s": round(user + sys_), "load": [float(l1), float(l2)]})
+print(json.dumps(r))
+PY
+	tail -1 bench/defaults.jsonl
+done
