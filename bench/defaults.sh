@@ -36,6 +36,15 @@ setting() {
 	lr3e-3s48k) echo "-epochs 0 -steps 48000 -lr 3e-3 -lr-schedule cosine" ;;
 	lr1e-3s4k) echo "-epochs 0 -steps 4000 -lr 1e-3 -lr-schedule cosine" ;;
 	lr5e-4const) echo "-epochs 0 -steps 16000 -lr 5e-4 -lr-schedule constant" ;;
+	lr3e-3w2000) echo "-epochs 0 -steps 16000 -lr 3e-3 -lr-schedule cosine -warmup 2000" ;;
+	lr1e-2w500) echo "-epochs 0 -steps 16000 -lr 1e-2 -lr-schedule cosine -warmup 500" ;;
+	lr1e-2w2000) echo "-epochs 0 -steps 16000 -lr 1e-2 -lr-schedule cosine -warmup 2000" ;;
+	lr1e-3w2000) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine -warmup 2000" ;;
+	K12lr3e-3w500) echo "-epochs 0 -steps 16000 -lr 3e-3 -lr-schedule cosine -warmup 500 -K 12" ;;
+	K12lr1e-2w500) echo "-epochs 0 -steps 16000 -lr 1e-2 -lr-schedule cosine -warmup 500 -K 12" ;;
+	K12lr1e-3w500) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine -warmup 500 -K 12" ;;
+	lr1e-2w2000s48k) echo "-epochs 0 -steps 48000 -lr 1e-2 -lr-schedule cosine -warmup 2000" ;;
+	lr3e-3w2000s48k) echo "-epochs 0 -steps 48000 -lr 3e-3 -lr-schedule cosine -warmup 2000" ;;
 	old) echo "-epochs 40 -lr 3e-3 -lr-schedule constant" ;;
 	*) echo "unknown setting $1" >&2; return 2 ;;
 	esac

@@ -48,6 +48,9 @@ flags() { # the flags of a named configuration
 	S4) echo "$b -samples 4" ;;
 	vimco) echo "$b -estimator vimco" ;;
 	disarm) echo "$b -estimator disarm" ;;
+	seed2) echo "$b -seed 2" ;;
+	warm500) echo "$b -warmup 500" ;;
+	lr2e-3warm500) echo "-epochs 100 -lr 2e-3 -lr-schedule cosine -warmup 500" ;;
 	*) echo "unknown configuration $1" >&2; return 2 ;;
 	esac
 }
