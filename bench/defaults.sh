@@ -7,7 +7,7 @@
 # checkpoint evaluated on the test split, one line appended to
 # bench/defaults.jsonl.
 #
-#   bench/defaults.sh CORPUS SETTING...     runs/defaults/CORPUS-SETTING holds each run
+#   bench/defaults.sh CORPUS SETTING[@SEED]...     runs/defaults/CORPUS-SETTING holds each run
 #
 # Runs under nice -n 19. AMVI_20NEWS names the data folder.
 set -euo pipefail
@@ -25,8 +25,13 @@ synth100k) data="-K 8 -hidden 100 -synthetic-docs 100000" ;;
 *) echo "unknown corpus $corpus" >&2; exit 2 ;;
 esac
 
+# Every setting but "default" pins the training settings of before issue
+# 12 that it does not change (the recorded flags are the rest).
+pin="-samples 8 -prior fixed -estimator rloo -batch 64 -warmup 0 -alpha 0.5"
+
 setting() {
 	case $1 in
+	default) echo "" ;; # the defaults of the code as it is
 	lr1e-3) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine" ;;
 	lr1e-3w500) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine -warmup 500" ;;
 	lr3e-3) echo "-epochs 0 -steps 16000 -lr 3e-3 -lr-schedule cosine" ;;
@@ -45,17 +50,28 @@ setting() {
 	K12lr1e-3w500) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine -warmup 500 -K 12" ;;
 	lr1e-2w2000s48k) echo "-epochs 0 -steps 48000 -lr 1e-2 -lr-schedule cosine -warmup 2000" ;;
 	lr3e-3w2000s48k) echo "-epochs 0 -steps 48000 -lr 3e-3 -lr-schedule cosine -warmup 2000" ;;
+	lr1e-2w2000seed2) echo "-epochs 0 -steps 16000 -lr 1e-2 -lr-schedule cosine -warmup 2000 -seed 2" ;;
+	lr1e-2w2000seed3) echo "-epochs 0 -steps 16000 -lr 1e-2 -lr-schedule cosine -warmup 2000 -seed 3" ;;
+	lr3e-2w2000) echo "-epochs 0 -steps 16000 -lr 3e-2 -lr-schedule cosine -warmup 2000" ;;
+	h500lr1e-3) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine -hidden 500" ;;
+	h500lr3e-3w500) echo "-epochs 0 -steps 16000 -lr 3e-3 -lr-schedule cosine -warmup 500 -hidden 500" ;;
+	h500lr1e-2w2000) echo "-epochs 0 -steps 16000 -lr 1e-2 -lr-schedule cosine -warmup 2000 -hidden 500" ;;
+	lr1e-3e100) echo "-epochs 100 -lr 1e-3 -lr-schedule cosine" ;;
 	old) echo "-epochs 40 -lr 3e-3 -lr-schedule constant" ;;
 	*) echo "unknown setting $1" >&2; return 2 ;;
 	esac
 }
 
 for name in "$@"; do
-	f=$(setting "$name")
+	# NAME@SEED: the setting with -seed SEED
+	f=$(setting "${name%@*}")
+	[[ $name == *@* ]] && f="$f -seed ${name#*@}"
+	p=$pin
+	[[ ${name%@*} == default ]] && p=""
 	dir=$out/$corpus-$name
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	# shellcheck disable=SC2086
-	/usr/bin/time -f '%e %U %S' -o "$dir.time" nice -n 19 "$out/train" $data $f -log-every 0 -overwrite -out "$dir" >"$dir.eval.txt" 2>"$dir.log"
+	/usr/bin/time -f '%e %U %S' -o "$dir.time" nice -n 19 "$out/train" $data $p $f -log-every 0 -overwrite -out "$dir" >"$dir.eval.txt" 2>"$dir.log"
 	load2=$(cut -d' ' -f1 /proc/loadavg)
 	/usr/bin/python3 - "$corpus" "$name" "$f" "$dir" "$load" "$load2" >>bench/defaults.jsonl <<'PY'
 import json, re, sys

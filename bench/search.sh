@@ -19,10 +19,15 @@ out=runs/search
 mkdir -p "$out"
 go build -o "$out/train" ./cmd/train
 
+# Every configuration but "default" is given relative to the default of
+# before this search, which pin spells out: the recorded flags are the
+# differences from it.
+pin="-K 50 -hidden 500 -activation tanh -input counts -decoder-hidden none -alpha 0.5 -prior fixed -estimator rloo -samples 8 -batch 64 -steps 0 -warmup 0"
 b="-epochs 100 -lr 1e-3 -lr-schedule cosine" # the base of the one-lever screening
 
 flags() { # the flags of a named configuration
 	case $1 in
+	default) echo "" ;; # the defaults of the code as it is
 	# the old default (K=50, 1995→500→50 tanh, linear decoder, RLOO S=8, Adam 5e-4 constant, batch 64)
 	old100) echo "-epochs 100 -lr 5e-4 -lr-schedule constant" ;;
 	# learning rate and schedule, 100 epochs
@@ -49,6 +54,20 @@ flags() { # the flags of a named configuration
 	vimco) echo "$b -estimator vimco" ;;
 	disarm) echo "$b -estimator disarm" ;;
 	seed2) echo "$b -seed 2" ;;
+	K100S16) echo "$b -K 100 -samples 16" ;;
+	K100S16prior) echo "$b -K 100 -samples 16 -prior learned" ;;
+	dec500) echo "$b -decoder-hidden 500" ;;
+	lr3e-3warm2000) echo "-epochs 100 -lr 3e-3 -lr-schedule cosine -warmup 2000" ;;
+	S32) echo "$b -samples 32" ;;
+	# combinations
+	K100S16priorH1000) echo "$b -K 100 -samples 16 -prior learned -hidden 1000" ;;
+	K100S32prior) echo "$b -K 100 -samples 32 -prior learned" ;;
+	K100S32) echo "$b -K 100 -samples 32" ;;
+	K100S32warm500) echo "$b -K 100 -samples 32 -warmup 500" ;;
+	K100S32H1000) echo "$b -K 100 -samples 32 -hidden 1000" ;;
+	K100S16H1000) echo "$b -K 100 -samples 16 -hidden 1000" ;;
+	K100S16prior150) echo "-epochs 150 -lr 1e-3 -lr-schedule cosine -K 100 -samples 16 -prior learned" ;;
+	K150S16prior) echo "$b -K 150 -samples 16 -prior learned" ;;
 	warm500) echo "$b -warmup 500" ;;
 	lr2e-3warm500) echo "-epochs 100 -lr 2e-3 -lr-schedule cosine -warmup 500" ;;
 	*) echo "unknown configuration $1" >&2; return 2 ;;
@@ -57,11 +76,13 @@ flags() { # the flags of a named configuration
 
 for name in "$@"; do
 	f=$(flags "$name")
+	p=$pin
+	[[ $name == default ]] && p=""
 	dir=$out/$name
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	# shellcheck disable=SC2086
 	/usr/bin/time -f '%e %U %S' -o "$dir.time" nice -n 19 "$out/train" -train "$D/train.feat" -vocab "$D/vocab.new" \
-		-test "$D/test.feat" -iw-samples "$IW" -log-every 0 -overwrite -out "$dir" $f >"$dir.eval.txt" 2>"$dir.log"
+		-test "$D/test.feat" -iw-samples "$IW" -log-every 0 -overwrite -out "$dir" $p $f >"$dir.eval.txt" 2>"$dir.log"
 	load2=$(cut -d' ' -f1 /proc/loadavg)
 	/usr/bin/python3 - "$name" "$f" "$dir" "$load" "$load2" >>bench/search.jsonl <<'PY'
 import json, sys

@@ -3,7 +3,9 @@
 // log p_θ(x) is exact (K ≤ 14): it trains variants of the synthetic run of
 // cmd/train and prints, for each, the exact log p_θ(x) per document of its
 // best validation checkpoint on the training, validation and test splits
-// beside the generating model's, as a Markdown table (docs/results.md).
+// beside the generating model's, as a Markdown table (docs/results.md),
+// then each model's mean decoder weight on each of the generating model's
+// blocks of words.
 //
 //	go run ./bench/synthfit [-only NAME,...] [-out DIR]
 //
@@ -30,6 +32,8 @@ import (
 	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/synth"
 	"github.com/amvi/amvi/train"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // variant is one training run: a change to the configuration, and to the
@@ -130,12 +134,15 @@ func run(only, out string) error {
 			want[n] = true
 		}
 	}
+	var models []named
 	for _, v := range variants {
 		if len(want) > 0 && !want[v.name] {
 			continue
 		}
 		cfg := train.DefaultConfig()
+		// The synthetic run as it was before issue 12, pinned.
 		cfg.K, cfg.Hidden, cfg.Epochs, cfg.LR, cfg.LogEvery = synth.Default.K, []int{100}, 40, 3e-3, 0
+		cfg.Samples, cfg.Warmup, cfg.LRSchedule = 8, 0, train.ScheduleConstant
 		if v.cfg != nil {
 			v.cfg(&cfg)
 		}
@@ -160,6 +167,27 @@ func run(only, out string) error {
 			return err
 		}
 		row(v.what, l.Model, res.BestStep, res.Steps)
+		models = append(models, named{v.what, l.Model})
+	}
+	// Each factor's mean decoder weight on each of the generating model's
+	// word blocks (V/K words each; the truth has about +3 on its own block).
+	for _, nm := range append([]named{{"generating model", truth}}, models...) {
+		fmt.Printf("\nmean weight of each factor on each block of words, %s:\n", nm.name)
+		l := nm.m.Dec.Net.Layers[0]
+		V, K := l.Out, l.In
+		block := V / synth.Default.K
+		for j := 0; j < K; j++ {
+			fmt.Printf("z%-2d", j)
+			for b := 0; b < synth.Default.K; b++ {
+				fmt.Printf(" %5.2f", floats.Sum(l.W[j*V+b*block:j*V+(b+1)*block])/float64(block))
+			}
+			fmt.Println()
+		}
 	}
 	return nil
+}
+
+type named struct {
+	name string
+	m    *model.Model
 }
