@@ -43,7 +43,7 @@ func TestNamedSettingsRoundTrip(t *testing.T) {
 			func(c *Config, i int) { c.Objective = exact.Objective(i) }, func(c Config) setting { return c.Objective }},
 		{"kl", []string{"closed", "stochastic"},
 			func(c *Config, i int) { c.KL = estimators.KLMode(i) }, func(c Config) setting { return c.KL }},
-		{"lr-schedule", []string{"constant", "cosine"},
+		{"lr-schedule", []string{"cosine", "constant"},
 			func(c *Config, i int) { c.LRSchedule = Schedule(i) }, func(c Config) setting { return c.LRSchedule }},
 	} {
 		for i, name := range tc.names {
@@ -99,7 +99,7 @@ func TestZeroConfigIsTheDefault(t *testing.T) {
 	var c Config
 	if c.Activation != encoder.Tanh || c.DecoderActivation != encoder.Tanh || c.Input != encoder.InputCounts ||
 		c.Prior != PriorFixed || c.Estimator != estimators.KindRLOO || c.Objective != exact.ELBO ||
-		c.KL != estimators.ClosedForm || c.LRSchedule != ScheduleConstant {
+		c.KL != estimators.ClosedForm || c.LRSchedule != ScheduleCosine {
 		t.Errorf("zero Config: %+v", c)
 	}
 	for _, cfg := range []Config{{}, DefaultConfig()} {
@@ -108,7 +108,7 @@ func TestZeroConfigIsTheDefault(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{`"activation":"tanh"`, `"decoder-activation":"tanh"`, `"input":"counts"`,
-			`"estimator":"rloo"`, `"kl":"closed"`, `"lr-schedule":"constant"`} {
+			`"estimator":"rloo"`, `"kl":"closed"`, `"lr-schedule":"cosine"`} {
 			if !strings.Contains(string(js), want) {
 				t.Errorf("%s lacks %s", js, want)
 			}

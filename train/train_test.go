@@ -34,6 +34,9 @@ func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus
 	cfg := DefaultConfig()
 	cfg.V, cfg.K, cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.LR = spec.V, 6, []int{16}, 3, 32, 3e-3
 	cfg.Samples, cfg.ValidEvery = 2, 5
+	// A constant rate without warm-up, which the fault tests' expected
+	// rates assume; the schedule scenarios below set theirs.
+	cfg.LRSchedule, cfg.Warmup = ScheduleConstant, 0
 	switch scenario {
 	case "em":
 		cfg.Estimator, cfg.Objective = estimators.KindExact, exact.EM

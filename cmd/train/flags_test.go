@@ -29,7 +29,7 @@ func TestNamedFlags(t *testing.T) {
 		{"estimator", []string{"rloo", "reinforce", "nvil", "vimco", "disarm", "exact"}, func(o *options) fmt.Stringer { return o.cfg.Estimator }},
 		{"objective", []string{"elbo", "em"}, func(o *options) fmt.Stringer { return o.cfg.Objective }},
 		{"kl", []string{"closed", "stochastic"}, func(o *options) fmt.Stringer { return o.cfg.KL }},
-		{"lr-schedule", []string{"constant", "cosine"}, func(o *options) fmt.Stringer { return o.cfg.LRSchedule }},
+		{"lr-schedule", []string{"cosine", "constant"}, func(o *options) fmt.Stringer { return o.cfg.LRSchedule }},
 	} {
 		list := strings.Join(tc.names, "|")
 		if !strings.Contains(help.String(), "  -"+tc.flag+" ") || !strings.Contains(help.String(), list) {

@@ -436,8 +436,9 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 	return w.Err()
 }
 
-// syntheticDefaults fits a new run on the default corpus, which is small, to
-// the generating model's size, except for the flags set.
+// syntheticDefaults fits a new run on the synthetic corpus, which is small,
+// to the generating model's size (K=8; an encoder of 100 hidden units),
+// except for the flags set. The training settings are the defaults.
 func syntheticDefaults(cfg *train.Config, set map[string]bool) {
 	if cfg.Data.Train != "" {
 		return
@@ -447,12 +448,6 @@ func syntheticDefaults(cfg *train.Config, set map[string]bool) {
 	}
 	if !set["hidden"] {
 		cfg.Hidden = []int{100}
-	}
-	if !set["epochs"] {
-		cfg.Epochs = 40
-	}
-	if !set["lr"] {
-		cfg.LR = 3e-3
 	}
 }
 
