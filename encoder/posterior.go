@@ -138,8 +138,8 @@ func (q *Posterior) KL(dst []float64, prior *Prior) {
 	for r := range dst {
 		s := 0.0
 		for j := 0; j < k; j++ {
-			b := q.P[r*k+j]
-			s += b*(q.LogProb[r*k+j][1]-la[j]) + (1-b)*(q.LogProb[r*k+j][0]-l1a[j])
+			i := r*k + j
+			s += klTerm(q.P[i], q.LogProb[i][1], q.LogProb[i][0], la[j], l1a[j])
 		}
 		dst[r] = s
 	}

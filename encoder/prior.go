@@ -77,9 +77,15 @@ func (p *Prior) KL(a []float64) float64 {
 	for j, aj := range a {
 		b, l1, l0 := mathx.SigmoidParts(aj)
 		_, la, l1a := mathx.SigmoidParts(p.Logit[j])
-		s += b*(l1-la) + (1-b)*(l0-l1a)
+		s += klTerm(b, l1, l0, la, l1a)
 	}
 	return s
+}
+
+// klTerm is one factor's KL(Bernoulli(b) ‖ Bernoulli(α)) from b, log b,
+// log(1-b), log α and log(1-α).
+func klTerm(b, lb, l1b, la, l1a float64) float64 {
+	return b*(lb-la) + (1-b)*(l1b-l1a)
 }
 
 // LogitGrad adds to dst (K) w times the gradient, with respect to the

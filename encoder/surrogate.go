@@ -94,7 +94,7 @@ func (s *Surrogate) Loss(a []float64) float64 {
 			// log q = z·a - softplus(a), summed over samples with weights A.
 			total -= c[j]*aj - s.ASum[r]*-l0
 			if s.KLWeight != 0 {
-				kl += b*(l1-la[j]) + (1-b)*(l0-l1a[j]) // Prior.KL's terms
+				kl += klTerm(b, l1, l0, la[j], l1a[j])
 			}
 		}
 		if s.KLWeight != 0 {
