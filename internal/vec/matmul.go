@@ -21,13 +21,18 @@ package vec
 // it reads src from memory once for four rows of dst; elsewhere it is
 // AddScaledRows row by row.
 func AddMatMul(dst []float64, n int, a []float64, m int, src []float64, stride int) {
-	if n < 1 || m < 1 || len(dst)%n != 0 || len(a) != len(dst)/n*m || stride < n || len(src) < (m-1)*stride+n {
-		panic("vec: AddMatMul shapes do not match")
+	if checkMatMul("AddMatMul", len(dst), n, len(a), m, len(src), stride) {
+		addMatMul(dst, n, a, m, src, stride)
 	}
-	if len(dst) == 0 {
-		return
+}
+
+// checkMatMul panics, naming the function, if the shapes are not as
+// AddMatMul needs them, and reports whether dst is not empty.
+func checkMatMul(name string, lenDst, n, lenA, m, lenSrc, stride int) bool {
+	if n < 1 || m < 1 || lenDst%n != 0 || lenA != lenDst/n*m || stride < n || lenSrc < (m-1)*stride+n {
+		panic("vec: " + name + " shapes do not match")
 	}
-	addMatMul(dst, n, a, m, src, stride)
+	return lenDst > 0
 }
 
 // identity is 0, 1, …, len−1: the rows argument with which AddScaledRows
@@ -39,15 +44,16 @@ var identity = func() (s [256]int) {
 	return s
 }()
 
-// addMatMulRows is AddMatMul as AddScaledRows row by row, up to 256 rows
-// of src a call, at the level of the AddScaledRows kernels. The caller has
-// checked the shapes.
-func addMatMulRows(dst []float64, n int, a []float64, m int, src []float64, stride int) {
+// addMatMulRows is AddMatMul (or AddMatMul32) as AddScaledRows row by row,
+// up to 256 rows of src a call, with addRows, the dispatch of the
+// AddScaledRows kernels. The caller has checked the shapes.
+func addMatMulRows[T float](dst []T, n int, a []T, m int, src []T, stride int,
+	addRows func(dst, src []T, stride int, rows []int, scales []T)) {
 	for r := range len(dst) / n {
 		d := dst[r*n : (r+1)*n]
 		for k0 := 0; k0 < m; k0 += len(identity) {
 			k1 := min(k0+len(identity), m)
-			addScaledRows(d, src[k0*stride:], stride, identity[:k1-k0], a[r*m+k0:r*m+k1])
+			addRows(d, src[k0*stride:], stride, identity[:k1-k0], a[r*m+k0:r*m+k1])
 		}
 	}
 }

@@ -8,5 +8,5 @@ func addMatMul(dst []float64, n int, a []float64, m int, src []float64, stride i
 		addMatMulAVX512(dst, a, src[:(m-1)*stride+n], len(dst)/n, m, n, stride)
 		return
 	}
-	addMatMulRows(dst, n, a, m, src, stride)
+	addMatMulRows(dst, n, a, m, src, stride, addScaledRows)
 }

@@ -10,7 +10,7 @@ func ScaleTo(dst []float64, a float64, x []float64) {
 	scaleTo(dst, a, x)
 }
 
-func scaleToGo(dst []float64, a float64, x []float64) {
+func scaleToGo[T float](dst []T, a T, x []T) {
 	for i, v := range x {
 		dst[i] = a * v
 	}

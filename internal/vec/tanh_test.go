@@ -459,7 +459,7 @@ func tanhBenchData(n int) []float64 {
 // BenchmarkTanh runs each assembly kernel the CPU has, Tanh itself (the
 // best of them) and the Go loop of math.Tanh.
 func BenchmarkTanh(b *testing.B) {
-	ks := append(tanhAsmKernels(), tanhAPI, tanhKernel{"go", tanhGo})
+	ks := append(tanhAsmKernels(), tanhAPI, tanhKernel{"go", tanhGo[float64]})
 	for _, k := range ks {
 		for _, n := range []int{500, 32000} {
 			b.Run(fmt.Sprintf("%s/n=%d", k.name, n), func(b *testing.B) {

@@ -66,18 +66,27 @@ import (
 // while it adds the terms of every row to them, so it reads and writes dst
 // once rather than once per row.
 func AddScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
-	if len(rows) != len(scales) {
-		panic("vec: AddScaledRows lengths of rows and scales differ")
+	if checkRows("AddScaledRows", len(dst), len(src), stride, rows, len(scales)) {
+		addScaledRows(dst, src, stride, rows, scales)
+	}
+}
+
+// checkRows panics, naming the function, if AddScaledRows's rows and
+// scales do not fit dst and src, and reports whether there is anything to
+// add.
+func checkRows(name string, n, lenSrc, stride int, rows []int, lenScales int) bool {
+	if len(rows) != lenScales {
+		panic("vec: " + name + " lengths of rows and scales differ")
 	}
 	if len(rows) == 0 {
-		return
+		return false
 	}
 	// Row r is in range iff 0 ≤ r ≤ maxRow; this form cannot overflow.
-	limit := len(src) - len(dst)
+	limit := lenSrc - n
 	maxRow := 0
 	switch {
 	case limit < 0:
-		panicRow(0, rows[0], stride, len(dst), len(src))
+		panicRow(name, 0, rows[0], stride, n, lenSrc)
 	case stride > 0:
 		maxRow = limit / stride
 	case stride == 0:
@@ -85,18 +94,15 @@ func AddScaledRows(dst, src []float64, stride int, rows []int, scales []float64)
 	}
 	for k, r := range rows {
 		if uint(r) > uint(maxRow) {
-			panicRow(k, r, stride, len(dst), len(src))
+			panicRow(name, k, r, stride, n, lenSrc)
 		}
 	}
-	if len(dst) == 0 {
-		return
-	}
-	addScaledRows(dst, src, stride, rows, scales)
+	return n > 0
 }
 
-func panicRow(k, r, stride, n, lenSrc int) {
-	panic(fmt.Sprintf("vec: AddScaledRows row %d out of range: rows[%d] = %d, stride %d, len(dst) %d, len(src) %d",
-		r, k, r, stride, n, lenSrc))
+func panicRow(name string, k, r, stride, n, lenSrc int) {
+	panic(fmt.Sprintf("vec: %s row %d out of range: rows[%d] = %d, stride %d, len(dst) %d, len(src) %d",
+		name, r, k, r, stride, n, lenSrc))
 }
 
 // Add adds x to dst element-wise.
