@@ -25,7 +25,7 @@ type EncodeOptions struct {
 	// Inputs are file patterns (globs) of documents in Format, local or
 	// on a file system Beam knows (gs://, s3://).
 	Inputs     []string
-	Format     string // one of encodeio.Formats
+	Format     string // one of data.Formats
 	Checkpoint string // the model checkpoint
 	Vocab      string // vocabulary file, or ""
 	// Output is the folder the shards are written to: input file F's

@@ -51,3 +51,7 @@
 // *rand.Rand from math/rand/v2 and never use a global or time-based source,
 // so results are reproducible from the caller's seed.
 package data
+
+// Formats lists the names of the corpus formats above, as the commands'
+// -format flags take them: feat, feat without labels, UCI, plain text.
+const Formats = "feat|feat-nolabel|uci|text"

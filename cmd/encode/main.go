@@ -9,7 +9,7 @@
 //	{"index":0,"code":"0110…","hex":"6…"}
 //
 // where index is the document's 0-based position in the input (its line
-// for the feat and text encodeio.Formats, docID−1 for UCI), code is the most
+// for the feat and text data.Formats, docID−1 for UCI), code is the most
 // probable code, z_j = 1 exactly when q(z_j = 1 | x) > 1/2, as a string of
 // K bits, z_0 first, and hex is the same code packed four bits to a
 // hexadecimal digit, z_0 the most significant bit of the first digit and
@@ -93,7 +93,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	o := &options{}
 	fs.Group(cli.GroupData)
 	fs.StringVar(&o.data, "data", "", "documents to encode, - for standard input (required); for uci, the docword `FILE`")
-	fs.StringVar(&o.Format, "format", "feat", "input format: "+encodeio.Formats)
+	fs.StringVar(&o.Format, "format", "feat", "input format: "+data.Formats)
 	fs.StringVar(&o.vocab, "vocab", "", "vocabulary `FILE`; must match the checkpoint's (text uses the checkpoint's vocabulary unless it has no words)")
 	fs.BoolVar(&o.Label, "label", false, "also write each document's label field (feat format only)")
 	fs.BoolVar(&o.SkipEmpty, "skip-empty", false, "leave out documents with no (known) words, as the corpus readers do")
@@ -120,7 +120,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	case o.checkpoint == "" || o.data == "":
 		return nil, errors.New("-checkpoint and -data are required (encode -h lists the flags)")
 	case !slices.Contains([]string{"feat", "feat-nolabel", "uci", "text"}, o.Format):
-		return nil, fmt.Errorf("unknown format %q (want %s)", o.Format, encodeio.Formats)
+		return nil, fmt.Errorf("unknown format %q (want %s)", o.Format, data.Formats)
 	case o.Workers < 1 || o.Chunk < 1:
 		return nil, errors.New("-workers and -chunk must be positive")
 	case o.Label && o.Format != "feat":

@@ -53,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.Group(cli.GroupData)
 	var (
 		path      = fs.String("data", "", "held-out corpus `FILE` (required)")
-		format    = fs.String("format", "feat", "corpus format: "+cli.Formats)
+		format    = fs.String("format", "feat", "corpus format: "+data.Formats)
 		vocabPath = fs.String("vocab", "", "the corpus's vocabulary `FILE`; checked against the checkpoint's (text uses the checkpoint's)")
 	)
 	fs.Group(cli.GroupModel)

@@ -65,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.Group(cli.GroupData)
 	var (
 		path      = fs.String("data", "", "corpus whose documents are counted (optional)")
-		format    = fs.String("format", "feat", "corpus format: "+cli.Formats)
+		format    = fs.String("format", "feat", "corpus format: "+data.Formats)
 		vocabPath = fs.String("vocab", "", "vocabulary `FILE`: the words of a model trained on word ids only, and of -data's format where it needs one")
 	)
 	fs.Group(cli.GroupModel)

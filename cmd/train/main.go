@@ -129,7 +129,7 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.IntVar(&src.SyntheticDocs, "synthetic-docs", src.SyntheticDocs, fmt.Sprintf("with no -train: documents in the synthetic corpus's training and validation splits (0: %d)", synth.Default.Train))
 	fs.StringVar(&src.Valid, "valid", src.Valid, "validation corpus `FILE` (default: -valid-fraction of -train)")
 	fs.StringVar(&src.Test, "test", src.Test, "held-out corpus `FILE`, evaluated at the end with the best checkpoint")
-	fs.StringVar(&src.Format, "format", src.Format, "corpus format: "+cli.Formats)
+	fs.StringVar(&src.Format, "format", src.Format, "corpus format: "+data.Formats)
 	fs.StringVar(&src.Vocab, "vocab", src.Vocab, "vocabulary `FILE`, one word per line (a second column is ignored)")
 	fs.Float64Var(&src.ValidFraction, "valid-fraction", src.ValidFraction, "fraction of -train held out for validation when -valid is not given, in [0, 1)")
 	fs.IntVar(&o.minCount, "min-count", tv.MinCount, "text format: drop words seen fewer times in the training file")

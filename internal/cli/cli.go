@@ -17,9 +17,6 @@ import (
 	"github.com/amvi/amvi/data"
 )
 
-// Formats lists the corpus formats the commands accept.
-const Formats = "feat|feat-nolabel|uci|text"
-
 // LoadVocab reads a vocabulary file (one word per line; further columns,
 // like 20 Newsgroups' vocab.new's, are ignored). An empty path gives nil.
 func LoadVocab(path string) (*data.Vocabulary, error) {
@@ -92,7 +89,7 @@ func loadCorpus(path, format string, vocab *data.Vocabulary, v int) (*data.Corpu
 		}
 		c, err = loadText(path, vocab)
 	default:
-		return nil, fmt.Errorf("unknown format %q (want %s)", format, Formats)
+		return nil, fmt.Errorf("unknown format %q (want %s)", format, data.Formats)
 	}
 	if err != nil {
 		return nil, err

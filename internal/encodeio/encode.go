@@ -23,12 +23,9 @@ import (
 	"github.com/amvi/amvi/hashing"
 )
 
-// Formats lists the input formats, as cmd/train and cmd/eval name them.
-const Formats = "feat|feat-nolabel|uci|text"
-
 // Options says how to read and write: cmd/encode's flags.
 type Options struct {
-	Format                       string // one of Formats
+	Format                       string // one of data.Formats
 	CSV, SkipEmpty, Probs, Label bool
 	Workers, Chunk               int // goroutines encoding; documents per chunk
 	Digits                       int // significant digits of the probabilities; -1: the fewest that read back exactly
