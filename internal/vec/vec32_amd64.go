@@ -2,7 +2,32 @@
 
 package vec
 
-// The float32 kernels run the Go loops until their assembly lands.
+// The float32 kernels of vec32_amd64.s (declared in vec32_stub_amd64.go)
+// follow useAVX2 and useAVX512 as the float64 ones do, and take their
+// lengths as they do; the callers below reslice the other operands first,
+// so that a short buffer panics in Go instead of being overrun.
+
+// addScaledRows32 expects rows checked as AddScaledRows32 checks them.
+func addScaledRows32(dst, src []float32, stride int, rows []int, scales []float32) {
+	if !useAVX2 {
+		addScaledRowsGo(dst, src, stride, rows, scales)
+		return
+	}
+	if useAVX512 {
+		addScaledRows32AVX512(dst, src, stride, rows, scales[:len(rows)])
+		return
+	}
+	addScaledRows32AVX2(dst, src, stride, rows, scales[:len(rows)])
+}
+
+// addMatMul32 expects shapes checked as AddMatMul32 checks them.
+func addMatMul32(dst []float32, n int, a []float32, m int, src []float32, stride int) {
+	if useAVX512 {
+		addMatMul32AVX512(dst, a, src[:(m-1)*stride+n], len(dst)/n, m, n, stride)
+		return
+	}
+	addMatMulRows(dst, n, a, m, src, stride, addScaledRows32)
+}
 
 func add32(dst, x []float32)                             { addGo(dst, x) }
 func scaleTo32(dst []float32, a float32, x []float32)    { scaleToGo(dst, a, x) }
@@ -11,11 +36,3 @@ func tanhGrad32(d, y []float32)                          { tanhGradGo(d, y) }
 func maxOf32(x []float32) float32                        { return maxGo(x) }
 func expShift32(dst, x []float32, shift float32) float64 { return expShiftGo(dst, x, shift) }
 func adamF32(p, g, m, v []float32, c AdamConst)          { adam32Go(p, g, m, v, c) }
-
-func addScaledRows32(dst, src []float32, stride int, rows []int, scales []float32) {
-	addScaledRowsGo(dst, src, stride, rows, scales)
-}
-
-func addMatMul32(dst []float32, n int, a []float32, m int, src []float32, stride int) {
-	addMatMulRows(dst, n, a, m, src, stride, addScaledRows32)
-}

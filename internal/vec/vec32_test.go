@@ -234,7 +234,7 @@ func TestMax32(t *testing.T) {
 func TestAddScaledRows32(t *testing.T) {
 	r := rand.New(rand.NewPCG(57, 58))
 	ns := rangeInts(71)
-	ns = append(ns, 96, 97, 143, 500, 1995)
+	ns = append(ns, 96, 97, 112, 113, 128, 143, 383, 500, 1995)
 	for i, n := range ns {
 		for j, m := range []int{0, 1, 2, 3, 7, 25, 300} {
 			sel := i + j

@@ -43,7 +43,31 @@ func TestTailsAtPageEnd(t *testing.T) {
 			}
 			return s
 		}
+		var ops32 [2][]float32
+		for i := range ops32 {
+			p := guardedPage(t)
+			ops32[i] = unsafe.Slice((*float32)(unsafe.Pointer(&p[0])), 2*len(p))
+		}
+		end32 := func(i, n int) []float32 {
+			s := ops32[i][len(ops32[i])-n:]
+			for j := range s {
+				s[j] = 0.25 * float32(j+1)
+			}
+			return s
+		}
 		for n := 0; n <= 40; n++ {
+			Add32(end32(0, n), end32(1, n))
+			ScaleTo32(end32(0, n), 3, end32(1, n))
+			Tanh32(end32(0, n), end32(1, n))
+			TanhGrad32(end32(0, n), end32(1, n))
+			ExpShift32(end32(0, n), end32(1, n), 1)
+			Max32(end32(1, n))
+			AdamF32(end32(0, n), end32(1, n), end32(1, n)[:n], end32(0, n)[:n], AdamConst{Beta1: 0.9, Beta2: 0.99, Step: 1, C2: 1})
+			src32 := end32(1, 2*n+3)
+			AddScaledRows32(end32(0, n), src32, n+3, []int{1, 0, 1}, []float32{1, 2, 3})
+			if n > 0 {
+				AddMatMul32(end32(0, 3*n), n, []float32{1, 2, 3, 4, 5, 6}, 2, src32, n+3)
+			}
 			Add(end(0, n), end(1, n))
 			ExpShift(end(0, n), end(1, n), 1)
 			Max(end(1, n))

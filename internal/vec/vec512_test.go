@@ -74,6 +74,12 @@ func TestLevels(t *testing.T) {
 		{"AddMatMulPanics", TestAddMatMulPanics},
 		{"GoFallback", TestGoFallback},
 		{"LengthMismatchPanics", TestLengthMismatchPanics},
+		{"Elementwise32", TestElementwise32},
+		{"ExpShift32Sum", TestExpShift32Sum},
+		{"Max32", TestMax32},
+		{"AddScaledRows32", TestAddScaledRows32},
+		{"AdamF32", TestAdamF32},
+		{"Panics32", TestPanics32},
 	} {
 		t.Run(c.name, func(t *testing.T) { runLevels(t, c.f) })
 	}

@@ -30,6 +30,7 @@ var generators = map[string]func(){
 	"tanh":   tanhFile,
 	"adam32": adam32File,
 	"matmul": matmulFile,
+	"vec32":  vec32File,
 }
 
 func main() {

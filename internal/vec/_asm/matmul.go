@@ -14,12 +14,7 @@ const matmulBlock = 7
 
 // matmulFile generates matmul_amd64.s: AddMatMul's AVX-512 kernel.
 func matmulFile() {
-	masks := make([]uint64, 8)
-	for i := range masks {
-		masks[i] = 1<<(i+1) - 1
-	}
-	mtab := data64("mmmask", masks...)
-
+	mtab := maskTable("mmmask", 8)
 	TEXT("addMatMulAVX512", NOSPLIT, "func(dst, a, src []float64, rows, m, n, stride int)")
 	Doc("addMatMulAVX512 is AddMatMul's AVX-512 kernel. It trusts its caller:",
 		"rows, m and n are at least 1, len(dst) = rows·n, len(a) = rows·m and",
@@ -36,6 +31,23 @@ func matmulFile() {
 		"	R8, R9, R13, R14	rows of a	R10	m	R11	stride*8",
 		"	SI	src + the block's offset	AX	its row k	R12	k",
 		"	CX	columns left")
+	addMatMul(f64, mtab, "mm")
+}
+
+// maskTable defines the opmasks of 1 to lanes lanes, a word each.
+func maskTable(name string, lanes int) Mem {
+	masks := make([]uint64, lanes)
+	for i := range masks {
+		masks[i] = 1<<(i+1) - 1
+	}
+	return data64(name, masks...)
+}
+
+// addMatMul generates the body of addMatMulAVX512 (or, for f32,
+// addMatMul32AVX512), with mtab, maskTable's masks for its lanes, and
+// labels starting with prefix.
+func addMatMul(e elem, mtab Mem, prefix string) {
+	lanes := 64 / e.size
 	rowsLeft := AllocLocal(8)
 	base := AllocLocal(8) // dst row of the group, column 0
 
@@ -45,64 +57,64 @@ func matmulFile() {
 	MOVQ(RAX, rowsLeft)
 	Load(Param("m"), R10)
 	Load(Param("n"), RBX)
-	SHLQ(c(3), RBX)
+	SHLQ(c(e.shift), RBX)
 	Load(Param("stride"), R11)
-	SHLQ(c(3), R11)
+	SHLQ(c(e.shift), R11)
 
 	for _, g := range []int{4, 1} {
-		p := fmt.Sprintf("mm%d", g)
+		p := fmt.Sprintf("%s%d", prefix, g)
 		Label(p + "_group")
 		CMPQ(rowsLeft, c(g))
 		if g == 4 {
-			JLT(LabelRef("mm1_group"))
+			JLT(LabelRef(prefix + "1_group"))
 		} else {
-			JLT(LabelRef("mm_done"))
+			JLT(LabelRef(prefix + "_done"))
 		}
 		MOVQ(RDI, base)
 		aRows := []GPPhysical{R8, R9, R13, R14}[:g]
 		for i := 1; i < g; i++ {
-			LEAQ(idx(aRows[i-1], 0, R10, 8), aRows[i])
+			LEAQ(idx(aRows[i-1], 0, R10, uint8(e.size)), aRows[i])
 		}
 		Load(Param("src").Base(), RSI)
 		Load(Param("n"), RCX)
 
 		Label(p + "_block")
-		// K1: the columns of the block's last register, 1 to 8.
+		// K1: the columns of the block's last register, 1 to lanes.
 		MOVQ(RCX, RAX)
-		CMPQ(RAX, c(8*matmulBlock))
+		CMPQ(RAX, c(lanes*matmulBlock))
 		JLT(LabelRef(p + "_mask"))
-		MOVL(U32(8*matmulBlock), EAX)
+		MOVL(U32(lanes*matmulBlock), EAX)
 		Label(p + "_mask")
 		DECL(EAX)
-		ANDL(U32(7), EAX)
+		ANDL(U32(lanes-1), EAX)
 		LEAQ(mtab, R12)
 		KMOVW(idx(R12, 0, RAX, 8), K1)
 		// The block's registers: 1 to 7.
 		for r := matmulBlock; r > 1; r-- {
-			CMPQ(RCX, c(8*(r-1)))
+			CMPQ(RCX, c(lanes*(r-1)))
 			JGT(LabelRef(fmt.Sprintf("%s_r%d", p, r)))
 		}
 		JMP(LabelRef(p + "_r1"))
 		for r := matmulBlock; r >= 1; r-- {
-			matmulVariant(p, g, r, aRows)
+			matmulVariant(e, p, g, r, aRows)
 		}
 
 		Label(p + "_next")
 		ADDQ(c(64*matmulBlock), RDI)
 		ADDQ(c(64*matmulBlock), RSI)
-		SUBQ(c(8*matmulBlock), RCX)
+		SUBQ(c(lanes*matmulBlock), RCX)
 		JGT(LabelRef(p + "_block"))
 		// The next group: g rows of dst and of a further on.
 		MOVQ(base, RDI)
 		for range g {
 			ADDQ(RBX, RDI)
 		}
-		LEAQ(idx(aRows[g-1], 0, R10, 8), R8)
+		LEAQ(idx(aRows[g-1], 0, R10, uint8(e.size)), R8)
 		SUBQ(c(g), rowsLeft)
 		JMP(LabelRef(p + "_group"))
 	}
 
-	Label("mm_done")
+	Label(prefix + "_done")
 	VZEROUPPER()
 	RET()
 }
@@ -110,7 +122,7 @@ func matmulFile() {
 // matmulVariant generates the block of r registers for a group of g rows:
 // load it from dst, add the m products of every row, store it, and jump
 // to the next block.
-func matmulVariant(p string, g, r int, aRows []GPPhysical) {
+func matmulVariant(e elem, p string, g, r int, aRows []GPPhysical) {
 	Label(fmt.Sprintf("%s_r%d", p, r))
 	acc := func(row, i int) VecPhysical { return zmm[row*r+i] }
 	// dst's rows: DI, DI+BX, DX, DX+BX.
@@ -131,9 +143,9 @@ func matmulVariant(p string, g, r int, aRows []GPPhysical) {
 	for row := range g {
 		for i := range r {
 			if i == r-1 {
-				VMOVUPD_Z(dstAt(row, i), K1, acc(row, i))
+				e.movuZ(dstAt(row, i), K1, acc(row, i))
 			} else {
-				VMOVUPD(dstAt(row, i), acc(row, i))
+				e.movu(dstAt(row, i), acc(row, i))
 			}
 		}
 	}
@@ -145,16 +157,16 @@ func matmulVariant(p string, g, r int, aRows []GPPhysical) {
 	t := 0
 	for row := range g {
 		b := []VecPhysical{Z28, Z29}[row%2]
-		VBROADCASTSD(idx(aRows[row], 0, R12, 8), b)
+		e.bcast(idx(aRows[row], 0, R12, uint8(e.size)), b)
 		for i := range r {
 			tmp := []VecPhysical{Z30, Z31}[t%2]
 			t++
 			if i == r-1 {
-				VMULPD_Z(at(RAX, 64*i), b, K1, tmp)
+				e.mulZ(at(RAX, 64*i), b, K1, tmp)
 			} else {
-				VMULPD(at(RAX, 64*i), b, tmp)
+				e.mul(at(RAX, 64*i), b, tmp)
 			}
-			VADDPD(tmp, acc(row, i), acc(row, i))
+			e.add(tmp, acc(row, i), acc(row, i))
 		}
 	}
 	ADDQ(R11, RAX)
@@ -164,9 +176,9 @@ func matmulVariant(p string, g, r int, aRows []GPPhysical) {
 	for row := range g {
 		for i := range r {
 			if i == r-1 {
-				VMOVUPD(acc(row, i), K1, dstAt(row, i))
+				e.movu(acc(row, i), K1, dstAt(row, i))
 			} else {
-				VMOVUPD(acc(row, i), dstAt(row, i))
+				e.movu(acc(row, i), dstAt(row, i))
 			}
 		}
 	}

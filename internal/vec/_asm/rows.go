@@ -14,7 +14,8 @@ import (
 type rowsKernel struct {
 	name   string
 	prefix string        // of the labels
-	lanes  int           // float64 elements per register
+	e      elem          // float64 or float32
+	lanes  int           // elements per register
 	acc    []VecPhysical // dst's block, held while every row is added
 	bcast  VecPhysical   // scales[k]
 	tmp    []VecPhysical // products, used in turn
@@ -26,7 +27,7 @@ type rowsKernel struct {
 // expect, the blocks of dst in turn, then k.tail and the return.
 //
 //	DI	dst block		SI	src + the block's offset
-//	CX	elements left		R11	stride*8
+//	CX	elements left		R11	stride*size
 //	R8	rows			R9	scales
 //	R10	len(rows) > 0		R12	k
 //	AX	rows[k]*stride*8
@@ -36,14 +37,15 @@ func addScaledRows(k rowsKernel) {
 	Load(Param("dst").Len(), RCX)
 	Load(Param("src").Base(), RSI)
 	Load(Param("stride"), R11)
-	SHLQ(c(3), R11)
+	SHLQ(c(k.e.shift), R11)
 	Load(Param("rows").Base(), R8)
 	Load(Param("rows").Len(), R10)
 	Load(Param("scales").Base(), R9)
 	TESTQ(R10, R10)
 	JEQ(LabelRef(p + "_done"))
 
-	regBytes := 8 * k.lanes
+	e := k.e
+	regBytes := e.size * k.lanes
 	label := func(i int) string {
 		if i == len(k.blocks) {
 			return p + "_tail"
@@ -57,23 +59,23 @@ func addScaledRows(k rowsKernel) {
 		CMPQ(RCX, c(elems))
 		JLT(LabelRef(label(b + 1)))
 		for i := 0; i < n; i++ {
-			VMOVUPD(at(RDI, i*regBytes), k.acc[i])
+			e.movu(at(RDI, i*regBytes), k.acc[i])
 		}
 		XORQ(R12, R12)
 		pcalign(32)
 		Label(head + "_k")
-		rowStart(k.bcast)
+		rowStart(e, k.bcast)
 		for i := 0; i < n; i++ {
 			t := k.tmp[i%len(k.tmp)]
-			VMULPD(idx(RSI, i*regBytes, RAX, 1), k.bcast, t)
-			VADDPD(t, k.acc[i], k.acc[i])
+			e.mul(idx(RSI, i*regBytes, RAX, 1), k.bcast, t)
+			e.add(t, k.acc[i], k.acc[i])
 		}
 		rowEnd(head + "_k")
 		for i := 0; i < n; i++ {
-			VMOVUPD(k.acc[i], at(RDI, i*regBytes))
+			e.movu(k.acc[i], at(RDI, i*regBytes))
 		}
-		ADDQ(c(elems*8), RDI)
-		ADDQ(c(elems*8), RSI)
+		ADDQ(c(elems*e.size), RDI)
+		ADDQ(c(elems*e.size), RSI)
 		SUBQ(c(elems), RCX)
 		if b == 0 {
 			JMP(LabelRef(head))
@@ -90,12 +92,12 @@ func addScaledRows(k rowsKernel) {
 	RET()
 }
 
-// rowStart loads row k's offset rows[k]*stride*8 into AX and broadcasts
-// scales[k] into bcast.
-func rowStart(bcast VecPhysical) {
+// rowStart loads row k's offset rows[k]*stride*size into AX and
+// broadcasts scales[k] into bcast.
+func rowStart(e elem, bcast VecPhysical) {
 	MOVQ(idx(R8, 0, R12, 8), RAX)
 	IMULQ(R11, RAX)
-	VBROADCASTSD(idx(R9, 0, R12, 8), bcast)
+	e.bcast(idx(R9, 0, R12, uint8(e.size)), bcast)
 }
 
 // rowEnd steps k and loops to label while k < len(rows).

@@ -105,6 +105,26 @@ func expScale(t, k, p, half, bias VecPhysical, floor func(VecPhysical)) {
 	VMULPD(k, p, p)
 }
 
+// rowsTailAVX2 is the last block of addScaledRowsAVX2 (or, for f32,
+// addScaledRows32AVX2): the CX elements left, fewer than a register's
+// lanes, under the lane masks of masks (lanes words of all ones, then
+// lanes of zeros: k lanes from the word lanes−k).
+func rowsTailAVX2(e elem, masks Mem, p string) {
+	LEAQ(masks, RAX)
+	MOVQ(U32(32/e.size), RDX)
+	SUBQ(RCX, RDX)
+	e.movu(idx(RAX, 0, RDX, uint8(e.size)), Y15)
+	e.mask(at(RDI, 0), Y15, Y0)
+	XORQ(R12, R12)
+	Label(p + "_tail_k")
+	rowStart(e, Y12)
+	e.mask(idx(RSI, 0, RAX, 1), Y15, Y13)
+	e.mul(Y13, Y12, Y13)
+	e.add(Y13, Y0, Y0)
+	rowEnd(p + "_tail_k")
+	e.mask(Y0, Y15, at(RDI, 0))
+}
+
 // vecAVX2 generates vec_amd64.s: the AVX2 kernels of vec_amd64.go.
 // AddScaledRows and Add use only separately rounded VMULPD and VADDPD, in
 // the order of the Go loops in vec_generic.go, so they give bit-identical
@@ -126,25 +146,13 @@ func vecAVX2() {
 		"addScaledGo does per row, and is then stored. The caller has checked",
 		"every row; dst does not overlap src.")
 	addScaledRows(rowsKernel{
-		name: "addScaledRowsAVX2", prefix: "asr", lanes: 4,
+		name: "addScaledRowsAVX2", prefix: "asr", e: f64, lanes: 4,
 		acc:   []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11},
 		bcast: Y12, tmp: []VecPhysical{Y13, Y14, Y15},
 		blocks: []int{12, 8, 4, 2, 1},
 		tail: func(p string) {
 			Comment("The lane masks are in expShiftAVX2's table.")
-			LEAQ(masks, RAX)
-			MOVQ(U32(4), RDX)
-			SUBQ(RCX, RDX)
-			VMOVUPD(idx(RAX, 0, RDX, 8), Y15)
-			VMASKMOVPD(at(RDI, 0), Y15, Y0)
-			XORQ(R12, R12)
-			Label(p + "_tail_k")
-			rowStart(Y12)
-			VMASKMOVPD(idx(RSI, 0, RAX, 1), Y15, Y13)
-			VMULPD(Y13, Y12, Y13)
-			VADDPD(Y13, Y0, Y0)
-			rowEnd(p + "_tail_k")
-			VMASKMOVPD(Y0, Y15, at(RDI, 0))
+			rowsTailAVX2(f64, masks, p)
 		},
 	})
 

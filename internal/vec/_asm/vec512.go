@@ -14,57 +14,61 @@ var zmm = []VecPhysical{
 	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31,
 }
 
-// rowsRemainder512 is addScaledRowsAVX512's last block: the CX elements
-// left, 1 to 191, in (CX+7)/8 registers, the last masked by K1, in one pass
-// over the rows.
-func rowsRemainder512(p string) {
-	Comment("K1: the lanes of the last register, 1 to 8. AX: the elements left.")
-	MOVQ(RCX, RAX)
-	DECQ(RCX)
-	ANDQ(c(7), RCX)
-	INCQ(RCX)
-	MOVL(U32(1), EDX)
-	SHLL(CL, EDX)
-	DECL(EDX)
-	KMOVW(EDX, K1)
-	label := func(r int) string { return fmt.Sprintf("%s_rem%d", p, r) }
-	for r := 24; r > 1; r-- {
-		CMPQ(RAX, c(8*(r-1)))
-		JGT(LabelRef(label(r)))
-	}
-	JMP(LabelRef(label(1)))
-	for r := 24; r >= 1; r-- {
-		Label(label(r))
-		for i := range r {
-			if i == r-1 {
-				VMOVUPD_Z(at(RDI, 64*i), K1, zmm[i])
-			} else {
-				VMOVUPD(at(RDI, 64*i), zmm[i])
-			}
+// rowsRemainder512 returns addScaledRowsAVX512's (or
+// addScaledRows32AVX512's) last block for elements e: the CX elements left,
+// 1 to 24·lanes−1, in as many registers as they fill, the last masked by
+// K1, in one pass over the rows.
+func rowsRemainder512(e elem) func(p string) {
+	lanes := 64 / e.size
+	return func(p string) {
+		Comment(fmt.Sprintf("K1: the lanes of the last register, 1 to %d. AX: the elements left.", lanes))
+		MOVQ(RCX, RAX)
+		DECQ(RCX)
+		ANDQ(c(lanes-1), RCX)
+		INCQ(RCX)
+		MOVL(U32(1), EDX)
+		SHLL(CL, EDX)
+		DECL(EDX)
+		KMOVW(EDX, K1)
+		label := func(r int) string { return fmt.Sprintf("%s_rem%d", p, r) }
+		for r := 24; r > 1; r-- {
+			CMPQ(RAX, c(lanes*(r-1)))
+			JGT(LabelRef(label(r)))
 		}
-		XORQ(R12, R12)
-		pcalign(32)
-		Label(label(r) + "_k")
-		rowStart(Z24)
-		for i := range r {
-			t := zmm[25+i%7]
-			if i == r-1 {
-				VMULPD_Z(idx(RSI, 64*i, RAX, 1), Z24, K1, t)
-			} else {
-				VMULPD(idx(RSI, 64*i, RAX, 1), Z24, t)
+		JMP(LabelRef(label(1)))
+		for r := 24; r >= 1; r-- {
+			Label(label(r))
+			for i := range r {
+				if i == r-1 {
+					e.movuZ(at(RDI, 64*i), K1, zmm[i])
+				} else {
+					e.movu(at(RDI, 64*i), zmm[i])
+				}
 			}
-			VADDPD(t, zmm[i], zmm[i])
-		}
-		rowEnd(label(r) + "_k")
-		for i := range r {
-			if i == r-1 {
-				VMOVUPD(zmm[i], K1, at(RDI, 64*i))
-			} else {
-				VMOVUPD(zmm[i], at(RDI, 64*i))
+			XORQ(R12, R12)
+			pcalign(32)
+			Label(label(r) + "_k")
+			rowStart(e, Z24)
+			for i := range r {
+				t := zmm[25+i%7]
+				if i == r-1 {
+					e.mulZ(idx(RSI, 64*i, RAX, 1), Z24, K1, t)
+				} else {
+					e.mul(idx(RSI, 64*i, RAX, 1), Z24, t)
+				}
+				e.add(t, zmm[i], zmm[i])
 			}
-		}
-		if r > 1 {
-			JMP(LabelRef(p + "_done"))
+			rowEnd(label(r) + "_k")
+			for i := range r {
+				if i == r-1 {
+					e.movu(zmm[i], K1, at(RDI, 64*i))
+				} else {
+					e.movu(zmm[i], at(RDI, 64*i))
+				}
+			}
+			if r > 1 {
+				JMP(LabelRef(p + "_done"))
+			}
 		}
 	}
 }
@@ -135,11 +139,11 @@ func vecAVX512() {
 		"addScaledGo does per row, and is then stored. The caller has checked every",
 		"row; dst does not overlap src. Products go to Z25-Z31 in turn.")
 	addScaledRows(rowsKernel{
-		name: "addScaledRowsAVX512", prefix: "zr", lanes: 8,
+		name: "addScaledRowsAVX512", prefix: "zr", e: f64, lanes: 8,
 		acc:   zmm[:24],
 		bcast: Z24, tmp: zmm[25:],
 		blocks: []int{24},
-		tail:   rowsRemainder512,
+		tail:   rowsRemainder512(f64),
 	})
 
 	TEXT("addAVX512", NOSPLIT, "func(dst, x []float64)")

@@ -1,0 +1,51 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// vec32File generates vec32_amd64.s: the float32 kernels of vec32_amd64.go,
+// the float64 kernels' generators run on float32 (f32) where the kernel is
+// the same but for the element type.
+func vec32File() {
+	masks := data64("lanes32", ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0), 0, 0, 0, 0)
+	mtab := maskTable("mmmask32", 16)
+
+	TEXT("addScaledRows32AVX2", NOSPLIT, "func(dst, src []float32, stride int, rows []int, scales []float32)")
+	Doc("addScaledRows32AVX2 takes the same arguments, with the same trust, as",
+		"addScaledRowsAVX2.")
+	Pragma("noescape")
+	Comment("addScaledRowsAVX2 on float32: blocks of 96, 64, 32, 16 and 8 elements",
+		"(Y0-Y11), then a masked block of the last 1 to 7; VMULPS then VADDPS as",
+		"addScaledGo does per row.")
+	addScaledRows(rowsKernel{
+		name: "addScaledRows32AVX2", prefix: "bsr", e: f32, lanes: 8,
+		acc:   []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11},
+		bcast: Y12, tmp: []VecPhysical{Y13, Y14, Y15},
+		blocks: []int{12, 8, 4, 2, 1},
+		tail:   func(p string) { rowsTailAVX2(f32, masks, p) },
+	})
+
+	TEXT("addScaledRows32AVX512", NOSPLIT, "func(dst, src []float32, stride int, rows []int, scales []float32)")
+	Doc("addScaledRows32AVX512 takes the same arguments, with the same trust, as",
+		"addScaledRowsAVX2.")
+	Pragma("noescape")
+	Comment("addScaledRowsAVX512 on float32: blocks of 384 elements (Z0-Z23), then",
+		"the last 1 to 383 in one block of 1 to 24 registers, the last masked by K1.")
+	addScaledRows(rowsKernel{
+		name: "addScaledRows32AVX512", prefix: "wr", e: f32, lanes: 16,
+		acc:   zmm[:24],
+		bcast: Z24, tmp: zmm[25:],
+		blocks: []int{24},
+		tail:   rowsRemainder512(f32),
+	})
+
+	TEXT("addMatMul32AVX512", NOSPLIT, "func(dst, a, src []float32, rows, m, n, stride int)")
+	Doc("addMatMul32AVX512 is AddMatMul32's AVX-512 kernel, with the trust of",
+		"addMatMulAVX512.")
+	Pragma("noescape")
+	Comment("addMatMulAVX512 on float32: blocks of up to 112 columns (7 registers) of",
+		"four rows, then of one; VMULPS then VADDPS as addScaledGo does.")
+	addMatMul(f32, mtab, "mw")
+}
