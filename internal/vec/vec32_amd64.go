@@ -29,10 +29,25 @@ func addMatMul32(dst []float32, n int, a []float32, m int, src []float32, stride
 	addMatMulRows(dst, n, a, m, src, stride, addScaledRows32)
 }
 
-func add32(dst, x []float32)                             { addGo(dst, x) }
-func scaleTo32(dst []float32, a float32, x []float32)    { scaleToGo(dst, a, x) }
-func tanh32(dst, x []float32)                            { tanhGo(dst, x) }
-func tanhGrad32(d, y []float32)                          { tanhGradGo(d, y) }
-func maxOf32(x []float32) float32                        { return maxGo(x) }
-func expShift32(dst, x []float32, shift float32) float64 { return expShiftGo(dst, x, shift) }
-func adamF32(p, g, m, v []float32, c AdamConst)          { adam32Go(p, g, m, v, c) }
+func add32(dst, x []float32)                          { addGo(dst, x) }
+func scaleTo32(dst []float32, a float32, x []float32) { scaleToGo(dst, a, x) }
+func tanh32(dst, x []float32)                         { tanhGo(dst, x) }
+func tanhGrad32(d, y []float32)                       { tanhGradGo(d, y) }
+func adamF32(p, g, m, v []float32, c AdamConst)       { adam32Go(p, g, m, v, c) }
+
+func expShift32(dst, x []float32, shift float32) float64 {
+	if !useAVX2 {
+		return expShiftGo(dst, x, shift)
+	}
+	if useAVX512 {
+		return expShift32AVX512(dst[:len(x)], x, shift)
+	}
+	return expShift32AVX2(dst[:len(x)], x, shift)
+}
+
+func maxOf32(x []float32) float32 {
+	if !useAVX2 {
+		return maxGo(x)
+	}
+	return maxFix(x, max32AVX2(x))
+}

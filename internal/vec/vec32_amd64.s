@@ -32,6 +32,63 @@ DATA mmmask32<>+112(SB)/8, $0x0000000000007fff
 DATA mmmask32<>+120(SB)/8, $0x000000000000ffff
 GLOBL mmmask32<>(SB), RODATA|NOPTR, $128
 
+DATA exp32c<>+0(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA exp32c<>+8(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA exp32c<>+16(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA exp32c<>+24(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA exp32c<>+32(SB)/8, $0x3f3172183f317218
+DATA exp32c<>+40(SB)/8, $0x3f3172183f317218
+DATA exp32c<>+48(SB)/8, $0x3f3172183f317218
+DATA exp32c<>+56(SB)/8, $0x3f3172183f317218
+DATA exp32c<>+64(SB)/8, $0xb102e308b102e308
+DATA exp32c<>+72(SB)/8, $0xb102e308b102e308
+DATA exp32c<>+80(SB)/8, $0xb102e308b102e308
+DATA exp32c<>+88(SB)/8, $0xb102e308b102e308
+DATA exp32c<>+96(SB)/8, $0x39500d0139500d01
+DATA exp32c<>+104(SB)/8, $0x39500d0139500d01
+DATA exp32c<>+112(SB)/8, $0x39500d0139500d01
+DATA exp32c<>+120(SB)/8, $0x39500d0139500d01
+DATA exp32c<>+128(SB)/8, $0x3ab60b613ab60b61
+DATA exp32c<>+136(SB)/8, $0x3ab60b613ab60b61
+DATA exp32c<>+144(SB)/8, $0x3ab60b613ab60b61
+DATA exp32c<>+152(SB)/8, $0x3ab60b613ab60b61
+DATA exp32c<>+160(SB)/8, $0x3c0888893c088889
+DATA exp32c<>+168(SB)/8, $0x3c0888893c088889
+DATA exp32c<>+176(SB)/8, $0x3c0888893c088889
+DATA exp32c<>+184(SB)/8, $0x3c0888893c088889
+DATA exp32c<>+192(SB)/8, $0x3d2aaaab3d2aaaab
+DATA exp32c<>+200(SB)/8, $0x3d2aaaab3d2aaaab
+DATA exp32c<>+208(SB)/8, $0x3d2aaaab3d2aaaab
+DATA exp32c<>+216(SB)/8, $0x3d2aaaab3d2aaaab
+DATA exp32c<>+224(SB)/8, $0x3e2aaaab3e2aaaab
+DATA exp32c<>+232(SB)/8, $0x3e2aaaab3e2aaaab
+DATA exp32c<>+240(SB)/8, $0x3e2aaaab3e2aaaab
+DATA exp32c<>+248(SB)/8, $0x3e2aaaab3e2aaaab
+DATA exp32c<>+256(SB)/8, $0x3f0000003f000000
+DATA exp32c<>+264(SB)/8, $0x3f0000003f000000
+DATA exp32c<>+272(SB)/8, $0x3f0000003f000000
+DATA exp32c<>+280(SB)/8, $0x3f0000003f000000
+DATA exp32c<>+288(SB)/8, $0x3f8000003f800000
+DATA exp32c<>+296(SB)/8, $0x3f8000003f800000
+DATA exp32c<>+304(SB)/8, $0x3f8000003f800000
+DATA exp32c<>+312(SB)/8, $0x3f8000003f800000
+DATA exp32c<>+320(SB)/8, $0xc2d00000c2d00000
+DATA exp32c<>+328(SB)/8, $0xc2d00000c2d00000
+DATA exp32c<>+336(SB)/8, $0xc2d00000c2d00000
+DATA exp32c<>+344(SB)/8, $0xc2d00000c2d00000
+DATA exp32c<>+352(SB)/8, $0x42b2000042b20000
+DATA exp32c<>+360(SB)/8, $0x42b2000042b20000
+DATA exp32c<>+368(SB)/8, $0x42b2000042b20000
+DATA exp32c<>+376(SB)/8, $0x42b2000042b20000
+DATA exp32c<>+384(SB)/8, $0x0000007f0000007f
+DATA exp32c<>+392(SB)/8, $0x0000007f0000007f
+DATA exp32c<>+400(SB)/8, $0x0000007f0000007f
+DATA exp32c<>+408(SB)/8, $0x0000007f0000007f
+GLOBL exp32c<>(SB), RODATA|NOPTR, $416
+
+DATA negInf32<>+0(SB)/8, $0x00000000ff800000
+GLOBL negInf32<>(SB), RODATA|NOPTR, $8
+
 // func addScaledRows32AVX2(dst []float32, src []float32, stride int, rows []int, scales []float32)
 // Requires: AVX
 TEXT ·addScaledRows32AVX2(SB), NOSPLIT, $0-104
@@ -2851,5 +2908,455 @@ mw1_next:
 	JMP  mw1_group
 
 mw_done:
+	VZEROUPPER
+	RET
+
+// func expShift32AVX2(dst []float32, x []float32, shift float32) float64
+// Requires: AVX, AVX2, FMA3
+TEXT ·expShift32AVX2(SB), NOSPLIT, $0-64
+	// x − shift in float32, its exponential by exp32 (constants from memory
+	// but for the clamp's, Y13 and Y14), sixteen then eight elements a step
+	// and a masked block of the last 1 to 7. Each term is widened to float64
+	// and added into one of two accumulators (eight partial sums), added
+	// together at the end.
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         x_base+24(FP), SI
+	MOVQ         x_len+32(FP), CX
+	VBROADCASTSS shift+48(FP), Y15
+	VMOVUPS      exp32c<>+320(SB), Y13
+	VMOVUPS      exp32c<>+352(SB), Y14
+	VXORPS       Y8, Y8, Y8
+	VXORPS       Y9, Y9, Y9
+
+ey_loop2:
+	CMPQ         CX, $+16
+	JLT          ey_loop1
+	VMOVUPS      (SI), Y0
+	VSUBPS       Y15, Y0, Y0
+	VMOVUPS      32(SI), Y4
+	VSUBPS       Y15, Y4, Y4
+	VMAXPS       Y0, Y13, Y0
+	VMINPS       Y0, Y14, Y0
+	VMULPS       exp32c<>+0(SB), Y0, Y1
+	VROUNDPS     $+0, Y1, Y1
+	VFNMADD231PS exp32c<>+32(SB), Y1, Y0
+	VFNMADD231PS exp32c<>+64(SB), Y1, Y0
+	VMOVUPS      exp32c<>+96(SB), Y2
+	VMULPS       Y0, Y0, Y3
+	VFMADD213PS  exp32c<>+128(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+160(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+192(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+224(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+256(SB), Y0, Y2
+	VFMADD213PS  Y0, Y3, Y2
+	VADDPS       exp32c<>+288(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $+1, Y1, Y3
+	VPSUBD       Y3, Y1, Y1
+	VPADDD       exp32c<>+384(SB), Y3, Y3
+	VPADDD       exp32c<>+384(SB), Y1, Y1
+	VPSLLD       $+23, Y3, Y3
+	VPSLLD       $+23, Y1, Y1
+	VMULPS       Y3, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VMAXPS       Y4, Y13, Y4
+	VMINPS       Y4, Y14, Y4
+	VMULPS       exp32c<>+0(SB), Y4, Y5
+	VROUNDPS     $+0, Y5, Y5
+	VFNMADD231PS exp32c<>+32(SB), Y5, Y4
+	VFNMADD231PS exp32c<>+64(SB), Y5, Y4
+	VMOVUPS      exp32c<>+96(SB), Y6
+	VMULPS       Y4, Y4, Y7
+	VFMADD213PS  exp32c<>+128(SB), Y4, Y6
+	VFMADD213PS  exp32c<>+160(SB), Y4, Y6
+	VFMADD213PS  exp32c<>+192(SB), Y4, Y6
+	VFMADD213PS  exp32c<>+224(SB), Y4, Y6
+	VFMADD213PS  exp32c<>+256(SB), Y4, Y6
+	VFMADD213PS  Y4, Y7, Y6
+	VADDPS       exp32c<>+288(SB), Y6, Y6
+	VCVTPS2DQ    Y5, Y5
+	VPSRAD       $+1, Y5, Y7
+	VPSUBD       Y7, Y5, Y5
+	VPADDD       exp32c<>+384(SB), Y7, Y7
+	VPADDD       exp32c<>+384(SB), Y5, Y5
+	VPSLLD       $+23, Y7, Y7
+	VPSLLD       $+23, Y5, Y5
+	VMULPS       Y7, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VMOVUPS      Y2, (DI)
+	VCVTPS2PD    X2, Y10
+	VEXTRACTF128 $+1, Y2, X11
+	VCVTPS2PD    X11, Y11
+	VADDPD       Y10, Y8, Y8
+	VADDPD       Y11, Y9, Y9
+	VMOVUPS      Y6, 32(DI)
+	VCVTPS2PD    X6, Y10
+	VEXTRACTF128 $+1, Y6, X11
+	VCVTPS2PD    X11, Y11
+	VADDPD       Y10, Y8, Y8
+	VADDPD       Y11, Y9, Y9
+	ADDQ         $+64, SI
+	ADDQ         $+64, DI
+	SUBQ         $+16, CX
+	JMP          ey_loop2
+
+ey_loop1:
+	CMPQ         CX, $+8
+	JLT          ey_tail
+	VMOVUPS      (SI), Y0
+	VSUBPS       Y15, Y0, Y0
+	VMAXPS       Y0, Y13, Y0
+	VMINPS       Y0, Y14, Y0
+	VMULPS       exp32c<>+0(SB), Y0, Y1
+	VROUNDPS     $+0, Y1, Y1
+	VFNMADD231PS exp32c<>+32(SB), Y1, Y0
+	VFNMADD231PS exp32c<>+64(SB), Y1, Y0
+	VMOVUPS      exp32c<>+96(SB), Y2
+	VMULPS       Y0, Y0, Y3
+	VFMADD213PS  exp32c<>+128(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+160(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+192(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+224(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+256(SB), Y0, Y2
+	VFMADD213PS  Y0, Y3, Y2
+	VADDPS       exp32c<>+288(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $+1, Y1, Y3
+	VPSUBD       Y3, Y1, Y1
+	VPADDD       exp32c<>+384(SB), Y3, Y3
+	VPADDD       exp32c<>+384(SB), Y1, Y1
+	VPSLLD       $+23, Y3, Y3
+	VPSLLD       $+23, Y1, Y1
+	VMULPS       Y3, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VMOVUPS      Y2, (DI)
+	VCVTPS2PD    X2, Y10
+	VEXTRACTF128 $+1, Y2, X11
+	VCVTPS2PD    X11, Y11
+	VADDPD       Y10, Y8, Y8
+	VADDPD       Y11, Y9, Y9
+	ADDQ         $+32, SI
+	ADDQ         $+32, DI
+	SUBQ         $+8, CX
+
+ey_tail:
+	TESTQ        CX, CX
+	JEQ          ey_sum
+	LEAQ         lanes32<>+0(SB), AX
+	MOVQ         $0x00000008, DX
+	SUBQ         CX, DX
+	VMOVUPS      (AX)(DX*4), Y4
+	VMASKMOVPS   (SI), Y4, Y0
+	VSUBPS       Y15, Y0, Y0
+	VMAXPS       Y0, Y13, Y0
+	VMINPS       Y0, Y14, Y0
+	VMULPS       exp32c<>+0(SB), Y0, Y1
+	VROUNDPS     $+0, Y1, Y1
+	VFNMADD231PS exp32c<>+32(SB), Y1, Y0
+	VFNMADD231PS exp32c<>+64(SB), Y1, Y0
+	VMOVUPS      exp32c<>+96(SB), Y2
+	VMULPS       Y0, Y0, Y3
+	VFMADD213PS  exp32c<>+128(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+160(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+192(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+224(SB), Y0, Y2
+	VFMADD213PS  exp32c<>+256(SB), Y0, Y2
+	VFMADD213PS  Y0, Y3, Y2
+	VADDPS       exp32c<>+288(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $+1, Y1, Y3
+	VPSUBD       Y3, Y1, Y1
+	VPADDD       exp32c<>+384(SB), Y3, Y3
+	VPADDD       exp32c<>+384(SB), Y1, Y1
+	VPSLLD       $+23, Y3, Y3
+	VPSLLD       $+23, Y1, Y1
+	VMULPS       Y3, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VMASKMOVPS   Y2, Y4, (DI)
+	VANDPS       Y4, Y2, Y2
+	VCVTPS2PD    X2, Y10
+	VEXTRACTF128 $+1, Y2, X11
+	VCVTPS2PD    X11, Y11
+	VADDPD       Y10, Y8, Y8
+	VADDPD       Y11, Y9, Y9
+
+ey_sum:
+	VADDPD       Y9, Y8, Y8
+	VMOVAPD      Y8, Y0
+	VEXTRACTF128 $+1, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	VMOVSD       X0, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func expShift32AVX512(dst []float32, x []float32, shift float32) float64
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·expShift32AVX512(SB), NOSPLIT, $0-64
+	// As expShift32AVX2, sixteen lanes a register, the constants in
+	// registers (Z16-Z28), the tail of 1 to 15 under the mask K1; the same
+	// exponentials, bit for bit.
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         x_base+24(FP), SI
+	MOVQ         x_len+32(FP), CX
+	VBROADCASTSS shift+48(FP), Z15
+	VBROADCASTSS exp32c<>+0(SB), Z16
+	VBROADCASTSS exp32c<>+32(SB), Z17
+	VBROADCASTSS exp32c<>+64(SB), Z18
+	VBROADCASTSS exp32c<>+96(SB), Z19
+	VBROADCASTSS exp32c<>+128(SB), Z20
+	VBROADCASTSS exp32c<>+160(SB), Z21
+	VBROADCASTSS exp32c<>+192(SB), Z22
+	VBROADCASTSS exp32c<>+224(SB), Z23
+	VBROADCASTSS exp32c<>+256(SB), Z24
+	VBROADCASTSS exp32c<>+288(SB), Z25
+	VBROADCASTSS exp32c<>+320(SB), Z26
+	VBROADCASTSS exp32c<>+352(SB), Z27
+	VBROADCASTSS exp32c<>+384(SB), Z28
+	VXORPS       Z8, Z8, Z8
+	VXORPS       Z9, Z9, Z9
+
+ez_loop2:
+	CMPQ          CX, $+32
+	JLT           ez_loop1
+	VMOVUPS       (SI), Z0
+	VSUBPS        Z15, Z0, Z0
+	VMOVUPS       64(SI), Z4
+	VSUBPS        Z15, Z4, Z4
+	VMAXPS        Z0, Z26, Z0
+	VMINPS        Z0, Z27, Z0
+	VMULPS        Z16, Z0, Z1
+	VRNDSCALEPS   $+0, Z1, Z1
+	VFNMADD231PS  Z17, Z1, Z0
+	VFNMADD231PS  Z18, Z1, Z0
+	VMOVUPS       Z19, Z2
+	VMULPS        Z0, Z0, Z3
+	VFMADD213PS   Z20, Z0, Z2
+	VFMADD213PS   Z21, Z0, Z2
+	VFMADD213PS   Z22, Z0, Z2
+	VFMADD213PS   Z23, Z0, Z2
+	VFMADD213PS   Z24, Z0, Z2
+	VFMADD213PS   Z0, Z3, Z2
+	VADDPS        Z25, Z2, Z2
+	VCVTPS2DQ     Z1, Z1
+	VPSRAD        $+1, Z1, Z3
+	VPSUBD        Z3, Z1, Z1
+	VPADDD        Z28, Z3, Z3
+	VPADDD        Z28, Z1, Z1
+	VPSLLD        $+23, Z3, Z3
+	VPSLLD        $+23, Z1, Z1
+	VMULPS        Z3, Z2, Z2
+	VMULPS        Z1, Z2, Z2
+	VMAXPS        Z4, Z26, Z4
+	VMINPS        Z4, Z27, Z4
+	VMULPS        Z16, Z4, Z5
+	VRNDSCALEPS   $+0, Z5, Z5
+	VFNMADD231PS  Z17, Z5, Z4
+	VFNMADD231PS  Z18, Z5, Z4
+	VMOVUPS       Z19, Z6
+	VMULPS        Z4, Z4, Z7
+	VFMADD213PS   Z20, Z4, Z6
+	VFMADD213PS   Z21, Z4, Z6
+	VFMADD213PS   Z22, Z4, Z6
+	VFMADD213PS   Z23, Z4, Z6
+	VFMADD213PS   Z24, Z4, Z6
+	VFMADD213PS   Z4, Z7, Z6
+	VADDPS        Z25, Z6, Z6
+	VCVTPS2DQ     Z5, Z5
+	VPSRAD        $+1, Z5, Z7
+	VPSUBD        Z7, Z5, Z5
+	VPADDD        Z28, Z7, Z7
+	VPADDD        Z28, Z5, Z5
+	VPSLLD        $+23, Z7, Z7
+	VPSLLD        $+23, Z5, Z5
+	VMULPS        Z7, Z6, Z6
+	VMULPS        Z5, Z6, Z6
+	VMOVUPS       Z2, (DI)
+	VCVTPS2PD     Y2, Z10
+	VEXTRACTF64X4 $+1, Z2, Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VMOVUPS       Z6, 64(DI)
+	VCVTPS2PD     Y6, Z10
+	VEXTRACTF64X4 $+1, Z6, Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	ADDQ          $+128, SI
+	ADDQ          $+128, DI
+	SUBQ          $+32, CX
+	JMP           ez_loop2
+
+ez_loop1:
+	CMPQ          CX, $+16
+	JLT           ez_tail
+	VMOVUPS       (SI), Z0
+	VSUBPS        Z15, Z0, Z0
+	VMAXPS        Z0, Z26, Z0
+	VMINPS        Z0, Z27, Z0
+	VMULPS        Z16, Z0, Z1
+	VRNDSCALEPS   $+0, Z1, Z1
+	VFNMADD231PS  Z17, Z1, Z0
+	VFNMADD231PS  Z18, Z1, Z0
+	VMOVUPS       Z19, Z2
+	VMULPS        Z0, Z0, Z3
+	VFMADD213PS   Z20, Z0, Z2
+	VFMADD213PS   Z21, Z0, Z2
+	VFMADD213PS   Z22, Z0, Z2
+	VFMADD213PS   Z23, Z0, Z2
+	VFMADD213PS   Z24, Z0, Z2
+	VFMADD213PS   Z0, Z3, Z2
+	VADDPS        Z25, Z2, Z2
+	VCVTPS2DQ     Z1, Z1
+	VPSRAD        $+1, Z1, Z3
+	VPSUBD        Z3, Z1, Z1
+	VPADDD        Z28, Z3, Z3
+	VPADDD        Z28, Z1, Z1
+	VPSLLD        $+23, Z3, Z3
+	VPSLLD        $+23, Z1, Z1
+	VMULPS        Z3, Z2, Z2
+	VMULPS        Z1, Z2, Z2
+	VMOVUPS       Z2, (DI)
+	VCVTPS2PD     Y2, Z10
+	VEXTRACTF64X4 $+1, Z2, Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	ADDQ          $+64, SI
+	ADDQ          $+64, DI
+	SUBQ          $+16, CX
+
+ez_tail:
+	TESTQ         CX, CX
+	JEQ           ez_sum
+	MOVL          $0x00000001, DX
+	SHLL          CL, DX
+	DECL          DX
+	KMOVW         DX, K1
+	VMOVUPS.Z     (SI), K1, Z0
+	VSUBPS        Z15, Z0, Z0
+	VMAXPS        Z0, Z26, Z0
+	VMINPS        Z0, Z27, Z0
+	VMULPS        Z16, Z0, Z1
+	VRNDSCALEPS   $+0, Z1, Z1
+	VFNMADD231PS  Z17, Z1, Z0
+	VFNMADD231PS  Z18, Z1, Z0
+	VMOVUPS       Z19, Z2
+	VMULPS        Z0, Z0, Z3
+	VFMADD213PS   Z20, Z0, Z2
+	VFMADD213PS   Z21, Z0, Z2
+	VFMADD213PS   Z22, Z0, Z2
+	VFMADD213PS   Z23, Z0, Z2
+	VFMADD213PS   Z24, Z0, Z2
+	VFMADD213PS   Z0, Z3, Z2
+	VADDPS        Z25, Z2, Z2
+	VCVTPS2DQ     Z1, Z1
+	VPSRAD        $+1, Z1, Z3
+	VPSUBD        Z3, Z1, Z1
+	VPADDD        Z28, Z3, Z3
+	VPADDD        Z28, Z1, Z1
+	VPSLLD        $+23, Z3, Z3
+	VPSLLD        $+23, Z1, Z1
+	VMULPS        Z3, Z2, Z2
+	VMULPS        Z1, Z2, Z2
+	VMOVUPS       Z2, K1, (DI)
+	VMOVAPS.Z     Z2, K1, Z2
+	VCVTPS2PD     Y2, Z10
+	VEXTRACTF64X4 $+1, Z2, Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+
+ez_sum:
+	VADDPD        Z9, Z8, Z8
+	VEXTRACTF64X4 $+1, Z8, Y0
+	VADDPD        Y0, Y8, Y0
+	VEXTRACTF128  $+1, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func max32AVX2(x []float32) float32
+// Requires: AVX
+TEXT ·max32AVX2(SB), NOSPLIT, $0-28
+	// The maximum of x, −Inf if x is empty, NaN if x holds a NaN. Which zero it
+	// returns for a maximum of ±0 is unspecified; maxOf sorts that out.
+	MOVQ         x_base+0(FP), SI
+	MOVQ         x_len+8(FP), CX
+	VBROADCASTSS negInf32<>+0(SB), Y0
+	VMOVAPS      Y0, Y1
+	VMOVAPS      Y0, Y2
+	VMOVAPS      Y0, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         DX, DX
+
+my_loop32:
+	CMPQ    CX, $+32
+	JLT     my_loop8
+	VMOVUPS (SI), Y5
+	VMOVUPS 32(SI), Y6
+	VMOVUPS 64(SI), Y7
+	VMOVUPS 96(SI), Y8
+	VMAXPS  Y5, Y0, Y0
+	VMAXPS  Y6, Y1, Y1
+	VMAXPS  Y7, Y2, Y2
+	VMAXPS  Y8, Y3, Y3
+	VCMPPS  $+3, Y5, Y6, Y9
+	VCMPPS  $+3, Y7, Y8, Y10
+	VORPS   Y9, Y4, Y4
+	VORPS   Y10, Y4, Y4
+	ADDQ    $+128, SI
+	SUBQ    $+32, CX
+	JMP     my_loop32
+
+my_loop8:
+	CMPQ    CX, $+8
+	JLT     my_reduce
+	VMOVUPS (SI), Y5
+	VMAXPS  Y5, Y0, Y0
+	VCMPPS  $+3, Y5, Y5, Y9
+	VORPS   Y9, Y4, Y4
+	ADDQ    $+32, SI
+	SUBQ    $+8, CX
+	JMP     my_loop8
+
+my_reduce:
+	VMAXPS       Y1, Y0, Y0
+	VMAXPS       Y3, Y2, Y2
+	VMAXPS       Y2, Y0, Y0
+	VMOVMSKPS    Y4, DX
+	VEXTRACTF128 $+1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VMAXSS       X1, X0, X0
+	TESTQ        CX, CX
+	JEQ          my_done
+
+my_tail1:
+	VMOVSS   (SI), X5
+	VUCOMISS X5, X5
+	JPS      my_nan
+	VMAXSS   X5, X0, X0
+	ADDQ     $+4, SI
+	DECQ     CX
+	JNE      my_tail1
+
+my_done:
+	TESTQ  DX, DX
+	JNE    my_nan
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+my_nan:
+	MOVL $0x7fc00001, AX
+	MOVL AX, ret+24(FP)
 	VZEROUPPER
 	RET

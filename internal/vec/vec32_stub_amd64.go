@@ -21,3 +21,12 @@ func addScaledRows32AVX512(dst []float32, src []float32, stride int, rows []int,
 //
 //go:noescape
 func addMatMul32AVX512(dst []float32, a []float32, src []float32, rows int, m int, n int, stride int)
+
+//go:noescape
+func expShift32AVX2(dst []float32, x []float32, shift float32) float64
+
+//go:noescape
+func expShift32AVX512(dst []float32, x []float32, shift float32) float64
+
+//go:noescape
+func max32AVX2(x []float32) float32

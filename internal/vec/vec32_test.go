@@ -44,15 +44,46 @@ func same32(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
 }
 
+// ulps32 returns how many float32 values lie from a to b (±0 are one
+// value apart), 0 for two NaNs and MaxUint32 for a NaN and a number.
+func ulps32(a, b float32) uint32 {
+	if a != a || b != b {
+		if a != a && b != b {
+			return 0
+		}
+		return math.MaxUint32
+	}
+	// The bits of a float32 mapped to integers in the order of the values.
+	ord := func(x float32) int64 {
+		u := int64(math.Float32bits(x))
+		if u >= 1<<31 {
+			return (1 << 31) - u
+		}
+		return u + 1
+	}
+	d := ord(a) - ord(b)
+	if d < 0 {
+		d = -d
+	}
+	return uint32(min(d, math.MaxUint32))
+}
+
 // sameVec32 reports whether got and want are the same, naming the first
 // index where they differ.
 func sameVec32(t *testing.T, what string, got, want []float32) bool {
+	t.Helper()
+	return nearVec32(t, what, got, want, 0)
+}
+
+// nearVec32 is sameVec32 allowing tol ulps (tol 0: the same bits, but for
+// NaN payloads).
+func nearVec32(t *testing.T, what string, got, want []float32, tol uint32) bool {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: lengths %d and %d", what, len(got), len(want))
 	}
 	for i := range got {
-		if !same32(got[i], want[i]) {
+		if !same32(got[i], want[i]) && (tol == 0 || ulps32(got[i], want[i]) > tol) {
 			t.Errorf("%s: [%d] = %v (%#x), want %v (%#x)", what, i,
 				got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
 			return false
@@ -96,34 +127,36 @@ func expShift32Ref(dst, x []float32, shift float32) float64 {
 }
 
 // elementwise32 are the element-wise kernels with their references: each
-// writes dst from dst and x.
+// writes dst from dst and x. The assembly of those with asmUlps > 0 may
+// differ from the reference by that many ulps.
 var elementwise32 = []struct {
 	name     string
 	run, ref func(dst, x []float32)
+	asmUlps  uint32
 }{
 	{"Add32", Add32, func(dst, x []float32) {
 		for i := range dst {
 			dst[i] = add32Ref(dst[i], x[i])
 		}
-	}},
+	}, 0},
 	{"ScaleTo32", func(dst, x []float32) { ScaleTo32(dst, -1.375, x) }, func(dst, x []float32) {
 		for i := range dst {
 			dst[i] = mul32(-1.375, x[i])
 		}
-	}},
+	}, 0},
 	{"TanhGrad32", TanhGrad32, func(d, y []float32) {
 		for i := range d {
 			d[i] = mul32(d[i], sub32(1, mul32(y[i], y[i])))
 		}
-	}},
+	}, 0},
 	{"Tanh32", Tanh32, func(dst, x []float32) {
 		for i := range dst {
 			dst[i] = float32(math.Tanh(float64(x[i])))
 		}
-	}},
+	}, 0},
 	{"ExpShift32", func(dst, x []float32) { ExpShift32(dst, x, 0.75) }, func(dst, x []float32) {
 		expShift32Ref(dst, x, 0.75)
-	}},
+	}, 1},
 }
 
 // TestElementwise32 checks the element-wise float32 kernels against their
@@ -133,6 +166,10 @@ var elementwise32 = []struct {
 func TestElementwise32(t *testing.T) {
 	r := rand.New(rand.NewPCG(51, 52))
 	for _, k := range elementwise32 {
+		tol := uint32(0)
+		if asmKernels() {
+			tol = k.asmUlps
+		}
 		for n := 0; n <= 71; n++ {
 			if n == 71 {
 				n = 1995
@@ -144,14 +181,14 @@ func TestElementwise32(t *testing.T) {
 				k.ref(want[off[0]:off[0]+n], x[off[1]:off[1]+n])
 				k.run(dst[off[0]:off[0]+n], x[off[1]:off[1]+n])
 				what := fmt.Sprintf("%s n=%d off=%v", k.name, n, off)
-				if !sameVec32(t, what, dst, want) {
+				if !nearVec32(t, what, dst, want, tol) {
 					return
 				}
 				// In place: dst is x.
 				want = clone32(x)
 				k.ref(want[off[1]:off[1]+n], want[off[1]:off[1]+n])
 				k.run(x[off[1]:off[1]+n], x[off[1]:off[1]+n])
-				if !sameVec32(t, what+" in place", x, want) {
+				if !nearVec32(t, what+" in place", x, want, tol) {
 					return
 				}
 			}
@@ -160,8 +197,10 @@ func TestElementwise32(t *testing.T) {
 }
 
 // TestExpShift32Sum checks the float64 sum that ExpShift32 returns on
-// softmax rows and special values against the float64 sum of the float32
-// terms.
+// softmax rows and special values. The Go loop's is the float64 sum, from
+// left to right, of its float32 terms; the assembly's, in partial sums,
+// lies within 1e-15 of the exact sum of its own terms, and its terms may
+// differ from the Go loop's by an ulp.
 func TestExpShift32Sum(t *testing.T) {
 	r := rand.New(rand.NewPCG(53, 54))
 	for trial := range 100 {
@@ -176,10 +215,18 @@ func TestExpShift32Sum(t *testing.T) {
 			}
 		}
 		shift := Max32(x)
-		got := ExpShift32(make([]float32, n), x, shift)
+		dst := make([]float32, n)
+		got := ExpShift32(dst, x, shift)
 		want := expShift32Ref(make([]float32, n), x, shift)
-		if !same(got, want) {
-			t.Fatalf("n=%d: sum %v, want %v", n, got, want)
+		if !asmKernels() || math.IsNaN(want) || math.IsInf(want, 0) {
+			if !same(got, want) {
+				t.Fatalf("n=%d: sum %v, want %v", n, got, want)
+			}
+			continue
+		}
+		exact := exactSum(widen(dst))
+		if n > 0 && !(math.Abs(got-exact) <= 1e-15*exact && math.Abs(got-want) <= 0x1p-23*want) || n == 0 && got != 0 {
+			t.Fatalf("n=%d: sum %v; exact sum of the terms %v; Go loop %v", n, got, exact, want)
 		}
 	}
 	inf, nan := float32(math.Inf(1)), float32(math.NaN())
@@ -190,13 +237,51 @@ func TestExpShift32Sum(t *testing.T) {
 		{[]float32{0, 1, nan, 2, 3}, math.NaN()},
 		{[]float32{0, 1, inf, 2, 3, 4}, math.Inf(1)},
 		{[]float32{-inf, 0, -inf}, 1},
-		{[]float32{100, 100}, 2 * float64(float32(math.Exp(100)))},
+		{[]float32{100, 100}, math.Inf(1)},
+		{[]float32{88, 88}, 2 * float64(float32(math.Exp(88)))},
 		{[]float32{}, 0},
 	} {
-		if got := ExpShift32(make([]float32, len(c.x)), c.x, 0); !same(got, c.want) {
+		got := ExpShift32(make([]float32, len(c.x)), c.x, 0)
+		if !same(got, c.want) && !(asmKernels() && math.Abs(got-c.want) <= 0x1p-23*c.want) {
 			t.Errorf("sum of exp(%v) = %v, want %v", c.x, got, c.want)
 		}
 	}
+}
+
+// TestExpShift32Accuracy compares ExpShift32's exponentials with the Go
+// loop's, float32(math.Exp), on every 9973rd float32 (every 1000th with
+// -short), on the thresholds of underflow and overflow and on special
+// values, at several shifts: within 1 ulp, exact at 0, ±Inf and NaN.
+func TestExpShift32Accuracy(t *testing.T) {
+	step := uint64(9973)
+	if testing.Short() {
+		step = 99991
+	}
+	var x []float32
+	for bits := uint64(0); bits < 1<<32; bits += step {
+		x = append(x, math.Float32frombits(uint32(bits)))
+	}
+	for _, v := range []float64{-103.97, -103.972, -103.98, -104, -104.1, -87.33, -87.34, 88.72, 88.7228, 88.73, 89, 89.1} {
+		for d := -20; d <= 20; d++ {
+			x = append(x, math.Float32frombits(uint32(int32(math.Float32bits(float32(v)))+int32(d))))
+		}
+	}
+	x = append(x, specials32...)
+	var hist [2]int
+	for _, shift := range []float32{0, 1.5, -3, 88, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())} {
+		got, want := make([]float32, len(x)), make([]float32, len(x))
+		ExpShift32(got, x, shift)
+		expShift32Ref(want, x, shift)
+		for i := range x {
+			u := ulps32(got[i], want[i])
+			if u > 1 || (want[i] == 0 || math.IsInf(float64(want[i]), 0) || want[i] == 1) && u != 0 {
+				t.Fatalf("exp(%v - %v) = %v (%#x), Go loop %v (%#x)", x[i], shift,
+					got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+			}
+			hist[u]++
+		}
+	}
+	t.Logf("%d exponentials: %d as the Go loop's, %d 1 ulp from it", hist[0]+hist[1], hist[0], hist[1])
 }
 
 // TestMax32 checks Max32 against Max of the widened values.

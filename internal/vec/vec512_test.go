@@ -4,6 +4,7 @@ package vec
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -76,6 +77,7 @@ func TestLevels(t *testing.T) {
 		{"LengthMismatchPanics", TestLengthMismatchPanics},
 		{"Elementwise32", TestElementwise32},
 		{"ExpShift32Sum", TestExpShift32Sum},
+		{"ExpShift32Accuracy", TestExpShift32Accuracy},
 		{"Max32", TestMax32},
 		{"AddScaledRows32", TestAddScaledRows32},
 		{"AdamF32", TestAdamF32},
@@ -119,6 +121,30 @@ func testAddScaledRowsWidths(t *testing.T) {
 		what := fmt.Sprintf("n=%d stride=%d off=%v rows=%v", n, stride, off, rows)
 		if !sameVec(t, what, dst, want) || !sameVec(t, "src changed: "+what, src, srcWant) {
 			return
+		}
+	}
+}
+
+// TestExpShift32AVX512SameAsAVX2 checks that the two kernels' exponentials
+// are the same bits, on every 99991st float32, odd lengths of them and
+// specials.
+func TestExpShift32AVX512SameAsAVX2(t *testing.T) {
+	if !cpuAVX512 {
+		t.Skip("the CPU lacks AVX-512")
+	}
+	var x []float32
+	for bits := uint64(0); bits < 1<<32; bits += 99991 {
+		x = append(x, math.Float32frombits(uint32(bits)))
+	}
+	x = append(x, specials32...)
+	for _, n := range []int{len(x), 1, 7, 15, 17, 33} {
+		for _, shift := range []float32{0, 2.5, -90} {
+			a, b := make([]float32, n), make([]float32, n)
+			expShift32AVX2(a, x[:n], shift)
+			expShift32AVX512(b, x[:n], shift)
+			if !sameVec32(t, fmt.Sprintf("n=%d shift=%v", n, shift), b, a) {
+				return
+			}
 		}
 	}
 }

@@ -59,7 +59,11 @@ func maxOf(x []float64) float64 {
 	if !useAVX2 {
 		return maxGo(x)
 	}
-	m := maxAVX2(x)
+	return maxFix(x, maxAVX2(x))
+}
+
+// maxFix returns maxGo(x) given m, the assembly's maximum of x.
+func maxFix[T float](x []T, m T) T {
 	if m != m {
 		// A NaN is in x: maxGo returns the first one, payload and all.
 		return maxGo(x)

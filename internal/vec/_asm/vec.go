@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -275,79 +277,131 @@ func vecAVX2() {
 	VZEROUPPER()
 	RET()
 
-	TEXT("maxAVX2", NOSPLIT, "func(x []float64) float64")
+	maxKernel(maxF64, negInf)
+}
+
+// maxOps are the instructions of maxKernel for one element type.
+type maxOps struct {
+	name, prefix                  string
+	e                             elem
+	mova, xor, max, cmp, or, maxs func(ops ...Op)
+	movmsk, ucomis                func(a, b Op)
+	movs                          func(ops ...Op)
+	fold                          func() // X0's lanes to its lowest, by max
+	nan                           func() // a quiet NaN into the result
+}
+
+var maxF64 = maxOps{
+	name: "maxAVX2", prefix: "mx", e: f64,
+	mova: VMOVAPD, xor: VXORPD, max: VMAXPD, cmp: VCMPPD, or: VORPD, maxs: VMAXSD,
+	movmsk: VMOVMSKPD, ucomis: VUCOMISD, movs: VMOVSD,
+	fold: func() {
+		VUNPCKHPD(X0, X0, X1)
+		VMAXSD(X1, X0, X0)
+	},
+	nan: func() {
+		MOVQ(U64(0x7ff8000000000001), RAX)
+		MOVQ(RAX, ret())
+	},
+}
+
+var maxF32 = maxOps{
+	name: "max32AVX2", prefix: "my", e: f32,
+	mova: VMOVAPS, xor: VXORPS, max: VMAXPS, cmp: VCMPPS, or: VORPS, maxs: VMAXSS,
+	movmsk: VMOVMSKPS, ucomis: VUCOMISS, movs: VMOVSS,
+	fold: func() {
+		VMOVHLPS(X0, X0, X1)
+		VMAXPS(X1, X0, X0)
+		VMOVSHDUP(X0, X1)
+		VMAXSS(X1, X0, X0)
+	},
+	nan: func() {
+		MOVL(U32(0x7fc00001), EAX)
+		MOVL(EAX, ret())
+	},
+}
+
+// maxKernel generates maxAVX2 (or, with maxF32, max32AVX2), with negInf
+// a word whose first element is −Inf.
+func maxKernel(o maxOps, negInf Mem) {
+	e, p := o.e, o.prefix
+	lanes := 32 / e.size
+	sig := "func(x []float64) float64"
+	if e.size == 4 {
+		sig = "func(x []float32) float32"
+	}
+	TEXT(o.name, NOSPLIT, sig)
 	Pragma("noescape")
 	Comment("The maximum of x, −Inf if x is empty, NaN if x holds a NaN. Which zero it",
 		"returns for a maximum of ±0 is unspecified; maxOf sorts that out.")
 	Load(Param("x").Base(), RSI)
 	Load(Param("x").Len(), RCX)
-	VBROADCASTSD(negInf, Y0)
-	VMOVAPD(Y0, Y1)
-	VMOVAPD(Y0, Y2)
-	VMOVAPD(Y0, Y3)
-	VXORPD(Y4, Y4, Y4)
+	e.bcast(negInf, Y0)
+	o.mova(Y0, Y1)
+	o.mova(Y0, Y2)
+	o.mova(Y0, Y3)
+	o.xor(Y4, Y4, Y4)
 	XORQ(RDX, RDX)
 
-	Label("mx_loop16")
-	CMPQ(RCX, c(16))
-	JLT(LabelRef("mx_loop4"))
+	l4, l1 := fmt.Sprintf("%s_loop%d", p, 4*lanes), fmt.Sprintf("%s_loop%d", p, lanes)
+	Label(l4)
+	CMPQ(RCX, c(4*lanes))
+	JLT(LabelRef(l1))
 	for i, y := range []VecPhysical{Y5, Y6, Y7, Y8} {
-		VMOVUPD(at(RSI, 32*i), y)
+		e.movu(at(RSI, 32*i), y)
 	}
-	VMAXPD(Y5, Y0, Y0)
-	VMAXPD(Y6, Y1, Y1)
-	VMAXPD(Y7, Y2, Y2)
-	VMAXPD(Y8, Y3, Y3)
-	VCMPPD(c(3), Y5, Y6, Y9)
-	VCMPPD(c(3), Y7, Y8, Y10)
-	VORPD(Y9, Y4, Y4)
-	VORPD(Y10, Y4, Y4)
+	o.max(Y5, Y0, Y0)
+	o.max(Y6, Y1, Y1)
+	o.max(Y7, Y2, Y2)
+	o.max(Y8, Y3, Y3)
+	o.cmp(c(3), Y5, Y6, Y9)
+	o.cmp(c(3), Y7, Y8, Y10)
+	o.or(Y9, Y4, Y4)
+	o.or(Y10, Y4, Y4)
 	ADDQ(c(128), RSI)
-	SUBQ(c(16), RCX)
-	JMP(LabelRef("mx_loop16"))
+	SUBQ(c(4*lanes), RCX)
+	JMP(LabelRef(l4))
 
-	Label("mx_loop4")
-	CMPQ(RCX, c(4))
-	JLT(LabelRef("mx_reduce"))
-	VMOVUPD(at(RSI, 0), Y5)
-	VMAXPD(Y5, Y0, Y0)
-	VCMPPD(c(3), Y5, Y5, Y9)
-	VORPD(Y9, Y4, Y4)
+	Label(l1)
+	CMPQ(RCX, c(lanes))
+	JLT(LabelRef(p + "_reduce"))
+	e.movu(at(RSI, 0), Y5)
+	o.max(Y5, Y0, Y0)
+	o.cmp(c(3), Y5, Y5, Y9)
+	o.or(Y9, Y4, Y4)
 	ADDQ(c(32), RSI)
-	SUBQ(c(4), RCX)
-	JMP(LabelRef("mx_loop4"))
+	SUBQ(c(lanes), RCX)
+	JMP(LabelRef(l1))
 
-	Label("mx_reduce")
-	VMAXPD(Y1, Y0, Y0)
-	VMAXPD(Y3, Y2, Y2)
-	VMAXPD(Y2, Y0, Y0)
-	VMOVMSKPD(Y4, EDX)
+	Label(p + "_reduce")
+	o.max(Y1, Y0, Y0)
+	o.max(Y3, Y2, Y2)
+	o.max(Y2, Y0, Y0)
+	o.movmsk(Y4, EDX)
 	VEXTRACTF128(c(1), Y0, X1)
-	VMAXPD(X1, X0, X0)
-	VUNPCKHPD(X0, X0, X1)
-	VMAXSD(X1, X0, X0)
+	o.max(X1, X0, X0)
+	o.fold()
 	TESTQ(RCX, RCX)
-	JEQ(LabelRef("mx_done"))
+	JEQ(LabelRef(p + "_done"))
 
-	Label("mx_tail1")
-	VMOVSD(at(RSI, 0), X5)
-	VUCOMISD(X5, X5)
-	JPS(LabelRef("mx_nan"))
-	VMAXSD(X5, X0, X0)
-	ADDQ(c(8), RSI)
+	Label(p + "_tail1")
+	o.movs(at(RSI, 0), X5)
+	o.ucomis(X5, X5)
+	JPS(LabelRef(p + "_nan"))
+	o.maxs(X5, X0, X0)
+	ADDQ(c(e.size), RSI)
 	DECQ(RCX)
-	JNE(LabelRef("mx_tail1"))
+	JNE(LabelRef(p + "_tail1"))
 
-	Label("mx_done")
+	Label(p + "_done")
 	TESTQ(RDX, RDX)
-	JNE(LabelRef("mx_nan"))
-	VMOVSD(X0, ret())
+	JNE(LabelRef(p + "_nan"))
+	o.movs(X0, ret())
 	VZEROUPPER()
 	RET()
 
-	Label("mx_nan")
-	MOVQ(U64(0x7ff8000000000001), RAX)
-	MOVQ(RAX, ret())
+	Label(p + "_nan")
+	o.nan()
 	VZEROUPPER()
 	RET()
 }

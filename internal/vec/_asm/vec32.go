@@ -11,6 +11,8 @@ import (
 func vec32File() {
 	masks := data64("lanes32", ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0), 0, 0, 0, 0)
 	mtab := maskTable("mmmask32", 16)
+	exp32c := data64("exp32c", lanes8(exp32Consts)...)
+	negInf := data64("negInf32", 0xff800000)
 
 	TEXT("addScaledRows32AVX2", NOSPLIT, "func(dst, src []float32, stride int, rows []int, scales []float32)")
 	Doc("addScaledRows32AVX2 takes the same arguments, with the same trust, as",
@@ -48,4 +50,9 @@ func vec32File() {
 	Comment("addMatMulAVX512 on float32: blocks of up to 112 columns (7 registers) of",
 		"four rows, then of one; VMULPS then VADDPS as addScaledGo does.")
 	addMatMul(f32, mtab, "mw")
+
+	expShift32(exp32c, masks, false)
+	expShift32(exp32c, masks, true)
+
+	maxKernel(maxF32, negInf)
 }
