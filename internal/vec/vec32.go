@@ -147,7 +147,9 @@ func ExpShift32(dst, x []float32, shift float32) float64 {
 //	p = float32(float64(p) - Step*mm/(sqrt(vv*(1/C2)) + Eps))
 //
 // each product rounded before its sum, the update of p using mm and vv
-// before their rounding. Values beyond the float32 range round to ±Inf. It
+// before their rounding. Values beyond the float32 range round to ±Inf. The
+// assembly kernels (Adam32's, with p and g widened by VCVTPS2PD, exact, and
+// p narrowed by VCVTPD2PS) give bit for bit the results of the Go loop. It
 // panics if the lengths differ.
 func AdamF32(p, g, m, v []float32, c AdamConst) {
 	if len(g) != len(p) || len(m) != len(p) || len(v) != len(p) {

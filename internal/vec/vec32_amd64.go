@@ -33,7 +33,6 @@ func add32(dst, x []float32)                          { addGo(dst, x) }
 func scaleTo32(dst []float32, a float32, x []float32) { scaleToGo(dst, a, x) }
 func tanh32(dst, x []float32)                         { tanhGo(dst, x) }
 func tanhGrad32(d, y []float32)                       { tanhGradGo(d, y) }
-func adamF32(p, g, m, v []float32, c AdamConst)       { adam32Go(p, g, m, v, c) }
 
 func expShift32(dst, x []float32, shift float32) float64 {
 	if !useAVX2 {
@@ -50,4 +49,18 @@ func maxOf32(x []float32) float32 {
 		return maxGo(x)
 	}
 	return maxFix(x, max32AVX2(x))
+}
+
+func adamF32(p, g, m, v []float32, c AdamConst) {
+	if !useAVX2 {
+		adam32Go(p, g, m, v, c)
+		return
+	}
+	n := len(g)
+	// 1-Beta1, 1-Beta2 and 1/C2 are rounded here exactly as adam32Go rounds them.
+	if useAVX512 {
+		adamF32AVX512(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
+		return
+	}
+	adamF32AVX2(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
 }

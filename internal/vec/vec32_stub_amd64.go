@@ -30,3 +30,9 @@ func expShift32AVX512(dst []float32, x []float32, shift float32) float64
 
 //go:noescape
 func max32AVX2(x []float32) float32
+
+//go:noescape
+func adamF32AVX2(p []float32, g []float32, m []float32, v []float32, b1 float64, nb1 float64, b2 float64, nb2 float64, step float64, ic2 float64, eps float64)
+
+//go:noescape
+func adamF32AVX512(p []float32, g []float32, m []float32, v []float32, b1 float64, nb1 float64, b2 float64, nb2 float64, step float64, ic2 float64, eps float64)

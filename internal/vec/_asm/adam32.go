@@ -17,11 +17,12 @@ type adam32Chain struct {
 
 // adam32Mem are the accesses of memory, plain or masked, of one block.
 type adam32Mem struct {
-	loadG, loadP func(a Mem, dst VecPhysical)        // VMOVUPD
+	pg           int                                 // the size of p's and g's elements: 8, or 4 for AdamF32
+	loadG, loadP func(a Mem, dst VecPhysical)        // VMOVUPD, or VCVTPS2PD for AdamF32
 	widen        func(a Mem, dst VecPhysical)        // VCVTPS2PD
 	narrow       func(src, half VecPhysical)         // VCVTPD2PS
 	storeHalf    func(half, full VecPhysical, a Mem) // VMOVUPS
-	storeP       func(src VecPhysical, a Mem)        // VMOVUPD
+	storeP       func(c adam32Chain, a Mem)          // VMOVUPD of c.g, or for AdamF32 narrowed into c.t
 }
 
 // adam32Blocks does Adam32 on the blocks of chains, their instructions
@@ -39,7 +40,8 @@ func adam32Blocks(k []VecPhysical, mem adam32Mem, chains ...adam32Chain) {
 			f(c)
 		}
 	}
-	each(func(c adam32Chain) { mem.loadG(at(RSI, c.off), c.g) })
+	pg := func(c adam32Chain) int { return c.off * mem.pg / 8 }
+	each(func(c adam32Chain) { mem.loadG(at(RSI, pg(c)), c.g) })
 	each(func(c adam32Chain) { mem.widen(at(R8, c.off/2), c.m) })
 	each(func(c adam32Chain) { mem.widen(at(R9, c.off/2), c.v) })
 	each(func(c adam32Chain) { VMULPD(c.m, b1, c.m) })
@@ -58,9 +60,9 @@ func adam32Blocks(k []VecPhysical, mem adam32Mem, chains ...adam32Chain) {
 	each(func(c adam32Chain) { VADDPD(eps, c.v, c.v) })
 	each(func(c adam32Chain) { VMULPD(c.m, step, c.m) })
 	each(func(c adam32Chain) { VDIVPD(c.v, c.m, c.m) })
-	each(func(c adam32Chain) { mem.loadP(at(RDI, c.off), c.g) })
+	each(func(c adam32Chain) { mem.loadP(at(RDI, pg(c)), c.g) })
 	each(func(c adam32Chain) { VSUBPD(c.m, c.g, c.g) })
-	each(func(c adam32Chain) { mem.storeP(c.g, at(RDI, c.off)) })
+	each(func(c adam32Chain) { mem.storeP(c, at(RDI, pg(c))) })
 }
 
 // adam32Args loads the pointers into DI (p), SI (g), R8 (m), R9 (v), the
@@ -76,10 +78,11 @@ func adam32Args(k []VecPhysical) {
 	}
 }
 
-// adam32Step advances the pointers over n elements and counts them off.
-func adam32Step(n int) {
-	ADDQ(c(8*n), RSI)
-	ADDQ(c(8*n), RDI)
+// adam32Step advances the pointers over n elements, p's and g's of pg
+// bytes, and counts them off.
+func adam32Step(pg, n int) {
+	ADDQ(c(pg*n), RSI)
+	ADDQ(c(pg*n), RDI)
 	ADDQ(c(4*n), R8)
 	ADDQ(c(4*n), R9)
 	SUBQ(c(n), RCX)
@@ -90,41 +93,71 @@ func adam32Step(n int) {
 // VCVTPD2PS (rounded to nearest under Go's MXCSR, as Go's float32
 // conversion). Only separately rounded VMULPD/VADDPD/VSUBPD/VDIVPD/VSQRTPD,
 // in the order of adam32Go, so the results are bit-identical to it.
-func adam32File() {
-	const sig = "func(p, g []float64, m, v []float32, b1, nb1, b2, nb2, step, ic2, eps float64)"
+func adam32File() { adamKernels(8) }
 
-	TEXT("adam32AVX2", NOSPLIT, sig)
+// adamKernels generates Adam32's kernels (pg = 8) or AdamF32's (pg = 4:
+// p and g float32, widened and narrowed as m and v are).
+func adamKernels(pg int) {
+	sig := "func(p, g []float64, m, v []float32, b1, nb1, b2, nb2, step, ic2, eps float64)"
+	name2, name5, p2, p5 := "adam32AVX2", "adam32AVX512", "a32", "z32"
+	if pg == 4 {
+		sig = "func(p, g, m, v []float32, b1, nb1, b2, nb2, step, ic2, eps float64)"
+		name2, name5, p2, p5 = "adamF32AVX2", "adamF32AVX512", "af2", "af5"
+	}
+	TEXT(name2, NOSPLIT, sig)
 	Pragma("noescape")
-	Comment("nb1 = 1-b1, nb2 = 1-b2 and ic2 = 1/c2 are rounded by the caller.",
-		"Eight elements at a time, then four, then one by one.")
+	if pg == 4 {
+		Comment("As adam32AVX2, with p and g widened from float32 and p narrowed back.")
+	} else {
+		Comment("nb1 = 1-b1, nb2 = 1-b2 and ic2 = 1/c2 are rounded by the caller.",
+			"Eight elements at a time, then four, then one by one.")
+	}
 	ky := ymm[:7]
 	adam32Args(ky)
 	plain := adam32Mem{
+		pg:        8,
 		loadG:     func(a Mem, dst VecPhysical) { VMOVUPD(a, dst) },
 		loadP:     func(a Mem, dst VecPhysical) { VMOVUPD(a, dst) },
 		widen:     func(a Mem, dst VecPhysical) { VCVTPS2PD(a, dst) },
 		narrow:    func(src, half VecPhysical) { VCVTPD2PSY(src, half) },
 		storeHalf: func(half, _ VecPhysical, a Mem) { VMOVUPS(half, a) },
-		storeP:    func(src VecPhysical, a Mem) { VMOVUPD(src, a) },
+		storeP:    func(c adam32Chain, a Mem) { VMOVUPD(c.g, a) },
+	}
+	if pg == 4 {
+		plain.pg = 4
+		plain.loadG, plain.loadP = plain.widen, plain.widen
+		plain.storeP = func(c adam32Chain, a Mem) {
+			plain.narrow(c.g, c.tHalf)
+			VMOVUPS(c.tHalf, a)
+		}
 	}
 	ya := adam32Chain{g: Y7, m: Y8, v: Y9, t: Y10, tHalf: X10}
 	yb := adam32Chain{g: Y11, m: Y12, v: Y13, t: Y14, tHalf: X14, off: 32}
-	Label("a32_loop8")
+	Label(p2 + "_loop8")
 	CMPQ(RCX, c(8))
-	JLT(LabelRef("a32_loop4"))
+	JLT(LabelRef(p2 + "_loop4"))
 	adam32Blocks(ky, plain, ya, yb)
-	adam32Step(8)
-	JMP(LabelRef("a32_loop8"))
-	Label("a32_loop4")
+	adam32Step(pg, 8)
+	JMP(LabelRef(p2 + "_loop8"))
+	Label(p2 + "_loop4")
 	CMPQ(RCX, c(4))
-	JLT(LabelRef("a32_tail"))
+	JLT(LabelRef(p2 + "_tail"))
 	adam32Blocks(ky, plain, ya)
-	adam32Step(4)
-	Label("a32_tail")
+	adam32Step(pg, 4)
+	Label(p2 + "_tail")
 	TESTQ(RCX, RCX)
-	JEQ(LabelRef("a32_done"))
-	Label("a32_tail1")
-	VMOVSD(at(RSI, 0), X7)
+	JEQ(LabelRef(p2 + "_done"))
+	Label(p2 + "_tail1")
+	// load widens a float32 from a into x, or loads a float64.
+	load := func(a Mem, x VecPhysical) {
+		if pg == 4 {
+			VMOVSS(a, x)
+			VCVTSS2SD(x, x, x)
+		} else {
+			VMOVSD(a, x)
+		}
+	}
+	load(at(RSI, 0), X7)
 	VMOVSS(at(R8, 0), X8)
 	VMOVSS(at(R9, 0), X9)
 	VCVTSS2SD(X8, X8, X8)
@@ -145,64 +178,88 @@ func adam32File() {
 	VADDSD(X6, X9, X9)
 	VMULSD(X8, X4, X8)
 	VDIVSD(X9, X8, X8)
-	VMOVSD(at(RDI, 0), X7)
+	load(at(RDI, 0), X7)
 	VSUBSD(X8, X7, X7)
-	VMOVSD(X7, at(RDI, 0))
-	ADDQ(c(8), RSI)
-	ADDQ(c(8), RDI)
+	if pg == 4 {
+		VCVTSD2SS(X7, X7, X7)
+		VMOVSS(X7, at(RDI, 0))
+	} else {
+		VMOVSD(X7, at(RDI, 0))
+	}
+	ADDQ(c(pg), RSI)
+	ADDQ(c(pg), RDI)
 	ADDQ(c(4), R8)
 	ADDQ(c(4), R9)
 	DECQ(RCX)
-	JNE(LabelRef("a32_tail1"))
-	Label("a32_done")
+	JNE(LabelRef(p2 + "_tail1"))
+	Label(p2 + "_done")
 	VZEROUPPER()
 	RET()
 
-	TEXT("adam32AVX512", NOSPLIT, sig)
+	TEXT(name5, NOSPLIT, sig)
 	Pragma("noescape")
-	Comment("As adam32AVX2, sixteen elements at a time, then eight, then a masked",
-		"block (K1) of the last 1 to 7: its loads are masked (no access past the",
-		"ends), its masked-off lanes compute on zeros and are not stored. AVX-512F",
-		"only: the float32 halves live in the low 256 bits of Z registers.")
+	if pg == 4 {
+		Comment("As adam32AVX512, with p and g widened from float32 and p narrowed back.")
+	} else {
+		Comment("As adam32AVX2, sixteen elements at a time, then eight, then a masked",
+			"block (K1) of the last 1 to 7: its loads are masked (no access past the",
+			"ends), its masked-off lanes compute on zeros and are not stored. AVX-512F",
+			"only: the float32 halves live in the low 256 bits of Z registers.")
+	}
 	kz := zmm[:7]
 	adam32Args(kz)
 	plainZ := plain
 	plainZ.narrow = func(src, half VecPhysical) { VCVTPD2PS(src, half) }
+	if pg == 4 {
+		plainZ.storeP = func(c adam32Chain, a Mem) {
+			plainZ.narrow(c.g, c.tHalf)
+			VMOVUPS(c.tHalf, a)
+		}
+	}
 	za := adam32Chain{g: Z7, m: Z8, v: Z9, t: Z10, tHalf: Y10}
 	zb := adam32Chain{g: Z11, m: Z12, v: Z13, t: Z14, tHalf: Y14, off: 64}
-	Label("z32_loop16")
+	Label(p5 + "_loop16")
 	CMPQ(RCX, c(16))
-	JLT(LabelRef("z32_loop8"))
+	JLT(LabelRef(p5 + "_loop8"))
 	adam32Blocks(kz, plainZ, za, zb)
-	adam32Step(16)
-	JMP(LabelRef("z32_loop16"))
-	Label("z32_loop8")
+	adam32Step(pg, 16)
+	JMP(LabelRef(p5 + "_loop16"))
+	Label(p5 + "_loop8")
 	CMPQ(RCX, c(8))
-	JLT(LabelRef("z32_tail"))
+	JLT(LabelRef(p5 + "_tail"))
 	MOVL(U32(0xff), EDX)
-	JMP(LabelRef("z32_last"))
-	Label("z32_tail")
+	JMP(LabelRef(p5 + "_last"))
+	Label(p5 + "_tail")
 	TESTQ(RCX, RCX)
-	JEQ(LabelRef("z32_done"))
+	JEQ(LabelRef(p5 + "_done"))
 	MOVL(U32(1), EDX)
 	SHLL(CL, EDX)
 	DECL(EDX)
-	Label("z32_last")
+	Label(p5 + "_last")
 	KMOVW(EDX, K1)
 	masked := adam32Mem{
+		pg:        8,
 		loadG:     func(a Mem, dst VecPhysical) { VMOVUPD_Z(a, K1, dst) },
 		loadP:     func(a Mem, dst VecPhysical) { VMOVUPD_Z(a, K1, dst) },
 		widen:     func(a Mem, dst VecPhysical) { VCVTPS2PD_Z(a, K1, dst) },
 		narrow:    plainZ.narrow,
 		storeHalf: func(_, full VecPhysical, a Mem) { VMOVUPS(full, K1, a) },
-		storeP:    func(src VecPhysical, a Mem) { VMOVUPD(src, K1, a) },
+		storeP:    func(c adam32Chain, a Mem) { VMOVUPD(c.g, K1, a) },
+	}
+	if pg == 4 {
+		masked.pg = 4
+		masked.loadG, masked.loadP = masked.widen, masked.widen
+		masked.storeP = func(c adam32Chain, a Mem) {
+			masked.narrow(c.g, c.tHalf)
+			VMOVUPS(c.t, K1, a)
+		}
 	}
 	adam32Blocks(kz, masked, za)
 	CMPQ(RCX, c(8))
-	JLT(LabelRef("z32_done"))
-	adam32Step(8)
-	JMP(LabelRef("z32_tail"))
-	Label("z32_done")
+	JLT(LabelRef(p5 + "_done"))
+	adam32Step(pg, 8)
+	JMP(LabelRef(p5 + "_tail"))
+	Label(p5 + "_done")
 	VZEROUPPER()
 	RET()
 }

@@ -55,4 +55,6 @@ func vec32File() {
 	expShift32(exp32c, masks, true)
 
 	maxKernel(maxF32, negInf)
+
+	adamKernels(4)
 }
