@@ -53,8 +53,8 @@ func AddMatMul32(dst []float32, n int, a []float32, m int, src []float32, stride
 	}
 }
 
-// Add32 adds x to dst element-wise, in float32.
-// It panics if len(x) != len(dst).
+// Add32 adds x to dst element-wise, in float32; the assembly gives the Go
+// loop's bits. It panics if len(x) != len(dst).
 func Add32(dst, x []float32) {
 	if len(x) != len(dst) {
 		panic("vec: Add32 lengths differ")
@@ -75,6 +75,12 @@ func ScaleTo32(dst []float32, a float32, x []float32) {
 // Tanh32 writes tanh(x[i]) into dst: the Go loop gives
 // float32(math.Tanh(float64(x[i]))). It panics if len(x) != len(dst). dst
 // may be x itself, but not a slice of it at an offset.
+//
+// The assembly is Tanh's on the widened elements (exact), each result
+// rounded to float32. Tanh is within 2 ulp of math.Tanh in float64, far
+// finer than float32's rounding: on all 2^32 float32 inputs (a one-off
+// sweep) the AVX2 and AVX-512 kernels give the Go loop's bits, and the
+// tests check every 9973rd.
 func Tanh32(dst, x []float32) {
 	if len(x) != len(dst) {
 		panic("vec: Tanh32 lengths differ")

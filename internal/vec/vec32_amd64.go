@@ -29,11 +29,6 @@ func addMatMul32(dst []float32, n int, a []float32, m int, src []float32, stride
 	addMatMulRows(dst, n, a, m, src, stride, addScaledRows32)
 }
 
-func add32(dst, x []float32)                          { addGo(dst, x) }
-func scaleTo32(dst []float32, a float32, x []float32) { scaleToGo(dst, a, x) }
-func tanh32(dst, x []float32)                         { tanhGo(dst, x) }
-func tanhGrad32(d, y []float32)                       { tanhGradGo(d, y) }
-
 func expShift32(dst, x []float32, shift float32) float64 {
 	if !useAVX2 {
 		return expShiftGo(dst, x, shift)
@@ -63,4 +58,46 @@ func adamF32(p, g, m, v []float32, c AdamConst) {
 		return
 	}
 	adamF32AVX2(p[:n], g, m[:n], v[:n], c.Beta1, 1-c.Beta1, c.Beta2, 1-c.Beta2, c.Step, 1/c.C2, c.Eps)
+}
+
+func add32(dst, x []float32) {
+	if !useAVX2 {
+		addGo(dst, x)
+		return
+	}
+	if useAVX512 {
+		add32AVX512(dst[:len(x)], x)
+		return
+	}
+	add32AVX2(dst[:len(x)], x)
+}
+
+// scaleTo32, as scaleTo, has only the AVX-512 kernel.
+func scaleTo32(dst []float32, a float32, x []float32) {
+	if useAVX512 {
+		scaleTo32AVX512(dst[:len(x)], a, x)
+		return
+	}
+	scaleToGo(dst, a, x)
+}
+
+func tanh32(dst, x []float32) {
+	if !useAVX2 {
+		tanhGo(dst, x)
+		return
+	}
+	if useAVX512 {
+		tanh32AVX512(dst[:len(x)], x)
+		return
+	}
+	tanh32AVX2(dst[:len(x)], x)
+}
+
+// tanhGrad32, as tanhGrad, has only the AVX2 kernel.
+func tanhGrad32(d, y []float32) {
+	if !useAVX2 {
+		tanhGradGo(d, y)
+		return
+	}
+	tanhGrad32AVX2(d, y[:len(d)])
 }

@@ -89,6 +89,116 @@ GLOBL exp32c<>(SB), RODATA|NOPTR, $416
 DATA negInf32<>+0(SB)/8, $0x00000000ff800000
 GLOBL negInf32<>(SB), RODATA|NOPTR, $8
 
+DATA tanh32c<>+0(SB)/8, $0x7fffffffffffffff
+DATA tanh32c<>+8(SB)/8, $0x7fffffffffffffff
+DATA tanh32c<>+16(SB)/8, $0x7fffffffffffffff
+DATA tanh32c<>+24(SB)/8, $0x7fffffffffffffff
+DATA tanh32c<>+32(SB)/8, $0x3fe4000000000000
+DATA tanh32c<>+40(SB)/8, $0x3fe4000000000000
+DATA tanh32c<>+48(SB)/8, $0x3fe4000000000000
+DATA tanh32c<>+56(SB)/8, $0x3fe4000000000000
+DATA tanh32c<>+64(SB)/8, $0x4046000000000000
+DATA tanh32c<>+72(SB)/8, $0x4046000000000000
+DATA tanh32c<>+80(SB)/8, $0x4046000000000000
+DATA tanh32c<>+88(SB)/8, $0x4046000000000000
+DATA tanh32c<>+96(SB)/8, $0x3ff71547652b82fe
+DATA tanh32c<>+104(SB)/8, $0x3ff71547652b82fe
+DATA tanh32c<>+112(SB)/8, $0x3ff71547652b82fe
+DATA tanh32c<>+120(SB)/8, $0x3ff71547652b82fe
+DATA tanh32c<>+128(SB)/8, $0x3fe62e42fee00000
+DATA tanh32c<>+136(SB)/8, $0x3fe62e42fee00000
+DATA tanh32c<>+144(SB)/8, $0x3fe62e42fee00000
+DATA tanh32c<>+152(SB)/8, $0x3fe62e42fee00000
+DATA tanh32c<>+160(SB)/8, $0x3dea39ef35793c76
+DATA tanh32c<>+168(SB)/8, $0x3dea39ef35793c76
+DATA tanh32c<>+176(SB)/8, $0x3dea39ef35793c76
+DATA tanh32c<>+184(SB)/8, $0x3dea39ef35793c76
+DATA tanh32c<>+192(SB)/8, $0x43380000000003ff
+DATA tanh32c<>+200(SB)/8, $0x43380000000003ff
+DATA tanh32c<>+208(SB)/8, $0x43380000000003ff
+DATA tanh32c<>+216(SB)/8, $0x43380000000003ff
+DATA tanh32c<>+224(SB)/8, $0x3de6124613a86d09
+DATA tanh32c<>+232(SB)/8, $0x3de6124613a86d09
+DATA tanh32c<>+240(SB)/8, $0x3de6124613a86d09
+DATA tanh32c<>+248(SB)/8, $0x3de6124613a86d09
+DATA tanh32c<>+256(SB)/8, $0x3e21eed8eff8d898
+DATA tanh32c<>+264(SB)/8, $0x3e21eed8eff8d898
+DATA tanh32c<>+272(SB)/8, $0x3e21eed8eff8d898
+DATA tanh32c<>+280(SB)/8, $0x3e21eed8eff8d898
+DATA tanh32c<>+288(SB)/8, $0x3e5ae64567f544e4
+DATA tanh32c<>+296(SB)/8, $0x3e5ae64567f544e4
+DATA tanh32c<>+304(SB)/8, $0x3e5ae64567f544e4
+DATA tanh32c<>+312(SB)/8, $0x3e5ae64567f544e4
+DATA tanh32c<>+320(SB)/8, $0x3e927e4fb7789f5c
+DATA tanh32c<>+328(SB)/8, $0x3e927e4fb7789f5c
+DATA tanh32c<>+336(SB)/8, $0x3e927e4fb7789f5c
+DATA tanh32c<>+344(SB)/8, $0x3e927e4fb7789f5c
+DATA tanh32c<>+352(SB)/8, $0x3ec71de3a556c734
+DATA tanh32c<>+360(SB)/8, $0x3ec71de3a556c734
+DATA tanh32c<>+368(SB)/8, $0x3ec71de3a556c734
+DATA tanh32c<>+376(SB)/8, $0x3ec71de3a556c734
+DATA tanh32c<>+384(SB)/8, $0x3efa01a01a01a01a
+DATA tanh32c<>+392(SB)/8, $0x3efa01a01a01a01a
+DATA tanh32c<>+400(SB)/8, $0x3efa01a01a01a01a
+DATA tanh32c<>+408(SB)/8, $0x3efa01a01a01a01a
+DATA tanh32c<>+416(SB)/8, $0x3f2a01a01a01a01a
+DATA tanh32c<>+424(SB)/8, $0x3f2a01a01a01a01a
+DATA tanh32c<>+432(SB)/8, $0x3f2a01a01a01a01a
+DATA tanh32c<>+440(SB)/8, $0x3f2a01a01a01a01a
+DATA tanh32c<>+448(SB)/8, $0x3f56c16c16c16c17
+DATA tanh32c<>+456(SB)/8, $0x3f56c16c16c16c17
+DATA tanh32c<>+464(SB)/8, $0x3f56c16c16c16c17
+DATA tanh32c<>+472(SB)/8, $0x3f56c16c16c16c17
+DATA tanh32c<>+480(SB)/8, $0x3f81111111111111
+DATA tanh32c<>+488(SB)/8, $0x3f81111111111111
+DATA tanh32c<>+496(SB)/8, $0x3f81111111111111
+DATA tanh32c<>+504(SB)/8, $0x3f81111111111111
+DATA tanh32c<>+512(SB)/8, $0x3fa5555555555555
+DATA tanh32c<>+520(SB)/8, $0x3fa5555555555555
+DATA tanh32c<>+528(SB)/8, $0x3fa5555555555555
+DATA tanh32c<>+536(SB)/8, $0x3fa5555555555555
+DATA tanh32c<>+544(SB)/8, $0x3fc5555555555555
+DATA tanh32c<>+552(SB)/8, $0x3fc5555555555555
+DATA tanh32c<>+560(SB)/8, $0x3fc5555555555555
+DATA tanh32c<>+568(SB)/8, $0x3fc5555555555555
+DATA tanh32c<>+576(SB)/8, $0x3fe0000000000000
+DATA tanh32c<>+584(SB)/8, $0x3fe0000000000000
+DATA tanh32c<>+592(SB)/8, $0x3fe0000000000000
+DATA tanh32c<>+600(SB)/8, $0x3fe0000000000000
+DATA tanh32c<>+608(SB)/8, $0x3ff0000000000000
+DATA tanh32c<>+616(SB)/8, $0x3ff0000000000000
+DATA tanh32c<>+624(SB)/8, $0x3ff0000000000000
+DATA tanh32c<>+632(SB)/8, $0x3ff0000000000000
+DATA tanh32c<>+640(SB)/8, $0x4000000000000000
+DATA tanh32c<>+648(SB)/8, $0x4000000000000000
+DATA tanh32c<>+656(SB)/8, $0x4000000000000000
+DATA tanh32c<>+664(SB)/8, $0x4000000000000000
+DATA tanh32c<>+672(SB)/8, $0xbfeedc5baafd6f4b
+DATA tanh32c<>+680(SB)/8, $0xbfeedc5baafd6f4b
+DATA tanh32c<>+688(SB)/8, $0xbfeedc5baafd6f4b
+DATA tanh32c<>+696(SB)/8, $0xbfeedc5baafd6f4b
+DATA tanh32c<>+704(SB)/8, $0xc058d26a0e26682d
+DATA tanh32c<>+712(SB)/8, $0xc058d26a0e26682d
+DATA tanh32c<>+720(SB)/8, $0xc058d26a0e26682d
+DATA tanh32c<>+728(SB)/8, $0xc058d26a0e26682d
+DATA tanh32c<>+736(SB)/8, $0xc0993ac030580563
+DATA tanh32c<>+744(SB)/8, $0xc0993ac030580563
+DATA tanh32c<>+752(SB)/8, $0xc0993ac030580563
+DATA tanh32c<>+760(SB)/8, $0xc0993ac030580563
+DATA tanh32c<>+768(SB)/8, $0x405c33f28a581b86
+DATA tanh32c<>+776(SB)/8, $0x405c33f28a581b86
+DATA tanh32c<>+784(SB)/8, $0x405c33f28a581b86
+DATA tanh32c<>+792(SB)/8, $0x405c33f28a581b86
+DATA tanh32c<>+800(SB)/8, $0x40a176fa0e5535fa
+DATA tanh32c<>+808(SB)/8, $0x40a176fa0e5535fa
+DATA tanh32c<>+816(SB)/8, $0x40a176fa0e5535fa
+DATA tanh32c<>+824(SB)/8, $0x40a176fa0e5535fa
+DATA tanh32c<>+832(SB)/8, $0x40b2ec102442040c
+DATA tanh32c<>+840(SB)/8, $0x40b2ec102442040c
+DATA tanh32c<>+848(SB)/8, $0x40b2ec102442040c
+DATA tanh32c<>+856(SB)/8, $0x40b2ec102442040c
+GLOBL tanh32c<>(SB), RODATA|NOPTR, $864
+
 // func addScaledRows32AVX2(dst []float32, src []float32, stride int, rows []int, scales []float32)
 // Requires: AVX
 TEXT ·addScaledRows32AVX2(SB), NOSPLIT, $0-104
@@ -3630,5 +3740,690 @@ af5_last:
 	JMP         af5_tail
 
 af5_done:
+	VZEROUPPER
+	RET
+
+// func add32AVX2(dst []float32, x []float32)
+// Requires: AVX
+TEXT ·add32AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+
+ae_loop32:
+	CMPQ    CX, $+32
+	JLT     ae_loop8
+	VMOVUPS (SI), Y1
+	VMOVUPS 32(SI), Y2
+	VMOVUPS 64(SI), Y3
+	VMOVUPS 96(SI), Y4
+	VADDPS  (DI), Y1, Y1
+	VADDPS  32(DI), Y2, Y2
+	VADDPS  64(DI), Y3, Y3
+	VADDPS  96(DI), Y4, Y4
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	ADDQ    $+128, SI
+	ADDQ    $+128, DI
+	SUBQ    $+32, CX
+	JMP     ae_loop32
+
+ae_loop8:
+	CMPQ    CX, $+8
+	JLT     ae_tail
+	VMOVUPS (SI), Y1
+	VADDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $+32, SI
+	ADDQ    $+32, DI
+	SUBQ    $+8, CX
+	JMP     ae_loop8
+
+ae_tail:
+	TESTQ CX, CX
+	JEQ   ae_done
+
+ae_tail1:
+	VMOVSS (SI), X1
+	VADDSS (DI), X1, X1
+	VMOVSS X1, (DI)
+	ADDQ   $+4, SI
+	ADDQ   $+4, DI
+	DECQ   CX
+	JNE    ae_tail1
+
+ae_done:
+	VZEROUPPER
+	RET
+
+// func add32AVX512(dst []float32, x []float32)
+// Requires: AVX, AVX512F
+TEXT ·add32AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+
+zae_loop64:
+	CMPQ    CX, $+64
+	JLT     zae_loop16
+	VMOVUPS (SI), Z1
+	VMOVUPS 64(SI), Z2
+	VMOVUPS 128(SI), Z3
+	VMOVUPS 192(SI), Z4
+	VADDPS  (DI), Z1, Z1
+	VADDPS  64(DI), Z2, Z2
+	VADDPS  128(DI), Z3, Z3
+	VADDPS  192(DI), Z4, Z4
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z2, 64(DI)
+	VMOVUPS Z3, 128(DI)
+	VMOVUPS Z4, 192(DI)
+	ADDQ    $+256, SI
+	ADDQ    $+256, DI
+	SUBQ    $+64, CX
+	JMP     zae_loop64
+
+zae_loop16:
+	CMPQ    CX, $+16
+	JLT     zae_tail
+	VMOVUPS (SI), Z1
+	VADDPS  (DI), Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $+64, SI
+	ADDQ    $+64, DI
+	SUBQ    $+16, CX
+	JMP     zae_loop16
+
+zae_tail:
+	TESTQ     CX, CX
+	JEQ       zae_done
+	MOVL      $0x00000001, DX
+	SHLL      CL, DX
+	DECL      DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (SI), K1, Z1
+	VMOVUPS.Z (DI), K1, Z2
+	VADDPS    Z2, Z1, Z1
+	VMOVUPS   Z1, K1, (DI)
+
+zae_done:
+	VZEROUPPER
+	RET
+
+// func scaleTo32AVX512(dst []float32, a float32, x []float32)
+// Requires: AVX, AVX512F
+TEXT ·scaleTo32AVX512(SB), NOSPLIT, $0-56
+	// dst = a*x, 64 then 16 elements a step and a masked tail of 1 to 15. Each
+	// block is loaded before it is stored, so dst may be x.
+	MOVQ         dst_base+0(FP), DI
+	VBROADCASTSS a+24(FP), Z0
+	MOVQ         x_base+32(FP), SI
+	MOVQ         x_len+40(FP), CX
+
+sd_loop64:
+	CMPQ    CX, $+64
+	JLT     sd_loop16
+	VMULPS  (SI), Z0, Z1
+	VMULPS  64(SI), Z0, Z2
+	VMULPS  128(SI), Z0, Z3
+	VMULPS  192(SI), Z0, Z4
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z2, 64(DI)
+	VMOVUPS Z3, 128(DI)
+	VMOVUPS Z4, 192(DI)
+	ADDQ    $+256, SI
+	ADDQ    $+256, DI
+	SUBQ    $+64, CX
+	JMP     sd_loop64
+
+sd_loop16:
+	CMPQ    CX, $+16
+	JLT     sd_tail
+	VMULPS  (SI), Z0, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $+64, SI
+	ADDQ    $+64, DI
+	SUBQ    $+16, CX
+	JMP     sd_loop16
+
+sd_tail:
+	TESTQ     CX, CX
+	JEQ       sd_done
+	MOVL      $0x00000001, DX
+	SHLL      CL, DX
+	DECL      DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (SI), K1, Z1
+	VMULPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, (DI)
+
+sd_done:
+	VZEROUPPER
+	RET
+
+// func tanhGrad32AVX2(d []float32, y []float32)
+// Requires: AVX
+TEXT ·tanhGrad32AVX2(SB), NOSPLIT, $0-48
+	// d = d * (1 - y*y), each operation rounded, as tanhGradGo.
+	MOVQ         d_base+0(FP), DI
+	MOVQ         d_len+8(FP), CX
+	MOVQ         y_base+24(FP), SI
+	VBROADCASTSS exp32c<>+288(SB), Y15
+
+tgf_loop32:
+	CMPQ    CX, $+32
+	JLT     tgf_loop8
+	VMOVUPS (SI), Y1
+	VMOVUPS 32(SI), Y2
+	VMOVUPS 64(SI), Y3
+	VMOVUPS 96(SI), Y4
+	VMULPS  Y1, Y1, Y1
+	VMULPS  Y2, Y2, Y2
+	VMULPS  Y3, Y3, Y3
+	VMULPS  Y4, Y4, Y4
+	VSUBPS  Y1, Y15, Y1
+	VSUBPS  Y2, Y15, Y2
+	VSUBPS  Y3, Y15, Y3
+	VSUBPS  Y4, Y15, Y4
+	VMULPS  (DI), Y1, Y1
+	VMULPS  32(DI), Y2, Y2
+	VMULPS  64(DI), Y3, Y3
+	VMULPS  96(DI), Y4, Y4
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	ADDQ    $+128, SI
+	ADDQ    $+128, DI
+	SUBQ    $+32, CX
+	JMP     tgf_loop32
+
+tgf_loop8:
+	CMPQ    CX, $+8
+	JLT     tgf_tail
+	VMOVUPS (SI), Y1
+	VMULPS  Y1, Y1, Y1
+	VSUBPS  Y1, Y15, Y1
+	VMULPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $+32, SI
+	ADDQ    $+32, DI
+	SUBQ    $+8, CX
+	JMP     tgf_loop8
+
+tgf_tail:
+	TESTQ CX, CX
+	JEQ   tgf_done
+
+tgf_tail1:
+	VMOVSS (SI), X1
+	VMULSS X1, X1, X1
+	VSUBSS X1, X15, X1
+	VMULSS (DI), X1, X1
+	VMOVSS X1, (DI)
+	ADDQ   $+4, SI
+	ADDQ   $+4, DI
+	DECQ   CX
+	JNE    tgf_tail1
+
+tgf_done:
+	VZEROUPPER
+	RET
+
+// func tanh32AVX2(dst []float32, x []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·tanh32AVX2(SB), NOSPLIT, $0-48
+	// tanhAVX2 on the widened elements, four a step, the last 1 to 3 under
+	// a mask, each result rounded to float32.
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    x_base+24(FP), SI
+	MOVQ    x_len+32(FP), CX
+	VMOVUPD tanh32c<>+64(SB), Y15
+
+tf_loop4:
+	CMPQ         CX, $+4
+	JLT          tf_tail
+	VCVTPS2PD    (SI), Y0
+	VANDPD       tanh32c<>+0(SB), Y0, Y1
+	VXORPD       Y1, Y0, Y2
+	VCMPPD       $+1, tanh32c<>+32(SB), Y1, Y3
+	VMULPD       Y1, Y1, Y4
+	VMOVUPD      tanh32c<>+672(SB), Y5
+	VFMADD213PD  tanh32c<>+704(SB), Y4, Y5
+	VFMADD213PD  tanh32c<>+736(SB), Y4, Y5
+	VMULPD       Y4, Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       tanh32c<>+768(SB), Y4, Y6
+	VFMADD213PD  tanh32c<>+800(SB), Y4, Y6
+	VFMADD213PD  tanh32c<>+832(SB), Y4, Y6
+	VADDPD       Y1, Y1, Y7
+	VMINPD       Y7, Y15, Y7
+	VMULPD       tanh32c<>+96(SB), Y7, Y8
+	VROUNDPD     $+0, Y8, Y8
+	VFNMADD231PD tanh32c<>+128(SB), Y8, Y7
+	VFNMADD231PD tanh32c<>+160(SB), Y8, Y7
+	VMOVUPD      tanh32c<>+224(SB), Y9
+	VMULPD       Y7, Y7, Y10
+	VFMADD213PD  tanh32c<>+256(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+288(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+320(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+352(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+384(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+416(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+448(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+480(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+512(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+544(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+576(SB), Y7, Y9
+	VFMADD213PD  Y7, Y10, Y9
+	VADDPD       tanh32c<>+192(SB), Y8, Y10
+	VPSLLQ       $+52, Y10, Y10
+	VMOVUPD      tanh32c<>+192(SB), Y11
+	VSUBPD       Y8, Y11, Y11
+	VPSLLQ       $+52, Y11, Y11
+	VADDPD       tanh32c<>+608(SB), Y11, Y11
+	VADDPD       Y9, Y11, Y12
+	VSUBPD       Y12, Y11, Y11
+	VADDPD       Y9, Y11, Y11
+	VMULPD       Y10, Y12, Y12
+	VMULPD       Y10, Y11, Y11
+	VMOVUPD      tanh32c<>+640(SB), Y7
+	VBLENDVPD    Y3, Y5, Y7, Y7
+	VBLENDVPD    Y3, Y6, Y12, Y8
+	VDIVPD       Y8, Y7, Y9
+	VMOVAPD      Y7, Y10
+	VFNMADD231PD Y9, Y8, Y10
+	VFNMADD231PD Y9, Y11, Y10
+	VMULPD       tanh32c<>+576(SB), Y9, Y12
+	VMULPD       Y12, Y10, Y10
+	VMOVUPD      tanh32c<>+608(SB), Y12
+	VSUBPD       Y9, Y12, Y13
+	VSUBPD       Y13, Y12, Y12
+	VSUBPD       Y9, Y12, Y12
+	VSUBPD       Y10, Y12, Y12
+	VADDPD       Y12, Y13, Y13
+	VADDPD       Y9, Y1, Y14
+	VBLENDVPD    Y3, Y14, Y13, Y13
+	VORPD        Y2, Y13, Y13
+	VCVTPD2PSY   Y13, X13
+	VMOVUPS      X13, (DI)
+	ADDQ         $+16, SI
+	ADDQ         $+16, DI
+	SUBQ         $+4, CX
+	JMP          tf_loop4
+
+tf_tail:
+	TESTQ CX, CX
+	JEQ   tf_done
+
+	// The last 1 to 3 elements: k lanes of the masks from byte 4*(8-k).
+	LEAQ         lanes32<>+0(SB), AX
+	MOVQ         $0x00000008, DX
+	SUBQ         CX, DX
+	VMOVUPS      (AX)(DX*4), X14
+	VMASKMOVPS   (SI), X14, X0
+	VCVTPS2PD    X0, Y0
+	VANDPD       tanh32c<>+0(SB), Y0, Y1
+	VXORPD       Y1, Y0, Y2
+	VCMPPD       $+1, tanh32c<>+32(SB), Y1, Y3
+	VMULPD       Y1, Y1, Y4
+	VMOVUPD      tanh32c<>+672(SB), Y5
+	VFMADD213PD  tanh32c<>+704(SB), Y4, Y5
+	VFMADD213PD  tanh32c<>+736(SB), Y4, Y5
+	VMULPD       Y4, Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       tanh32c<>+768(SB), Y4, Y6
+	VFMADD213PD  tanh32c<>+800(SB), Y4, Y6
+	VFMADD213PD  tanh32c<>+832(SB), Y4, Y6
+	VADDPD       Y1, Y1, Y7
+	VMINPD       Y7, Y15, Y7
+	VMULPD       tanh32c<>+96(SB), Y7, Y8
+	VROUNDPD     $+0, Y8, Y8
+	VFNMADD231PD tanh32c<>+128(SB), Y8, Y7
+	VFNMADD231PD tanh32c<>+160(SB), Y8, Y7
+	VMOVUPD      tanh32c<>+224(SB), Y9
+	VMULPD       Y7, Y7, Y10
+	VFMADD213PD  tanh32c<>+256(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+288(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+320(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+352(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+384(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+416(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+448(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+480(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+512(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+544(SB), Y7, Y9
+	VFMADD213PD  tanh32c<>+576(SB), Y7, Y9
+	VFMADD213PD  Y7, Y10, Y9
+	VADDPD       tanh32c<>+192(SB), Y8, Y10
+	VPSLLQ       $+52, Y10, Y10
+	VMOVUPD      tanh32c<>+192(SB), Y11
+	VSUBPD       Y8, Y11, Y11
+	VPSLLQ       $+52, Y11, Y11
+	VADDPD       tanh32c<>+608(SB), Y11, Y11
+	VADDPD       Y9, Y11, Y12
+	VSUBPD       Y12, Y11, Y11
+	VADDPD       Y9, Y11, Y11
+	VMULPD       Y10, Y12, Y12
+	VMULPD       Y10, Y11, Y11
+	VMOVUPD      tanh32c<>+640(SB), Y7
+	VBLENDVPD    Y3, Y5, Y7, Y7
+	VBLENDVPD    Y3, Y6, Y12, Y8
+	VDIVPD       Y8, Y7, Y9
+	VMOVAPD      Y7, Y10
+	VFNMADD231PD Y9, Y8, Y10
+	VFNMADD231PD Y9, Y11, Y10
+	VMULPD       tanh32c<>+576(SB), Y9, Y12
+	VMULPD       Y12, Y10, Y10
+	VMOVUPD      tanh32c<>+608(SB), Y12
+	VSUBPD       Y9, Y12, Y13
+	VSUBPD       Y13, Y12, Y12
+	VSUBPD       Y9, Y12, Y12
+	VSUBPD       Y10, Y12, Y12
+	VADDPD       Y12, Y13, Y13
+	VADDPD       Y9, Y1, Y14
+	VBLENDVPD    Y3, Y14, Y13, Y13
+	VORPD        Y2, Y13, Y13
+	VCVTPD2PSY   Y13, X13
+	VMOVUPS      (AX)(DX*4), X14
+	VMASKMOVPS   X13, X14, (DI)
+
+tf_done:
+	VZEROUPPER
+	RET
+
+// func tanh32AVX512(dst []float32, x []float32)
+// Requires: AVX, AVX512F
+TEXT ·tanh32AVX512(SB), NOSPLIT, $0-48
+	// tanhAVX512 on the widened elements: sixteen a step in two chains, then
+	// eight, then the last 1 to 7 under a mask (K3), each result rounded to
+	// float32; the same bits as tanh32AVX2.
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         x_base+24(FP), SI
+	MOVQ         x_len+32(FP), CX
+	VBROADCASTSD tanh32c<>+64(SB), Z15
+
+tz_loop16:
+	CMPQ              CX, $+16
+	JLT               tz_loop8
+	VCVTPS2PD         (SI), Z0
+	VCVTPS2PD         32(SI), Z16
+	VPANDQ.BCST       tanh32c<>+0(SB), Z0, Z1
+	VPXORQ            Z1, Z0, Z2
+	VCMPPD.BCST       $+1, tanh32c<>+32(SB), Z1, K1
+	VMULPD            Z1, Z1, Z4
+	VBROADCASTSD      tanh32c<>+672(SB), Z5
+	VFMADD213PD.BCST  tanh32c<>+704(SB), Z4, Z5
+	VFMADD213PD.BCST  tanh32c<>+736(SB), Z4, Z5
+	VMULPD            Z4, Z5, Z5
+	VMULPD            Z1, Z5, Z5
+	VADDPD.BCST       tanh32c<>+768(SB), Z4, Z6
+	VFMADD213PD.BCST  tanh32c<>+800(SB), Z4, Z6
+	VFMADD213PD.BCST  tanh32c<>+832(SB), Z4, Z6
+	VADDPD            Z1, Z1, Z7
+	VMINPD            Z7, Z15, Z7
+	VMULPD.BCST       tanh32c<>+96(SB), Z7, Z8
+	VRNDSCALEPD       $+0, Z8, Z8
+	VFNMADD231PD.BCST tanh32c<>+128(SB), Z8, Z7
+	VFNMADD231PD.BCST tanh32c<>+160(SB), Z8, Z7
+	VBROADCASTSD      tanh32c<>+224(SB), Z9
+	VMULPD            Z7, Z7, Z10
+	VFMADD213PD.BCST  tanh32c<>+256(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+288(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+320(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+352(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+384(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+416(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+448(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+480(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+512(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+544(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+576(SB), Z7, Z9
+	VFMADD213PD       Z7, Z10, Z9
+	VADDPD.BCST       tanh32c<>+192(SB), Z8, Z10
+	VPSLLQ            $+52, Z10, Z10
+	VBROADCASTSD      tanh32c<>+192(SB), Z11
+	VSUBPD            Z8, Z11, Z11
+	VPSLLQ            $+52, Z11, Z11
+	VADDPD.BCST       tanh32c<>+608(SB), Z11, Z11
+	VADDPD            Z9, Z11, Z12
+	VSUBPD            Z12, Z11, Z11
+	VADDPD            Z9, Z11, Z11
+	VMULPD            Z10, Z12, Z12
+	VMULPD            Z10, Z11, Z11
+	VBROADCASTSD      tanh32c<>+640(SB), Z7
+	VBLENDMPD         Z5, Z7, K1, Z7
+	VBLENDMPD         Z6, Z12, K1, Z8
+	VDIVPD            Z8, Z7, Z9
+	VMOVAPD           Z7, Z10
+	VFNMADD231PD      Z9, Z8, Z10
+	VFNMADD231PD      Z9, Z11, Z10
+	VMULPD.BCST       tanh32c<>+576(SB), Z9, Z12
+	VMULPD            Z12, Z10, Z10
+	VBROADCASTSD      tanh32c<>+608(SB), Z12
+	VSUBPD            Z9, Z12, Z13
+	VSUBPD            Z13, Z12, Z12
+	VSUBPD            Z9, Z12, Z12
+	VSUBPD            Z10, Z12, Z12
+	VADDPD            Z12, Z13, Z13
+	VADDPD            Z9, Z1, Z14
+	VBLENDMPD         Z14, Z13, K1, Z13
+	VPORQ             Z2, Z13, Z13
+	VPANDQ.BCST       tanh32c<>+0(SB), Z16, Z17
+	VPXORQ            Z17, Z16, Z18
+	VCMPPD.BCST       $+1, tanh32c<>+32(SB), Z17, K2
+	VMULPD            Z17, Z17, Z20
+	VBROADCASTSD      tanh32c<>+672(SB), Z21
+	VFMADD213PD.BCST  tanh32c<>+704(SB), Z20, Z21
+	VFMADD213PD.BCST  tanh32c<>+736(SB), Z20, Z21
+	VMULPD            Z20, Z21, Z21
+	VMULPD            Z17, Z21, Z21
+	VADDPD.BCST       tanh32c<>+768(SB), Z20, Z22
+	VFMADD213PD.BCST  tanh32c<>+800(SB), Z20, Z22
+	VFMADD213PD.BCST  tanh32c<>+832(SB), Z20, Z22
+	VADDPD            Z17, Z17, Z23
+	VMINPD            Z23, Z15, Z23
+	VMULPD.BCST       tanh32c<>+96(SB), Z23, Z24
+	VRNDSCALEPD       $+0, Z24, Z24
+	VFNMADD231PD.BCST tanh32c<>+128(SB), Z24, Z23
+	VFNMADD231PD.BCST tanh32c<>+160(SB), Z24, Z23
+	VBROADCASTSD      tanh32c<>+224(SB), Z25
+	VMULPD            Z23, Z23, Z26
+	VFMADD213PD.BCST  tanh32c<>+256(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+288(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+320(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+352(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+384(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+416(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+448(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+480(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+512(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+544(SB), Z23, Z25
+	VFMADD213PD.BCST  tanh32c<>+576(SB), Z23, Z25
+	VFMADD213PD       Z23, Z26, Z25
+	VADDPD.BCST       tanh32c<>+192(SB), Z24, Z26
+	VPSLLQ            $+52, Z26, Z26
+	VBROADCASTSD      tanh32c<>+192(SB), Z27
+	VSUBPD            Z24, Z27, Z27
+	VPSLLQ            $+52, Z27, Z27
+	VADDPD.BCST       tanh32c<>+608(SB), Z27, Z27
+	VADDPD            Z25, Z27, Z28
+	VSUBPD            Z28, Z27, Z27
+	VADDPD            Z25, Z27, Z27
+	VMULPD            Z26, Z28, Z28
+	VMULPD            Z26, Z27, Z27
+	VBROADCASTSD      tanh32c<>+640(SB), Z23
+	VBLENDMPD         Z21, Z23, K2, Z23
+	VBLENDMPD         Z22, Z28, K2, Z24
+	VDIVPD            Z24, Z23, Z25
+	VMOVAPD           Z23, Z26
+	VFNMADD231PD      Z25, Z24, Z26
+	VFNMADD231PD      Z25, Z27, Z26
+	VMULPD.BCST       tanh32c<>+576(SB), Z25, Z28
+	VMULPD            Z28, Z26, Z26
+	VBROADCASTSD      tanh32c<>+608(SB), Z28
+	VSUBPD            Z25, Z28, Z29
+	VSUBPD            Z29, Z28, Z28
+	VSUBPD            Z25, Z28, Z28
+	VSUBPD            Z26, Z28, Z28
+	VADDPD            Z28, Z29, Z29
+	VADDPD            Z25, Z17, Z30
+	VBLENDMPD         Z30, Z29, K2, Z29
+	VPORQ             Z18, Z29, Z29
+	VCVTPD2PS         Z13, Y13
+	VCVTPD2PS         Z29, Y29
+	VINSERTF64X4      $+1, Y29, Z13, Z13
+	VMOVUPS           Z13, (DI)
+	ADDQ              $+64, SI
+	ADDQ              $+64, DI
+	SUBQ              $+16, CX
+	JMP               tz_loop16
+
+tz_loop8:
+	CMPQ              CX, $+8
+	JLT               tz_tail
+	VCVTPS2PD         (SI), Z0
+	VPANDQ.BCST       tanh32c<>+0(SB), Z0, Z1
+	VPXORQ            Z1, Z0, Z2
+	VCMPPD.BCST       $+1, tanh32c<>+32(SB), Z1, K1
+	VMULPD            Z1, Z1, Z4
+	VBROADCASTSD      tanh32c<>+672(SB), Z5
+	VFMADD213PD.BCST  tanh32c<>+704(SB), Z4, Z5
+	VFMADD213PD.BCST  tanh32c<>+736(SB), Z4, Z5
+	VMULPD            Z4, Z5, Z5
+	VMULPD            Z1, Z5, Z5
+	VADDPD.BCST       tanh32c<>+768(SB), Z4, Z6
+	VFMADD213PD.BCST  tanh32c<>+800(SB), Z4, Z6
+	VFMADD213PD.BCST  tanh32c<>+832(SB), Z4, Z6
+	VADDPD            Z1, Z1, Z7
+	VMINPD            Z7, Z15, Z7
+	VMULPD.BCST       tanh32c<>+96(SB), Z7, Z8
+	VRNDSCALEPD       $+0, Z8, Z8
+	VFNMADD231PD.BCST tanh32c<>+128(SB), Z8, Z7
+	VFNMADD231PD.BCST tanh32c<>+160(SB), Z8, Z7
+	VBROADCASTSD      tanh32c<>+224(SB), Z9
+	VMULPD            Z7, Z7, Z10
+	VFMADD213PD.BCST  tanh32c<>+256(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+288(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+320(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+352(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+384(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+416(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+448(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+480(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+512(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+544(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+576(SB), Z7, Z9
+	VFMADD213PD       Z7, Z10, Z9
+	VADDPD.BCST       tanh32c<>+192(SB), Z8, Z10
+	VPSLLQ            $+52, Z10, Z10
+	VBROADCASTSD      tanh32c<>+192(SB), Z11
+	VSUBPD            Z8, Z11, Z11
+	VPSLLQ            $+52, Z11, Z11
+	VADDPD.BCST       tanh32c<>+608(SB), Z11, Z11
+	VADDPD            Z9, Z11, Z12
+	VSUBPD            Z12, Z11, Z11
+	VADDPD            Z9, Z11, Z11
+	VMULPD            Z10, Z12, Z12
+	VMULPD            Z10, Z11, Z11
+	VBROADCASTSD      tanh32c<>+640(SB), Z7
+	VBLENDMPD         Z5, Z7, K1, Z7
+	VBLENDMPD         Z6, Z12, K1, Z8
+	VDIVPD            Z8, Z7, Z9
+	VMOVAPD           Z7, Z10
+	VFNMADD231PD      Z9, Z8, Z10
+	VFNMADD231PD      Z9, Z11, Z10
+	VMULPD.BCST       tanh32c<>+576(SB), Z9, Z12
+	VMULPD            Z12, Z10, Z10
+	VBROADCASTSD      tanh32c<>+608(SB), Z12
+	VSUBPD            Z9, Z12, Z13
+	VSUBPD            Z13, Z12, Z12
+	VSUBPD            Z9, Z12, Z12
+	VSUBPD            Z10, Z12, Z12
+	VADDPD            Z12, Z13, Z13
+	VADDPD            Z9, Z1, Z14
+	VBLENDMPD         Z14, Z13, K1, Z13
+	VPORQ             Z2, Z13, Z13
+	VCVTPD2PS         Z13, Y13
+	VMOVUPS           Y13, (DI)
+	ADDQ              $+32, SI
+	ADDQ              $+32, DI
+	SUBQ              $+8, CX
+
+tz_tail:
+	TESTQ             CX, CX
+	JEQ               tz_done
+	MOVQ              $0x00000001, AX
+	SHLQ              CL, AX
+	DECQ              AX
+	KMOVW             AX, K3
+	VCVTPS2PD.Z       (SI), K3, Z0
+	VPANDQ.BCST       tanh32c<>+0(SB), Z0, Z1
+	VPXORQ            Z1, Z0, Z2
+	VCMPPD.BCST       $+1, tanh32c<>+32(SB), Z1, K1
+	VMULPD            Z1, Z1, Z4
+	VBROADCASTSD      tanh32c<>+672(SB), Z5
+	VFMADD213PD.BCST  tanh32c<>+704(SB), Z4, Z5
+	VFMADD213PD.BCST  tanh32c<>+736(SB), Z4, Z5
+	VMULPD            Z4, Z5, Z5
+	VMULPD            Z1, Z5, Z5
+	VADDPD.BCST       tanh32c<>+768(SB), Z4, Z6
+	VFMADD213PD.BCST  tanh32c<>+800(SB), Z4, Z6
+	VFMADD213PD.BCST  tanh32c<>+832(SB), Z4, Z6
+	VADDPD            Z1, Z1, Z7
+	VMINPD            Z7, Z15, Z7
+	VMULPD.BCST       tanh32c<>+96(SB), Z7, Z8
+	VRNDSCALEPD       $+0, Z8, Z8
+	VFNMADD231PD.BCST tanh32c<>+128(SB), Z8, Z7
+	VFNMADD231PD.BCST tanh32c<>+160(SB), Z8, Z7
+	VBROADCASTSD      tanh32c<>+224(SB), Z9
+	VMULPD            Z7, Z7, Z10
+	VFMADD213PD.BCST  tanh32c<>+256(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+288(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+320(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+352(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+384(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+416(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+448(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+480(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+512(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+544(SB), Z7, Z9
+	VFMADD213PD.BCST  tanh32c<>+576(SB), Z7, Z9
+	VFMADD213PD       Z7, Z10, Z9
+	VADDPD.BCST       tanh32c<>+192(SB), Z8, Z10
+	VPSLLQ            $+52, Z10, Z10
+	VBROADCASTSD      tanh32c<>+192(SB), Z11
+	VSUBPD            Z8, Z11, Z11
+	VPSLLQ            $+52, Z11, Z11
+	VADDPD.BCST       tanh32c<>+608(SB), Z11, Z11
+	VADDPD            Z9, Z11, Z12
+	VSUBPD            Z12, Z11, Z11
+	VADDPD            Z9, Z11, Z11
+	VMULPD            Z10, Z12, Z12
+	VMULPD            Z10, Z11, Z11
+	VBROADCASTSD      tanh32c<>+640(SB), Z7
+	VBLENDMPD         Z5, Z7, K1, Z7
+	VBLENDMPD         Z6, Z12, K1, Z8
+	VDIVPD            Z8, Z7, Z9
+	VMOVAPD           Z7, Z10
+	VFNMADD231PD      Z9, Z8, Z10
+	VFNMADD231PD      Z9, Z11, Z10
+	VMULPD.BCST       tanh32c<>+576(SB), Z9, Z12
+	VMULPD            Z12, Z10, Z10
+	VBROADCASTSD      tanh32c<>+608(SB), Z12
+	VSUBPD            Z9, Z12, Z13
+	VSUBPD            Z13, Z12, Z12
+	VSUBPD            Z9, Z12, Z12
+	VSUBPD            Z10, Z12, Z12
+	VADDPD            Z12, Z13, Z13
+	VADDPD            Z9, Z1, Z14
+	VBLENDMPD         Z14, Z13, K1, Z13
+	VPORQ             Z2, Z13, Z13
+	VCVTPD2PS         Z13, Y13
+	VMOVUPS           Z13, K3, (DI)
+
+tz_done:
 	VZEROUPPER
 	RET

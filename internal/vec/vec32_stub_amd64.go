@@ -36,3 +36,23 @@ func adamF32AVX2(p []float32, g []float32, m []float32, v []float32, b1 float64,
 
 //go:noescape
 func adamF32AVX512(p []float32, g []float32, m []float32, v []float32, b1 float64, nb1 float64, b2 float64, nb2 float64, step float64, ic2 float64, eps float64)
+
+//go:noescape
+func add32AVX2(dst []float32, x []float32)
+
+//go:noescape
+func add32AVX512(dst []float32, x []float32)
+
+// scaleTo32AVX512 is ScaleTo32's AVX-512 kernel; len(dst) must be len(x).
+//
+//go:noescape
+func scaleTo32AVX512(dst []float32, a float32, x []float32)
+
+//go:noescape
+func tanhGrad32AVX2(d []float32, y []float32)
+
+//go:noescape
+func tanh32AVX2(dst []float32, x []float32)
+
+//go:noescape
+func tanh32AVX512(dst []float32, x []float32)

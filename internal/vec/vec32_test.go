@@ -257,16 +257,12 @@ func TestExpShift32Accuracy(t *testing.T) {
 	if testing.Short() {
 		step = 99991
 	}
-	var x []float32
-	for bits := uint64(0); bits < 1<<32; bits += step {
-		x = append(x, math.Float32frombits(uint32(bits)))
-	}
+	x := sweep32(step)
 	for _, v := range []float64{-103.97, -103.972, -103.98, -104, -104.1, -87.33, -87.34, 88.72, 88.7228, 88.73, 89, 89.1} {
 		for d := -20; d <= 20; d++ {
 			x = append(x, math.Float32frombits(uint32(int32(math.Float32bits(float32(v)))+int32(d))))
 		}
 	}
-	x = append(x, specials32...)
 	var hist [2]int
 	for _, shift := range []float32{0, 1.5, -3, 88, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())} {
 		got, want := make([]float32, len(x)), make([]float32, len(x))
@@ -282,6 +278,30 @@ func TestExpShift32Accuracy(t *testing.T) {
 		}
 	}
 	t.Logf("%d exponentials: %d as the Go loop's, %d 1 ulp from it", hist[0]+hist[1], hist[0], hist[1])
+}
+
+// sweep32 returns every step-th float32, from +0 up, and specials32.
+func sweep32(step uint64) []float32 {
+	var x []float32
+	for bits := uint64(0); bits < 1<<32; bits += step {
+		x = append(x, math.Float32frombits(uint32(bits)))
+	}
+	return append(x, specials32...)
+}
+
+// TestTanh32Accuracy compares Tanh32 with the Go loop,
+// float32(math.Tanh), on every 9973rd float32 (every 99991st with -short)
+// and special values: the same bits.
+func TestTanh32Accuracy(t *testing.T) {
+	step := uint64(9973)
+	if testing.Short() {
+		step = 99991
+	}
+	x := sweep32(step)
+	got, want := make([]float32, len(x)), make([]float32, len(x))
+	Tanh32(got, x)
+	tanhGo(want, x)
+	sameVec32(t, "Tanh32", got, want)
 }
 
 // TestMax32 checks Max32 against Max of the widened values.

@@ -4,7 +4,6 @@ package vec
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -78,6 +77,7 @@ func TestLevels(t *testing.T) {
 		{"Elementwise32", TestElementwise32},
 		{"ExpShift32Sum", TestExpShift32Sum},
 		{"ExpShift32Accuracy", TestExpShift32Accuracy},
+		{"Tanh32Accuracy", TestTanh32Accuracy},
 		{"Max32", TestMax32},
 		{"AddScaledRows32", TestAddScaledRows32},
 		{"AdamF32", TestAdamF32},
@@ -125,24 +125,27 @@ func testAddScaledRowsWidths(t *testing.T) {
 	}
 }
 
-// TestExpShift32AVX512SameAsAVX2 checks that the two kernels' exponentials
-// are the same bits, on every 99991st float32, odd lengths of them and
-// specials.
-func TestExpShift32AVX512SameAsAVX2(t *testing.T) {
+// TestAVX512SameAsAVX2_32 checks that the AVX2 and AVX-512 kernels of
+// ExpShift32 and Tanh32 give the same bits, on every 99991st float32, odd
+// lengths of them and specials.
+func TestAVX512SameAsAVX2_32(t *testing.T) {
 	if !cpuAVX512 {
 		t.Skip("the CPU lacks AVX-512")
 	}
-	var x []float32
-	for bits := uint64(0); bits < 1<<32; bits += 99991 {
-		x = append(x, math.Float32frombits(uint32(bits)))
-	}
-	x = append(x, specials32...)
-	for _, n := range []int{len(x), 1, 7, 15, 17, 33} {
-		for _, shift := range []float32{0, 2.5, -90} {
+	x := sweep32(99991)
+	for _, k := range []struct {
+		name         string
+		avx2, avx512 func(dst, x []float32)
+	}{
+		{"ExpShift32", func(dst, x []float32) { expShift32AVX2(dst, x, 2.5) }, func(dst, x []float32) { expShift32AVX512(dst, x, 2.5) }},
+		{"ExpShift32/-90", func(dst, x []float32) { expShift32AVX2(dst, x, -90) }, func(dst, x []float32) { expShift32AVX512(dst, x, -90) }},
+		{"Tanh32", tanh32AVX2, tanh32AVX512},
+	} {
+		for _, n := range []int{len(x), 1, 7, 15, 17, 33} {
 			a, b := make([]float32, n), make([]float32, n)
-			expShift32AVX2(a, x[:n], shift)
-			expShift32AVX512(b, x[:n], shift)
-			if !sameVec32(t, fmt.Sprintf("n=%d shift=%v", n, shift), b, a) {
+			k.avx2(a, x[:n])
+			k.avx512(b, x[:n])
+			if !sameVec32(t, fmt.Sprintf("%s n=%d", k.name, n), b, a) {
 				return
 			}
 		}

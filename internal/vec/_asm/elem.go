@@ -18,9 +18,16 @@ type elem struct {
 	mulZ  func(mxyz, xyz, k, xyz1 Op)
 	movuZ func(mxyz, k, mxyz1 Op)
 	mask  func(mxy, xy, mxy1 Op) // VMASKMOVPD, VMASKMOVPS
+	sub   func(ops ...Op)
+
+	// The scalar forms, on the lowest element: VMOVSD, VADDSD, VSUBSD and
+	// VMULSD, or their SS forms.
+	movs, adds, subs, muls func(ops ...Op)
 }
 
 var (
-	f64 = elem{8, 3, VMULPD, VADDPD, VMOVUPD, VBROADCASTSD, VMULPD_Z, VMOVUPD_Z, VMASKMOVPD}
-	f32 = elem{4, 2, VMULPS, VADDPS, VMOVUPS, VBROADCASTSS, VMULPS_Z, VMOVUPS_Z, VMASKMOVPS}
+	f64 = elem{8, 3, VMULPD, VADDPD, VMOVUPD, VBROADCASTSD, VMULPD_Z, VMOVUPD_Z, VMASKMOVPD, VSUBPD,
+		VMOVSD, VADDSD, VSUBSD, VMULSD}
+	f32 = elem{4, 2, VMULPS, VADDPS, VMOVUPS, VBROADCASTSS, VMULPS_Z, VMOVUPS_Z, VMASKMOVPS, VSUBPS,
+		VMOVSS, VADDSS, VSUBSS, VMULSS}
 )

@@ -1,59 +1,70 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
 
 // scale generates scale_amd64.s: ScaleTo's AVX-512 kernel.
-func scale() {
-	TEXT("scaleToAVX512", NOSPLIT, "func(dst []float64, a float64, x []float64)")
-	Doc("scaleToAVX512 is ScaleTo's AVX-512 kernel; len(dst) must be len(x).")
+func scale() { scaleKernel(f64, "scaleToAVX512", "sc") }
+
+// scaleKernel generates scaleToAVX512 (or, for f32, scaleTo32AVX512).
+func scaleKernel(e elem, name, p string) {
+	lanes := 64 / e.size
+	sig, doc := "func(dst []float64, a float64, x []float64)", "ScaleTo's"
+	if e.size == 4 {
+		sig, doc = "func(dst []float32, a float32, x []float32)", "ScaleTo32's"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(name + " is " + doc + " AVX-512 kernel; len(dst) must be len(x).")
 	Pragma("noescape")
-	Comment("dst = a*x, 32 then 8 elements a step and a masked tail of 1 to 7. Each",
+	Comment(fmt.Sprintf("dst = a*x, %d then %d elements a step and a masked tail of 1 to %d. Each", 4*lanes, lanes, lanes-1),
 		"block is loaded before it is stored, so dst may be x.")
 	Load(Param("dst").Base(), RDI)
-	VBROADCASTSD(arg("a"), Z0)
+	e.bcast(arg("a"), Z0)
 	Load(Param("x").Base(), RSI)
 	Load(Param("x").Len(), RCX)
 
-	Label("sc_loop32")
-	CMPQ(RCX, c(32))
-	JLT(LabelRef("sc_loop8"))
+	l4, l1 := fmt.Sprintf("%s_loop%d", p, 4*lanes), fmt.Sprintf("%s_loop%d", p, lanes)
+	Label(l4)
+	CMPQ(RCX, c(4*lanes))
+	JLT(LabelRef(l1))
 	for i, z := range []VecPhysical{Z1, Z2, Z3, Z4} {
-		VMULPD(at(RSI, 64*i), Z0, z)
+		e.mul(at(RSI, 64*i), Z0, z)
 	}
 	for i, z := range []VecPhysical{Z1, Z2, Z3, Z4} {
-		VMOVUPD(z, at(RDI, 64*i))
+		e.movu(z, at(RDI, 64*i))
 	}
 	ADDQ(c(256), RSI)
 	ADDQ(c(256), RDI)
-	SUBQ(c(32), RCX)
-	JMP(LabelRef("sc_loop32"))
+	SUBQ(c(4*lanes), RCX)
+	JMP(LabelRef(l4))
 
-	Label("sc_loop8")
-	CMPQ(RCX, c(8))
-	JLT(LabelRef("sc_tail"))
-	VMULPD(at(RSI, 0), Z0, Z1)
-	VMOVUPD(Z1, at(RDI, 0))
+	Label(l1)
+	CMPQ(RCX, c(lanes))
+	JLT(LabelRef(p + "_tail"))
+	e.mul(at(RSI, 0), Z0, Z1)
+	e.movu(Z1, at(RDI, 0))
 	ADDQ(c(64), RSI)
 	ADDQ(c(64), RDI)
-	SUBQ(c(8), RCX)
-	JMP(LabelRef("sc_loop8"))
+	SUBQ(c(lanes), RCX)
+	JMP(LabelRef(l1))
 
-	Label("sc_tail")
+	Label(p + "_tail")
 	TESTQ(RCX, RCX)
-	JEQ(LabelRef("sc_done"))
+	JEQ(LabelRef(p + "_done"))
 	MOVL(U32(1), EDX)
 	SHLL(CL, EDX)
 	DECL(EDX)
 	KMOVW(EDX, K1)
-	VMOVUPD_Z(at(RSI, 0), K1, Z1)
-	VMULPD(Z1, Z0, Z1)
-	VMOVUPD(Z1, K1, at(RDI, 0))
+	e.movuZ(at(RSI, 0), K1, Z1)
+	e.mul(Z1, Z0, Z1)
+	e.movu(Z1, K1, at(RDI, 0))
 
-	Label("sc_done")
+	Label(p + "_done")
 	VZEROUPPER()
 	RET()
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -321,62 +323,170 @@ func tanhFile() {
 	VZEROUPPER()
 	RET()
 
-	TEXT("tanhGradAVX2", NOSPLIT, "func(d, y []float64)")
+	tanhGradKernel(f64, "tanhGradAVX2", "tg", tanhc.Offset(32*tOne))
+}
+
+// tanhGradKernel generates tanhGradAVX2 (or, for f32, tanhGrad32AVX2),
+// with one the address of a 1 of e's type.
+func tanhGradKernel(e elem, name, p string, one Mem) {
+	lanes := 32 / e.size
+	sig := "func(d, y []float64)"
+	if e.size == 4 {
+		sig = "func(d, y []float32)"
+	}
+	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	Comment("d = d * (1 - y*y), each operation rounded, as tanhGradGo.")
 	Load(Param("d").Base(), RDI)
 	Load(Param("d").Len(), RCX)
 	Load(Param("y").Base(), RSI)
-	VBROADCASTSD(tanhc.Offset(32*tOne), Y15)
-	Label("tg_loop16")
-	CMPQ(RCX, c(16))
-	JLT(LabelRef("tg_loop4"))
+	e.bcast(one, Y15)
+	l4, l1 := fmt.Sprintf("%s_loop%d", p, 4*lanes), fmt.Sprintf("%s_loop%d", p, lanes)
+	Label(l4)
+	CMPQ(RCX, c(4*lanes))
+	JLT(LabelRef(l1))
 	ys := []VecPhysical{Y1, Y2, Y3, Y4}
 	for i, y := range ys {
-		VMOVUPD(at(RSI, 32*i), y)
+		e.movu(at(RSI, 32*i), y)
 	}
 	for _, y := range ys {
-		VMULPD(y, y, y)
+		e.mul(y, y, y)
 	}
 	for _, y := range ys {
-		VSUBPD(y, Y15, y)
+		e.sub(y, Y15, y)
 	}
 	for i, y := range ys {
-		VMULPD(at(RDI, 32*i), y, y)
+		e.mul(at(RDI, 32*i), y, y)
 	}
 	for i, y := range ys {
-		VMOVUPD(y, at(RDI, 32*i))
+		e.movu(y, at(RDI, 32*i))
 	}
 	ADDQ(c(128), RSI)
 	ADDQ(c(128), RDI)
-	SUBQ(c(16), RCX)
-	JMP(LabelRef("tg_loop16"))
-	Label("tg_loop4")
-	CMPQ(RCX, c(4))
-	JLT(LabelRef("tg_tail"))
-	VMOVUPD(at(RSI, 0), Y1)
-	VMULPD(Y1, Y1, Y1)
-	VSUBPD(Y1, Y15, Y1)
-	VMULPD(at(RDI, 0), Y1, Y1)
-	VMOVUPD(Y1, at(RDI, 0))
+	SUBQ(c(4*lanes), RCX)
+	JMP(LabelRef(l4))
+	Label(l1)
+	CMPQ(RCX, c(lanes))
+	JLT(LabelRef(p + "_tail"))
+	e.movu(at(RSI, 0), Y1)
+	e.mul(Y1, Y1, Y1)
+	e.sub(Y1, Y15, Y1)
+	e.mul(at(RDI, 0), Y1, Y1)
+	e.movu(Y1, at(RDI, 0))
 	ADDQ(c(32), RSI)
 	ADDQ(c(32), RDI)
-	SUBQ(c(4), RCX)
-	JMP(LabelRef("tg_loop4"))
-	Label("tg_tail")
+	SUBQ(c(lanes), RCX)
+	JMP(LabelRef(l1))
+	Label(p + "_tail")
 	TESTQ(RCX, RCX)
-	JEQ(LabelRef("tg_done"))
-	Label("tg_tail1")
-	VMOVSD(at(RSI, 0), X1)
-	VMULSD(X1, X1, X1)
-	VSUBSD(X1, X15, X1)
-	VMULSD(at(RDI, 0), X1, X1)
-	VMOVSD(X1, at(RDI, 0))
-	ADDQ(c(8), RSI)
-	ADDQ(c(8), RDI)
+	JEQ(LabelRef(p + "_done"))
+	Label(p + "_tail1")
+	e.movs(at(RSI, 0), X1)
+	e.muls(X1, X1, X1)
+	e.subs(X1, X15, X1)
+	e.muls(at(RDI, 0), X1, X1)
+	e.movs(X1, at(RDI, 0))
+	ADDQ(c(e.size), RSI)
+	ADDQ(c(e.size), RDI)
 	DECQ(RCX)
-	JNE(LabelRef("tg_tail1"))
-	Label("tg_done")
+	JNE(LabelRef(p + "_tail1"))
+	Label(p + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// tanh32Kernels generates tanh32AVX2 and tanh32AVX512 with tanhc, a copy
+// of tanhFile's table (4 lanes a constant), and masks32, the float32 lane
+// masks (8 words of all ones, 8 of zeros): Tanh's kernels on float32, each
+// element widened (VCVTPS2PD, exact), its tanh computed by tanhBody in
+// float64 and rounded to float32 (VCVTPD2PS).
+func tanh32Kernels(tanhc, masks32 Mem) {
+	avx2 := tanhAVX2ISA(tanhc)
+	TEXT("tanh32AVX2", NOSPLIT, "func(dst, x []float32)")
+	Pragma("noescape")
+	Comment("tanhAVX2 on the widened elements, four a step, the last 1 to 3 under",
+		"a mask, each result rounded to float32.")
+	Load(Param("dst").Base(), RDI)
+	Load(Param("x").Base(), RSI)
+	Load(Param("x").Len(), RCX)
+	avx2.load(t44, Y15)
+	Label("tf_loop4")
+	CMPQ(RCX, c(4))
+	JLT(LabelRef("tf_tail"))
+	VCVTPS2PD(at(RSI, 0), Y0)
+	tanhBody(avx2, regs(ymm, Y3), Y15)
+	VCVTPD2PSY(Y13, X13)
+	VMOVUPS(X13, at(RDI, 0))
+	ADDQ(c(16), RSI)
+	ADDQ(c(16), RDI)
+	SUBQ(c(4), RCX)
+	JMP(LabelRef("tf_loop4"))
+	Label("tf_tail")
+	TESTQ(RCX, RCX)
+	JEQ(LabelRef("tf_done"))
+	Comment("The last 1 to 3 elements: k lanes of the masks from byte 4*(8-k).")
+	LEAQ(masks32, RAX)
+	MOVQ(U32(8), RDX)
+	SUBQ(RCX, RDX)
+	VMOVUPS(idx(RAX, 0, RDX, 4), X14)
+	VMASKMOVPS(at(RSI, 0), X14, X0)
+	VCVTPS2PD(X0, Y0)
+	tanhBody(avx2, regs(ymm, Y3), Y15)
+	VCVTPD2PSY(Y13, X13)
+	VMOVUPS(idx(RAX, 0, RDX, 4), X14)
+	VMASKMOVPS(X13, X14, at(RDI, 0))
+	Label("tf_done")
+	VZEROUPPER()
+	RET()
+
+	TEXT("tanh32AVX512", NOSPLIT, "func(dst, x []float32)")
+	Pragma("noescape")
+	Comment("tanhAVX512 on the widened elements: sixteen a step in two chains, then",
+		"eight, then the last 1 to 7 under a mask (K3), each result rounded to",
+		"float32; the same bits as tanh32AVX2.")
+	avx512 := tanhAVX512ISA(tanhc)
+	chain1, chain2 := regs(zmm[0:15], K1), regs(zmm[16:31], K2)
+	Load(Param("dst").Base(), RDI)
+	Load(Param("x").Base(), RSI)
+	Load(Param("x").Len(), RCX)
+	VBROADCASTSD(tanhc.Offset(32*t44), Z15)
+	Label("tz_loop16")
+	CMPQ(RCX, c(16))
+	JLT(LabelRef("tz_loop8"))
+	VCVTPS2PD(at(RSI, 0), Z0)
+	VCVTPS2PD(at(RSI, 32), Z16)
+	tanhBody(avx512, chain1, Z15)
+	tanhBody(avx512, chain2, Z15)
+	VCVTPD2PS(Z13, Y13)
+	VCVTPD2PS(Z29, Y29)
+	VINSERTF64X4(c(1), Y29, Z13, Z13)
+	VMOVUPS(Z13, at(RDI, 0))
+	ADDQ(c(64), RSI)
+	ADDQ(c(64), RDI)
+	SUBQ(c(16), RCX)
+	JMP(LabelRef("tz_loop16"))
+	Label("tz_loop8")
+	CMPQ(RCX, c(8))
+	JLT(LabelRef("tz_tail"))
+	VCVTPS2PD(at(RSI, 0), Z0)
+	tanhBody(avx512, chain1, Z15)
+	VCVTPD2PS(Z13, Y13)
+	VMOVUPS(Y13, at(RDI, 0))
+	ADDQ(c(32), RSI)
+	ADDQ(c(32), RDI)
+	SUBQ(c(8), RCX)
+	Label("tz_tail")
+	TESTQ(RCX, RCX)
+	JEQ(LabelRef("tz_done"))
+	MOVQ(U32(1), RAX)
+	SHLQ(CL, RAX)
+	DECQ(RAX)
+	KMOVW(EAX, K3)
+	VCVTPS2PD_Z(at(RSI, 0), K3, Z0)
+	tanhBody(avx512, chain1, Z15)
+	VCVTPD2PS(Z13, Y13)
+	VMOVUPS(Z13, K3, at(RDI, 0))
+	Label("tz_done")
 	VZEROUPPER()
 	RET()
 }

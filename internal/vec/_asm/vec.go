@@ -158,52 +158,7 @@ func vecAVX2() {
 		},
 	})
 
-	TEXT("addAVX2", NOSPLIT, "func(dst, x []float64)")
-	Pragma("noescape")
-	Load(Param("dst").Base(), RDI)
-	Load(Param("x").Base(), RSI)
-	Load(Param("x").Len(), RCX)
-	Label("ad_loop16")
-	CMPQ(RCX, c(16))
-	JLT(LabelRef("ad_loop4"))
-	ys := []VecPhysical{Y1, Y2, Y3, Y4}
-	for i, y := range ys {
-		VMOVUPD(at(RSI, 32*i), y)
-	}
-	for i, y := range ys {
-		VADDPD(at(RDI, 32*i), y, y)
-	}
-	for i, y := range ys {
-		VMOVUPD(y, at(RDI, 32*i))
-	}
-	ADDQ(c(128), RSI)
-	ADDQ(c(128), RDI)
-	SUBQ(c(16), RCX)
-	JMP(LabelRef("ad_loop16"))
-	Label("ad_loop4")
-	CMPQ(RCX, c(4))
-	JLT(LabelRef("ad_tail"))
-	VMOVUPD(at(RSI, 0), Y1)
-	VADDPD(at(RDI, 0), Y1, Y1)
-	VMOVUPD(Y1, at(RDI, 0))
-	ADDQ(c(32), RSI)
-	ADDQ(c(32), RDI)
-	SUBQ(c(4), RCX)
-	JMP(LabelRef("ad_loop4"))
-	Label("ad_tail")
-	TESTQ(RCX, RCX)
-	JEQ(LabelRef("ad_done"))
-	Label("ad_tail1")
-	VMOVSD(at(RSI, 0), X1)
-	VADDSD(at(RDI, 0), X1, X1)
-	VMOVSD(X1, at(RDI, 0))
-	ADDQ(c(8), RSI)
-	ADDQ(c(8), RDI)
-	DECQ(RCX)
-	JNE(LabelRef("ad_tail1"))
-	Label("ad_done")
-	VZEROUPPER()
-	RET()
+	addKernelAVX2(f64, "addAVX2", "ad")
 
 	TEXT("expShiftAVX2", NOSPLIT, "func(dst, x []float64, shift float64) float64")
 	Pragma("noescape")
@@ -404,4 +359,65 @@ func maxKernel(o maxOps, negInf Mem) {
 	o.nan()
 	VZEROUPPER()
 	RET()
+}
+
+// addKernelAVX2 generates addAVX2 (or, for f32, add32AVX2): four registers
+// a step, then one, then element by element.
+func addKernelAVX2(e elem, name, p string) {
+	lanes := 32 / e.size
+	TEXT(name, NOSPLIT, sigDstX(e))
+	Pragma("noescape")
+	Load(Param("dst").Base(), RDI)
+	Load(Param("x").Base(), RSI)
+	Load(Param("x").Len(), RCX)
+	l4, l1 := fmt.Sprintf("%s_loop%d", p, 4*lanes), fmt.Sprintf("%s_loop%d", p, lanes)
+	Label(l4)
+	CMPQ(RCX, c(4*lanes))
+	JLT(LabelRef(l1))
+	ys := []VecPhysical{Y1, Y2, Y3, Y4}
+	for i, y := range ys {
+		e.movu(at(RSI, 32*i), y)
+	}
+	for i, y := range ys {
+		e.add(at(RDI, 32*i), y, y)
+	}
+	for i, y := range ys {
+		e.movu(y, at(RDI, 32*i))
+	}
+	ADDQ(c(128), RSI)
+	ADDQ(c(128), RDI)
+	SUBQ(c(4*lanes), RCX)
+	JMP(LabelRef(l4))
+	Label(l1)
+	CMPQ(RCX, c(lanes))
+	JLT(LabelRef(p + "_tail"))
+	e.movu(at(RSI, 0), Y1)
+	e.add(at(RDI, 0), Y1, Y1)
+	e.movu(Y1, at(RDI, 0))
+	ADDQ(c(32), RSI)
+	ADDQ(c(32), RDI)
+	SUBQ(c(lanes), RCX)
+	JMP(LabelRef(l1))
+	Label(p + "_tail")
+	TESTQ(RCX, RCX)
+	JEQ(LabelRef(p + "_done"))
+	Label(p + "_tail1")
+	e.movs(at(RSI, 0), X1)
+	e.adds(at(RDI, 0), X1, X1)
+	e.movs(X1, at(RDI, 0))
+	ADDQ(c(e.size), RSI)
+	ADDQ(c(e.size), RDI)
+	DECQ(RCX)
+	JNE(LabelRef(p + "_tail1"))
+	Label(p + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// sigDstX is the signature func(dst, x []float64) or its float32 form.
+func sigDstX(e elem) string {
+	if e.size == 4 {
+		return "func(dst, x []float32)"
+	}
+	return "func(dst, x []float64)"
 }

@@ -13,6 +13,7 @@ func vec32File() {
 	mtab := maskTable("mmmask32", 16)
 	exp32c := data64("exp32c", lanes8(exp32Consts)...)
 	negInf := data64("negInf32", 0xff800000)
+	tanhc := data64("tanh32c", lanes4(tanhConsts)...)
 
 	TEXT("addScaledRows32AVX2", NOSPLIT, "func(dst, src []float32, stride int, rows []int, scales []float32)")
 	Doc("addScaledRows32AVX2 takes the same arguments, with the same trust, as",
@@ -57,4 +58,10 @@ func vec32File() {
 	maxKernel(maxF32, negInf)
 
 	adamKernels(4)
+
+	addKernelAVX2(f32, "add32AVX2", "ae")
+	addKernelAVX512(f32, "add32AVX512", "zae")
+	scaleKernel(f32, "scaleTo32AVX512", "sd")
+	tanhGradKernel(f32, "tanhGrad32AVX2", "tgf", exp32c.Offset(32*x2One))
+	tanh32Kernels(tanhc, masks)
 }

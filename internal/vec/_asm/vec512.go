@@ -146,49 +146,7 @@ func vecAVX512() {
 		tail:   rowsRemainder512(f64),
 	})
 
-	TEXT("addAVX512", NOSPLIT, "func(dst, x []float64)")
-	Pragma("noescape")
-	Load(Param("dst").Base(), RDI)
-	Load(Param("x").Base(), RSI)
-	Load(Param("x").Len(), RCX)
-	Label("zad_loop32")
-	CMPQ(RCX, c(32))
-	JLT(LabelRef("zad_loop8"))
-	zs := []VecPhysical{Z1, Z2, Z3, Z4}
-	for i, z := range zs {
-		VMOVUPD(at(RSI, 64*i), z)
-	}
-	for i, z := range zs {
-		VADDPD(at(RDI, 64*i), z, z)
-	}
-	for i, z := range zs {
-		VMOVUPD(z, at(RDI, 64*i))
-	}
-	ADDQ(c(256), RSI)
-	ADDQ(c(256), RDI)
-	SUBQ(c(32), RCX)
-	JMP(LabelRef("zad_loop32"))
-	Label("zad_loop8")
-	CMPQ(RCX, c(8))
-	JLT(LabelRef("zad_tail"))
-	VMOVUPD(at(RSI, 0), Z1)
-	VADDPD(at(RDI, 0), Z1, Z1)
-	VMOVUPD(Z1, at(RDI, 0))
-	ADDQ(c(64), RSI)
-	ADDQ(c(64), RDI)
-	SUBQ(c(8), RCX)
-	JMP(LabelRef("zad_loop8"))
-	Label("zad_tail")
-	TESTQ(RCX, RCX)
-	JEQ(LabelRef("zad_done"))
-	tailMask()
-	VMOVUPD_Z(at(RSI, 0), K1, Z1)
-	VMOVUPD_Z(at(RDI, 0), K1, Z2)
-	VADDPD(Z2, Z1, Z1)
-	VMOVUPD(Z1, K1, at(RDI, 0))
-	Label("zad_done")
-	VZEROUPPER()
-	RET()
+	addKernelAVX512(f64, "addAVX512", "zad")
 
 	TEXT("expShiftAVX512", NOSPLIT, "func(dst, x []float64, shift float64) float64")
 	Pragma("noescape")
@@ -252,6 +210,56 @@ func vecAVX512() {
 	VUNPCKHPD(X0, X0, X1)
 	VADDSD(X1, X0, X0)
 	VMOVSD(X0, ret())
+	VZEROUPPER()
+	RET()
+}
+
+// addKernelAVX512 generates addAVX512 (or, for f32, add32AVX512): four
+// registers a step, then one, then a masked block (K1).
+func addKernelAVX512(e elem, name, p string) {
+	lanes := 64 / e.size
+	TEXT(name, NOSPLIT, sigDstX(e))
+	Pragma("noescape")
+	Load(Param("dst").Base(), RDI)
+	Load(Param("x").Base(), RSI)
+	Load(Param("x").Len(), RCX)
+	l4, l1 := fmt.Sprintf("%s_loop%d", p, 4*lanes), fmt.Sprintf("%s_loop%d", p, lanes)
+	Label(l4)
+	CMPQ(RCX, c(4*lanes))
+	JLT(LabelRef(l1))
+	zs := []VecPhysical{Z1, Z2, Z3, Z4}
+	for i, z := range zs {
+		e.movu(at(RSI, 64*i), z)
+	}
+	for i, z := range zs {
+		e.add(at(RDI, 64*i), z, z)
+	}
+	for i, z := range zs {
+		e.movu(z, at(RDI, 64*i))
+	}
+	ADDQ(c(256), RSI)
+	ADDQ(c(256), RDI)
+	SUBQ(c(4*lanes), RCX)
+	JMP(LabelRef(l4))
+	Label(l1)
+	CMPQ(RCX, c(lanes))
+	JLT(LabelRef(p + "_tail"))
+	e.movu(at(RSI, 0), Z1)
+	e.add(at(RDI, 0), Z1, Z1)
+	e.movu(Z1, at(RDI, 0))
+	ADDQ(c(64), RSI)
+	ADDQ(c(64), RDI)
+	SUBQ(c(lanes), RCX)
+	JMP(LabelRef(l1))
+	Label(p + "_tail")
+	TESTQ(RCX, RCX)
+	JEQ(LabelRef(p + "_done"))
+	tailMask()
+	e.movuZ(at(RSI, 0), K1, Z1)
+	e.movuZ(at(RDI, 0), K1, Z2)
+	e.add(Z2, Z1, Z1)
+	e.movu(Z1, K1, at(RDI, 0))
+	Label(p + "_done")
 	VZEROUPPER()
 	RET()
 }
