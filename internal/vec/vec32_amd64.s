@@ -3249,15 +3249,7 @@ ez_loop2:
 	VFMADD213PS   Z24, Z0, Z2
 	VFMADD213PS   Z0, Z3, Z2
 	VADDPS        Z25, Z2, Z2
-	VCVTPS2DQ     Z1, Z1
-	VPSRAD        $+1, Z1, Z3
-	VPSUBD        Z3, Z1, Z1
-	VPADDD        Z28, Z3, Z3
-	VPADDD        Z28, Z1, Z1
-	VPSLLD        $+23, Z3, Z3
-	VPSLLD        $+23, Z1, Z1
-	VMULPS        Z3, Z2, Z2
-	VMULPS        Z1, Z2, Z2
+	VSCALEFPS     Z1, Z2, Z2
 	VMAXPS        Z4, Z26, Z4
 	VMINPS        Z4, Z27, Z4
 	VMULPS        Z16, Z4, Z5
@@ -3273,15 +3265,7 @@ ez_loop2:
 	VFMADD213PS   Z24, Z4, Z6
 	VFMADD213PS   Z4, Z7, Z6
 	VADDPS        Z25, Z6, Z6
-	VCVTPS2DQ     Z5, Z5
-	VPSRAD        $+1, Z5, Z7
-	VPSUBD        Z7, Z5, Z5
-	VPADDD        Z28, Z7, Z7
-	VPADDD        Z28, Z5, Z5
-	VPSLLD        $+23, Z7, Z7
-	VPSLLD        $+23, Z5, Z5
-	VMULPS        Z7, Z6, Z6
-	VMULPS        Z5, Z6, Z6
+	VSCALEFPS     Z5, Z6, Z6
 	VMOVUPS       Z2, (DI)
 	VCVTPS2PD     Y2, Z10
 	VEXTRACTF64X4 $+1, Z2, Y11
@@ -3319,15 +3303,7 @@ ez_loop1:
 	VFMADD213PS   Z24, Z0, Z2
 	VFMADD213PS   Z0, Z3, Z2
 	VADDPS        Z25, Z2, Z2
-	VCVTPS2DQ     Z1, Z1
-	VPSRAD        $+1, Z1, Z3
-	VPSUBD        Z3, Z1, Z1
-	VPADDD        Z28, Z3, Z3
-	VPADDD        Z28, Z1, Z1
-	VPSLLD        $+23, Z3, Z3
-	VPSLLD        $+23, Z1, Z1
-	VMULPS        Z3, Z2, Z2
-	VMULPS        Z1, Z2, Z2
+	VSCALEFPS     Z1, Z2, Z2
 	VMOVUPS       Z2, (DI)
 	VCVTPS2PD     Y2, Z10
 	VEXTRACTF64X4 $+1, Z2, Y11
@@ -3362,15 +3338,7 @@ ez_tail:
 	VFMADD213PS   Z24, Z0, Z2
 	VFMADD213PS   Z0, Z3, Z2
 	VADDPS        Z25, Z2, Z2
-	VCVTPS2DQ     Z1, Z1
-	VPSRAD        $+1, Z1, Z3
-	VPSUBD        Z3, Z1, Z1
-	VPADDD        Z28, Z3, Z3
-	VPADDD        Z28, Z1, Z1
-	VPSLLD        $+23, Z3, Z3
-	VPSLLD        $+23, Z1, Z1
-	VMULPS        Z3, Z2, Z2
-	VMULPS        Z1, Z2, Z2
+	VSCALEFPS     Z1, Z2, Z2
 	VMOVUPS       Z2, K1, (DI)
 	VMOVAPS.Z     Z2, K1, Z2
 	VCVTPS2PD     Y2, Z10

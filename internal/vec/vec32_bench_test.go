@@ -51,13 +51,14 @@ func BenchmarkDtypeAddScaledRows(b *testing.B) {
 	})
 }
 
-// BenchmarkDtypeAddMatMul: 64 rows through the default encoder's second
-// layer shape (500 → 50) and a decoder's hidden layer (50 → 500).
+// BenchmarkDtypeAddMatMul: 64 rows through the old default encoder's
+// second layer (500 → 50), a decoder's hidden layer (50 → 500), and the
+// default encoder's second layer (1000 → 100) and its transpose.
 func BenchmarkDtypeAddMatMul(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		m, n int
-	}{{"500-50", 500, 50}, {"50-500", 50, 500}} {
+	}{{"500-50", 500, 50}, {"50-500", 50, 500}, {"1000-100", 1000, 100}, {"100-1000", 100, 1000}} {
 		b.Run(c.name, func(b *testing.B) {
 			const rows = 64
 			src, a := benchData(c.m*c.n), benchData(rows*c.m)

@@ -56,6 +56,8 @@ func lanes8(words []uint32) []uint64 {
 // cst(i) is constant i of exp32Consts, a register or a full-width memory
 // operand; lo and hi (constants x2Lo and x2Hi) must be registers, so that a
 // NaN in t goes through the clamp; round rounds to the nearest integer.
+// With scalef (AVX-512), p·2^k is one VSCALEFPS, which rounds once as the
+// two halves do, so the bits are the same.
 //
 // t is clamped to [-104, 89]. With k = round(t·log2 e) and r = t − k·ln2
 // (ln2 split in two, two FMAs; the first is exact), exp(t) = 2^k·exp(r), and
@@ -63,7 +65,7 @@ func lanes8(words []uint32) []uint64 {
 // The scale is applied in two exact halves, 2^(k>>1) and 2^(k−(k>>1)), both
 // normal for k in [-150, 128], so the last product rounds once into the
 // subnormal range or overflows to +Inf.
-func exp32(cst func(int) Op, round func(VecPhysical), lo, hi, t, k, p, w VecPhysical) {
+func exp32(cst func(int) Op, round func(VecPhysical), scalef bool, lo, hi, t, k, p, w VecPhysical) {
 	VMAXPS(t, lo, t)
 	VMINPS(t, hi, t)
 	VMULPS(cst(x2Log2e), t, k)
@@ -77,6 +79,10 @@ func exp32(cst func(int) Op, round func(VecPhysical), lo, hi, t, k, p, w VecPhys
 	}
 	VFMADD213PS(t, w, p)
 	VADDPS(cst(x2One), p, p)
+	if scalef {
+		VSCALEFPS(k, p, p)
+		return
+	}
 	VCVTPS2DQ(k, k)
 	VPSRAD(c(1), k, w)
 	VPSUBD(w, k, k)
@@ -161,7 +167,7 @@ func expShift32(tab, masks Mem, zmm512 bool) {
 			VSUBPS(shift, r[0], r[0])
 		}
 		for _, r := range ch {
-			exp32(cst, round, lo, hi, r[0], r[1], r[2], r[3])
+			exp32(cst, round, zmm512, lo, hi, r[0], r[1], r[2], r[3])
 		}
 		for i, r := range ch {
 			VMOVUPS(r[2], at(RDI, bytes*i))
@@ -192,7 +198,7 @@ func expShift32(tab, masks Mem, zmm512 bool) {
 		tailMask()
 		VMOVUPS_Z(at(RSI, 0), K1, r[0])
 		VSUBPS(shift, r[0], r[0])
-		exp32(cst, round, lo, hi, r[0], r[1], r[2], r[3])
+		exp32(cst, round, zmm512, lo, hi, r[0], r[1], r[2], r[3])
 		VMOVUPS(r[2], K1, at(RDI, 0))
 		VMOVAPS_Z(r[2], K1, r[2])
 	} else {
@@ -203,7 +209,7 @@ func expShift32(tab, masks Mem, zmm512 bool) {
 		VMOVUPS(idx(RAX, 0, RDX, 4), m)
 		VMASKMOVPS(at(RSI, 0), m, r[0])
 		VSUBPS(shift, r[0], r[0])
-		exp32(cst, round, lo, hi, r[0], r[1], r[2], r[3])
+		exp32(cst, round, zmm512, lo, hi, r[0], r[1], r[2], r[3])
 		VMASKMOVPS(r[2], m, at(RDI, 0))
 		VANDPS(m, r[2], r[2])
 	}
