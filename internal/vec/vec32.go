@@ -76,11 +76,11 @@ func ScaleTo32(dst []float32, a float32, x []float32) {
 // float32(math.Tanh(float64(x[i]))). It panics if len(x) != len(dst). dst
 // may be x itself, but not a slice of it at an offset.
 //
-// The assembly is Tanh's on the widened elements (exact), each result
-// rounded to float32. Tanh is within 2 ulp of math.Tanh in float64, far
-// finer than float32's rounding: on all 2^32 float32 inputs (a one-off
-// sweep) the AVX2 and AVX-512 kernels give the Go loop's bits, and the
-// tests check every 9973rd.
+// The assembly widens the elements (exact) and computes, in float64,
+// tanh|x| = E/(E+2) with E = e^{2|x|} − 1 (Tanh's exponential, as 2^k·p +
+// 2^k − 1), within a few float64 ulps, then rounds to float32: on all 2^32
+// float32 inputs (a one-off sweep) the AVX2 and AVX-512 kernels give the
+// Go loop's bits, and the tests check every 9973rd.
 func Tanh32(dst, x []float32) {
 	if len(x) != len(dst) {
 		panic("vec: Tanh32 lengths differ")

@@ -3943,8 +3943,8 @@ tgf_done:
 // func tanh32AVX2(dst []float32, x []float32)
 // Requires: AVX, AVX2, FMA3
 TEXT ·tanh32AVX2(SB), NOSPLIT, $0-48
-	// tanhAVX2 on the widened elements, four a step, the last 1 to 3 under
-	// a mask, each result rounded to float32.
+	// tanh32Body on the widened elements, four a step, the last 1 to 3
+	// under a mask, each result rounded to float32.
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    x_base+24(FP), SI
 	MOVQ    x_len+32(FP), CX
@@ -3956,16 +3956,6 @@ tf_loop4:
 	VCVTPS2PD    (SI), Y0
 	VANDPD       tanh32c<>+0(SB), Y0, Y1
 	VXORPD       Y1, Y0, Y2
-	VCMPPD       $+1, tanh32c<>+32(SB), Y1, Y3
-	VMULPD       Y1, Y1, Y4
-	VMOVUPD      tanh32c<>+672(SB), Y5
-	VFMADD213PD  tanh32c<>+704(SB), Y4, Y5
-	VFMADD213PD  tanh32c<>+736(SB), Y4, Y5
-	VMULPD       Y4, Y5, Y5
-	VMULPD       Y1, Y5, Y5
-	VADDPD       tanh32c<>+768(SB), Y4, Y6
-	VFMADD213PD  tanh32c<>+800(SB), Y4, Y6
-	VFMADD213PD  tanh32c<>+832(SB), Y4, Y6
 	VADDPD       Y1, Y1, Y7
 	VMINPD       Y7, Y15, Y7
 	VMULPD       tanh32c<>+96(SB), Y7, Y8
@@ -3988,32 +3978,10 @@ tf_loop4:
 	VFMADD213PD  Y7, Y10, Y9
 	VADDPD       tanh32c<>+192(SB), Y8, Y10
 	VPSLLQ       $+52, Y10, Y10
-	VMOVUPD      tanh32c<>+192(SB), Y11
-	VSUBPD       Y8, Y11, Y11
-	VPSLLQ       $+52, Y11, Y11
-	VADDPD       tanh32c<>+608(SB), Y11, Y11
-	VADDPD       Y9, Y11, Y12
-	VSUBPD       Y12, Y11, Y11
-	VADDPD       Y9, Y11, Y11
-	VMULPD       Y10, Y12, Y12
-	VMULPD       Y10, Y11, Y11
-	VMOVUPD      tanh32c<>+640(SB), Y7
-	VBLENDVPD    Y3, Y5, Y7, Y7
-	VBLENDVPD    Y3, Y6, Y12, Y8
-	VDIVPD       Y8, Y7, Y9
-	VMOVAPD      Y7, Y10
-	VFNMADD231PD Y9, Y8, Y10
-	VFNMADD231PD Y9, Y11, Y10
-	VMULPD       tanh32c<>+576(SB), Y9, Y12
-	VMULPD       Y12, Y10, Y10
-	VMOVUPD      tanh32c<>+608(SB), Y12
-	VSUBPD       Y9, Y12, Y13
-	VSUBPD       Y13, Y12, Y12
-	VSUBPD       Y9, Y12, Y12
-	VSUBPD       Y10, Y12, Y12
-	VADDPD       Y12, Y13, Y13
-	VADDPD       Y9, Y1, Y14
-	VBLENDVPD    Y3, Y14, Y13, Y13
+	VSUBPD       tanh32c<>+608(SB), Y10, Y11
+	VFMADD213PD  Y11, Y10, Y9
+	VADDPD       tanh32c<>+640(SB), Y9, Y12
+	VDIVPD       Y12, Y9, Y13
 	VORPD        Y2, Y13, Y13
 	VCVTPD2PSY   Y13, X13
 	VMOVUPS      X13, (DI)
@@ -4035,16 +4003,6 @@ tf_tail:
 	VCVTPS2PD    X0, Y0
 	VANDPD       tanh32c<>+0(SB), Y0, Y1
 	VXORPD       Y1, Y0, Y2
-	VCMPPD       $+1, tanh32c<>+32(SB), Y1, Y3
-	VMULPD       Y1, Y1, Y4
-	VMOVUPD      tanh32c<>+672(SB), Y5
-	VFMADD213PD  tanh32c<>+704(SB), Y4, Y5
-	VFMADD213PD  tanh32c<>+736(SB), Y4, Y5
-	VMULPD       Y4, Y5, Y5
-	VMULPD       Y1, Y5, Y5
-	VADDPD       tanh32c<>+768(SB), Y4, Y6
-	VFMADD213PD  tanh32c<>+800(SB), Y4, Y6
-	VFMADD213PD  tanh32c<>+832(SB), Y4, Y6
 	VADDPD       Y1, Y1, Y7
 	VMINPD       Y7, Y15, Y7
 	VMULPD       tanh32c<>+96(SB), Y7, Y8
@@ -4067,32 +4025,10 @@ tf_tail:
 	VFMADD213PD  Y7, Y10, Y9
 	VADDPD       tanh32c<>+192(SB), Y8, Y10
 	VPSLLQ       $+52, Y10, Y10
-	VMOVUPD      tanh32c<>+192(SB), Y11
-	VSUBPD       Y8, Y11, Y11
-	VPSLLQ       $+52, Y11, Y11
-	VADDPD       tanh32c<>+608(SB), Y11, Y11
-	VADDPD       Y9, Y11, Y12
-	VSUBPD       Y12, Y11, Y11
-	VADDPD       Y9, Y11, Y11
-	VMULPD       Y10, Y12, Y12
-	VMULPD       Y10, Y11, Y11
-	VMOVUPD      tanh32c<>+640(SB), Y7
-	VBLENDVPD    Y3, Y5, Y7, Y7
-	VBLENDVPD    Y3, Y6, Y12, Y8
-	VDIVPD       Y8, Y7, Y9
-	VMOVAPD      Y7, Y10
-	VFNMADD231PD Y9, Y8, Y10
-	VFNMADD231PD Y9, Y11, Y10
-	VMULPD       tanh32c<>+576(SB), Y9, Y12
-	VMULPD       Y12, Y10, Y10
-	VMOVUPD      tanh32c<>+608(SB), Y12
-	VSUBPD       Y9, Y12, Y13
-	VSUBPD       Y13, Y12, Y12
-	VSUBPD       Y9, Y12, Y12
-	VSUBPD       Y10, Y12, Y12
-	VADDPD       Y12, Y13, Y13
-	VADDPD       Y9, Y1, Y14
-	VBLENDVPD    Y3, Y14, Y13, Y13
+	VSUBPD       tanh32c<>+608(SB), Y10, Y11
+	VFMADD213PD  Y11, Y10, Y9
+	VADDPD       tanh32c<>+640(SB), Y9, Y12
+	VDIVPD       Y12, Y9, Y13
 	VORPD        Y2, Y13, Y13
 	VCVTPD2PSY   Y13, X13
 	VMOVUPS      (AX)(DX*4), X14
@@ -4105,7 +4041,7 @@ tf_done:
 // func tanh32AVX512(dst []float32, x []float32)
 // Requires: AVX, AVX512F
 TEXT ·tanh32AVX512(SB), NOSPLIT, $0-48
-	// tanhAVX512 on the widened elements: sixteen a step in two chains, then
+	// tanh32Body on the widened elements: sixteen a step in two chains, then
 	// eight, then the last 1 to 7 under a mask (K3), each result rounded to
 	// float32; the same bits as tanh32AVX2.
 	MOVQ         dst_base+0(FP), DI
@@ -4120,16 +4056,6 @@ tz_loop16:
 	VCVTPS2PD         32(SI), Z16
 	VPANDQ.BCST       tanh32c<>+0(SB), Z0, Z1
 	VPXORQ            Z1, Z0, Z2
-	VCMPPD.BCST       $+1, tanh32c<>+32(SB), Z1, K1
-	VMULPD            Z1, Z1, Z4
-	VBROADCASTSD      tanh32c<>+672(SB), Z5
-	VFMADD213PD.BCST  tanh32c<>+704(SB), Z4, Z5
-	VFMADD213PD.BCST  tanh32c<>+736(SB), Z4, Z5
-	VMULPD            Z4, Z5, Z5
-	VMULPD            Z1, Z5, Z5
-	VADDPD.BCST       tanh32c<>+768(SB), Z4, Z6
-	VFMADD213PD.BCST  tanh32c<>+800(SB), Z4, Z6
-	VFMADD213PD.BCST  tanh32c<>+832(SB), Z4, Z6
 	VADDPD            Z1, Z1, Z7
 	VMINPD            Z7, Z15, Z7
 	VMULPD.BCST       tanh32c<>+96(SB), Z7, Z8
@@ -4152,45 +4078,13 @@ tz_loop16:
 	VFMADD213PD       Z7, Z10, Z9
 	VADDPD.BCST       tanh32c<>+192(SB), Z8, Z10
 	VPSLLQ            $+52, Z10, Z10
-	VBROADCASTSD      tanh32c<>+192(SB), Z11
-	VSUBPD            Z8, Z11, Z11
-	VPSLLQ            $+52, Z11, Z11
-	VADDPD.BCST       tanh32c<>+608(SB), Z11, Z11
-	VADDPD            Z9, Z11, Z12
-	VSUBPD            Z12, Z11, Z11
-	VADDPD            Z9, Z11, Z11
-	VMULPD            Z10, Z12, Z12
-	VMULPD            Z10, Z11, Z11
-	VBROADCASTSD      tanh32c<>+640(SB), Z7
-	VBLENDMPD         Z5, Z7, K1, Z7
-	VBLENDMPD         Z6, Z12, K1, Z8
-	VDIVPD            Z8, Z7, Z9
-	VMOVAPD           Z7, Z10
-	VFNMADD231PD      Z9, Z8, Z10
-	VFNMADD231PD      Z9, Z11, Z10
-	VMULPD.BCST       tanh32c<>+576(SB), Z9, Z12
-	VMULPD            Z12, Z10, Z10
-	VBROADCASTSD      tanh32c<>+608(SB), Z12
-	VSUBPD            Z9, Z12, Z13
-	VSUBPD            Z13, Z12, Z12
-	VSUBPD            Z9, Z12, Z12
-	VSUBPD            Z10, Z12, Z12
-	VADDPD            Z12, Z13, Z13
-	VADDPD            Z9, Z1, Z14
-	VBLENDMPD         Z14, Z13, K1, Z13
+	VSUBPD.BCST       tanh32c<>+608(SB), Z10, Z11
+	VFMADD213PD       Z11, Z10, Z9
+	VADDPD.BCST       tanh32c<>+640(SB), Z9, Z12
+	VDIVPD            Z12, Z9, Z13
 	VPORQ             Z2, Z13, Z13
 	VPANDQ.BCST       tanh32c<>+0(SB), Z16, Z17
 	VPXORQ            Z17, Z16, Z18
-	VCMPPD.BCST       $+1, tanh32c<>+32(SB), Z17, K2
-	VMULPD            Z17, Z17, Z20
-	VBROADCASTSD      tanh32c<>+672(SB), Z21
-	VFMADD213PD.BCST  tanh32c<>+704(SB), Z20, Z21
-	VFMADD213PD.BCST  tanh32c<>+736(SB), Z20, Z21
-	VMULPD            Z20, Z21, Z21
-	VMULPD            Z17, Z21, Z21
-	VADDPD.BCST       tanh32c<>+768(SB), Z20, Z22
-	VFMADD213PD.BCST  tanh32c<>+800(SB), Z20, Z22
-	VFMADD213PD.BCST  tanh32c<>+832(SB), Z20, Z22
 	VADDPD            Z17, Z17, Z23
 	VMINPD            Z23, Z15, Z23
 	VMULPD.BCST       tanh32c<>+96(SB), Z23, Z24
@@ -4213,32 +4107,10 @@ tz_loop16:
 	VFMADD213PD       Z23, Z26, Z25
 	VADDPD.BCST       tanh32c<>+192(SB), Z24, Z26
 	VPSLLQ            $+52, Z26, Z26
-	VBROADCASTSD      tanh32c<>+192(SB), Z27
-	VSUBPD            Z24, Z27, Z27
-	VPSLLQ            $+52, Z27, Z27
-	VADDPD.BCST       tanh32c<>+608(SB), Z27, Z27
-	VADDPD            Z25, Z27, Z28
-	VSUBPD            Z28, Z27, Z27
-	VADDPD            Z25, Z27, Z27
-	VMULPD            Z26, Z28, Z28
-	VMULPD            Z26, Z27, Z27
-	VBROADCASTSD      tanh32c<>+640(SB), Z23
-	VBLENDMPD         Z21, Z23, K2, Z23
-	VBLENDMPD         Z22, Z28, K2, Z24
-	VDIVPD            Z24, Z23, Z25
-	VMOVAPD           Z23, Z26
-	VFNMADD231PD      Z25, Z24, Z26
-	VFNMADD231PD      Z25, Z27, Z26
-	VMULPD.BCST       tanh32c<>+576(SB), Z25, Z28
-	VMULPD            Z28, Z26, Z26
-	VBROADCASTSD      tanh32c<>+608(SB), Z28
-	VSUBPD            Z25, Z28, Z29
-	VSUBPD            Z29, Z28, Z28
-	VSUBPD            Z25, Z28, Z28
-	VSUBPD            Z26, Z28, Z28
-	VADDPD            Z28, Z29, Z29
-	VADDPD            Z25, Z17, Z30
-	VBLENDMPD         Z30, Z29, K2, Z29
+	VSUBPD.BCST       tanh32c<>+608(SB), Z26, Z27
+	VFMADD213PD       Z27, Z26, Z25
+	VADDPD.BCST       tanh32c<>+640(SB), Z25, Z28
+	VDIVPD            Z28, Z25, Z29
 	VPORQ             Z18, Z29, Z29
 	VCVTPD2PS         Z13, Y13
 	VCVTPD2PS         Z29, Y29
@@ -4255,16 +4127,6 @@ tz_loop8:
 	VCVTPS2PD         (SI), Z0
 	VPANDQ.BCST       tanh32c<>+0(SB), Z0, Z1
 	VPXORQ            Z1, Z0, Z2
-	VCMPPD.BCST       $+1, tanh32c<>+32(SB), Z1, K1
-	VMULPD            Z1, Z1, Z4
-	VBROADCASTSD      tanh32c<>+672(SB), Z5
-	VFMADD213PD.BCST  tanh32c<>+704(SB), Z4, Z5
-	VFMADD213PD.BCST  tanh32c<>+736(SB), Z4, Z5
-	VMULPD            Z4, Z5, Z5
-	VMULPD            Z1, Z5, Z5
-	VADDPD.BCST       tanh32c<>+768(SB), Z4, Z6
-	VFMADD213PD.BCST  tanh32c<>+800(SB), Z4, Z6
-	VFMADD213PD.BCST  tanh32c<>+832(SB), Z4, Z6
 	VADDPD            Z1, Z1, Z7
 	VMINPD            Z7, Z15, Z7
 	VMULPD.BCST       tanh32c<>+96(SB), Z7, Z8
@@ -4287,32 +4149,10 @@ tz_loop8:
 	VFMADD213PD       Z7, Z10, Z9
 	VADDPD.BCST       tanh32c<>+192(SB), Z8, Z10
 	VPSLLQ            $+52, Z10, Z10
-	VBROADCASTSD      tanh32c<>+192(SB), Z11
-	VSUBPD            Z8, Z11, Z11
-	VPSLLQ            $+52, Z11, Z11
-	VADDPD.BCST       tanh32c<>+608(SB), Z11, Z11
-	VADDPD            Z9, Z11, Z12
-	VSUBPD            Z12, Z11, Z11
-	VADDPD            Z9, Z11, Z11
-	VMULPD            Z10, Z12, Z12
-	VMULPD            Z10, Z11, Z11
-	VBROADCASTSD      tanh32c<>+640(SB), Z7
-	VBLENDMPD         Z5, Z7, K1, Z7
-	VBLENDMPD         Z6, Z12, K1, Z8
-	VDIVPD            Z8, Z7, Z9
-	VMOVAPD           Z7, Z10
-	VFNMADD231PD      Z9, Z8, Z10
-	VFNMADD231PD      Z9, Z11, Z10
-	VMULPD.BCST       tanh32c<>+576(SB), Z9, Z12
-	VMULPD            Z12, Z10, Z10
-	VBROADCASTSD      tanh32c<>+608(SB), Z12
-	VSUBPD            Z9, Z12, Z13
-	VSUBPD            Z13, Z12, Z12
-	VSUBPD            Z9, Z12, Z12
-	VSUBPD            Z10, Z12, Z12
-	VADDPD            Z12, Z13, Z13
-	VADDPD            Z9, Z1, Z14
-	VBLENDMPD         Z14, Z13, K1, Z13
+	VSUBPD.BCST       tanh32c<>+608(SB), Z10, Z11
+	VFMADD213PD       Z11, Z10, Z9
+	VADDPD.BCST       tanh32c<>+640(SB), Z9, Z12
+	VDIVPD            Z12, Z9, Z13
 	VPORQ             Z2, Z13, Z13
 	VCVTPD2PS         Z13, Y13
 	VMOVUPS           Y13, (DI)
@@ -4330,16 +4170,6 @@ tz_tail:
 	VCVTPS2PD.Z       (SI), K3, Z0
 	VPANDQ.BCST       tanh32c<>+0(SB), Z0, Z1
 	VPXORQ            Z1, Z0, Z2
-	VCMPPD.BCST       $+1, tanh32c<>+32(SB), Z1, K1
-	VMULPD            Z1, Z1, Z4
-	VBROADCASTSD      tanh32c<>+672(SB), Z5
-	VFMADD213PD.BCST  tanh32c<>+704(SB), Z4, Z5
-	VFMADD213PD.BCST  tanh32c<>+736(SB), Z4, Z5
-	VMULPD            Z4, Z5, Z5
-	VMULPD            Z1, Z5, Z5
-	VADDPD.BCST       tanh32c<>+768(SB), Z4, Z6
-	VFMADD213PD.BCST  tanh32c<>+800(SB), Z4, Z6
-	VFMADD213PD.BCST  tanh32c<>+832(SB), Z4, Z6
 	VADDPD            Z1, Z1, Z7
 	VMINPD            Z7, Z15, Z7
 	VMULPD.BCST       tanh32c<>+96(SB), Z7, Z8
@@ -4362,32 +4192,10 @@ tz_tail:
 	VFMADD213PD       Z7, Z10, Z9
 	VADDPD.BCST       tanh32c<>+192(SB), Z8, Z10
 	VPSLLQ            $+52, Z10, Z10
-	VBROADCASTSD      tanh32c<>+192(SB), Z11
-	VSUBPD            Z8, Z11, Z11
-	VPSLLQ            $+52, Z11, Z11
-	VADDPD.BCST       tanh32c<>+608(SB), Z11, Z11
-	VADDPD            Z9, Z11, Z12
-	VSUBPD            Z12, Z11, Z11
-	VADDPD            Z9, Z11, Z11
-	VMULPD            Z10, Z12, Z12
-	VMULPD            Z10, Z11, Z11
-	VBROADCASTSD      tanh32c<>+640(SB), Z7
-	VBLENDMPD         Z5, Z7, K1, Z7
-	VBLENDMPD         Z6, Z12, K1, Z8
-	VDIVPD            Z8, Z7, Z9
-	VMOVAPD           Z7, Z10
-	VFNMADD231PD      Z9, Z8, Z10
-	VFNMADD231PD      Z9, Z11, Z10
-	VMULPD.BCST       tanh32c<>+576(SB), Z9, Z12
-	VMULPD            Z12, Z10, Z10
-	VBROADCASTSD      tanh32c<>+608(SB), Z12
-	VSUBPD            Z9, Z12, Z13
-	VSUBPD            Z13, Z12, Z12
-	VSUBPD            Z9, Z12, Z12
-	VSUBPD            Z10, Z12, Z12
-	VADDPD            Z12, Z13, Z13
-	VADDPD            Z9, Z1, Z14
-	VBLENDMPD         Z14, Z13, K1, Z13
+	VSUBPD.BCST       tanh32c<>+608(SB), Z10, Z11
+	VFMADD213PD       Z11, Z10, Z9
+	VADDPD.BCST       tanh32c<>+640(SB), Z9, Z12
+	VDIVPD            Z12, Z9, Z13
 	VPORQ             Z2, Z13, Z13
 	VCVTPD2PS         Z13, Y13
 	VMOVUPS           Z13, K3, (DI)

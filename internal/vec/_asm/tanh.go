@@ -121,6 +121,14 @@ func (t tanhISA) mul(i int, a, dst Op) {
 	}
 }
 
+func (t tanhISA) sub(i int, a, dst Op) {
+	if t.bcst {
+		VSUBPD_BCST(t.cst(i), a, dst)
+	} else {
+		VSUBPD(t.cst(i), a, dst)
+	}
+}
+
 var tanhAVX2ISA = func(tab Mem) tanhISA {
 	return tanhISA{
 		tab:   tab,
@@ -395,17 +403,54 @@ func tanhGradKernel(e elem, name, p string, one Mem) {
 	RET()
 }
 
+// tanh32Body computes r[13] = tanh(r[0]) lane-wise in float64 for a result
+// to be rounded to float32, clobbering r[1], r[2] and r[7] to r[12] (not
+// r[3], which holds a mask register in the chains of the AVX-512 kernel);
+// v44 = 44. Both instruction sets run the same operations in the same
+// order, so each lane gets the same bits.
+//
+// With a = |x|: T = min(2a, 44) (NaN goes through), k = round(T·log2 e),
+// r = T − k·ln2 (Cody-Waite), p = e^r − 1 = r + r²·s(r), s the Taylor
+// series to 1/13! as in tanhBody, E = e^T − 1 = 2^k·p + (2^k − 1) (one
+// FMA; 2^k − 1 is exact for k ≤ 63), tanh a = E/(E+2). Its relative error
+// is about that of E, a few float64 ulps at every a (no cancellation: for
+// small a, E is p), far below float32's rounding; the sign of x is ored
+// back in.
+func tanh32Body(t tanhISA, r []Op, v44 Op) {
+	t.and(t.cst(tAbs), r[0], r[1])
+	t.xor(r[1], r[0], r[2])
+	VADDPD(r[1], r[1], r[7])
+	VMINPD(r[7], v44, r[7])
+	t.mul(tLog2e, r[7], r[8])
+	t.round(0, r[8])
+	t.fnma231(tLn2Hi, r[8], r[7])
+	t.fnma231(tLn2Lo, r[8], r[7])
+	t.load(tC13, r[9])
+	VMULPD(r[7], r[7], r[10])
+	for i := tC13 + 1; i <= tC2; i++ {
+		t.fma213(i, r[7], r[9])
+	}
+	VFMADD213PD(r[7], r[10], r[9])
+	t.add(tBias, r[8], r[10])
+	VPSLLQ(c(52), r[10], r[10])
+	t.sub(tOne, r[10], r[11])
+	VFMADD213PD(r[11], r[10], r[9])
+	t.add(tTwo, r[9], r[12])
+	VDIVPD(r[12], r[9], r[13])
+	t.or(r[2], r[13], r[13])
+}
+
 // tanh32Kernels generates tanh32AVX2 and tanh32AVX512 with tanhc, a copy
 // of tanhFile's table (4 lanes a constant), and masks32, the float32 lane
-// masks (8 words of all ones, 8 of zeros): Tanh's kernels on float32, each
-// element widened (VCVTPS2PD, exact), its tanh computed by tanhBody in
-// float64 and rounded to float32 (VCVTPD2PS).
+// masks (8 words of all ones, 8 of zeros): each element widened (VCVTPS2PD,
+// exact), its tanh computed by tanh32Body in float64 and rounded to float32
+// (VCVTPD2PS).
 func tanh32Kernels(tanhc, masks32 Mem) {
 	avx2 := tanhAVX2ISA(tanhc)
 	TEXT("tanh32AVX2", NOSPLIT, "func(dst, x []float32)")
 	Pragma("noescape")
-	Comment("tanhAVX2 on the widened elements, four a step, the last 1 to 3 under",
-		"a mask, each result rounded to float32.")
+	Comment("tanh32Body on the widened elements, four a step, the last 1 to 3",
+		"under a mask, each result rounded to float32.")
 	Load(Param("dst").Base(), RDI)
 	Load(Param("x").Base(), RSI)
 	Load(Param("x").Len(), RCX)
@@ -414,7 +459,7 @@ func tanh32Kernels(tanhc, masks32 Mem) {
 	CMPQ(RCX, c(4))
 	JLT(LabelRef("tf_tail"))
 	VCVTPS2PD(at(RSI, 0), Y0)
-	tanhBody(avx2, regs(ymm, Y3), Y15)
+	tanh32Body(avx2, regs(ymm, Y3), Y15)
 	VCVTPD2PSY(Y13, X13)
 	VMOVUPS(X13, at(RDI, 0))
 	ADDQ(c(16), RSI)
@@ -431,7 +476,7 @@ func tanh32Kernels(tanhc, masks32 Mem) {
 	VMOVUPS(idx(RAX, 0, RDX, 4), X14)
 	VMASKMOVPS(at(RSI, 0), X14, X0)
 	VCVTPS2PD(X0, Y0)
-	tanhBody(avx2, regs(ymm, Y3), Y15)
+	tanh32Body(avx2, regs(ymm, Y3), Y15)
 	VCVTPD2PSY(Y13, X13)
 	VMOVUPS(idx(RAX, 0, RDX, 4), X14)
 	VMASKMOVPS(X13, X14, at(RDI, 0))
@@ -441,7 +486,7 @@ func tanh32Kernels(tanhc, masks32 Mem) {
 
 	TEXT("tanh32AVX512", NOSPLIT, "func(dst, x []float32)")
 	Pragma("noescape")
-	Comment("tanhAVX512 on the widened elements: sixteen a step in two chains, then",
+	Comment("tanh32Body on the widened elements: sixteen a step in two chains, then",
 		"eight, then the last 1 to 7 under a mask (K3), each result rounded to",
 		"float32; the same bits as tanh32AVX2.")
 	avx512 := tanhAVX512ISA(tanhc)
@@ -455,8 +500,8 @@ func tanh32Kernels(tanhc, masks32 Mem) {
 	JLT(LabelRef("tz_loop8"))
 	VCVTPS2PD(at(RSI, 0), Z0)
 	VCVTPS2PD(at(RSI, 32), Z16)
-	tanhBody(avx512, chain1, Z15)
-	tanhBody(avx512, chain2, Z15)
+	tanh32Body(avx512, chain1, Z15)
+	tanh32Body(avx512, chain2, Z15)
 	VCVTPD2PS(Z13, Y13)
 	VCVTPD2PS(Z29, Y29)
 	VINSERTF64X4(c(1), Y29, Z13, Z13)
@@ -469,7 +514,7 @@ func tanh32Kernels(tanhc, masks32 Mem) {
 	CMPQ(RCX, c(8))
 	JLT(LabelRef("tz_tail"))
 	VCVTPS2PD(at(RSI, 0), Z0)
-	tanhBody(avx512, chain1, Z15)
+	tanh32Body(avx512, chain1, Z15)
 	VCVTPD2PS(Z13, Y13)
 	VMOVUPS(Y13, at(RDI, 0))
 	ADDQ(c(32), RSI)
@@ -483,7 +528,7 @@ func tanh32Kernels(tanhc, masks32 Mem) {
 	DECQ(RAX)
 	KMOVW(EAX, K3)
 	VCVTPS2PD_Z(at(RSI, 0), K3, Z0)
-	tanhBody(avx512, chain1, Z15)
+	tanh32Body(avx512, chain1, Z15)
 	VCVTPD2PS(Z13, Y13)
 	VMOVUPS(Z13, K3, at(RDI, 0))
 	Label("tz_done")
