@@ -4,7 +4,7 @@ import (
 	"github.com/amvi/amvi/internal/enum"
 	"github.com/amvi/amvi/internal/mathx"
 	"github.com/amvi/amvi/internal/par"
-	"github.com/amvi/amvi/internal/vec"
+	"github.com/amvi/amvi/internal/vecof"
 )
 
 // Activation is an elementwise nonlinearity applied after hidden layers.
@@ -34,55 +34,62 @@ func (a Activation) MarshalText() ([]byte, error) { return activations.MarshalTe
 func (a *Activation) UnmarshalText(text []byte) error { return activations.UnmarshalText(a, text) }
 
 // Apply writes act(src) into dst.
-func (a Activation) Apply(dst, src []float64) {
+func (a Activation) Apply(dst, src []float64) { Apply(a, dst, src) }
+
+// Grad multiplies d elementwise by act'(pre), where post = act(pre).
+func (a Activation) Grad(d, pre, post []float64) { Grad(a, d, pre, post) }
+
+// Apply writes a(src) into dst. Sigmoid and softplus are computed in
+// float64 and rounded.
+func Apply[T Float](a Activation, dst, src []T) {
 	// Element-wise, so split across the cores without changing a bit; a
 	// short slice (one document's) is done here without allocating.
 	const grain = 1 << 12
 	if len(src) < 2*grain {
-		a.apply(dst, src)
+		apply(a, dst, src)
 		return
 	}
-	par.For(len(src), grain, func(lo, hi int) { a.apply(dst[lo:hi], src[lo:hi]) })
+	par.For(len(src), grain, func(lo, hi int) { apply(a, dst[lo:hi], src[lo:hi]) })
 }
 
-func (a Activation) apply(dst, src []float64) {
+func apply[T Float](a Activation, dst, src []T) {
 	switch a {
 	case Identity:
 		copy(dst, src)
 	case Tanh:
-		vec.Tanh(dst, src)
+		vecof.Tanh(dst, src)
 	case ReLU:
 		for i, v := range src {
 			dst[i] = max(v, 0)
 		}
 	case Sigmoid:
 		for i, v := range src {
-			dst[i] = mathx.Sigmoid(v)
+			dst[i] = T(mathx.Sigmoid(float64(v)))
 		}
 	case Softplus:
 		for i, v := range src {
-			dst[i] = mathx.Softplus(v)
+			dst[i] = T(mathx.Softplus(float64(v)))
 		}
 	default:
 		panic("mlp: unknown activation")
 	}
 }
 
-// Grad multiplies d elementwise by act'(pre), where post = act(pre).
-func (a Activation) Grad(d, pre, post []float64) {
+// Grad multiplies d elementwise by a'(pre), where post = a(pre).
+func Grad[T Float](a Activation, d, pre, post []T) {
 	const grain = 1 << 14
 	if len(d) < 2*grain {
-		a.grad(d, pre, post)
+		grad(a, d, pre, post)
 		return
 	}
-	par.For(len(d), grain, func(lo, hi int) { a.grad(d[lo:hi], pre[lo:hi], post[lo:hi]) })
+	par.For(len(d), grain, func(lo, hi int) { grad(a, d[lo:hi], pre[lo:hi], post[lo:hi]) })
 }
 
-func (a Activation) grad(d, pre, post []float64) {
+func grad[T Float](a Activation, d, pre, post []T) {
 	switch a {
 	case Identity:
 	case Tanh:
-		vec.TanhGrad(d, post[:len(d)])
+		vecof.TanhGrad(d, post[:len(d)])
 	case ReLU:
 		for i, x := range pre[:len(d)] {
 			if x <= 0 {
@@ -95,7 +102,7 @@ func (a Activation) grad(d, pre, post []float64) {
 		}
 	case Softplus:
 		for i, x := range pre[:len(d)] {
-			d[i] *= mathx.Sigmoid(x)
+			d[i] *= T(mathx.Sigmoid(float64(x)))
 		}
 	default:
 		panic("mlp: unknown activation")

@@ -5,7 +5,7 @@ import (
 
 	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
-	"github.com/amvi/amvi/internal/vec"
+	"github.com/amvi/amvi/internal/vecof"
 )
 
 // A layer whose input is binary (the decoder's, reading codes z) can add
@@ -47,7 +47,7 @@ type binaryPlan struct {
 
 // set decides whether x is binary and big enough for the tables, and if so
 // fills the plan; it reports whether the plan is used.
-func (p *binaryPlan) set(x *Sparse) bool {
+func setPlan[T Float](p *binaryPlan, x *SparseOf[T]) bool {
 	p.used, p.bucketsSet = false, false
 	if x.Cols > 1<<12 || x.Rows < minBinaryRows {
 		return false
@@ -114,7 +114,7 @@ func (p *binaryPlan) buckets(rows int) {
 
 // forwardBinary writes the first layer's pre-activations for a binary x
 // through the weight-row tables. Each part owns a range of columns.
-func (l Layer) forwardBinary(ws *Scratch, pre []float64, x *Sparse) {
+func (l LayerOf[T]) forwardBinary(ws *ScratchOf[T], pre []T, x *SparseOf[T]) {
 	p := &ws.plan
 	nt := p.groups << groupBits
 	ws.table = scratch.Grow(ws.table, nt*l.Out)
@@ -138,7 +138,7 @@ func (l Layer) forwardBinary(ws *Scratch, pre []float64, x *Sparse) {
 					} else {
 						u := g<<groupBits + rest
 						copy(dst, table[u*l.Out+blo:u*l.Out+bhi])
-						vec.Add(dst, w)
+						vecof.Add(dst, w)
 					}
 				}
 			}
@@ -146,7 +146,7 @@ func (l Layer) forwardBinary(ws *Scratch, pre []float64, x *Sparse) {
 				out := pre[r*l.Out+blo : r*l.Out+bhi]
 				copy(out, l.B[blo:bhi])
 				tab := p.tab[p.rowPtr[r]:p.rowPtr[r+1]]
-				vec.AddScaledRows(out, table[blo:], l.Out, tab, ones[:len(tab)])
+				vecof.AddScaledRows(out, table[blo:], l.Out, tab, ones[:len(tab)])
 			}
 		}
 	})
@@ -158,7 +158,7 @@ func (l Layer) forwardBinary(ws *Scratch, pre []float64, x *Sparse) {
 // bias gradient, the sum of all rows of d, is the sum of group 0's buckets
 // plus the rows whose code in group 0 is zero. Each part owns a range of
 // columns.
-func (l Layer) backwardBinary(ws *Scratch, rows int, d, gw, gb []float64, touched []int) {
+func (l LayerOf[T]) backwardBinary(ws *ScratchOf[T], rows int, d, gw, gb []T, touched []int) {
 	p := &ws.plan
 	p.buckets(rows)
 	nt := p.groups << groupBits
@@ -202,17 +202,17 @@ func (l Layer) backwardBinary(ws *Scratch, rows int, d, gw, gb []float64, touche
 				}
 				dst := sums[t*l.Out+blo : t*l.Out+bhi]
 				clear(dst)
-				vec.AddScaledRows(dst, d[blo:], l.Out, p.bucketRow[b0:b1], ones[:b1-b0])
+				vecof.AddScaledRows(dst, d[blo:], l.Out, p.bucketRow[b0:b1], ones[:b1-b0])
 			}
 			bias := gb[blo:bhi]
 			clear(bias)
-			vec.AddScaledRows(bias, sums[blo:], l.Out, p.biasRows, ones[:len(p.biasRows)])
-			vec.AddScaledRows(bias, d[blo:], l.Out, p.zeroRows, ones[:len(p.zeroRows)])
+			vecof.AddScaledRows(bias, sums[blo:], l.Out, p.biasRows, ones[:len(p.biasRows)])
+			vecof.AddScaledRows(bias, d[blo:], l.Out, p.zeroRows, ones[:len(p.zeroRows)])
 			for _, j := range touched {
 				dst := gw[j*l.Out+blo : j*l.Out+bhi]
 				clear(dst)
 				ts := by.Col[by.Ptr[j]:by.Ptr[j+1]]
-				vec.AddScaledRows(dst, sums[blo:], l.Out, ts, ones[:len(ts)])
+				vecof.AddScaledRows(dst, sums[blo:], l.Out, ts, ones[:len(ts)])
 			}
 		}
 	})

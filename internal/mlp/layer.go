@@ -5,30 +5,33 @@ import (
 
 	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
-	"github.com/amvi/amvi/internal/vec"
+	"github.com/amvi/amvi/internal/vecof"
 )
 
-// Scratch is one layer's working memory, kept from its forward call to
+// ScratchOf is one layer's working memory, kept from its forward call to
 // its backward calls: the transposed sparse input, the binary tables'
-// plan, and buffers. The zero value is ready to use. A Scratch must not be
+// plan, and buffers. The zero value is ready to use. A ScratchOf must not be
 // used by two goroutines at once.
-type Scratch struct {
+type ScratchOf[T Float] struct {
 	// Serial keeps the layer functions on the calling goroutine: for
 	// callers that run many small passes on every core themselves (a
 	// block of documents at a time). They then allocate nothing once grown.
 	Serial bool
 
-	csc     Sparse     // SparseGrad's transposed input
-	plan    binaryPlan // the last AffineSparse's table plan, for a binary input
-	table   []float64  // weight-row sums, or gradient sums, of binaryPlan
-	idx     []int      // 0, 1, 2, …
-	one     []float64  // 1, 1, 1, …
-	inT, wT []float64  // transposed layer input and weights
-	gb      []float64  // the bias gradient, when the binary path computes it with the weights'
+	csc     SparseOf[T] // SparseGrad's transposed input
+	plan    binaryPlan  // the last AffineSparse's table plan, for a binary input
+	table   []T         // weight-row sums, or gradient sums, of binaryPlan
+	idx     []int       // 0, 1, 2, …
+	one     []T         // 1, 1, 1, …
+	inT, wT []T         // transposed layer input and weights
+	gb      []T         // the bias gradient, when the binary path computes it with the weights'
 }
 
+// Scratch is a float64 layer's working memory.
+type Scratch = ScratchOf[float64]
+
 // index returns 0, 1, …, n-1, owned by s.
-func (s *Scratch) index(n int) []int {
+func (s *ScratchOf[T]) index(n int) []int {
 	for len(s.idx) < n {
 		s.idx = append(s.idx, len(s.idx))
 	}
@@ -36,7 +39,7 @@ func (s *Scratch) index(n int) []int {
 }
 
 // ones returns n ones, owned by s.
-func (s *Scratch) ones(n int) []float64 {
+func (s *ScratchOf[T]) ones(n int) []T {
 	for len(s.one) < n {
 		s.one = append(s.one, 1)
 	}
@@ -47,7 +50,7 @@ func (s *Scratch) ones(n int) []float64 {
 // row-major): each output row is the bias plus a combination of all of
 // W's rows. Rows are split over the cores.
 // It panics if the lengths do not match.
-func (l Layer) Affine(s *Scratch, pre, in []float64, rows int) {
+func (l LayerOf[T]) Affine(s *ScratchOf[T], pre, in []T, rows int) {
 	if len(pre) != rows*l.Out || len(in) != rows*l.In {
 		panic("mlp: Layer.Affine lengths do not match")
 	}
@@ -60,11 +63,11 @@ func (l Layer) Affine(s *Scratch, pre, in []float64, rows int) {
 
 // affineRows does rows lo to hi of Affine with vec.AddMatMul, which reads
 // W once for four rows.
-func (l Layer) affineRows(pre, in []float64, lo, hi int) {
+func (l LayerOf[T]) affineRows(pre, in []T, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		copy(pre[r*l.Out:(r+1)*l.Out], l.B)
 	}
-	vec.AddMatMul(pre[lo*l.Out:hi*l.Out], l.Out, in[lo*l.In:hi*l.In], l.In, l.W, l.Out)
+	vecof.AddMatMul(pre[lo*l.Out:hi*l.Out], l.Out, in[lo*l.In:hi*l.In], l.In, l.W, l.Out)
 }
 
 // AffineSparse writes x·W + B into pre (x.Rows×Out) for an input given by
@@ -72,14 +75,14 @@ func (l Layer) affineRows(pre, in []float64, lo, hi int) {
 // for a binary x of at least 128 rows, tabulated sums of weight rows
 // (binary.go). It records in s what SparseGrad needs.
 // It panics if x.Cols != In or len(pre) != x.Rows·Out.
-func (l Layer) AffineSparse(s *Scratch, pre []float64, x *Sparse) {
+func (l LayerOf[T]) AffineSparse(s *ScratchOf[T], pre []T, x *SparseOf[T]) {
 	if x.Cols != l.In || len(pre) != x.Rows*l.Out {
 		panic("mlp: Layer.AffineSparse shapes do not match")
 	}
 	rows := x.Rows
 	if s.Serial {
 		s.plan.used = false // no tables: they pay only for many rows
-	} else if s.plan.set(x) {
+	} else if setPlan(&s.plan, x) {
 		l.forwardBinary(s, pre, x)
 		return
 	}
@@ -90,7 +93,7 @@ func (l Layer) AffineSparse(s *Scratch, pre []float64, x *Sparse) {
 	}
 }
 
-func (l Layer) sparseRows(pre []float64, x *Sparse, lo, hi int) {
+func (l LayerOf[T]) sparseRows(pre []T, x *SparseOf[T], lo, hi int) {
 	// A narrow W (the decoder's K rows) is read a block of columns at a
 	// time, which then stays in the L1 cache across the rows.
 	bw := blockWidth(l1Doubles, l.In, l.Out)
@@ -100,45 +103,45 @@ func (l Layer) sparseRows(pre []float64, x *Sparse, lo, hi int) {
 			p := pre[r*l.Out+blo : r*l.Out+bhi]
 			copy(p, l.B[blo:bhi])
 			k0, k1 := x.Ptr[r], x.Ptr[r+1]
-			vec.AddScaledRows(p, l.W[blo:], l.Out, x.Col[k0:k1], x.Val[k0:k1])
+			vecof.AddScaledRows(p, l.W[blo:], l.Out, x.Col[k0:k1], x.Val[k0:k1])
 		}
 	}
 }
 
 // BiasGrad writes the column sums of d (rows×Out) into gb, split over
 // columns.
-func (l Layer) BiasGrad(s *Scratch, gb, d []float64, rows int) {
+func (l LayerOf[T]) BiasGrad(s *ScratchOf[T], gb, d []T, rows int) {
 	idx, ones := s.index(rows), s.ones(rows)
 	par.For(l.Out, colGrain(rows, l.Out), func(lo, hi int) {
 		g := gb[lo:hi]
 		clear(g)
-		vec.AddScaledRows(g, d[lo:], l.Out, idx, ones)
+		vecof.AddScaledRows(g, d[lo:], l.Out, idx, ones)
 	})
 }
 
 // WeightGrad writes inᵀ·d into gw (In×Out), one row of gw per input unit,
 // from the transposed input.
-func (l Layer) WeightGrad(s *Scratch, gw, in, d []float64, rows int) {
+func (l LayerOf[T]) WeightGrad(s *ScratchOf[T], gw, in, d []T, rows int) {
 	s.inT = transpose(s.inT, in, rows, l.In)
 	idx := s.index(rows)
 	par.For(l.In, rowGrain(rows*l.In*l.Out, l.In), func(lo, hi int) {
 		for u := lo; u < hi; u++ {
 			g := gw[u*l.Out : (u+1)*l.Out]
 			clear(g)
-			vec.AddScaledRows(g, d, l.Out, idx, s.inT[u*rows:(u+1)*rows])
+			vecof.AddScaledRows(g, d, l.Out, idx, s.inT[u*rows:(u+1)*rows])
 		}
 	})
 }
 
 // InputGrad writes d·Wᵀ into din (rows×In), one row per example, from Wᵀ.
-func (l Layer) InputGrad(s *Scratch, din, d []float64, rows int) {
+func (l LayerOf[T]) InputGrad(s *ScratchOf[T], din, d []T, rows int) {
 	s.wT = transpose(s.wT, l.W, l.In, l.Out)
 	idx := s.index(l.Out)
 	par.For(rows, rowGrain(rows*l.In*l.Out, rows), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			t := din[r*l.In : (r+1)*l.In]
 			clear(t)
-			vec.AddScaledRows(t, s.wT, l.In, idx, d[r*l.Out:(r+1)*l.Out])
+			vecof.AddScaledRows(t, s.wT, l.In, idx, d[r*l.Out:(r+1)*l.Out])
 		}
 	})
 }
@@ -150,12 +153,12 @@ func (l Layer) InputGrad(s *Scratch, din, d []float64, rows int) {
 // with the new rows), and the bias gradient gb. Used alone on a gradient
 // that starts at zero, it keeps every row outside touched.Rows zero.
 // It panics if the shapes do not match.
-func (l Layer) SparseGrad(s *Scratch, gw, gb, d []float64, x *Sparse, touched *Touched) {
+func (l LayerOf[T]) SparseGrad(s *ScratchOf[T], gw, gb, d []T, x *SparseOf[T], touched *Touched) {
 	rows := x.Rows
 	if x.Cols != l.In || len(d) != rows*l.Out || len(gw) != l.In*l.Out || len(gb) != l.Out {
 		panic("mlp: Layer.SparseGrad shapes do not match")
 	}
-	touched.update(x, l.In)
+	touched.update(x.Col, l.In)
 	for _, c := range touched.stale {
 		clear(gw[c*l.Out : (c+1)*l.Out])
 	}
@@ -178,7 +181,7 @@ func (l Layer) SparseGrad(s *Scratch, gw, gb, d []float64, x *Sparse, touched *T
 			for _, c := range touched.Rows[lo:hi] {
 				k0, k1 := csc.Ptr[c], csc.Ptr[c+1]
 				clear(gw[c*l.Out+blo : c*l.Out+bhi])
-				vec.AddScaledRows(gw[c*l.Out+blo:c*l.Out+bhi], d[blo:], l.Out, csc.Col[k0:k1], csc.Val[k0:k1])
+				vecof.AddScaledRows(gw[c*l.Out+blo:c*l.Out+bhi], d[blo:], l.Out, csc.Col[k0:k1], csc.Val[k0:k1])
 			}
 		}
 	})
@@ -186,12 +189,12 @@ func (l Layer) SparseGrad(s *Scratch, gw, gb, d []float64, x *Sparse, touched *T
 
 // update makes t.Rows the columns x uses, ascending, and t.stale the rows
 // of the previous Rows that are not among them.
-func (t *Touched) update(x *Sparse, in int) {
+func (t *Touched) update(cols []int, in int) {
 	if len(t.mark) != in {
 		t.mark = make([]bool, in)
 	}
 	gone := t.stale[:0]
-	for _, c := range x.Col {
+	for _, c := range cols {
 		t.mark[c] = true
 	}
 	for _, c := range t.Rows {
@@ -201,7 +204,7 @@ func (t *Touched) update(x *Sparse, in int) {
 	}
 	t.stale = gone
 	t.Rows = t.Rows[:0]
-	if in <= 16*len(x.Col) {
+	if in <= 16*len(cols) {
 		// Reading the marks in order is cheaper than sorting (a minibatch
 		// of bags of words marks most of the vocabulary).
 		for c, m := range t.mark {
@@ -212,7 +215,7 @@ func (t *Touched) update(x *Sparse, in int) {
 		}
 		return
 	}
-	for _, c := range x.Col {
+	for _, c := range cols {
 		if t.mark[c] {
 			t.mark[c] = false
 			t.Rows = append(t.Rows, c)
@@ -227,7 +230,7 @@ func (t *Touched) update(x *Sparse, in int) {
 // (row by row, the writes to dst strode a whole column apart: the
 // hidden layer's 64×500 input and 500×50 weights took 1.8 times as long,
 // the fastest of 5 interleaved runs each; tiles of 8 and 32 were slower).
-func transpose(dst, a []float64, rows, cols int) []float64 {
+func transpose[T Float](dst, a []T, rows, cols int) []T {
 	dst = scratch.Grow(dst, rows*cols)
 	for r0 := 0; r0 < rows; r0 += tile {
 		r1 := min(r0+tile, rows)

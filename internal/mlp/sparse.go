@@ -2,35 +2,48 @@ package mlp
 
 import (
 	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vecof"
 )
 
-// Sparse is a matrix in compressed-row form, the input of ForwardSparse:
+// SparseOf is a matrix in compressed-row form, the input of ForwardSparse:
 // row r's nonzero entries are in columns Col[Ptr[r]:Ptr[r+1]] with values
 // Val[Ptr[r]:Ptr[r+1]]. A bag of words has about 60 of 2,000 columns
 // nonzero, a binary code about half of its K; skipping the zeros is what
 // makes the first layer cheap.
-type Sparse struct {
+type SparseOf[T Float] struct {
 	Rows, Cols int
 	Ptr        []int // Rows+1 offsets, Ptr[0] = 0
 	Col        []int
-	Val        []float64
+	Val        []T
+}
+
+// Sparse is a float64 sparse matrix.
+type Sparse = SparseOf[float64]
+
+// ConvertSparse makes dst hold src's entries with its values converted to
+// dst's element type; dst shares src's Ptr and Col (valid until src is
+// next reset) and keeps its own Val.
+func ConvertSparse[D, S Float](dst *SparseOf[D], src *SparseOf[S]) {
+	dst.Rows, dst.Cols, dst.Ptr, dst.Col = src.Rows, src.Cols, src.Ptr, src.Col
+	dst.Val = scratch.Grow(dst.Val, len(src.Val))
+	vecof.Convert(dst.Val, src.Val)
 }
 
 // Reset empties s for rows of cols columns, keeping its storage.
-func (s *Sparse) Reset(cols int) {
+func (s *SparseOf[T]) Reset(cols int) {
 	s.Rows, s.Cols = 0, cols
 	s.Ptr = append(s.Ptr[:0], 0)
 	s.Col, s.Val = s.Col[:0], s.Val[:0]
 }
 
 // Append adds the entry (col, val) to the row being built; EndRow ends it.
-func (s *Sparse) Append(col int, val float64) {
+func (s *SparseOf[T]) Append(col int, val T) {
 	s.Col = append(s.Col, col)
 	s.Val = append(s.Val, val)
 }
 
 // EndRow ends the row being built.
-func (s *Sparse) EndRow() {
+func (s *SparseOf[T]) EndRow() {
 	s.Ptr = append(s.Ptr, len(s.Col))
 	s.Rows++
 }
@@ -38,7 +51,7 @@ func (s *Sparse) EndRow() {
 // SetDense makes s hold the nonzeros of x, a row-major matrix of cols
 // columns.
 // It panics if len(x) is not a multiple of cols.
-func (s *Sparse) SetDense(x []float64, cols int) {
+func (s *SparseOf[T]) SetDense(x []T, cols int) {
 	if cols < 1 || len(x)%cols != 0 {
 		panic("mlp: Sparse.SetDense length is not a multiple of the columns")
 	}
@@ -55,7 +68,7 @@ func (s *Sparse) SetDense(x []float64, cols int) {
 
 // Dense writes s into dst as a row-major Rows×Cols matrix.
 // It panics if len(dst) != Rows*Cols.
-func (s *Sparse) Dense(dst []float64) {
+func (s *SparseOf[T]) Dense(dst []T) {
 	if len(dst) != s.Rows*s.Cols {
 		panic("mlp: Sparse.Dense buffer has the wrong length")
 	}
@@ -81,7 +94,7 @@ type Touched struct {
 // layer is Layer.AffineSparse. The result is owned by ws, valid until the
 // next call with ws.
 // It panics if x.Cols != n.In().
-func (n *Net) ForwardSparse(ws *Workspace, x *Sparse) []float64 {
+func (n *NetOf[T]) ForwardSparse(ws *WorkspaceOf[T], x *SparseOf[T]) []T {
 	if x.Cols != n.In() {
 		panic("mlp: sparse input has the wrong number of columns")
 	}
@@ -95,7 +108,7 @@ func (n *Net) ForwardSparse(ws *Workspace, x *Sparse) []float64 {
 // columns x uses, as Layer.SparseGrad does, recording them in touched; the
 // rest of grad is overwritten as by Backward.
 // It panics if the shapes do not match that ForwardSparse call.
-func (n *Net) BackwardSparse(ws *Workspace, x *Sparse, dOut []float64, grad *Net, touched *Touched) {
+func (n *NetOf[T]) BackwardSparse(ws *WorkspaceOf[T], x *SparseOf[T], dOut []T, grad *NetOf[T], touched *Touched) {
 	rows := ws.rows
 	if len(dOut) != rows*n.Out() || x.Rows != rows || x.Cols != n.In() {
 		panic("mlp: BackwardSparse shapes do not match the last ForwardSparse")
@@ -127,7 +140,7 @@ func blockWidth(cache, rows, cols int) int {
 
 // transpose makes t the transpose of x, with each row's entries in
 // ascending column order.
-func (t *Sparse) transpose(x *Sparse) {
+func (t *SparseOf[T]) transpose(x *SparseOf[T]) {
 	t.Rows, t.Cols = x.Cols, x.Rows
 	t.Ptr = scratch.Grow(t.Ptr, x.Cols+1)
 	clear(t.Ptr)

@@ -197,7 +197,7 @@ func TestTouchedUpdate(t *testing.T) {
 				x.Append(c, 1)
 			}
 			x.EndRow()
-			touched.update(&x, tc.in)
+			touched.update(x.Col, tc.in)
 			used := map[int]bool{}
 			for _, c := range cols {
 				used[c] = true
