@@ -1,7 +1,9 @@
 package mlp
 
 import (
+	"bytes"
 	"math/bits"
+	"unsafe"
 
 	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
@@ -11,7 +13,8 @@ import (
 // A layer whose input is binary (the decoder's, reading codes z) can add
 // weight rows a group at a time: the inputs are cut into groups of
 // groupBits, the 2^groupBits − 1 sums of each group's weight rows are
-// tabulated once per call, and each input row then adds one table row per
+// tabulated (once per call, or once for many calls with the same weights:
+// below), and each input row then adds one table row per
 // group with a one in it instead of one weight row per one. With K = 50
 // that is at most 13 additions per row instead of about 25, for a table of
 // 13·15 rows. The weight gradient runs the same idea backwards: each input
@@ -112,44 +115,121 @@ func (p *binaryPlan) buckets(rows int) {
 	p.bucketPtr[0] = 0
 }
 
+// Tables that outlive a call. Evaluation runs many forward calls with the
+// same weights; training changes them before every call. A Scratch keeps
+// its tables after a forward call, until a backward call writes its
+// gradient sums over them, and reuses them only when the weights and bias
+// are bit for bit those they were built from. To spare training the copy
+// of W that the check needs, the copy is made only by the second of two
+// forward calls in a row (tabSnapshot), and the third and later compare the
+// weights with it. So the tables never go stale, whoever writes W in place.
+const (
+	tabNone     = iota // no tables kept (the zero Scratch, or after a backward call)
+	tabBuilt           // built by the last forward call, without a copy of the weights
+	tabSnapshot        // as tabBuilt, and tabW, tabB hold the weights they came from
+)
+
 // forwardBinary writes the first layer's pre-activations for a binary x
 // through the weight-row tables. Each part owns a range of columns.
+//
+// Beside the tables of sums of each group's weight rows, it keeps group 0's
+// sums with the bias added, b + T[code] (and b itself for code 0), rounded
+// as the plain sum b + T[code] would be, so that an output row starts from
+// that row instead of from b and adds one table row less.
 func (l LayerOf[T]) forwardBinary(ws *ScratchOf[T], pre []T, x *SparseOf[T]) {
 	p := &ws.plan
 	nt := p.groups << groupBits
-	ws.table = scratch.Grow(ws.table, nt*l.Out)
+	biased := nt // group 0's rows with the bias: table rows nt to nt + 2^groupBits - 1
+	ws.table = scratch.Grow(ws.table, (nt+1<<groupBits)*l.Out)
 	table, ones := ws.table, ws.ones(p.groups)
-	bw := blockWidth(l2Doubles/4, nt, l.Out)
+	check := ws.tabState == tabSnapshot && len(ws.tabW) == len(l.W) && len(ws.tabB) == len(l.B)
+	if !check {
+		if ws.tabState == tabBuilt {
+			ws.tabW, ws.tabB = append(ws.tabW[:0], l.W...), append(ws.tabB[:0], l.B...)
+			ws.tabState = tabSnapshot
+		} else {
+			ws.tabState = tabBuilt
+		}
+	}
+	bw := blockWidth(l2Doubles/4, nt+1<<groupBits, l.Out)
 	par.For(l.Out, min(bw, l.Out), func(lo, hi int) {
 		for blo := lo; blo < hi; blo += bw {
 			bhi := min(blo+bw, hi)
-			for g := 0; g < p.groups; g++ {
-				for code := 1; code < 1<<groupBits; code++ {
-					top := bits.Len(uint(code)) - 1
-					j := g*groupBits + top
-					if j >= l.In {
-						break // codes with this bit never occur
-					}
-					t := g<<groupBits + code
-					dst := table[t*l.Out+blo : t*l.Out+bhi]
-					w := l.W[j*l.Out+blo : j*l.Out+bhi]
-					if rest := code &^ (1 << top); rest == 0 {
-						copy(dst, w)
-					} else {
-						u := g<<groupBits + rest
-						copy(dst, table[u*l.Out+blo:u*l.Out+bhi])
-						vecof.Add(dst, w)
-					}
-				}
+			if !check || !ws.sameWeights(l, blo, bhi) {
+				l.buildTable(table, p.groups, blo, bhi)
 			}
 			for r := 0; r < x.Rows; r++ {
 				out := pre[r*l.Out+blo : r*l.Out+bhi]
-				copy(out, l.B[blo:bhi])
 				tab := p.tab[p.rowPtr[r]:p.rowPtr[r+1]]
+				code0 := int(p.codes[r*p.groups])
+				copy(out, table[(biased+code0)*l.Out+blo:(biased+code0)*l.Out+bhi])
+				if code0 != 0 {
+					tab = tab[1:] // group 0's entry, now in out
+				}
 				vecof.AddScaledRows(out, table[blo:], l.Out, tab, ones[:len(tab)])
 			}
 		}
 	})
+}
+
+// buildTable writes columns lo to hi of the tables for groups groups: the
+// sums of each group's weight rows, then group 0's with the bias added.
+func (l LayerOf[T]) buildTable(table []T, groups, lo, hi int) {
+	for g := 0; g < groups; g++ {
+		for code := 1; code < 1<<groupBits; code++ {
+			top := bits.Len(uint(code)) - 1
+			j := g*groupBits + top
+			if j >= l.In {
+				break // codes with this bit never occur
+			}
+			t := g<<groupBits + code
+			dst := table[t*l.Out+lo : t*l.Out+hi]
+			w := l.W[j*l.Out+lo : j*l.Out+hi]
+			if rest := code &^ (1 << top); rest == 0 {
+				copy(dst, w)
+			} else {
+				u := g<<groupBits + rest
+				copy(dst, table[u*l.Out+lo:u*l.Out+hi])
+				vecof.Add(dst, w)
+			}
+		}
+	}
+	biased := groups << groupBits
+	for code := 0; code < 1<<groupBits; code++ {
+		if bits.Len(uint(code)) > l.In {
+			break // codes with this bit never occur
+		}
+		dst := table[(biased+code)*l.Out+lo : (biased+code)*l.Out+hi]
+		copy(dst, l.B[lo:hi])
+		if code != 0 {
+			vecof.Add(dst, table[code*l.Out+lo:code*l.Out+hi])
+		}
+	}
+}
+
+// sameWeights reports whether columns lo to hi of l's weights and bias are
+// bit for bit those of ws.tabW and ws.tabB, and makes them so if not.
+func (ws *ScratchOf[T]) sameWeights(l LayerOf[T], lo, hi int) bool {
+	same := sameBits(ws.tabB[lo:hi], l.B[lo:hi])
+	for j := 0; j < l.In && same; j++ {
+		same = sameBits(ws.tabW[j*l.Out+lo:j*l.Out+hi], l.W[j*l.Out+lo:j*l.Out+hi])
+	}
+	if !same {
+		copy(ws.tabB[lo:hi], l.B[lo:hi])
+		for j := 0; j < l.In; j++ {
+			copy(ws.tabW[j*l.Out+lo:j*l.Out+hi], l.W[j*l.Out+lo:j*l.Out+hi])
+		}
+	}
+	return same
+}
+
+// sameBits reports whether a and b (of one length) hold the same bits.
+func sameBits[T Float](a, b []T) bool {
+	if len(a) == 0 {
+		return true
+	}
+	n := len(a) * int(unsafe.Sizeof(a[0]))
+	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), n), unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), n))
 }
 
 // backwardBinary writes the weight gradient rows listed in touched, and the
@@ -161,6 +241,7 @@ func (l LayerOf[T]) forwardBinary(ws *ScratchOf[T], pre []T, x *SparseOf[T]) {
 func (l LayerOf[T]) backwardBinary(ws *ScratchOf[T], rows int, d, gw, gb []T, touched []int) {
 	p := &ws.plan
 	p.buckets(rows)
+	ws.tabState = tabNone // the gradient sums go over the tables
 	nt := p.groups << groupBits
 	// The buckets that hold a code with each input's bit set.
 	ws.csc.Reset(nt)

@@ -175,6 +175,61 @@ func TestBinaryTablesMatchDense(t *testing.T) {
 	}
 }
 
+// TestBinaryTablesReused checks that forward calls on one Scratch, which
+// keep their tables from call to call, give bit for bit a fresh Scratch's
+// outputs (whose tables are built anew) when the weights or the bias are
+// written in place between the calls, unchanged, or after a backward call
+// has written its sums over the tables.
+func TestBinaryTablesReused(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	l := New([]int{50, 300}, Identity, rng).Layers[0]
+	for j := range l.B {
+		l.B[j] = rng.NormFloat64()
+	}
+	rows := 200
+	dense := make([]float64, rows*l.In)
+	for i := range dense {
+		if rng.Float64() < 0.5 {
+			dense[i] = 1
+		}
+	}
+	var x Sparse
+	x.SetDense(dense, l.In)
+	pre, want := make([]float64, rows*l.Out), make([]float64, rows*l.Out)
+	d := make([]float64, rows*l.Out)
+	gw, gb := make([]float64, l.In*l.Out), make([]float64, l.Out)
+	var s Scratch
+	var touched Touched
+	for _, step := range []string{"first", "second", "same", "same", "W", "same", "B", "backward", "same", "W"} {
+		switch step {
+		case "W":
+			l.W[7*l.Out+250] += 1 // a column in the last block
+		case "B":
+			l.B[3] = -l.B[3]
+		case "backward":
+			for i := range d {
+				d[i] = rng.NormFloat64()
+			}
+			l.SparseGrad(&s, gw, gb, d, &x, &touched)
+			continue
+		}
+		l.AffineSparse(&s, pre, &x)
+		if !s.plan.used {
+			t.Fatalf("%s: the table path was not taken", step)
+		}
+		var fresh Scratch
+		l.AffineSparse(&fresh, want, &x)
+		for i := range want {
+			if math.Float64bits(pre[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("after %q: output %d is %v, a fresh Scratch's %v", step, i, pre[i], want[i])
+			}
+		}
+	}
+	var ds Scratch
+	l.Affine(&ds, want, dense, rows)
+	assertClose(t, "outputs", pre, want)
+}
+
 // TestTouchedUpdate checks the touched rows (the input's columns, each
 // once, ascending) and the stale ones (the previous rows not among them)
 // over consecutive inputs, where the marks are read in order (inputs that
