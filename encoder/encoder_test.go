@@ -274,6 +274,52 @@ func TestPosteriorSample(t *testing.T) {
 	}
 }
 
+// TestPosteriorSampleThresholds holds Posterior.Sample's codes to the
+// comparison u < P_j of its draw u = m·2⁻⁵³, where P_j lies next to the
+// first sample's u_j (one ulp below, at, one ulp above), and at 0, 1, the
+// smallest positive float and NaN.
+func TestPosteriorSampleThresholds(t *testing.T) {
+	const k, samples, rows = 50, 3, 40
+	seed := rand.New(rand.NewPCG(7, 8)).Uint64() // Sample's one number
+	var q Posterior
+	q.Set(make([]float64, rows*k), k)
+	var src rand.PCG
+	for r := 0; r < rows; r++ {
+		src.Seed(seed, splitmix64(uint64(r)))
+		for j := 0; j < k; j++ {
+			u := float64(src.Uint64()>>11) * 0x1p-53
+			p := &q.P[r*k+j]
+			switch j % 7 {
+			case 0:
+				*p = math.Nextafter(u, 0)
+			case 1:
+				*p = u
+			case 2:
+				*p = math.Nextafter(u, 1)
+			case 3:
+				*p = []float64{0, 1, math.SmallestNonzeroFloat64, math.NaN()}[r%4]
+			}
+		}
+	}
+	z := make([]float64, samples*len(q.P))
+	q.Sample(z, samples, rand.New(rand.NewPCG(7, 8)))
+	for r := 0; r < rows; r++ {
+		src.Seed(seed, splitmix64(uint64(r)))
+		for s := 0; s < samples; s++ {
+			for j := 0; j < k; j++ {
+				u, p := float64(src.Uint64()>>11)*0x1p-53, q.P[r*k+j]
+				want := 0.0
+				if u < p {
+					want = 1
+				}
+				if got := z[(r*samples+s)*k+j]; got != want {
+					t.Fatalf("row %d sample %d factor %d: u %v, P %v: code %v, want %v", r, s, j, u, p, got, want)
+				}
+			}
+		}
+	}
+}
+
 // TestInputValue requires the encoder's input transform to give
 // math.Log1p's bits (the small counts from a table) and the count itself.
 func TestInputValue(t *testing.T) {

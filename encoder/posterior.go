@@ -1,6 +1,7 @@
 package encoder
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/amvi/amvi/internal/mathx"
@@ -26,6 +27,7 @@ type Posterior struct {
 	logits []float64 // the caller's a of the last Set
 
 	priorLogs []float64 // KL's scratch: log α_j, log(1-α_j)
+	thr       []uint64  // Sample's scratch: ⌈P·2⁵³⌉
 }
 
 // Set computes the quantities for the logits a (rows×k).
@@ -69,20 +71,25 @@ func (q *Posterior) Sample(z []float64, samples int, rng *rand.Rand) {
 	}
 	k := q.K
 	seed := rng.Uint64()
+	// z_j = 1 when u < P_j for u = m·2⁻⁵³ uniform on [0, 1), m the top 53
+	// bits of a draw: when m < ⌈P_j·2⁵³⌉ (P_j·2⁵³ is exact), which is when
+	// m − ⌈P_j·2⁵³⌉ wraps around, both being at most 2⁵³. No branch.
+	q.thr = scratch.Grow(q.thr, len(q.P))
 	draw := func(lo, hi int) {
 		var src rand.PCG
 		for r := lo; r < hi; r++ {
 			src.Seed(seed, splitmix64(uint64(r)))
-			p := q.P[r*k : (r+1)*k]
+			thr := q.thr[r*k : (r+1)*k]
+			for j, pj := range q.P[r*k : (r+1)*k] {
+				thr[j] = 0 // a NaN P_j gives zeros, as u < P_j would
+				if pj > 0 {
+					thr[j] = uint64(math.Ceil(pj * 0x1p53))
+				}
+			}
 			for s := 0; s < samples; s++ {
 				zr := z[(r*samples+s)*k : (r*samples+s+1)*k]
-				for j, pj := range p {
-					u := float64(src.Uint64()>>11) * 0x1p-53 // uniform on [0, 1)
-					if u < pj {
-						zr[j] = 1
-					} else {
-						zr[j] = 0
-					}
+				for j, t := range thr {
+					zr[j] = float64((src.Uint64()>>11 - t) >> 63)
 				}
 			}
 		}

@@ -296,6 +296,7 @@ type evaluator struct {
 	a, ar, z []float64
 	acc      []docSums
 	logq, kl []float64
+	logp     []float64 // log p(z) of a chunk's codes
 	q        encoder.Posterior
 
 	// Refinement.
@@ -394,6 +395,10 @@ func (ev *evaluator) sample(docs []data.Document, a []float64, S, nELBO, nIW int
 		}
 		ev.logq = scratch.Grow(ev.logq, B*n)
 		ev.q.LogQ(ev.logq, ev.z, n)
+		if s0 < nIW {
+			ev.logp = scratch.Grow(ev.logp, B*n)
+			m.Prior.LogPriors(ev.logp, ev.z)
+		}
 		for d := 0; d < B; d++ {
 			acc := &ev.acc[d]
 			for s := 0; s < n; s++ {
@@ -407,7 +412,7 @@ func (ev *evaluator) sample(docs []data.Document, a []float64, S, nELBO, nIW int
 					acc.llSS += (ll - acc.llShift) * (ll - acc.llShift)
 				}
 				if s0+s < nIW {
-					lw := ll + m.Prior.LogPrior(ev.z[i*K:(i+1)*K]) - ev.logq[i]
+					lw := ll + ev.logp[i] - ev.logq[i]
 					switch {
 					case lw > acc.lwMax:
 						acc.lwSum = acc.lwSum*math.Exp(acc.lwMax-lw) + 1
