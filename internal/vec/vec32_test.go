@@ -389,11 +389,15 @@ func TestAddScaledRows32(t *testing.T) {
 }
 
 // TestAdamF32 checks AdamF32 against Adam32 on the widened p and g, p
-// rounded to float32 after it, with special values among the operands.
+// rounded to float32 after it, with special values among the operands, on
+// Adam32's cases (the long one aligned only, for time).
 func TestAdamF32(t *testing.T) {
 	r := rand.New(rand.NewPCG(59, 60))
 	for _, tc := range adam32Cases() {
 		n, o := tc.n, tc.off
+		if n > 1995 && o != [4]int{} {
+			continue
+		}
 		p, g := randVec32(r, o[0], n, tc.withSpecials), randVec32(r, o[1], n, tc.withSpecials)
 		m := adam32Rand32(r, o[2], n, tc.withSpecials, false)
 		v := adam32Rand32(r, o[3], n, tc.withSpecials, !tc.withSpecials)
