@@ -6,10 +6,10 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
-	"github.com/amvi/amvi/internal/vec"
+	"github.com/amvi/amvi/internal/vecof"
 )
 
-// LogLik is the decoder's output layer for one minibatch: B documents with S
+// LogLikOf is the decoder's output layer for one minibatch: B documents with S
 // codes each, so R = B·S rows of logits η (R×V), row r = b·S + s. Loss
 // computes, for every row, the document log-likelihood
 //
@@ -20,19 +20,31 @@ import (
 // -Weights[r]·(x_b - N_b softmax(η_r)), for the Weights set when it is
 // called (an estimator computes them from LL). It touches the counts only
 // at each document's nonzero words.
-type LogLik struct {
+//
+// The logits, the exponentials and the gradient have the network's element
+// type T; for float32 logits (-dtype float32) the row maximum and the
+// exponentials are float32 (vec.Max32, vec.ExpShift32), and everything that
+// sums many terms is float64: the sum of a row's exponentials (ExpShift32
+// returns it in float64), the log-sum-exp, Σ_w x_bw η_rw, LL and the loss.
+// The gradient's factor Weights[r]·N_b/Σ is computed in float64 and rounded
+// once; each gradient element is then one float32 product (and, at the
+// document's words, one float32 difference).
+type LogLikOf[T vecof.Float] struct {
 	V, S    int
 	Docs    []data.Document // the B documents
 	Weights []float64       // R coefficients, constants for the gradient
 	LL      []float64       // R log-likelihoods from the last Loss
 
-	exp []float64 // R×V: Loss's own buffer for the exponentials
-	e   []float64 // R×V: exp(η - rowmax) from the last Loss (exp, or the logits themselves)
+	exp []T       // R×V: Loss's own buffer for the exponentials
+	e   []T       // R×V: exp(η - rowmax) from the last Loss (exp, or the logits themselves)
 	sum []float64 // R: row sums of e
 }
 
+// LogLik is the likelihood head of float64 logits.
+type LogLik = LogLikOf[float64]
+
 // Reset prepares h for a minibatch of docs with S codes each.
-func (h *LogLik) Reset(docs []data.Document, samples int) {
+func (h *LogLikOf[T]) Reset(docs []data.Document, samples int) {
 	h.Docs, h.S = docs, samples
 	r := len(docs) * samples
 	h.LL = scratch.Grow(h.LL, r)
@@ -43,7 +55,7 @@ func (h *LogLik) Reset(docs []data.Document, samples int) {
 
 // Loss returns -Σ_r Weights[r]·LL[r] for the logits eta.
 // It panics if len(eta) is not R·V.
-func (h *LogLik) Loss(eta []float64) float64 {
+func (h *LogLikOf[T]) Loss(eta []T) float64 {
 	h.check(eta)
 	h.exp = scratch.Grow(h.exp, len(eta))
 	h.e = h.exp
@@ -56,7 +68,7 @@ func (h *LogLik) Loss(eta []float64) float64 {
 // read (8 MB at R = 512 and V = 2,000). Afterwards eta holds them, for
 // Grad or GradInPlace.
 // It panics if len(eta) is not R·V.
-func (h *LogLik) LossInPlace(eta []float64) float64 {
+func (h *LogLikOf[T]) LossInPlace(eta []T) float64 {
 	h.check(eta)
 	h.e = eta
 	parallelRows(len(h.LL), h.V, func(lo, hi int) { h.forward(eta, lo, hi) })
@@ -65,7 +77,7 @@ func (h *LogLik) LossInPlace(eta []float64) float64 {
 
 // Weighted returns -Σ_r Weights[r]·LL[r] for the LL of the last Loss and the
 // Weights as they are now.
-func (h *LogLik) Weighted() float64 {
+func (h *LogLikOf[T]) Weighted() float64 {
 	loss := 0.0
 	for r, ll := range h.LL {
 		loss -= h.Weights[r] * ll
@@ -74,7 +86,7 @@ func (h *LogLik) Weighted() float64 {
 }
 
 // forward computes LL and the exponentials for rows [lo, hi).
-func (h *LogLik) forward(eta []float64, lo, hi int) {
+func (h *LogLikOf[T]) forward(eta []T, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		row := eta[r*h.V : (r+1)*h.V]
 		d := h.Docs[r/h.S]
@@ -82,13 +94,13 @@ func (h *LogLik) forward(eta []float64, lo, hi int) {
 		n := 0
 		for i, w := range d.Words {
 			c := d.Counts[i]
-			ll += float64(c) * row[w]
+			ll += float64(c) * float64(row[w])
 			n += c
 		}
-		m := vec.Max(row)
-		s := vec.ExpShift(h.e[r*h.V:(r+1)*h.V], row, m) // e may be row itself
+		m := vecof.Max(row)
+		s := vecof.ExpShift(h.e[r*h.V:(r+1)*h.V], row, m) // e may be row itself
 		h.sum[r] = s
-		lse := m + math.Log(s)
+		lse := float64(m) + math.Log(s)
 		h.LL[r] = ll - float64(n)*lse
 	}
 }
@@ -97,7 +109,7 @@ func (h *LogLik) forward(eta []float64, lo, hi int) {
 // (after LossInPlace: for what it left in eta, unchanged since).
 // It panics if the lengths do not match or no Loss came since the last
 // Reset.
-func (h *LogLik) Grad(dst, eta []float64) {
+func (h *LogLikOf[T]) Grad(dst, eta []T) {
 	h.check(eta)
 	if len(dst) != len(eta) {
 		panic("decoder: LogLik.Grad buffer has the wrong length")
@@ -115,7 +127,7 @@ func (h *LogLik) Grad(dst, eta []float64) {
 // next Loss or Reset; a second GradInPlace before the next Loss gives
 // nonsense.
 // It panics if no Loss or LossInPlace came since the last Reset.
-func (h *LogLik) GradInPlace() []float64 {
+func (h *LogLikOf[T]) GradInPlace() []T {
 	if len(h.e) != len(h.LL)*h.V {
 		panic("decoder: LogLik.GradInPlace without a Loss")
 	}
@@ -124,16 +136,16 @@ func (h *LogLik) GradInPlace() []float64 {
 }
 
 // grad writes the gradient into dst, which may be h.e itself.
-func (h *LogLik) grad(dst []float64) {
+func (h *LogLikOf[T]) grad(dst []T) {
 	parallelRows(len(h.LL), h.V, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			wr := h.Weights[r]
 			d := h.Docs[r/h.S]
 			g := dst[r*h.V : (r+1)*h.V]
 			f := wr * float64(d.Tokens()) / h.sum[r]
-			vec.ScaleTo(g, f, h.e[r*h.V:(r+1)*h.V])
+			vecof.ScaleTo(g, f, h.e[r*h.V:(r+1)*h.V])
 			for i, w := range d.Words {
-				g[w] -= wr * float64(d.Counts[i])
+				g[w] -= T(wr * float64(d.Counts[i]))
 			}
 		}
 	})
@@ -150,7 +162,7 @@ func parallelRows(rows, cols int, fn func(lo, hi int)) {
 	par.For(rows, max(grain, 1), fn)
 }
 
-func (h *LogLik) check(eta []float64) {
+func (h *LogLikOf[T]) check(eta []T) {
 	if len(eta) != len(h.LL)*h.V {
 		panic("decoder: LogLik logits do not match the last Reset")
 	}

@@ -9,22 +9,27 @@ import (
 
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vecof"
 )
 
 // head is a scalar loss of a matrix whose gradient is computed by plain,
 // tested code: the decoder's likelihood or the encoder's surrogate.
-type head struct {
+//
+// The input, and so the gradient, has the network's element type T; the
+// loss is a float64 scalar whatever T is.
+type head[T Float] struct {
 	base
 	fixedShape
 	val  gorgonia.F64
 	held bool
 	// forward computes the loss; with held, the expensive part was done
 	// by the previous run.
-	forward func(x []float64, held bool) (float64, error)
-	grad    func(dst, x []float64)
+	forward func(x []T, held bool) (float64, error)
+	grad    func(dst, x []T)
 	// gradInPlace, when set instead of grad, writes the gradient into a
 	// buffer of the head's own and returns it.
-	gradInPlace func() []float64
+	gradInPlace func() []T
 	// canOverwrite says that forward can keep its work in x itself
 	// instead of a buffer of its own, and does with inPlace, which a
 	// Machine sets where nothing else reads x.
@@ -41,12 +46,15 @@ type head struct {
 // package's operations), a Machine lets the head keep its exponentials and
 // then the gradient in eta's value (h.LossInPlace): after Forward that
 // value no longer holds the logits.
-func LogLik(eta *gorgonia.Node, h *decoder.LogLik) (*gorgonia.Node, error) {
-	if eta.Dtype() != tensor.Float64 || eta.Dims() != 2 || eta.Shape()[1] != h.V {
-		return nil, fmt.Errorf("ops: LogLik needs a float64 matrix of V=%d columns, got %v %v", h.V, eta.Dtype(), eta.Shape())
+//
+// eta's dtype is h's element type: float32 logits give a float32 gradient,
+// with the sums in float64 (see decoder.LogLikOf).
+func LogLik[T Float](eta *gorgonia.Node, h *decoder.LogLikOf[T]) (*gorgonia.Node, error) {
+	if eta.Dtype() != dtypeOf[T]() || eta.Dims() != 2 || eta.Shape()[1] != h.V {
+		return nil, fmt.Errorf("ops: LogLik needs a %v matrix of V=%d columns, got %v %v", dtypeOf[T](), h.V, eta.Dtype(), eta.Shape())
 	}
-	op := &head{fixedShape: fixedShape{}}
-	op.forward = func(x []float64, held bool) (float64, error) {
+	op := &head[T]{fixedShape: fixedShape{}}
+	op.forward = func(x []T, held bool) (float64, error) {
 		if len(x) != len(h.LL)*h.V {
 			return 0, fmt.Errorf("ops: LogLik: %d logits for %d rows of %d: call Reset with the graph's rows", len(x), len(h.LL), h.V)
 		}
@@ -69,28 +77,58 @@ func LogLik(eta *gorgonia.Node, h *decoder.LogLik) (*gorgonia.Node, error) {
 // score-function estimate of −∇ELBO for the advantages of the last s.Set,
 // constants to the graph (set them between a Machine's Forward and
 // Backward).
+//
+// For float32 logits the head widens them (B×K values) and computes the
+// loss and the gradient in float64, rounding the gradient once.
 func Surrogate(a *gorgonia.Node, s *encoder.Surrogate) (*gorgonia.Node, error) {
-	if a.Dtype() != tensor.Float64 || a.Dims() != 2 || a.Shape()[1] != s.K {
-		return nil, fmt.Errorf("ops: Surrogate needs a float64 matrix of K=%d columns, got %v %v", s.K, a.Dtype(), a.Shape())
+	if !isFloat(a.Dtype()) || a.Dims() != 2 || a.Shape()[1] != s.K {
+		return nil, fmt.Errorf("ops: Surrogate needs a float64 or float32 matrix of K=%d columns, got %v %v", s.K, a.Dtype(), a.Shape())
 	}
-	op := &head{fixedShape: fixedShape{}}
-	op.forward = func(x []float64, _ bool) (float64, error) {
-		if len(x) != len(s.ASum)*s.K {
-			return 0, fmt.Errorf("ops: Surrogate: %d logits for %d rows of %d: call Set first", len(x), len(s.ASum), s.K)
+	check := func(n int) error {
+		if n != len(s.ASum)*s.K {
+			return fmt.Errorf("ops: Surrogate: %d logits for %d rows of %d: call Set first", n, len(s.ASum), s.K)
 		}
-		return s.Loss(x), nil
+		return nil
 	}
-	op.grad = s.Grad
+	if a.Dtype() == tensor.Float64 {
+		op := &head[float64]{fixedShape: fixedShape{}}
+		op.forward = func(x []float64, _ bool) (float64, error) {
+			if err := check(len(x)); err != nil {
+				return 0, err
+			}
+			return s.Loss(x), nil
+		}
+		op.grad = s.Grad
+		op.named(op, "Surrogate")
+		return gorgonia.ApplyOp(op, a)
+	}
+	op := &head[float32]{fixedShape: fixedShape{}}
+	var wide, g []float64
+	op.forward = func(x []float32, _ bool) (float64, error) {
+		if err := check(len(x)); err != nil {
+			return 0, err
+		}
+		wide = scratch.Grow(wide, len(x))
+		vecof.Convert(wide, x)
+		return s.Loss(wide), nil
+	}
+	op.grad = func(dst, x []float32) {
+		wide = scratch.Grow(wide, len(x))
+		vecof.Convert(wide, x)
+		g = scratch.Grow(g, len(x))
+		s.Grad(g, wide)
+		vecof.Convert(dst, g)
+	}
 	op.named(op, "Surrogate")
 	return gorgonia.ApplyOp(op, a)
 }
 
-func (op *head) Arity() int    { return 1 }
-func (op *head) Type() hm.Type { return fnType(matType, tensor.Float64) }
-func (op *head) hold(h bool)   { op.held = h }
+func (op *head[T]) Arity() int    { return 1 }
+func (op *head[T]) Type() hm.Type { return fnType(matOf[T](), tensor.Float64) }
+func (op *head[T]) hold(h bool)   { op.held = h }
 
-func (op *head) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	x, err := f64s(vs[0], op.name+" input")
+func (op *head[T]) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	x, err := vals[T](vs[0], op.name+" input")
 	if err != nil {
 		return nil, err
 	}
@@ -103,18 +141,21 @@ func (op *head) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 }
 
 // overwriteInput makes the head keep its work in its input's value.
-func (op *head) overwriteInput() { op.inPlace = op.canOverwrite }
+func (op *head[T]) overwriteInput() { op.inPlace = op.canOverwrite }
 
-func (op *head) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
+// overwritable reports whether the head can keep its work in its input.
+func (op *head[T]) overwritable() bool { return op.canOverwrite }
+
+func (op *head[T]) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
 	return op.Do(vs...)
 }
 
-func (op *head) DiffWRT(int) []bool { return []bool{true} }
+func (op *head[T]) DiffWRT(int) []bool { return []bool{true} }
 
 // SymDiff's gradient also reads the head's own output, so that it runs
 // after the head in every order of the graph.
-func (op *head) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	g := &headGrad{f: op}
+func (op *head[T]) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	g := &headGrad[T]{f: op}
 	g.named(g, op.name+"Grad")
 	d, err := gorgonia.ApplyOp(g, inputs[0], output, grad)
 	if err != nil {
@@ -124,23 +165,28 @@ func (op *head) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gor
 }
 
 // headGrad is upstream·∂loss/∂x from x, the loss and the upstream scalar.
-type headGrad struct {
+type headGrad[T Float] struct {
 	gradOp
-	f   *head
-	res out
+	f   *head[T]
+	res out[T]
 }
 
-func (g *headGrad) Arity() int    { return 3 }
-func (g *headGrad) Type() hm.Type { return fnType(matType, tensor.Float64, tensor.Float64, matType) }
-func (g *headGrad) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+// of returns the head whose gradient g is.
+func (g *headGrad[T]) of() any { return g.f }
+
+func (g *headGrad[T]) Arity() int { return 3 }
+func (g *headGrad[T]) Type() hm.Type {
+	return fnType(matOf[T](), tensor.Float64, tensor.Float64, matOf[T]())
+}
+func (g *headGrad[T]) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	s, ok := in[0].(tensor.Shape)
 	if !ok {
 		return nil, fmt.Errorf("ops: %s: input shape %v", g.name, in[0])
 	}
 	return s.Clone(), nil
 }
-func (g *headGrad) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
-	x, err := f64s(vs[0], "input")
+func (g *headGrad[T]) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
+	x, err := vals[T](vs[0], "input")
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +194,7 @@ func (g *headGrad) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	var d []float64
+	var d []T
 	if g.f.gradInPlace != nil {
 		d = g.f.gradInPlace()
 		if len(d) != len(x) {
@@ -158,16 +204,17 @@ func (g *headGrad) Do(vs ...gorgonia.Value) (gorgonia.Value, error) {
 			g.res.into(d, vs[0].Shape().Clone()...)
 		}
 	} else {
-		d = g.res.get(vs[0].Shape().Clone()...).Data().([]float64)
+		g.res.get(vs[0].Shape().Clone()...)
+		d = g.res.data()
 		g.f.grad(d, x)
 	}
 	if up != 1 {
 		for i := range d {
-			d[i] *= up
+			d[i] *= T(up)
 		}
 	}
 	return g.res.t, nil
 }
-func (g *headGrad) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
+func (g *headGrad[T]) UsePreallocDo(_ gorgonia.Value, vs ...gorgonia.Value) (gorgonia.Value, error) {
 	return g.Do(vs...)
 }

@@ -86,7 +86,7 @@ func TestLogLikInPlaceOnlyWhereAlone(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				head := ll.Op().(*head)
+				head := ll.Op().(*head[float64])
 				head.canOverwrite = allow
 				outs, cost := gorgonia.Nodes{ll}, ll
 				if tc.also != nil {

@@ -33,10 +33,24 @@ type Machine struct {
 }
 
 // binder is implemented by gradient operations that can write a
-// parameter's gradient straight into the caller's slice.
+// parameter's gradient straight into the caller's slice (a []T of the
+// operation's element type; another type is not bound).
 type binder interface {
-	bind(dst []float64, t *mlp.Touched) bool
+	bind(dst any, t *mlp.Touched) bool
 }
+
+// A headOp is a head (head[T]), which may keep its work in its input.
+type headOp interface {
+	holder
+	overwritable() bool
+	overwriteInput()
+}
+
+// A headGradOp is a head's gradient (headGrad[T]).
+type headGradOp interface{ of() any }
+
+// A rowWriter is a sparse layer's weight gradient (sparseWeightGrad[T]).
+type rowWriter interface{ rows() []int }
 
 // Touched lists the rows of a sparse layer's weight gradient that may be
 // nonzero; every other row is zero. Keep one beside each gradient buffer
@@ -101,8 +115,8 @@ func (m *Machine) overwriteHeadInputs(g, fwd *gorgonia.ExprGraph, outputs gorgon
 		held[h] = true
 	}
 	for _, n := range fwd.AllNodes() {
-		h, ok := n.Op().(*head)
-		if !ok || !h.canOverwrite || !held[h] {
+		h, ok := n.Op().(headOp)
+		if !ok || !h.overwritable() || !held[h] {
 			continue
 		}
 		in := g.From(n.ID())
@@ -116,7 +130,7 @@ func (m *Machine) overwriteHeadInputs(g, fwd *gorgonia.ExprGraph, outputs gorgon
 		alone := true
 		for it := g.To(x.ID()); it.Next(); {
 			p := it.Node().(*gorgonia.Node)
-			if gr, ok := p.Op().(*headGrad); p != n && !(ok && gr.f == h) {
+			if gr, ok := p.Op().(headGradOp); p != n && !(ok && gr.of() == any(h)) {
 				alone = false
 			}
 		}
@@ -137,14 +151,19 @@ func (m *Machine) Forward() error {
 	return nil
 }
 
-// Output returns the value of output i from the last Forward, owned by the
-// graph: valid until the next run.
-func (m *Machine) Output(i int) ([]float64, error) {
+// Output returns the value of float64 output i from the last Forward,
+// owned by the graph: valid until the next run.
+func (m *Machine) Output(i int) ([]float64, error) { return output[float64](m, i) }
+
+// Output32 is Output for a float32 output.
+func (m *Machine) Output32(i int) ([]float32, error) { return output[float32](m, i) }
+
+func output[T Float](m *Machine, i int) ([]T, error) {
 	v := m.outputs[i].Value()
 	if v == nil {
 		return nil, fmt.Errorf("ops: output %d has no value: run Forward first", i)
 	}
-	return f64s(v, "output")
+	return vals[T](v, "output")
 }
 
 // Backward runs the backward half after a Forward and writes the gradient
@@ -158,6 +177,16 @@ func (m *Machine) Output(i int) ([]float64, error) {
 // when several machines write into the same buffers.
 // It panics if the machine was built without a cost.
 func (m *Machine) Backward(grads [][]float64, touched []*Touched) error {
+	return backward(m, grads, touched)
+}
+
+// Backward32 is Backward for a float32 network's gradients.
+// It panics if the machine was built without a cost.
+func (m *Machine) Backward32(grads [][]float32, touched []*Touched) error {
+	return backward(m, grads, touched)
+}
+
+func backward[T Float](m *Machine, grads [][]T, touched []*Touched) error {
 	if m.bwd == nil {
 		panic("ops: Backward of a machine without a cost")
 	}
@@ -188,7 +217,7 @@ func (m *Machine) Backward(grads [][]float64, touched []*Touched) error {
 		if v == nil {
 			return fmt.Errorf("ops: gradient of %s has no value", m.params[i].Name())
 		}
-		src, err := f64s(v, "gradient")
+		src, err := vals[T](v, "gradient")
 		if err != nil {
 			return err
 		}
@@ -202,7 +231,7 @@ func (m *Machine) Backward(grads [][]float64, touched []*Touched) error {
 // a SparseAffine or BinaryAffine layer (used once in the graph); ok is
 // false otherwise. The slice is valid until the next Backward.
 func (m *Machine) Touched(i int) (rows []int, ok bool) {
-	if g, ok := m.grads[i].Op().(*sparseWeightGrad); ok && m.bound[i] {
+	if g, ok := m.grads[i].Op().(rowWriter); ok && m.bound[i] {
 		return g.rows(), true
 	}
 	return nil, false

@@ -28,7 +28,7 @@ func TestTapeRunsInTheCaller(t *testing.T) {
 		t.Fatal(err)
 	}
 	var callers []string
-	h := cost.Op().(*head)
+	h := cost.Op().(*head[float64])
 	forward := h.forward
 	h.forward = func(x []float64, held bool) (float64, error) {
 		pc := make([]uintptr, 64)

@@ -13,13 +13,14 @@ import (
 // network's storage, W as an In×Out matrix and B as a vector, in the order
 // of the network's Params, named "name.layers.i.weight" and
 // "name.layers.i.bias"; updating the network in place updates the graph.
-func ParamNodes(g *gorgonia.ExprGraph, net *mlp.Net, name string) gorgonia.Nodes {
+func ParamNodes[T Float](g *gorgonia.ExprGraph, net *mlp.NetOf[T], name string) gorgonia.Nodes {
 	var ps gorgonia.Nodes
+	dt := dtypeOf[T]()
 	for i, l := range net.Layers {
 		ps = append(ps,
-			gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(l.In, l.Out), gorgonia.WithName(fmt.Sprintf("%s.layers.%d.weight", name, i)),
+			gorgonia.NewMatrix(g, dt, gorgonia.WithShape(l.In, l.Out), gorgonia.WithName(fmt.Sprintf("%s.layers.%d.weight", name, i)),
 				gorgonia.WithValue(tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(l.W)))),
-			gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(l.Out), gorgonia.WithName(fmt.Sprintf("%s.layers.%d.bias", name, i)),
+			gorgonia.NewVector(g, dt, gorgonia.WithShape(l.Out), gorgonia.WithName(fmt.Sprintf("%s.layers.%d.bias", name, i)),
 				gorgonia.WithValue(tensor.New(tensor.WithShape(l.Out), tensor.WithBacking(l.B)))))
 	}
 	return ps
@@ -28,7 +29,7 @@ func ParamNodes(g *gorgonia.ExprGraph, net *mlp.Net, name string) gorgonia.Nodes
 // MLP returns the graph of net over ps (from ParamNodes) with first as its
 // first layer (a SparseAffine over words or a BinaryAffine over codes):
 // activations and dense affine layers after it, the output layer linear.
-func MLP(net *mlp.Net, ps gorgonia.Nodes, first func(w, b *gorgonia.Node) (*gorgonia.Node, error)) (*gorgonia.Node, error) {
+func MLP[T Float](net *mlp.NetOf[T], ps gorgonia.Nodes, first func(w, b *gorgonia.Node) (*gorgonia.Node, error)) (*gorgonia.Node, error) {
 	h, err := first(ps[0], ps[1])
 	if err != nil {
 		return nil, err

@@ -11,12 +11,23 @@ import (
 
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/internal/vecof"
 )
 
 // Sparse is a matrix in compressed-row form, the input of SparseAffine:
 // row r's nonzeros are in columns Col[Ptr[r]:Ptr[r+1]] with values
 // Val[Ptr[r]:Ptr[r+1]]. Build it with Reset, Append and EndRow.
 type Sparse = mlp.Sparse
+
+// SparseOf is Sparse with values of the network's element type: a float32
+// network's SparseAffine reads a SparseOf[float32].
+type SparseOf[T Float] = mlp.SparseOf[T]
+
+// Float is a network's element type, float64 or float32. Every operation
+// takes it from its nodes (tensor.Float64 or tensor.Float32): the weights,
+// inputs, outputs and gradients of one operation share it. The heads'
+// losses are float64 scalars either way.
+type Float = mlp.Float
 
 // Activation is an elementwise nonlinearity, encoder.Activation: the zero
 // value is Tanh, and its text form is its name.
@@ -31,10 +42,20 @@ const (
 	Softplus = encoder.Softplus
 )
 
-var (
-	matType = gorgonia.TensorType{Dims: 2, Of: tensor.Float64}
-	vecType = gorgonia.TensorType{Dims: 1, Of: tensor.Float64}
-)
+// dtypeOf returns T's tensor dtype.
+func dtypeOf[T Float]() tensor.Dtype {
+	if vecof.Is32[T]() {
+		return tensor.Float32
+	}
+	return tensor.Float64
+}
+
+// matOf and vecOf are the types of a matrix and a vector of T.
+func matOf[T Float]() hm.Type { return gorgonia.TensorType{Dims: 2, Of: dtypeOf[T]()} }
+func vecOf[T Float]() hm.Type { return gorgonia.TensorType{Dims: 1, Of: dtypeOf[T]()} }
+
+// isFloat reports whether dt is one of the element types.
+func isFloat(dt tensor.Dtype) bool { return dt == tensor.Float64 || dt == tensor.Float32 }
 
 // base is what every operation here shares: it is not an extern call,
 // overwrites no input, and hashes by the address of the operation that
@@ -59,34 +80,34 @@ func (b *base) Hashcode() uint32 {
 }
 func (b *base) String() string { return b.name }
 
-// out is a buffer that an operation owns and returns on every run.
-type out struct{ t *tensor.Dense }
+// out is a buffer of T that an operation owns and returns on every run.
+type out[T Float] struct{ t *tensor.Dense }
 
 // get returns the buffer with the given shape, allocating it on first use.
-func (o *out) get(shape ...int) *tensor.Dense {
+func (o *out[T]) get(shape ...int) *tensor.Dense {
 	if o.t == nil || !o.t.Shape().Eq(tensor.Shape(shape)) {
-		o.t = tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float64))
+		o.t = tensor.New(tensor.WithShape(shape...), tensor.Of(dtypeOf[T]()))
 	}
 	return o.t
 }
 
 // into makes the buffer alias dst (of the given shape), so that the
 // operation writes its result straight where the caller wants it.
-func (o *out) into(dst []float64, shape ...int) {
+func (o *out[T]) into(dst []T, shape ...int) {
 	o.t = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dst))
 }
 
-func (o *out) data() []float64 { return o.t.Data().([]float64) }
+func (o *out[T]) data() []T { return o.t.Data().([]T) }
 
 // holder is implemented by operations whose forward result a Machine keeps
 // from Forward to Backward.
 type holder interface{ hold(bool) }
 
-// f64s returns v's data as float64s.
-func f64s(v gorgonia.Value, what string) ([]float64, error) {
-	x, ok := v.Data().([]float64)
+// vals returns v's data as Ts.
+func vals[T Float](v gorgonia.Value, what string) ([]T, error) {
+	x, ok := v.Data().([]T)
 	if !ok {
-		return nil, fmt.Errorf("ops: %s is %T, not float64 data", what, v.Data())
+		return nil, fmt.Errorf("ops: %s is %T, not %v data", what, v.Data(), dtypeOf[T]())
 	}
 	return x, nil
 }
@@ -100,32 +121,33 @@ func scalar(v gorgonia.Value, what string) (float64, error) {
 	return x, nil
 }
 
-// checkParams checks that w is an In×Out float64 matrix and b a vector of
-// Out, and returns In and Out.
-func checkParams(name string, w, b *gorgonia.Node) (in, out int, err error) {
-	if w.Dtype() != tensor.Float64 || w.Dims() != 2 {
-		return 0, 0, fmt.Errorf("ops: %s: weights must be a float64 matrix, got %v %v", name, w.Dtype(), w.Shape())
+// checkParams checks that w is an In×Out float64 or float32 matrix and b a
+// vector of Out of the same dtype, and returns In, Out and the dtype.
+func checkParams(name string, w, b *gorgonia.Node) (in, out int, dt tensor.Dtype, err error) {
+	dt = w.Dtype()
+	if !isFloat(dt) || w.Dims() != 2 {
+		return 0, 0, dt, fmt.Errorf("ops: %s: weights must be a float64 or float32 matrix, got %v %v", name, w.Dtype(), w.Shape())
 	}
-	if b.Dtype() != tensor.Float64 || b.Dims() != 1 || b.Shape()[0] != w.Shape()[1] {
-		return 0, 0, fmt.Errorf("ops: %s: bias must be a float64 vector of %d, got %v %v", name, w.Shape()[1], b.Dtype(), b.Shape())
+	if b.Dtype() != dt || b.Dims() != 1 || b.Shape()[0] != w.Shape()[1] {
+		return 0, 0, dt, fmt.Errorf("ops: %s: bias must be a %v vector of %d, got %v %v", name, dt, w.Shape()[1], b.Dtype(), b.Shape())
 	}
-	return w.Shape()[0], w.Shape()[1], nil
+	return w.Shape()[0], w.Shape()[1], dt, nil
 }
 
 // layer returns the mlp layer whose parameters are the values w and b.
-func layer(w, b gorgonia.Value, in, out int) (mlp.Layer, error) {
-	wd, err := f64s(w, "weights")
+func layer[T Float](w, b gorgonia.Value, in, out int) (mlp.LayerOf[T], error) {
+	wd, err := vals[T](w, "weights")
 	if err != nil {
-		return mlp.Layer{}, err
+		return mlp.LayerOf[T]{}, err
 	}
-	bd, err := f64s(b, "bias")
+	bd, err := vals[T](b, "bias")
 	if err != nil {
-		return mlp.Layer{}, err
+		return mlp.LayerOf[T]{}, err
 	}
 	if len(wd) != in*out || len(bd) != out {
-		return mlp.Layer{}, fmt.Errorf("ops: parameters of %d and %d values for a %d×%d layer", len(wd), len(bd), in, out)
+		return mlp.LayerOf[T]{}, fmt.Errorf("ops: parameters of %d and %d values for a %d×%d layer", len(wd), len(bd), in, out)
 	}
-	return mlp.Layer{In: in, Out: out, W: wd, B: bd}, nil
+	return mlp.LayerOf[T]{In: in, Out: out, W: wd, B: bd}, nil
 }
 
 // gradOp is the part every gradient operation shares: it is not itself
