@@ -90,6 +90,7 @@ func (h *LogLikOf[T]) forward(eta []T, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		row := eta[r*h.V : (r+1)*h.V]
 		d := h.Docs[r/h.S]
+		m := vecof.Max(row) // first: it streams the row into the cache for the words' reads
 		ll := 0.0
 		n := 0
 		for i, w := range d.Words {
@@ -97,7 +98,6 @@ func (h *LogLikOf[T]) forward(eta []T, lo, hi int) {
 			ll += float64(c) * float64(row[w])
 			n += c
 		}
-		m := vecof.Max(row)
 		s := vecof.ExpShift(h.e[r*h.V:(r+1)*h.V], row, m) // e may be row itself
 		h.sum[r] = s
 		lse := float64(m) + math.Log(s)
