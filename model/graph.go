@@ -10,6 +10,9 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/decoder"
 	"github.com/amvi/amvi/encoder"
+	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vecof"
 	"github.com/amvi/amvi/ops"
 )
 
@@ -18,25 +21,37 @@ import (
 // that every graph shares.
 var buildMu sync.Mutex
 
-// checkOutput reports whether n is a float64 rows×cols matrix.
-func checkOutput(n *gorgonia.Node, rows, cols int) error {
-	if n == nil || n.Dtype() != tensor.Float64 || n.Dims() != 2 || n.Shape()[0] != rows || n.Shape()[1] != cols {
+// checkOutput reports whether n is a rows×cols matrix of dtype dt.
+func checkOutput(n *gorgonia.Node, dt tensor.Dtype, rows, cols int) error {
+	if n == nil || n.Dtype() != dt || n.Dims() != 2 || n.Shape()[0] != rows || n.Shape()[1] != cols {
 		if n == nil {
 			return fmt.Errorf("no output node")
 		}
-		return fmt.Errorf("the output is %v %v, want a float64 %d×%d matrix", n.Dtype(), n.Shape(), rows, cols)
+		return fmt.Errorf("the output is %v %v, want a %v %d×%d matrix", n.Dtype(), n.Shape(), dt, rows, cols)
 	}
 	return nil
+}
+
+// tensorDtype is the graphs' dtype for a model's.
+func tensorDtype(d Dtype) tensor.Dtype {
+	if d == Float32 {
+		return tensor.Float32
+	}
+	return tensor.Float64
 }
 
 // encGraph is the encoder's graph for minibatches of rows documents: their
 // bags of words in, logits out, and for training the surrogate head.
 type encGraph struct {
 	rows   int
-	x      ops.Sparse
+	x      ops.Sparse // the bags of words (also the estimators' input)
 	surr   encoder.Surrogate
 	m      *ops.Machine
 	logits *gorgonia.Node
+
+	// A float32 graph's input (x's values narrowed) and its logits widened.
+	x32 *ops.SparseOf[float32]
+	a   []float64
 }
 
 func newEncGraph(mod *Model, rows int, train bool) (*encGraph, error) {
@@ -44,20 +59,29 @@ func newEncGraph(mod *Model, rows int, train bool) (*encGraph, error) {
 	defer buildMu.Unlock()
 	e := &encGraph{rows: rows, surr: encoder.Surrogate{K: mod.K(), Prior: mod.Prior}}
 	g := gorgonia.NewGraph()
-	ps := ops.ParamNodes(g, mod.Enc.Net, "encoder")
+	var ps gorgonia.Nodes
 	var err error
-	if name := mod.Enc.Config.Arch; name != "" {
+	switch {
+	case mod.Enc32 != nil:
+		e.x32 = new(ops.SparseOf[float32])
+		ps = ops.ParamNodes(g, mod.Enc32, "encoder")
+		e.logits, err = ops.MLP(mod.Enc32, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
+			return ops.SparseAffine(e.x32, rows, w, b)
+		})
+	case mod.Enc.Config.Arch != "":
+		ps = ops.ParamNodes(g, mod.Enc.Net, "encoder")
 		var a Arch
-		if a, err = lookupArch(name); err == nil {
+		if a, err = lookupArch(mod.Enc.Config.Arch); err == nil {
 			e.logits, err = a.Build(Input{Rows: rows, Cols: mod.V(), Bag: &e.x}, ps)
 		}
-	} else {
+	default:
+		ps = ops.ParamNodes(g, mod.Enc.Net, "encoder")
 		e.logits, err = ops.MLP(mod.Enc.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
 			return ops.SparseAffine(&e.x, rows, w, b)
 		})
 	}
 	if err == nil {
-		err = checkOutput(e.logits, rows, mod.K())
+		err = checkOutput(e.logits, tensorDtype(mod.Dtype()), rows, mod.K())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("model: encoder graph: %w", err)
@@ -78,49 +102,82 @@ func newEncGraph(mod *Model, rows int, train bool) (*encGraph, error) {
 // graph runs again.
 func (e *encGraph) forward(enc *encoder.Encoder, docs []data.Document) ([]float64, error) {
 	enc.FillSparse(&e.x, docs)
+	if e.x32 != nil {
+		mlp.ConvertSparse(e.x32, &e.x)
+	}
 	if err := e.m.Forward(); err != nil {
 		return nil, fmt.Errorf("model: encoder: %w", err)
 	}
-	return e.m.Output(0)
+	if e.x32 == nil {
+		return e.m.Output(0)
+	}
+	a, err := e.m.Output32(0)
+	if err != nil {
+		return nil, err
+	}
+	e.a = scratch.Grow(e.a, len(a))
+	vecof.Convert(e.a, a)
+	return e.a, nil
 }
 
 // decGraph is the decoder's graph for rows codes: codes in, the
 // likelihood head's log-likelihoods out.
 type decGraph struct {
 	rows int
-	z    []float64 // the codes node's value, rows×K
-	ll   decoder.LogLik
+	z    []float64 // the codes, rows×K: the codes node's value in a float64 graph
+	ll   *decoder.LogLik
 	m    *ops.Machine
+
+	// A float32 graph's codes node value (z narrowed) and head.
+	z32  []float32
+	ll32 *decoder.LogLikOf[float32]
 }
 
 func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	k := mod.K()
-	d := &decGraph{rows: rows, z: make([]float64, rows*k), ll: decoder.LogLik{V: mod.V()}}
+	d := &decGraph{rows: rows, z: make([]float64, rows*k)}
 	g := gorgonia.NewGraph()
-	ps := ops.ParamNodes(g, mod.Dec.Net, "decoder")
-	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, k), gorgonia.WithName("z"),
-		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, k), tensor.WithBacking(d.z))))
-	var eta *gorgonia.Node
+	dt := tensorDtype(mod.Dtype())
+	var backing any = d.z
+	if dt == tensor.Float32 {
+		d.z32 = make([]float32, rows*k)
+		backing = d.z32
+	}
+	z := gorgonia.NewMatrix(g, dt, gorgonia.WithShape(rows, k), gorgonia.WithName("z"),
+		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, k), tensor.WithBacking(backing))))
+	var ps gorgonia.Nodes
+	var eta, cost *gorgonia.Node
 	var err error
-	if name := mod.Dec.Config.Arch; name != "" {
+	first := func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return ops.BinaryAffine(z, w, b) }
+	switch {
+	case mod.Dec32 != nil:
+		ps = ops.ParamNodes(g, mod.Dec32, "decoder")
+		eta, err = ops.MLP(mod.Dec32, ps, first)
+	case mod.Dec.Config.Arch != "":
+		ps = ops.ParamNodes(g, mod.Dec.Net, "decoder")
 		var a Arch
-		if a, err = lookupArch(name); err == nil {
+		if a, err = lookupArch(mod.Dec.Config.Arch); err == nil {
 			eta, err = a.Build(Input{Rows: rows, Cols: k, Codes: z}, ps)
 		}
-	} else {
-		eta, err = ops.MLP(mod.Dec.Net, ps, func(w, b *gorgonia.Node) (*gorgonia.Node, error) {
-			return ops.BinaryAffine(z, w, b)
-		})
+	default:
+		ps = ops.ParamNodes(g, mod.Dec.Net, "decoder")
+		eta, err = ops.MLP(mod.Dec.Net, ps, first)
 	}
 	if err == nil {
-		err = checkOutput(eta, rows, mod.V())
+		err = checkOutput(eta, dt, rows, mod.V())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("model: decoder graph: %w", err)
 	}
-	cost, err := ops.LogLik(eta, &d.ll)
+	if dt == tensor.Float32 {
+		d.ll32 = &decoder.LogLikOf[float32]{V: mod.V()}
+		cost, err = ops.LogLik(eta, d.ll32)
+	} else {
+		d.ll = &decoder.LogLik{V: mod.V()}
+		cost, err = ops.LogLik(eta, d.ll)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("model: decoder graph: %w", err)
 	}
@@ -135,13 +192,42 @@ func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 }
 
 // forward computes log p(x_b|z_bs) for the codes in d.z, S per document,
-// into d.ll.LL.
+// into LL.
 func (d *decGraph) forward(docs []data.Document, samples int) error {
-	d.ll.Reset(docs, samples)
+	if d.ll32 != nil {
+		d.ll32.Reset(docs, samples)
+		vecof.Convert(d.z32, d.z) // 0s and 1s: exact
+	} else {
+		d.ll.Reset(docs, samples)
+	}
 	if err := d.m.Forward(); err != nil {
 		return fmt.Errorf("model: decoder: %w", err)
 	}
 	return nil
+}
+
+// lls returns the head's log-likelihoods and weights.
+func (d *decGraph) lls() (ll, weights []float64) {
+	if d.ll32 != nil {
+		return d.ll32.LL, d.ll32.Weights
+	}
+	return d.ll.LL, d.ll.Weights
+}
+
+// backward runs the backward half into g's decoder gradient.
+func (d *decGraph) backward(g *Grads) error {
+	if d.ll32 != nil {
+		return d.m.Backward32(g.Dec32.Params(), g.decTouched)
+	}
+	return d.m.Backward(g.Dec.Params(), g.decTouched)
+}
+
+// backward runs the backward half into g's encoder gradient.
+func (e *encGraph) backward(g *Grads) error {
+	if e.x32 != nil {
+		return e.m.Backward32(g.Enc32.Params(), g.encTouched)
+	}
+	return e.m.Backward(g.Enc.Params(), g.encTouched)
 }
 
 // Forward is the forward pass of a model's networks through their graphs,
@@ -238,7 +324,8 @@ func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]floa
 	if err := d.forward(docs, samples); err != nil {
 		return nil, err
 	}
-	return d.ll.LL, nil
+	ll, _ := d.lls()
+	return ll, nil
 }
 
 // Close releases the graphs, or keeps them for the model's next

@@ -30,6 +30,10 @@ type Model struct {
 	Dec   *decoder.Decoder
 	Prior *encoder.Prior // p(z): one probability per factor
 
+	// Enc32 and Dec32 are a Float32 model's parameters (see Dtype), which
+	// its graphs read and training updates; nil in a Float64 model.
+	Enc32, Dec32 *mlp.NetOf[float32]
+
 	forwards *forwardPool // closed Forwards, kept for the next NewForward; nil: none kept
 }
 
@@ -38,6 +42,7 @@ type Config struct {
 	Encoder encoder.Config
 	Decoder decoder.Config
 	Alpha   float64 // the prior's probability of each z_j = 1 (initially, when it is learned)
+	Dtype   Dtype   // the networks' element type in training and evaluation
 }
 
 // New returns a model with weights initialised from rng (encoder first).
@@ -50,6 +55,9 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 			cfg.Encoder.V, cfg.Encoder.K, cfg.Decoder.V, cfg.Decoder.K)
 	}
 	for _, name := range []string{cfg.Encoder.Arch, cfg.Decoder.Arch} {
+		if name != "" && cfg.Dtype != Float64 {
+			return nil, fmt.Errorf("model: architecture %q: registered architectures run in float64 only, not %v", name, cfg.Dtype)
+		}
 		if name != "" {
 			if _, err := lookupArch(name); err != nil {
 				return nil, err
@@ -64,7 +72,12 @@ func New(cfg Config, rng *rand.Rand) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Enc: enc, Dec: dec, Prior: encoder.NewPrior(cfg.Encoder.K, cfg.Alpha), forwards: new(forwardPool)}, nil
+	m := &Model{Enc: enc, Dec: dec, Prior: encoder.NewPrior(cfg.Encoder.K, cfg.Alpha), forwards: new(forwardPool)}
+	if _, err := cfg.Dtype.MarshalText(); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	m.SetDtype(cfg.Dtype)
+	return m, nil
 }
 
 // K returns the number of latent factors.
@@ -75,7 +88,10 @@ func (m *Model) V() int { return m.Enc.Config.V }
 
 // Grads holds a gradient for every parameter of a model.
 type Grads struct {
-	Enc, Dec *mlp.Net
+	// Enc and Dec are a Float64 model's gradients, Enc32 and Dec32 a
+	// Float32 model's; the others are nil.
+	Enc, Dec     *mlp.Net
+	Enc32, Dec32 *mlp.NetOf[float32]
 	// Prior is the gradient with respect to the prior's logits (K), for a
 	// learned prior: a Stepper fills it in closed form (see
 	// encoder.Prior.LogitGrad) whether or not the prior is trained.
@@ -103,6 +119,12 @@ func (g *Grads) EncoderRows() (rows []int, ok bool) {
 
 // NewGrads returns zero gradients shaped like m's parameters.
 func (m *Model) NewGrads() *Grads {
-	return &Grads{Enc: m.Enc.Net.ZeroClone(), Dec: m.Dec.Net.ZeroClone(), Prior: make([]float64, m.K()),
+	g := &Grads{Prior: make([]float64, m.K()),
 		encTouched: []*ops.Touched{new(ops.Touched)}, decTouched: []*ops.Touched{new(ops.Touched)}}
+	if m.Enc32 != nil {
+		g.Enc32, g.Dec32 = m.Enc32.ZeroClone(), m.Dec32.ZeroClone()
+	} else {
+		g.Enc, g.Dec = m.Enc.Net.ZeroClone(), m.Dec.Net.ZeroClone()
+	}
+	return g
 }

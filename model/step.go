@@ -121,14 +121,15 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	}
 
 	// The estimator.
-	b.LogLik = dec.ll.LL
+	ll, llWeights := dec.lls()
+	b.LogLik = ll
 	if err := st.Estimator.Estimate(&st.weights, b); err != nil {
 		return stats, fmt.Errorf("model: estimator: %w", err)
 	}
 	w := &st.weights
 	inv := 1 / float64(B)
 	for i, v := range w.DecoderWeight {
-		dec.ll.Weights[i] = v * inv
+		llWeights[i] = v * inv
 	}
 	if w.LogitGrad != nil {
 		enc.surr.SetLogitGrad(w.LogitGrad)
@@ -143,11 +144,11 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 	// writing only its own gradient and buffers.
 	var done sync.WaitGroup
 	var decErr error
-	done.Go(func() { decErr = dec.m.Backward(g.Dec.Params(), g.decTouched) })
+	done.Go(func() { decErr = dec.backward(g) })
 	if overlap {
 		done.Go(ov.Learn)
 	}
-	encErr := enc.m.Backward(g.Enc.Params(), g.encTouched)
+	encErr := enc.backward(g)
 	done.Wait()
 	if err := firstErr(encErr, decErr); err != nil {
 		return stats, fmt.Errorf("model: %w", err)
