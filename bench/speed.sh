@@ -30,6 +30,39 @@ PY=/usr/bin/python3
 rounds=${1:-3}
 epochs=${2:-3}
 out=runs/speed
+
+die() {
+	echo "speed.sh: $*" >&2
+	exit 1
+}
+# What the harness needs, checked before anything runs: /usr/bin/time (peak
+# memory), bc, Debian's PyTorch for /usr/bin/python3, and an optimised BLAS
+# behind it. With only the reference BLAS (libblas3) the dense peer runs
+# about 10x slower (703 against 6,048 docs/s measured), which would flatter
+# every ratio.
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing: sudo apt-get install time"
+command -v bc >/dev/null || die "bc is missing: sudo apt-get install bc"
+[ -f "$PEER" ] || die "no peer script at $PEER (set AMVI_PEER)"
+# The BLAS is the library that torch's libblas.so.3 resolved to (Debian's
+# alternatives, or LD_LIBRARY_PATH), and 512x512 sgemm on one thread shows
+# what it gives.
+blas=$($PY -c '
+import re, time, torch
+torch.set_num_threads(1)
+a = torch.ones(512, 512)
+t = time.perf_counter()
+for _ in range(5):
+    a @ a
+gf = 5 * 2 * 512**3 / (time.perf_counter() - t) / 1e9
+libs = {l.split()[-1] for l in open("/proc/self/maps") if re.search(r"/lib(blas|openblas|mkl|blis)[^/]*[.]so", l)}
+print(" ".join(sorted(libs)), "| sgemm %.1f GFLOP/s" % gf)
+' 2>&1) || die "$PY cannot import torch ($(echo "$blas" | tail -1)): sudo apt-get install python3-torch libopenblas0-pthread"
+case $blas in
+*/blas/libblas.so*)
+	die "torch runs on the reference BLAS ($blas), which makes the dense peer about 10x slower: sudo apt-get install libopenblas0-pthread (it becomes libblas.so.3's alternative: update-alternatives --query libblas.so.3-x86_64-linux-gnu)" ;;
+*openblas* | *mkl* | *blis*) ;;
+*) echo "speed.sh: warning: cannot tell which BLAS torch uses ($blas); an optimised one is assumed" >&2 ;;
+esac
 mkdir -p "$out"
 go build -o "$out/speed" ./bench/speed
 if [ -n "${DOCS:-}" ]; then
@@ -41,6 +74,7 @@ if [ -n "${DOCS:-}" ]; then
 	D=$out/data
 fi
 echo "data $D: $(wc -l <"$D/train.feat") training, $(wc -l <"$D/test.feat") test documents; $epochs epochs, $rounds rounds; $(nproc) cores"
+echo "peer: torch $($PY -c 'import torch; print(torch.__version__)'), BLAS: $blas"
 
 peak() { awk '/Maximum resident/ {printf "%.0f", $NF/1024}' "$1"; }
 field() { $PY -c "import json,sys;d=json.load(open(sys.argv[1]));print(eval(sys.argv[2],{},d))" "$1" "$2"; }
