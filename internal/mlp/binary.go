@@ -118,16 +118,12 @@ func (p *binaryPlan) buckets(rows int) {
 // Tables that outlive a call. Evaluation runs many forward calls with the
 // same weights; training changes them before every call. A Scratch keeps
 // its tables after a forward call, until a backward call writes its
-// gradient sums over them, and reuses them only when the weights and bias
-// are bit for bit those they were built from. To spare training the copy
-// of W that the check needs, the copy is made only by the second of two
-// forward calls in a row (tabSnapshot), and the third and later compare the
-// weights with it. So the tables never go stale, whoever writes W in place.
-const (
-	tabNone     = iota // no tables kept (the zero Scratch, or after a backward call)
-	tabBuilt           // built by the last forward call, without a copy of the weights
-	tabSnapshot        // as tabBuilt, and tabW, tabB hold the weights they came from
-)
+// gradient sums over them (tabKept), and reuses a block of columns only
+// when the weights and bias are bit for bit those its tables were built
+// from: the tables hold them as they were, in the rows of the codes with
+// one bit set and of group 0's code 0 with the bias. So the tables never
+// go stale, whoever writes W in place, and training, whose backward calls
+// drop the tables, never compares.
 
 // forwardBinary writes the first layer's pre-activations for a binary x
 // through the weight-row tables. Each part owns a range of columns.
@@ -142,20 +138,13 @@ func (l LayerOf[T]) forwardBinary(ws *ScratchOf[T], pre []T, x *SparseOf[T]) {
 	biased := nt // group 0's rows with the bias: table rows nt to nt + 2^groupBits - 1
 	ws.table = scratch.Grow(ws.table, (nt+1<<groupBits)*l.Out)
 	table, ones := ws.table, ws.ones(p.groups)
-	check := ws.tabState == tabSnapshot && len(ws.tabW) == len(l.W) && len(ws.tabB) == len(l.B)
-	if !check {
-		if ws.tabState == tabBuilt {
-			ws.tabW, ws.tabB = append(ws.tabW[:0], l.W...), append(ws.tabB[:0], l.B...)
-			ws.tabState = tabSnapshot
-		} else {
-			ws.tabState = tabBuilt
-		}
-	}
+	check := ws.tabKept
+	ws.tabKept = true
 	bw := blockWidth(l2Doubles/4, nt+1<<groupBits, l.Out)
 	par.For(l.Out, min(bw, l.Out), func(lo, hi int) {
 		for blo := lo; blo < hi; blo += bw {
 			bhi := min(blo+bw, hi)
-			if !check || !ws.sameWeights(l, blo, bhi) {
+			if !check || !l.tableHolds(table, p.groups, blo, bhi) {
 				l.buildTable(table, p.groups, blo, bhi)
 			}
 			for r := 0; r < x.Rows; r++ {
@@ -207,20 +196,21 @@ func (l LayerOf[T]) buildTable(table []T, groups, lo, hi int) {
 	}
 }
 
-// sameWeights reports whether columns lo to hi of l's weights and bias are
-// bit for bit those of ws.tabW and ws.tabB, and makes them so if not.
-func (ws *ScratchOf[T]) sameWeights(l LayerOf[T], lo, hi int) bool {
-	same := sameBits(ws.tabB[lo:hi], l.B[lo:hi])
-	for j := 0; j < l.In && same; j++ {
-		same = sameBits(ws.tabW[j*l.Out+lo:j*l.Out+hi], l.W[j*l.Out+lo:j*l.Out+hi])
+// tableHolds reports whether columns lo to hi of the tables for groups
+// groups hold l's weights and bias bit for bit, where buildTable copies
+// them.
+func (l LayerOf[T]) tableHolds(table []T, groups, lo, hi int) bool {
+	biased := groups << groupBits
+	if !sameBits(table[biased*l.Out+lo:biased*l.Out+hi], l.B[lo:hi]) {
+		return false
 	}
-	if !same {
-		copy(ws.tabB[lo:hi], l.B[lo:hi])
-		for j := 0; j < l.In; j++ {
-			copy(ws.tabW[j*l.Out+lo:j*l.Out+hi], l.W[j*l.Out+lo:j*l.Out+hi])
+	for j := 0; j < l.In; j++ {
+		t := (j/groupBits)<<groupBits + 1<<(j%groupBits)
+		if !sameBits(table[t*l.Out+lo:t*l.Out+hi], l.W[j*l.Out+lo:j*l.Out+hi]) {
+			return false
 		}
 	}
-	return same
+	return true
 }
 
 // sameBits reports whether a and b (of one length) hold the same bits.
@@ -241,7 +231,7 @@ func sameBits[T Float](a, b []T) bool {
 func (l LayerOf[T]) backwardBinary(ws *ScratchOf[T], rows int, d, gw, gb []T, touched []int) {
 	p := &ws.plan
 	p.buckets(rows)
-	ws.tabState = tabNone // the gradient sums go over the tables
+	ws.tabKept = false // the gradient sums go over the tables
 	nt := p.groups << groupBits
 	// The buckets that hold a code with each input's bit set.
 	ws.csc.Reset(nt)

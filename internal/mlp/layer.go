@@ -25,9 +25,7 @@ type ScratchOf[T Float] struct {
 	one     []T         // 1, 1, 1, …
 	inT, wT []T         // transposed layer input and weights
 	gb      []T         // the bias gradient, when the binary path computes it with the weights'
-
-	tabState   int // what table holds (tabNone, tabBuilt, tabSnapshot)
-	tabW, tabB []T // the weights and bias of table's sums, with tabSnapshot
+	tabKept bool        // table holds a forward call's tables (binary.go)
 }
 
 // Scratch is a float64 layer's working memory.
