@@ -71,3 +71,41 @@ func BenchmarkAdamUpdate(b *testing.B) {
 		a.Update(p, g)
 	}
 }
+
+// TestAdamMixedFloat32 holds UpdateMixed's float32 tensors to Update's
+// float64 ones: from the same float32 values, gradients and moments, each
+// step's float32 parameter is the float64 update rounded to float32, and
+// the moments are the same bits (the float64 side is reset to the float32
+// values after each step). The float64 tensor after the float32 ones is
+// updated with its own moments. Mutation: UpdateMixed giving the float64
+// tensors the float32 tensors' moments (a.M[:n] for a.M[n:]) fails it.
+func TestAdamMixedFloat32(t *testing.T) {
+	const n = 1000
+	p32, g32 := make([]float32, n), make([]float32, n)
+	p64, g64 := make([]float64, n), make([]float64, n)
+	q, gq := []float64{0.5, -1}, []float64{0, 0}
+	qRef := []float64{0.5, -1}
+	for i := range p32 {
+		p32[i] = float32(i%7) - 3
+	}
+	a := NewAdamMixed([][]float32{p32}, [][]float64{q}, 0.01)
+	ref := NewAdam([][]float64{p64, qRef}, 0.01)
+	for step := 1; step <= 50; step++ {
+		for i := range p32 {
+			p64[i] = float64(p32[i])
+			g32[i] = float32(math.Sin(float64(i*step))) * p32[i]
+			g64[i] = float64(g32[i])
+		}
+		gq[0], gq[1] = q[0]-1, q[1]+2
+		a.UpdateMixed([][]float32{p32}, [][]float32{g32}, [][]float64{q}, [][]float64{gq})
+		ref.Update([][]float64{p64, qRef}, [][]float64{g64, {qRef[0] - 1, qRef[1] + 2}})
+		for i := range p32 {
+			if p32[i] != float32(p64[i]) || a.M[0][i] != ref.M[0][i] || a.V[0][i] != ref.V[0][i] {
+				t.Fatalf("step %d: p[%d] = %v, float64 update rounded %v", step, i, p32[i], float32(p64[i]))
+			}
+		}
+		if q[0] != qRef[0] || q[1] != qRef[1] {
+			t.Fatalf("step %d: float64 tensor %v, want %v", step, q, qRef)
+		}
+	}
+}

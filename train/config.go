@@ -43,6 +43,13 @@ type Config struct {
 	// model.RegisterArch; empty for the built-in networks.
 	EncoderArch string `json:"encoder-arch,omitempty"`
 	DecoderArch string `json:"decoder-arch,omitempty"`
+	// Dtype is the networks' element type (model.Dtype): model.Float64, the
+	// zero value, or model.Float32 (weights, activations, gradients and
+	// Adam's parameters in float32, the likelihood's and the bound's sums,
+	// the gradient norm and the NaN check in float64). A float32 run's
+	// checkpoints store the networks as F32 tensors. It needs the built-in
+	// networks and an estimator (not KindExact).
+	Dtype model.Dtype `json:"dtype,omitempty"`
 
 	// Estimator is the encoder's gradient estimator, or estimators.KindExact
 	// for the exact gradient by enumerating the 2^K codes (K ≤ 14).
@@ -102,7 +109,7 @@ var oldConfigKeys = map[string]string{
 // namedKeys are the configuration's typed settings, held by name. A
 // configuration written before they were typed may hold "" for a default
 // (an unused decoder activation), which is read as the zero value.
-var namedKeys = []string{"activation", "input", "decoder-activation", "prior", "estimator", "objective", "kl", "lr-schedule"}
+var namedKeys = []string{"activation", "input", "decoder-activation", "prior", "estimator", "objective", "kl", "lr-schedule", "dtype"}
 
 // renameOldKeys decodes a JSON object, renames its old keys and drops the
 // keys in named whose value is "". A key given under both names is an
@@ -261,7 +268,7 @@ func (c Config) Validate() error {
 	if _, err := c.modelConfig(); err != nil {
 		return err
 	}
-	for _, v := range []encoding.TextMarshaler{c.DecoderActivation, c.Prior, c.Estimator, c.Objective, c.KL, c.LRSchedule} {
+	for _, v := range []encoding.TextMarshaler{c.DecoderActivation, c.Prior, c.Estimator, c.Objective, c.KL, c.LRSchedule, c.Dtype} {
 		if _, err := v.MarshalText(); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
@@ -273,6 +280,10 @@ func (c Config) Validate() error {
 	switch {
 	case c.Prior == PriorLearned && c.Estimator == estimators.KindVIMCO:
 		return fmt.Errorf("train: a learned prior takes the ELBO's gradient, which VIMCO's objective L_S does not have: use another estimator")
+	case c.Dtype != model.Float64 && c.Estimator == estimators.KindExact:
+		return fmt.Errorf("train: estimator exact is a float64 reference: it does not run in %v", c.Dtype)
+	case c.Dtype != model.Float64 && (c.EncoderArch != "" || c.DecoderArch != ""):
+		return fmt.Errorf("train: registered architectures run in float64 only, not %v", c.Dtype)
 	case c.Objective == exact.EM && c.Estimator != estimators.KindExact:
 		return fmt.Errorf("train: objective em enumerates the codes: it needs estimator exact, not %s", c.Estimator)
 	case c.K > MaxK:
@@ -318,6 +329,7 @@ func (c Config) modelConfig() (model.Config, error) {
 		Encoder: encoder.Config{V: c.V, K: c.K, Hidden: c.Hidden, Activation: c.Activation, Input: c.Input, Arch: c.EncoderArch},
 		Decoder: decoder.Config{K: c.K, V: c.V, Hidden: c.DecoderHidden, Activation: c.DecoderActivation, Arch: c.DecoderArch},
 		Alpha:   c.Alpha,
+		Dtype:   c.Dtype,
 	}
 	if err := mc.Encoder.Validate(); err != nil {
 		return mc, err

@@ -58,10 +58,16 @@ func VocabularyHash(words []string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func addNet(c *checkpoints.Checkpoint, prefix string, n *mlp.Net) {
+// addNet adds n's parameters to c, as F32 tensors when f32 is set (a
+// float32 run's, whose values are float32: stored exactly).
+func addNet(c *checkpoints.Checkpoint, prefix string, n *mlp.Net, f32 bool) {
+	add := c.Add
+	if f32 {
+		add = c.AddFloat32
+	}
 	for i, l := range n.Layers {
-		c.Add(fmt.Sprintf("%s.layers.%d.weight", prefix, i), []int{l.In, l.Out}, l.W)
-		c.Add(fmt.Sprintf("%s.layers.%d.bias", prefix, i), []int{l.Out}, l.B)
+		add(fmt.Sprintf("%s.layers.%d.weight", prefix, i), []int{l.In, l.Out}, l.W)
+		add(fmt.Sprintf("%s.layers.%d.bias", prefix, i), []int{l.Out}, l.B)
 	}
 }
 
@@ -85,8 +91,10 @@ func widen(x []float32) []float64 {
 
 func (t *Trainer) checkpoint() (*checkpoints.Checkpoint, error) {
 	c := &checkpoints.Checkpoint{Metadata: map[string]string{MetaKind: KindModel}}
-	addNet(c, "encoder", t.Model.Enc.Net)
-	addNet(c, "decoder", t.Model.Dec.Net)
+	t.Model.Widen()
+	f32 := t.Model.Dtype() == model.Float32
+	addNet(c, "encoder", t.Model.Enc.Net, f32)
+	addNet(c, "decoder", t.Model.Dec.Net, f32)
 	if t.Config.Prior == PriorLearned {
 		c.Add(priorTensor, []int{t.Model.K()}, t.Model.Prior.Logit)
 	}
@@ -95,7 +103,7 @@ func (t *Trainer) checkpoint() (*checkpoints.Checkpoint, error) {
 	if n, ok := t.est.(*estimators.NVIL); ok {
 		nm := nvilMeta{Mean: n.Mean, Var: n.Var, Steps: n.Steps}
 		if n.Net != nil {
-			addNet(c, "baseline", n.Net)
+			addNet(c, "baseline", n.Net, false)
 			nm.Adam = addAdam(c, "baseline_optim", layerNames("baseline", n.Net), n.Opt)
 		}
 		meta[MetaEstimator] = nm
@@ -207,6 +215,7 @@ func modelFromCheckpoint(c *checkpoints.Checkpoint) (*Loaded, error) {
 	if err := readNet(c, "decoder", m.Dec.Net); err != nil {
 		return nil, err
 	}
+	m.Narrow()
 	if err := readPrior(c, l.Config, m); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/exact"
+	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/synth"
 )
 
@@ -48,6 +49,10 @@ func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus
 		cfg.LRSchedule, cfg.Warmup, cfg.Epochs, cfg.Steps = ScheduleCosine, 6, 0, 20
 	case "stochastic-kl":
 		cfg.KL = estimators.Stochastic
+	case "float32":
+		cfg.Dtype = model.Float32
+	case "float32-prior-clip": // Adam over float32 networks and the float64 prior
+		cfg.Dtype, cfg.Prior, cfg.ClipNorm = model.Float32, PriorLearned, 1
 	default:
 		if err := cfg.Estimator.UnmarshalText([]byte(scenario)); err != nil {
 			t.Fatal(err)
@@ -75,6 +80,7 @@ func finishedRun(t *testing.T, cfg Config, trainC, validC *data.Corpus, vocab []
 }
 
 func params(tr *Trainer) [][]float64 {
+	tr.Model.Widen()
 	ps := append(tr.Model.Enc.Net.Params(), tr.Model.Dec.Net.Params()...)
 	ps = append(ps, tr.Model.Prior.Logit)
 	for _, m := range tr.opt.M {
@@ -85,9 +91,13 @@ func params(tr *Trainer) [][]float64 {
 
 // TestResumeIsExact interrupts a run mid-epoch, resumes it from its
 // checkpoint, and requires bit-identical parameters, optimizer state and
-// validation bound to a run that was never interrupted.
+// validation bound to a run that was never interrupted. A float32 run's
+// checkpoint holds its networks as F32 tensors and resumes as float32.
+// Mutation: a resumed float32 model whose float32 parameters are not
+// narrowed from the checkpoint's (modelFromCheckpoint without Narrow)
+// fails the float32 cases.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl", "float32", "float32-prior-clip"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
@@ -122,6 +132,16 @@ func TestResumeIsExact(t *testing.T) {
 			defer second.Close()
 			if second.st.Step != 11 {
 				t.Fatalf("resumed at step %d, want 11", second.st.Step)
+			}
+			if second.Model.Dtype() != cfg.Dtype {
+				t.Fatalf("resumed a %v run as %v", cfg.Dtype, second.Model.Dtype())
+			}
+			c, err := checkpoints.Load(filepath.Join(dir, LastFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tn, _ := c.Tensor("encoder.layers.0.weight"); tn.Float32 != (cfg.Dtype == model.Float32) {
+				t.Errorf("a %v run's checkpoint stores the encoder's weights with Float32 %v", cfg.Dtype, tn.Float32)
 			}
 			got, err := second.Run(context.Background())
 			if err != nil {

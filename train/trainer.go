@@ -30,8 +30,6 @@ import (
 	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/optim"
-
-	"gonum.org/v1/gonum/floats"
 )
 
 // Errors a caller may need to tell apart.
@@ -76,10 +74,14 @@ type Trainer struct {
 	stepper      stepper
 	opt          *optim.Adam
 	grads        *model.Grads
-	params       [][]float64
+	params       [][]float64 // the float64 parameters: all, or in a float32 run the prior's
 	gradParams   [][]float64
+	params32     [][]float32 // a float32 run's networks' parameters
+	gradParams32 [][]float32
+	paramSpans   []span // params32's and params's, in the order of paramNames
+	gradSpans    []span
 	paramNames   []string
-	gradPieces   [][]float64 // checkGradients's
+	gradPieces   []span // checkGradients's
 	src          *rand.PCG
 	rng          *rand.Rand
 	st           state
@@ -313,15 +315,21 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	}
 	t := &Trainer{Config: cfg, Model: m, Dir: dir, Vocab: vocab, train: trainC, valid: validC,
 		est: est, stepper: st, grads: m.NewGrads(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	t.params = append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
-	t.gradParams = append(t.grads.Enc.Params(), t.grads.Dec.Params()...)
+	if m.Enc32 != nil {
+		t.params32 = append(m.Enc32.Params(), m.Dec32.Params()...)
+		t.gradParams32 = append(t.grads.Enc32.Params(), t.grads.Dec32.Params()...)
+	} else {
+		t.params = append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
+		t.gradParams = append(t.grads.Enc.Params(), t.grads.Dec.Params()...)
+	}
 	t.paramNames = append(layerNames("encoder", m.Enc.Net), layerNames("decoder", m.Dec.Net)...)
 	if cfg.Prior == PriorLearned {
 		t.params = append(t.params, m.Prior.Logit)
 		t.gradParams = append(t.gradParams, t.grads.Prior)
 		t.paramNames = append(t.paramNames, priorTensor)
 	}
-	t.opt = optim.NewAdam(t.params, cfg.LR)
+	t.paramSpans, t.gradSpans = spans(t.params32, t.params), spans(t.gradParams32, t.gradParams)
+	t.opt = optim.NewAdamMixed(t.params32, t.params, cfg.LR)
 	t.st.TrainDocs, t.st.ValidDocs = trainC.Len(), validC.Len()
 	t.st.TrainHash, t.st.ValidHash = corpusHash(trainC), corpusHash(validC)
 	return t, nil
@@ -468,7 +476,7 @@ func (t *Trainer) epochs(ctx context.Context) error {
 			}
 			t.clip()
 			t.opt.LR = t.learningRate()
-			t.opt.Update(t.params, t.gradParams)
+			t.opt.UpdateMixed(t.params32, t.gradParams32, t.params, t.gradParams)
 			t.st.Batch++
 			t.st.Step++
 			t.st.EpochObjective += stats.Objective
@@ -531,6 +539,7 @@ func (t *Trainer) restart(cause error) error {
 	if err := readNet(c, "decoder", t.Model.Dec.Net); err != nil {
 		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
 	}
+	t.Model.Narrow()
 	if err := readPrior(c, t.Config, t.Model); err != nil {
 		return fmt.Errorf("%w; cannot restart from %s: %v", cause, path, err)
 	}
@@ -562,24 +571,22 @@ func (t *Trainer) describeParams() string {
 		return strings.TrimPrefix(err.Error(), ErrDiverged.Error()+": ")
 	}
 	bi, bj, big := 0, 0, -1.0
-	for i, p := range t.params {
-		for j, v := range p {
-			if math.Abs(v) > big {
-				bi, bj, big = i, j, math.Abs(v)
+	for i, p := range t.paramSpans {
+		for j := range p.len() {
+			if v := math.Abs(p.at(j)); v > big {
+				bi, bj, big = i, j, v
 			}
 		}
 	}
-	return fmt.Sprintf("parameters finite, the largest %s[%d] = %.3g", t.paramNames[bi], bj, t.params[bi][bj])
+	return fmt.Sprintf("parameters finite, the largest %s[%d] = %.3g", t.paramNames[bi], bj, t.paramSpans[bi].at(bj))
 }
 
 // checkParams returns ErrDiverged naming the first parameter tensor that
 // holds a NaN or infinite value.
 func (t *Trainer) checkParams() error {
-	for i, p := range t.params {
-		for j, v := range p {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("%w: parameter %s[%d] is %v", ErrDiverged, t.paramNames[i], j, v)
-			}
+	for i, p := range t.paramSpans {
+		if j := p.finite(); j >= 0 {
+			return fmt.Errorf("%w: parameter %s[%d] is %v", ErrDiverged, t.paramNames[i], j, p.at(j))
 		}
 	}
 	return nil
@@ -589,13 +596,13 @@ func (t *Trainer) checkParams() error {
 // nonzero, with its tensor's index in gradParams and its offset there: the
 // encoder's first-layer weights only in the rows of the minibatch's words
 // when the step tracked them. It stops early when fn returns false.
-func (t *Trainer) eachGradient(fn func(i, off int, g []float64) bool) {
+func (t *Trainer) eachGradient(fn func(i, off int, g span) bool) {
 	rows, sparse := t.grads.EncoderRows()
-	for i, g := range t.gradParams {
+	for i, g := range t.gradSpans {
 		if i == 0 && sparse {
-			cols := t.grads.Enc.Layers[0].Out
+			cols := t.Model.Enc.Net.Layers[0].Out
 			for _, r := range rows {
-				if !fn(0, r*cols, g[r*cols:(r+1)*cols]) {
+				if !fn(0, r*cols, g.slice(r*cols, (r+1)*cols)) {
 					return
 				}
 			}
@@ -616,11 +623,11 @@ func (t *Trainer) checkGradients() error {
 	// The sums run over the cores, in pieces of at most gradPiece values.
 	t.gradPieces = t.gradPieces[:0]
 	n := 0
-	t.eachGradient(func(_, _ int, g []float64) bool {
-		n += len(g)
-		for len(g) > gradPiece {
-			t.gradPieces = append(t.gradPieces, g[:gradPiece])
-			g = g[gradPiece:]
+	t.eachGradient(func(_, _ int, g span) bool {
+		n += g.len()
+		for g.len() > gradPiece {
+			t.gradPieces = append(t.gradPieces, g.slice(0, gradPiece))
+			g = g.slice(gradPiece, g.len())
 		}
 		t.gradPieces = append(t.gradPieces, g)
 		return true
@@ -632,7 +639,7 @@ func (t *Trainer) checkGradients() error {
 	var bad atomic.Bool
 	par.For(len(t.gradPieces), max(grain, 1), func(lo, hi int) {
 		for _, g := range t.gradPieces[lo:hi] {
-			if s := floats.Dot(g, g); math.IsNaN(s) || math.IsInf(s, 0) {
+			if s := g.dot(); math.IsNaN(s) || math.IsInf(s, 0) {
 				bad.Store(true)
 				return
 			}
@@ -642,12 +649,10 @@ func (t *Trainer) checkGradients() error {
 		return nil
 	}
 	var err error
-	t.eachGradient(func(i, off int, g []float64) bool {
-		for j, v := range g {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				err = fmt.Errorf("%w at step %d: gradient of %s[%d] is %v", ErrDiverged, t.st.Step+1, t.paramNames[i], off+j, v)
-				return false
-			}
+	t.eachGradient(func(i, off int, g span) bool {
+		if j := g.finite(); j >= 0 {
+			err = fmt.Errorf("%w at step %d: gradient of %s[%d] is %v", ErrDiverged, t.st.Step+1, t.paramNames[i], off+j, g.at(j))
+			return false
 		}
 		return true
 	})
@@ -663,18 +668,14 @@ func (t *Trainer) clip() {
 		return
 	}
 	ss := 0.0
-	t.eachGradient(func(_, _ int, g []float64) bool {
-		for _, v := range g {
-			ss += v * v
-		}
+	t.eachGradient(func(_, _ int, g span) bool {
+		ss = g.sumSquares(ss)
 		return true
 	})
 	if n := math.Sqrt(ss); n > t.Config.ClipNorm {
 		f := t.Config.ClipNorm / n
-		t.eachGradient(func(_, _ int, g []float64) bool {
-			for j := range g {
-				g[j] *= f
-			}
+		t.eachGradient(func(_, _ int, g span) bool {
+			g.scale(f)
 			return true
 		})
 	}
@@ -716,6 +717,7 @@ func round(x float64, decimals int) float64 {
 // a line that a resumed run drops (see trimMetrics) and writes again.
 func (t *Trainer) validate(epochEnd bool) error {
 	cfg := t.Config
+	t.Model.Widen() // for what reads the float64 networks (exact enumeration, the checkpoints)
 	nb := t.batchesPerEpoch()
 	m := metric{
 		Epoch: float64(t.st.Epoch) + float64(t.st.Batch)/float64(nb), Step: t.st.Step,

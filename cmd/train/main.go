@@ -46,6 +46,7 @@ import (
 	"github.com/amvi/amvi/internal/cli"
 	"github.com/amvi/amvi/internal/outfile"
 	"github.com/amvi/amvi/internal/progress"
+	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/synth"
 	"github.com/amvi/amvi/train"
 )
@@ -147,6 +148,7 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.StringVar(&cfg.DecoderArch, "decoder-arch", cfg.DecoderArch, "decoder architecture registered with model.RegisterArch (none: the built-in decoder)")
 	fs.Float64Var(&cfg.Alpha, "alpha", cfg.Alpha, "prior probability of each factor (the start, with -prior learned)")
 	fs.TextVar(&cfg.Prior, "prior", cfg.Prior, "`prior`: "+cli.Choices[train.Prior]()+" (fixed: every factor's probability is -alpha; learned: one probability per factor, in the checkpoint)")
+	fs.TextVar(&cfg.Dtype, "dtype", cfg.Dtype, "the networks' `dtype`: "+cli.Choices[model.Dtype]()+" (float32: weights, activations, gradients and Adam in float32, the likelihood's and the bound's sums in float64)")
 
 	fs.Group(cli.GroupTraining)
 	fs.TextVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient `estimator`: "+cli.Choices[estimators.Kind]()+" (exact: the exact gradient by enumeration, K ≤ 14)")
