@@ -56,14 +56,21 @@ func (s *SparseOf[T]) SetDense(x []T, cols int) {
 		panic("mlp: Sparse.SetDense length is not a multiple of the columns")
 	}
 	s.Reset(cols)
+	// Every entry is written, and the next one written over it if it is
+	// zero: no branch to mispredict on codes of random zeros and ones.
+	s.Col, s.Val = scratch.Grow(s.Col, len(x)), scratch.Grow(s.Val, len(x))
+	n := 0
 	for r := 0; r < len(x)/cols; r++ {
 		for c, v := range x[r*cols : (r+1)*cols] {
+			s.Col[n], s.Val[n] = c, v
 			if v != 0 {
-				s.Append(c, v)
+				n++
 			}
 		}
-		s.EndRow()
+		s.Ptr = append(s.Ptr, n)
 	}
+	s.Rows = len(x) / cols
+	s.Col, s.Val = s.Col[:n], s.Val[:n]
 }
 
 // Dense writes s into dst as a row-major Rows×Cols matrix.

@@ -98,6 +98,43 @@ func TestSparseDenseRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSetDenseMatchesAppend holds SetDense to the rows built entry by entry
+// with Append and EndRow, on one Sparse reused for shrinking and growing
+// inputs: empty rows, a trailing zero, −0 (dropped, as 0) and NaN (kept).
+func TestSetDenseMatchesAppend(t *testing.T) {
+	nan, negZero := math.NaN(), math.Copysign(0, -1)
+	var s Sparse
+	for _, tc := range []struct {
+		x    []float64
+		cols int
+	}{
+		{[]float64{1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0}, 3},
+		{[]float64{0, negZero, 2}, 1},
+		{[]float64{nan, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 5},
+		{[]float64{0, 0, 0, 0}, 2},
+	} {
+		s.SetDense(tc.x, tc.cols)
+		var want Sparse
+		want.Reset(tc.cols)
+		for r := 0; r < len(tc.x)/tc.cols; r++ {
+			for c, v := range tc.x[r*tc.cols : (r+1)*tc.cols] {
+				if v != 0 {
+					want.Append(c, v)
+				}
+			}
+			want.EndRow()
+		}
+		same := s.Rows == want.Rows && s.Cols == want.Cols && slices.Equal(s.Ptr, want.Ptr) &&
+			slices.Equal(s.Col, want.Col) && len(s.Val) == len(want.Val)
+		for i := 0; same && i < len(s.Val); i++ {
+			same = math.Float64bits(s.Val[i]) == math.Float64bits(want.Val[i])
+		}
+		if !same {
+			t.Errorf("SetDense(%v, %d) = %+v, want %+v", tc.x, tc.cols, s, want)
+		}
+	}
+}
+
 func BenchmarkForwardBackwardSparse(b *testing.B) {
 	// The encoder's shape on 20 Newsgroups: 64 documents of ~60 distinct
 	// words over V=2000, hidden 500, K=50.
