@@ -27,11 +27,16 @@ esac
 
 # Every setting but "default" pins the training settings of before issue
 # 12 that it does not change (the recorded flags are the rest).
-pin="-samples 8 -prior fixed -estimator rloo -batch 64 -warmup 0 -alpha 0.5"
+# Settings named default-* change the defaults and pin nothing.
+pin="-samples 8 -prior fixed -estimator rloo -batch 64 -warmup 0 -alpha 0.5 -lr-scaling none"
 
 setting() {
 	case $1 in
 	default) echo "" ;; # the defaults of the code as it is
+	unscaled) echo "-lr-scaling none" ;; # the defaults before -lr-scaling fan-in
+	default-w2000) echo "-warmup 2000" ;;
+	default-K12) echo "-K 12" ;;
+	default-b32) echo "-batch 32" ;;
 	lr1e-3) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine" ;;
 	lr1e-3w500) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine -warmup 500" ;;
 	lr3e-3) echo "-epochs 0 -steps 16000 -lr 3e-3 -lr-schedule cosine" ;;
@@ -67,7 +72,7 @@ for name in "$@"; do
 	f=$(setting "${name%@*}")
 	[[ $name == *@* ]] && f="$f -seed ${name#*@}"
 	p=$pin
-	[[ ${name%@*} == default ]] && p=""
+	[[ ${name%@*} == default* || ${name%@*} == unscaled ]] && p=""
 	dir=$out/$corpus-$name
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	# shellcheck disable=SC2086

@@ -22,7 +22,7 @@ go build -o "$out/train" ./cmd/train
 # Every configuration but "default" is given relative to the default of
 # before this search, which pin spells out: the recorded flags are the
 # differences from it.
-pin="-K 50 -hidden 500 -activation tanh -input counts -decoder-hidden none -alpha 0.5 -prior fixed -estimator rloo -samples 8 -batch 64 -steps 0 -warmup 0"
+pin="-lr-scaling none -K 50 -hidden 500 -activation tanh -input counts -decoder-hidden none -alpha 0.5 -prior fixed -estimator rloo -samples 8 -batch 64 -steps 0 -warmup 0"
 b="-epochs 100 -lr 1e-3 -lr-schedule cosine" # the base of the one-lever screening
 
 flags() { # the flags of a named configuration

@@ -29,6 +29,10 @@ type Adam struct {
 	LR, Beta1, Beta2, Eps float64
 	Step                  int         // number of updates made
 	M, V                  [][]float32 // first and second moments, shaped like the parameters
+	// Scale multiplies LR for each parameter tensor, in the order of M (a
+	// learning rate per layer); nil: 1 for every tensor. A scale of 1
+	// changes no bits.
+	Scale []float64
 }
 
 // NewAdam returns an Adam with the usual defaults (β1 0.9, β2 0.999, ε 1e-8)
@@ -62,27 +66,41 @@ func (a *Adam) Update(params, grads [][]float64) { a.UpdateMixed(nil, nil, param
 // UpdateMixed applies one step to the float32 tensors p32 and the float64
 // tensors p64, given their gradients: the moments of p32's tensors come
 // first, as NewAdamMixed orders them.
-// It panics if the shapes differ from those given to NewAdamMixed.
+// It panics if the shapes differ from those given to NewAdamMixed, or if
+// Scale is neither nil nor one value per tensor.
 func (a *Adam) UpdateMixed(p32, g32 [][]float32, p64, g64 [][]float64) {
 	n := len(p32)
 	if n+len(p64) != len(a.M) || len(g32) != n || len(g64) != len(p64) {
 		panic("optim: Adam.Update shapes differ from NewAdam's")
 	}
+	var s32, s64 []float64
+	if a.Scale != nil {
+		if len(a.Scale) != len(a.M) {
+			panic("optim: Adam.Scale has a length other than the number of parameter tensors")
+		}
+		s32, s64 = a.Scale[:n], a.Scale[n:]
+	}
 	a.Step++
 	c := vec.AdamConst{
 		Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps,
-		Step: a.LR / (1 - math.Pow(a.Beta1, float64(a.Step))),
-		C2:   1 - math.Pow(a.Beta2, float64(a.Step)),
+		C2: 1 - math.Pow(a.Beta2, float64(a.Step)),
 	}
-	update(p32, g32, a.M[:n], a.V[:n], c)
-	update(p64, g64, a.M[n:], a.V[n:], c)
+	c1 := 1 - math.Pow(a.Beta1, float64(a.Step))
+	update(p32, g32, a.M[:n], a.V[:n], s32, a.LR, c1, c)
+	update(p64, g64, a.M[n:], a.V[n:], s64, a.LR, c1, c)
 }
 
-func update[T vecof.Float](params, grads [][]T, ms, vs [][]float32, c vec.AdamConst) {
+// update steps each tensor at the rate lr (times scale[i] unless scale is
+// nil), bias-corrected by c1.
+func update[T vecof.Float](params, grads [][]T, ms, vs [][]float32, scale []float64, lr, c1 float64, c vec.AdamConst) {
 	for i, p := range params {
 		g, m, v := grads[i], ms[i], vs[i]
 		if len(p) != len(m) || len(g) != len(m) {
 			panic("optim: Adam.Update shapes differ from NewAdam's")
+		}
+		c.Step = lr / c1
+		if scale != nil {
+			c.Step = lr * scale[i] / c1
 		}
 		// The update is element-wise, so splitting it changes no bits.
 		par.For(len(p), 1<<14, func(lo, hi int) {

@@ -109,3 +109,95 @@ func TestAdamMixedFloat32(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamScale holds an Adam with a rate per tensor (Scale) to separate
+// Adams of one tensor each at LR × Scale[i], bit for bit, over 50 steps:
+// a scale of 1 is the unscaled Adam exactly.
+func TestAdamScale(t *testing.T) {
+	target := []float64{1, -2, 3, 0.5}
+	for _, tc := range []struct {
+		name  string
+		scale []float64
+	}{
+		{"nil", nil},
+		{"ones", []float64{1, 1, 1}},
+		{"mixed", []float64{12.5, 1, 0.1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const lr = 0.01
+			params := [][]float64{{0, 0, 0, 0}, {1, 1}, {-1}}
+			grads := [][]float64{make([]float64, 4), make([]float64, 2), make([]float64, 1)}
+			a := NewAdam(params, lr)
+			a.Scale = tc.scale
+			one := make([]*Adam, len(params))
+			ref := make([][]float64, len(params))
+			for i, p := range params {
+				s := 1.0
+				if tc.scale != nil {
+					s = tc.scale[i]
+				}
+				ref[i] = append([]float64(nil), p...)
+				one[i] = NewAdam([][]float64{ref[i]}, lr*s)
+			}
+			grad := func(p, g []float64) {
+				for j := range p {
+					g[j] = 2 * (p[j] - target[j])
+				}
+			}
+			for step := 0; step < 50; step++ {
+				for i, p := range params {
+					grad(p, grads[i])
+				}
+				a.Update(params, grads)
+				for i := range ref {
+					g := make([]float64, len(ref[i]))
+					grad(ref[i], g)
+					one[i].Update([][]float64{ref[i]}, [][]float64{g})
+				}
+			}
+			for i := range params {
+				for j := range params[i] {
+					if params[i][j] != ref[i][j] {
+						t.Errorf("tensor %d[%d] = %.17g, alone at its rate %.17g", i, j, params[i][j], ref[i][j])
+					}
+				}
+			}
+		})
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a Scale of the wrong length did not panic")
+		}
+	}()
+	a := NewAdam([][]float64{{0}, {0}}, 0.1)
+	a.Scale = []float64{1}
+	a.Update([][]float64{{0}, {0}}, [][]float64{{1}, {1}})
+}
+
+// TestAdamScaleMixed holds UpdateMixed's scales, float32 tensors' first, to
+// separate Adams at LR × Scale[i], bit for bit.
+func TestAdamScaleMixed(t *testing.T) {
+	const lr = 0.01
+	p32, q := []float32{1, -1, 2}, []float64{0.5, -0.5}
+	r32, rq := []float32{1, -1, 2}, []float64{0.5, -0.5}
+	a := NewAdamMixed([][]float32{p32}, [][]float64{q}, lr)
+	a.Scale = []float64{4, 0.25}
+	one32 := NewAdamMixed([][]float32{r32}, nil, lr*4)
+	one64 := NewAdam([][]float64{rq}, lr*0.25)
+	g32 := func(p []float32) [][]float32 { return [][]float32{{p[0] - 3, p[1], p[2] + 1}} }
+	g64 := func(p []float64) [][]float64 { return [][]float64{{p[0] - 1, p[1] + 2}} }
+	for step := 0; step < 50; step++ {
+		a.UpdateMixed([][]float32{p32}, g32(p32), [][]float64{q}, g64(q))
+		one32.UpdateMixed([][]float32{r32}, g32(r32), nil, nil)
+		one64.Update([][]float64{rq}, g64(rq))
+	}
+	for i := range p32 {
+		if p32[i] != r32[i] {
+			t.Errorf("float32 tensor %v, alone at its rate %v", p32, r32)
+			break
+		}
+	}
+	if q[0] != rq[0] || q[1] != rq[1] {
+		t.Errorf("float64 tensor %v, alone at its rate %v", q, rq)
+	}
+}

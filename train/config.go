@@ -12,6 +12,7 @@ import (
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/exact"
 	"github.com/amvi/amvi/internal/enum"
+	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/model"
 )
 
@@ -72,8 +73,14 @@ type Config struct {
 	Warmup     int      `json:"warmup,omitempty"`
 	LR         float64  `json:"lr"`
 	LRSchedule Schedule `json:"lr-schedule"`
-	ClipNorm   float64  `json:"clip"` // 0: no clipping
-	Seed       uint64   `json:"seed"`
+	// LRScaling shares LR among the layers: LRScalingFanIn (the default)
+	// scales each weight matrix's rate by the default model's fan-in over
+	// its own, so that every model size moves its outputs as fast as the
+	// default's. A configuration written before it existed reads as
+	// LRScalingNone, the training it was made with.
+	LRScaling LRScaling `json:"lr-scaling"`
+	ClipNorm  float64   `json:"clip"` // 0: no clipping
+	Seed      uint64    `json:"seed"`
 
 	ValidEvery   int `json:"valid-every"`   // steps between validations; 0: at each epoch's end
 	ValidSamples int `json:"valid-samples"` // codes per document for the validation ELBO
@@ -109,7 +116,7 @@ var oldConfigKeys = map[string]string{
 // namedKeys are the configuration's typed settings, held by name. A
 // configuration written before they were typed may hold "" for a default
 // (an unused decoder activation), which is read as the zero value.
-var namedKeys = []string{"activation", "input", "decoder-activation", "prior", "estimator", "objective", "kl", "lr-schedule", "dtype"}
+var namedKeys = []string{"activation", "input", "decoder-activation", "prior", "estimator", "objective", "kl", "lr-schedule", "lr-scaling", "dtype"}
 
 // renameOldKeys decodes a JSON object, renames its old keys and drops the
 // keys in named whose value is "". A key given under both names is an
@@ -151,6 +158,8 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	type plain Config
+	// A configuration without lr-scaling was trained with one rate.
+	c.LRScaling = LRScalingNone
 	return json.Unmarshal(b, (*plain)(c))
 }
 
@@ -206,7 +215,9 @@ type TextVocab struct {
 // with 32 codes per document, and Adam at 1e-3, rising linearly over the
 // first 500 steps and then on a cosine schedule, over a budget of 16,000
 // steps of 64 documents (Epochs 0: as many epochs as that takes) whatever
-// the corpus's size. Its typed settings are their zero values.
+// the corpus's size; a model of another size has its layers' rates scaled
+// by fan-in from this one's (LRScalingFanIn). Its typed settings are their
+// zero values.
 func DefaultConfig() Config {
 	return Config{
 		K: 100, Hidden: []int{1000}, Alpha: 0.5,
@@ -263,12 +274,70 @@ func (s Schedule) MarshalText() ([]byte, error) { return schedules.MarshalText(s
 // UnmarshalText sets s to the schedule named text.
 func (s *Schedule) UnmarshalText(text []byte) error { return schedules.UnmarshalText(s, text) }
 
+// LRScaling says how the learning rate is shared among a model's layers.
+// The zero value is LRScalingFanIn, the default. Its text form is its name,
+// "fan-in" or "none", as in cmd/train's -lr-scaling.
+//
+// With Adam a weight's step is about the rate whatever its gradient's
+// scale, so a unit's input moves by about the rate times its fan-in each
+// step: with one rate, a model with fewer factors or hidden units learns
+// more slowly, per step, than the model the rate was chosen on. Fan-in
+// scaling gives a weight matrix whose input is the code or a hidden layer
+// the rate LR × base/fan-in, base being the default model's size of that
+// input (DefaultConfig: K=100 for the code, 1,000 for hidden units), as in
+// μP (Yang & Hu 2021, Adam's rate of hidden and output weights ∝
+// 1/fan-in, relative to a base model's shapes). The encoder's first
+// layer (its input is the document), the biases and the prior keep LR, so
+// the default model trains with LR everywhere, bit for bit as without
+// scaling.
+type LRScaling int
+
+// The learning-rate scalings.
+const (
+	LRScalingFanIn LRScaling = iota // a weight matrix on the code or hidden units: LR × base/fan-in
+	LRScalingNone                   // LR for every parameter
+)
+
+var lrScalings = enum.New[LRScaling]("learning-rate scaling", []string{LRScalingFanIn: "fan-in", LRScalingNone: "none"})
+
+// String returns the scaling's name.
+func (s LRScaling) String() string { return lrScalings.String(s) }
+
+// MarshalText returns the scaling's name; a value that is none of the
+// scalings is an error.
+func (s LRScaling) MarshalText() ([]byte, error) { return lrScalings.MarshalText(s) }
+
+// UnmarshalText sets s to the scaling named text.
+func (s *LRScaling) UnmarshalText(text []byte) error { return lrScalings.UnmarshalText(s, text) }
+
+// lrScales returns the multiplier of the learning rate for each tensor of
+// the networks' parameters, in the order of their Params (encoder, then
+// decoder; each layer's weights, then its bias), for c.LRScaling.
+func (c Config) lrScales(enc, dec *mlp.Net) []float64 {
+	def := DefaultConfig()
+	var s []float64
+	for ni, n := range []*mlp.Net{enc, dec} {
+		for i, l := range n.Layers {
+			w := 1.0
+			switch {
+			case c.LRScaling != LRScalingFanIn:
+			case ni == 1 && i == 0: // the decoder's input: the code
+				w = float64(def.K) / float64(l.In)
+			case i > 0: // hidden units
+				w = float64(def.Hidden[0]) / float64(l.In)
+			}
+			s = append(s, w, 1)
+		}
+	}
+	return s
+}
+
 // Validate reports whether c is complete and consistent.
 func (c Config) Validate() error {
 	if _, err := c.modelConfig(); err != nil {
 		return err
 	}
-	for _, v := range []encoding.TextMarshaler{c.DecoderActivation, c.Prior, c.Estimator, c.Objective, c.KL, c.LRSchedule, c.Dtype} {
+	for _, v := range []encoding.TextMarshaler{c.DecoderActivation, c.Prior, c.Estimator, c.Objective, c.KL, c.LRSchedule, c.LRScaling, c.Dtype} {
 		if _, err := v.MarshalText(); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}

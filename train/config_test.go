@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/exact"
+	"github.com/amvi/amvi/model"
 )
 
 // TestNamedSettingsRoundTrip takes every value of every typed setting of
@@ -45,6 +47,8 @@ func TestNamedSettingsRoundTrip(t *testing.T) {
 			func(c *Config, i int) { c.KL = estimators.KLMode(i) }, func(c Config) setting { return c.KL }},
 		{"lr-schedule", []string{"cosine", "constant"},
 			func(c *Config, i int) { c.LRSchedule = Schedule(i) }, func(c Config) setting { return c.LRSchedule }},
+		{"lr-scaling", []string{"fan-in", "none"},
+			func(c *Config, i int) { c.LRScaling = LRScaling(i) }, func(c Config) setting { return c.LRScaling }},
 	} {
 		for i, name := range tc.names {
 			var c Config
@@ -99,7 +103,7 @@ func TestZeroConfigIsTheDefault(t *testing.T) {
 	var c Config
 	if c.Activation != encoder.Tanh || c.DecoderActivation != encoder.Tanh || c.Input != encoder.InputCounts ||
 		c.Prior != PriorFixed || c.Estimator != estimators.KindRLOO || c.Objective != exact.ELBO ||
-		c.KL != estimators.ClosedForm || c.LRSchedule != ScheduleCosine {
+		c.KL != estimators.ClosedForm || c.LRSchedule != ScheduleCosine || c.LRScaling != LRScalingFanIn {
 		t.Errorf("zero Config: %+v", c)
 	}
 	for _, cfg := range []Config{{}, DefaultConfig()} {
@@ -108,7 +112,7 @@ func TestZeroConfigIsTheDefault(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{`"activation":"tanh"`, `"decoder-activation":"tanh"`, `"input":"counts"`,
-			`"estimator":"rloo"`, `"kl":"closed"`, `"lr-schedule":"cosine"`} {
+			`"estimator":"rloo"`, `"kl":"closed"`, `"lr-schedule":"cosine"`, `"lr-scaling":"fan-in"`} {
 			if !strings.Contains(string(js), want) {
 				t.Errorf("%s lacks %s", js, want)
 			}
@@ -202,6 +206,69 @@ func TestOldCheckpointLoads(t *testing.T) {
 			if math.Float64bits(v) != tc.probs[j] {
 				t.Errorf("document %d: q(z_%d=1|x) = %v, want %v", i, j, v, math.Float64frombits(tc.probs[j]))
 			}
+		}
+	}
+}
+
+// TestLRScales checks the rate of each parameter tensor under fan-in
+// scaling: the default model's shapes keep LR everywhere, and a weight
+// matrix on the code or on hidden units gets the default's fan-in over its
+// own; the encoder's first layer and the biases keep LR.
+func TestLRScales(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(*Config)
+		want []float64 // encoder's tensors, then the decoder's
+	}{
+		{"default", func(*Config) {}, []float64{1, 1, 1, 1, 1, 1}},
+		{"synthetic", func(c *Config) { c.K, c.Hidden = 8, []int{100} }, []float64{1, 1, 10, 1, 12.5, 1}},
+		{"none", func(c *Config) { c.K, c.Hidden, c.LRScaling = 8, []int{100}, LRScalingNone }, []float64{1, 1, 1, 1, 1, 1}},
+		{"deep", func(c *Config) { c.K, c.Hidden = 200, []int{500, 250} }, []float64{1, 1, 2, 1, 4, 1, 0.5, 1}},
+		{"no hidden", func(c *Config) { c.K, c.Hidden = 50, nil }, []float64{1, 1, 2, 1}},
+		{"decoder hidden", func(c *Config) { c.DecoderHidden = []int{100} }, []float64{1, 1, 1, 1, 1, 1, 10, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			c.V = 30
+			tc.set(&c)
+			mc, err := c.modelConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := model.New(mc, rand.New(rand.NewPCG(1, 2)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.lrScales(m.Enc.Net, m.Dec.Net)
+			if n := len(m.Enc.Net.Params()) + len(m.Dec.Net.Params()); len(got) != n {
+				t.Fatalf("%d scales for %d tensors", len(got), n)
+			}
+			for i := range tc.want {
+				if got[i] != tc.want[i] {
+					t.Fatalf("scales %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestOldConfigIsUnscaled checks that a configuration written before
+// lr-scaling existed reads as LRScalingNone, the training it was made with.
+func TestOldConfigIsUnscaled(t *testing.T) {
+	for _, tc := range []struct {
+		js   string
+		want LRScaling
+	}{
+		{`{"K":8}`, LRScalingNone},
+		{`{"K":8,"lr-scaling":"fan-in"}`, LRScalingFanIn},
+		{`{"K":8,"lr-scaling":"none"}`, LRScalingNone},
+	} {
+		var c Config
+		if err := json.Unmarshal([]byte(tc.js), &c); err != nil {
+			t.Fatal(err)
+		}
+		if c.LRScaling != tc.want {
+			t.Errorf("%s: %v, want %v", tc.js, c.LRScaling, tc.want)
 		}
 	}
 }

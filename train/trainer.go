@@ -330,6 +330,10 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	}
 	t.paramSpans, t.gradSpans = spans(t.params32, t.params), spans(t.gradParams32, t.gradParams)
 	t.opt = optim.NewAdamMixed(t.params32, t.params, cfg.LR)
+	t.opt.Scale = cfg.lrScales(m.Enc.Net, m.Dec.Net)
+	if cfg.Prior == PriorLearned {
+		t.opt.Scale = append(t.opt.Scale, 1)
+	}
 	t.st.TrainDocs, t.st.ValidDocs = trainC.Len(), validC.Len()
 	t.st.TrainHash, t.st.ValidHash = corpusHash(trainC), corpusHash(validC)
 	return t, nil

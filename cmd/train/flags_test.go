@@ -31,6 +31,7 @@ func TestNamedFlags(t *testing.T) {
 		{"kl", []string{"closed", "stochastic"}, func(o *options) fmt.Stringer { return o.cfg.KL }},
 		{"lr-schedule", []string{"cosine", "constant"}, func(o *options) fmt.Stringer { return o.cfg.LRSchedule }},
 		{"dtype", []string{"float64", "float32"}, func(o *options) fmt.Stringer { return o.cfg.Dtype }},
+		{"lr-scaling", []string{"fan-in", "none"}, func(o *options) fmt.Stringer { return o.cfg.LRScaling }},
 	} {
 		list := strings.Join(tc.names, "|")
 		if !strings.Contains(help.String(), "  -"+tc.flag+" ") || !strings.Contains(help.String(), list) {

@@ -162,6 +162,7 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.IntVar(&cfg.Warmup, "warmup", cfg.Warmup, "steps over which the learning rate rises linearly to -lr before the schedule (0: none)")
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
 	fs.TextVar(&cfg.LRSchedule, "lr-schedule", cfg.LRSchedule, "learning-rate `schedule`: "+cli.Choices[train.Schedule]())
+	fs.TextVar(&cfg.LRScaling, "lr-scaling", cfg.LRScaling, "learning rate per layer, `scaling`: "+cli.Choices[train.LRScaling]()+" (fan-in: a weight matrix on the code or hidden units gets -lr × the default model's fan-in / its own)")
 	fs.Float64Var(&cfg.ClipNorm, "clip", cfg.ClipNorm, "clip the gradient's global norm to this (0: no clipping)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed: the same seed gives the same run")
 	fs.IntVar(&cfg.RestartOnDivergence, "restarts", cfg.RestartOnDivergence,

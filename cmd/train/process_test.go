@@ -55,10 +55,11 @@ func needBinary(t *testing.T) {
 // small are the flags of a quick run on the synthetic corpus (57 steps per
 // epoch, a few milliseconds each).
 func small(out string, epochs int) []string {
-	// A constant rate without warm-up: the tests' expected rates, and the
-	// early stopping of TestKilledAtRandomMoments, assume it.
+	// A constant rate without warm-up, one for every layer: the tests'
+	// expected rates, and the early stopping of TestKilledAtRandomMoments,
+	// assume it.
 	return []string{"-K", "4", "-hidden", "16", "-epochs", fmt.Sprint(epochs), "-valid-every", "5", "-samples", "2",
-		"-lr", "3e-3", "-lr-schedule", "constant", "-warmup", "0", "-iw-samples", "0", "-eval-samples", "2", "-out", out}
+		"-lr", "3e-3", "-lr-schedule", "constant", "-lr-scaling", "none", "-warmup", "0", "-iw-samples", "0", "-eval-samples", "2", "-out", out}
 }
 
 // result is how a process ended.
