@@ -71,6 +71,11 @@ func fileExists(path string) bool {
 // Errors wrap checkpoints.ErrCorrupt for a damaged file, [ErrBadCheckpoint]
 // for a file that holds no usable encoder, and the file system's errors
 // otherwise.
+//
+// A -dtype float32 run's checkpoint, whose networks are F32 tensors, is
+// read like any other: the encoder computes in float64 from its weights
+// widened exactly, so its logits differ from the float32 networks' (in
+// training and cmd/eval) only by the float32 rounding of those.
 func Load(path string) (*Frozen, error) {
 	path = CheckpointPath(path)
 	c, err := checkpoints.Load(path)

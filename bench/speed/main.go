@@ -35,7 +35,9 @@ func main() {
 	epochs := flag.Float64("epochs", 1, "training epochs to time")
 	evalDocs := flag.Int("eval-docs", 0, "time evaluation on this many test documents (0: all; -1: skip)")
 	iw := flag.Int("iw-samples", 100, "importance samples for the timed evaluation")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed training to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the process (training and evaluation) to this file")
+	var dtype model.Dtype
+	flag.TextVar(&dtype, "dtype", dtype, "the networks' dtype: float64 or float32")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -49,14 +51,14 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*dir, est, *samples, *epochs, *evalDocs, *iw); err != nil {
+	if err := run(*dir, est, *samples, *epochs, *evalDocs, *iw, dtype); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "speed:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, kind estimators.Kind, samples int, epochs float64, evalDocs, iw int) error {
+func run(dir string, kind estimators.Kind, samples int, epochs float64, evalDocs, iw int, dtype model.Dtype) error {
 	trainC, err := data.LoadFeat(dir+"/train.feat", data.FeatOptions{V: 1995})
 	if err != nil {
 		return err
@@ -70,6 +72,7 @@ func run(dir string, kind estimators.Kind, samples int, epochs float64, evalDocs
 		Encoder: encoder.Config{V: V, K: K, Hidden: []int{H}, Activation: encoder.Tanh, Input: encoder.InputCounts},
 		Decoder: decoder.Config{K: K, V: V},
 		Alpha:   0.5,
+		Dtype:   dtype,
 	}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		return err
@@ -87,9 +90,16 @@ func run(dir string, kind estimators.Kind, samples int, epochs float64, evalDocs
 	}
 	defer st.Close()
 	g := m.NewGrads()
-	params := append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
-	grads := append(g.Enc.Params(), g.Dec.Params()...)
-	opt := optim.NewAdam(params, 5e-4)
+	var params, grads [][]float64
+	var params32, grads32 [][]float32
+	if dtype == model.Float32 {
+		params32 = append(m.Enc32.Params(), m.Dec32.Params()...)
+		grads32 = append(g.Enc32.Params(), g.Dec32.Params()...)
+	} else {
+		params = append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
+		grads = append(g.Enc.Params(), g.Dec.Params()...)
+	}
+	opt := optim.NewAdamMixed(params32, params, 5e-4)
 	rng := rand.New(rand.NewPCG(2, 2))
 	steps := int(epochs * float64(trainC.Len()) / 64)
 	batches := data.Minibatches(trainC.Len(), 64, rand.New(rand.NewPCG(3, 3)))
@@ -98,7 +108,7 @@ func run(dir string, kind estimators.Kind, samples int, epochs float64, evalDocs
 		if _, err := st.Step(docs, rng, g); err != nil {
 			return err
 		}
-		opt.Update(params, grads)
+		opt.UpdateMixed(params32, grads32, params, grads)
 		return nil
 	}
 	for i := 0; i < 5; i++ { // warm-up: build the graphs
@@ -117,7 +127,7 @@ func run(dir string, kind estimators.Kind, samples int, epochs float64, evalDocs
 	}
 	trainSec, trainCPU := time.Since(t0).Seconds(), cpuSeconds()-c0
 	out := map[string]any{
-		"estimator": kind, "samples": samples,
+		"estimator": kind, "samples": samples, "dtype": dtype,
 		"train_docs": docs, "train_seconds": trainSec, "train_docs_per_s": float64(docs) / trainSec,
 		"train_cpu_seconds": trainCPU, "train_docs_per_cpu_s": float64(docs) / trainCPU,
 	}
