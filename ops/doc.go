@@ -23,7 +23,12 @@
 // Each one implements gorgonia.SDOp, so gorgonia.Grad differentiates a
 // graph built from them, mixed freely with Gorgonia's own operations
 // (gorgonia.Add, gorgonia.Mul, gorgonia.Rectify, …). W is an In×Out
-// matrix, b a vector of Out, all float64. A two-layer ReLU encoder with a
+// matrix, b a vector of Out, all float64, or all float32 (-dtype float32):
+// each operation takes its dtype from its nodes, its arithmetic is that
+// width's kernels, and the heads' sums and losses are float64 either way
+// (a float32 SparseAffine reads a [SparseOf][float32]; a float32 graph's
+// outputs and gradients are read with Machine.Output32 and
+// Machine.Backward32). A two-layer ReLU encoder with a
 // residual connection, for example:
 //
 //	h1, _ := ops.SparseAffine(bag, rows, w1, b1) // rows×H

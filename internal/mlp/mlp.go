@@ -15,6 +15,13 @@
 // large loops are split over the cores in a way that does not change any
 // result. The package is tested against finite differences, and the
 // operations over it against Gorgonia's own dense operations (internal/gg).
+//
+// The types are generic over the element type (Float: float64 or float32,
+// for -dtype float32): LayerOf, NetOf, SparseOf, ScratchOf and WorkspaceOf,
+// with Layer, Net, Sparse, Scratch and Workspace their float64 instances.
+// The arithmetic is the element type's, on package vec's kernels of that
+// width (chosen in internal/vecof); sigmoid and softplus are computed in
+// float64 and rounded. Convert and ConvertSparse copy between widths.
 package mlp
 
 import (
