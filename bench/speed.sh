@@ -13,6 +13,7 @@
 #   bench/speed.sh [rounds] [epochs]     (defaults 3 and 3)
 #   DOCS=1000 bench/speed.sh ...         every k-th document, about 1000 for training
 #   PEER_THREADS="1" bench/speed.sh ...  torch thread counts (default "1 2")
+#   DTYPE=float32 bench/speed.sh ...     amvi's -dtype (default: bench/speed's own)
 #
 # amvi runs on GOMAXPROCS = all cores; the peers' timing is the median epoch
 # (torch_nvil.py's train_docs_per_s), amvi's the timed steps after a
@@ -30,6 +31,8 @@ PY=/usr/bin/python3
 rounds=${1:-3}
 epochs=${2:-3}
 out=runs/speed
+dtype=()
+[ -n "${DTYPE:-}" ] && dtype=(-dtype "$DTYPE")
 
 die() {
 	echo "speed.sh: $*" >&2
@@ -74,6 +77,7 @@ if [ -n "${DOCS:-}" ]; then
 	D=$out/data
 fi
 echo "data $D: $(wc -l <"$D/train.feat") training, $(wc -l <"$D/test.feat") test documents; $epochs epochs, $rounds rounds; $(nproc) cores"
+echo "amvi: ${DTYPE:-the default dtype}"
 echo "peer: torch $($PY -c 'import torch; print(torch.__version__)'), BLAS: $blas"
 
 peak() { awk '/Maximum resident/ {printf "%.0f", $NF/1024}' "$1"; }
@@ -104,11 +108,11 @@ for r in $(seq 1 "$rounds"); do
 		what=$1 S=$2
 		tag="r$r-$what"
 		if [ "$what" = eval ]; then
-			run "$tag-amvi" "$out/speed" -data "$D" -epochs 0 -iw-samples "$S"
+			run "$tag-amvi" "$out/speed" "${dtype[@]}" -data "$D" -epochs 0 -iw-samples "$S"
 			amvi=$(field "$out/$tag-amvi.json" eval_docs_per_s)
 			amvicpu=$(field "$out/$tag-amvi.json" "eval_docs/eval_cpu_seconds")
 		else
-			run "$tag-amvi" "$out/speed" -data "$D" -estimator "$what" -samples "$S" -epochs "$epochs" -eval-docs -1
+			run "$tag-amvi" "$out/speed" "${dtype[@]}" -data "$D" -estimator "$what" -samples "$S" -epochs "$epochs" -eval-docs -1
 			amvi=$(field "$out/$tag-amvi.json" train_docs_per_s)
 			amvicpu=$(field "$out/$tag-amvi.json" train_docs_per_cpu_s)
 		fi
