@@ -8,6 +8,7 @@
 #
 #   bench/dtype_speed.sh [rounds]    (default 3)
 #   OUT=dir                          (default /tmp/amvi-dtype-speed)
+#   EPOCHS=n                         training epochs timed per run (default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/amvi-dtype-speed}
@@ -21,16 +22,18 @@ for r in $(seq "$rounds"); do
 	for conf in "nvil 1" "rloo 8"; do
 		set -- $conf
 		for dt in float64 float32; do
-			line=$("$OUT/speed" -estimator "$1" -samples "$2" -epochs 1 -eval-docs 2000 -dtype "$dt")
+			line=$("$OUT/speed" -estimator "$1" -samples "$2" -epochs "${EPOCHS:-1}" -eval-docs 2000 -dtype "$dt")
 			echo "{\"round\":$r,\"load\":$(cut -d' ' -f1 /proc/loadavg),${line#\{}" | tee -a "$res"
 		done
 	done
 done
 python3 - "$res" <<'PY'
 import json, statistics, sys
-runs = [json.loads(l) for l in open(sys.argv[1])]
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+for x in runs:
+    x["eval_docs_per_cpu_s"] = x["eval_docs"] / x["eval_cpu_seconds"]
 for est in ("nvil", "rloo"):
-    for key in ("train_docs_per_s", "train_docs_per_cpu_s", "eval_docs_per_s"):
+    for key in ("train_docs_per_s", "train_docs_per_cpu_s", "eval_docs_per_s", "eval_docs_per_cpu_s"):
         rs = []
         for r in sorted({x["round"] for x in runs}):
             a = {x["dtype"]: x for x in runs if x["round"] == r and x["estimator"] == est}
