@@ -13,11 +13,15 @@ import (
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/internal/testcorpus"
+	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/train"
 )
 
 // trained writes a corpus and trains a tiny model on it for one epoch.
-func trained(t *testing.T) (*testcorpus.Files, string) {
+func trained(t *testing.T) (*testcorpus.Files, string) { return trainedAs(t, model.Float64) }
+
+// trainedAs is trained with the networks in the given dtype.
+func trainedAs(t *testing.T, dtype model.Dtype) (*testcorpus.Files, string) {
 	t.Helper()
 	dir := t.TempDir()
 	f, err := testcorpus.Write(dir, 60, 200, 50)
@@ -26,6 +30,7 @@ func trained(t *testing.T) (*testcorpus.Files, string) {
 	}
 	cfg := train.DefaultConfig()
 	cfg.V, cfg.K, cfg.Hidden, cfg.Epochs, cfg.Samples = 60, 5, []int{10}, 1, 2
+	cfg.Dtype = dtype
 	trainC, validC := data.Split(f.Corpus.Train, 0.2, rand.New(rand.NewPCG(1, 1)))
 	tr, err := train.New(cfg, filepath.Join(dir, "run"), trainC, validC, f.Corpus.Vocab)
 	if err != nil {
@@ -38,8 +43,17 @@ func trained(t *testing.T) (*testcorpus.Files, string) {
 	return f, filepath.Join(dir, "run", train.BestFile)
 }
 
+// TestJSONReport evaluates a float64 and a float32 run's checkpoint (the
+// latter in float32 networks, its exact and refined figures from the
+// widened float64 ones).
 func TestJSONReport(t *testing.T) {
-	f, ck := trained(t)
+	for _, dt := range []model.Dtype{model.Float64, model.Float32} {
+		t.Run(dt.String(), func(t *testing.T) { testJSONReport(t, dt) })
+	}
+}
+
+func testJSONReport(t *testing.T, dtype model.Dtype) {
+	f, ck := trainedAs(t, dtype)
 	var stdout, stderr bytes.Buffer
 	if err := run([]string{"-checkpoint", ck, "-data", f.Test, "-vocab", f.Vocab, "-iw-samples", "20", "-refine", "3", "-json"}, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
