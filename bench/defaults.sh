@@ -37,6 +37,8 @@ setting() {
 	default-w2000) echo "-warmup 2000" ;;
 	default-K12) echo "-K 12" ;;
 	default-b32) echo "-batch 32" ;;
+	default-prior) echo "-prior learned" ;;
+	default-K12prior) echo "-K 12 -prior learned" ;;
 	lr1e-3) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine" ;;
 	lr1e-3w500) echo "-epochs 0 -steps 16000 -lr 1e-3 -lr-schedule cosine -warmup 500" ;;
 	lr3e-3) echo "-epochs 0 -steps 16000 -lr 3e-3 -lr-schedule cosine" ;;

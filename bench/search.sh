@@ -19,7 +19,7 @@ out=runs/search
 mkdir -p "$out"
 go build -o "$out/train" ./cmd/train
 
-# Every configuration but "default" is given relative to the default of
+# Every configuration but "default" and "default-*" is given relative to the default of
 # before this search, which pin spells out: the recorded flags are the
 # differences from it.
 pin="-lr-scaling none -K 50 -hidden 500 -activation tanh -input counts -decoder-hidden none -alpha 0.5 -prior fixed -estimator rloo -samples 8 -batch 64 -steps 0 -warmup 0"
@@ -28,6 +28,7 @@ b="-epochs 100 -lr 1e-3 -lr-schedule cosine" # the base of the one-lever screeni
 flags() { # the flags of a named configuration
 	case $1 in
 	default) echo "" ;; # the defaults of the code as it is
+	default-prior) echo "-prior learned" ;; # the defaults with a learned prior
 	# the old default (K=50, 1995→500→50 tanh, linear decoder, RLOO S=8, Adam 5e-4 constant, batch 64)
 	old100) echo "-epochs 100 -lr 5e-4 -lr-schedule constant" ;;
 	# learning rate and schedule, 100 epochs
@@ -77,7 +78,7 @@ flags() { # the flags of a named configuration
 for name in "$@"; do
 	f=$(flags "$name")
 	p=$pin
-	[[ $name == default ]] && p=""
+	[[ $name == default* ]] && p=""
 	dir=$out/$name
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	# shellcheck disable=SC2086

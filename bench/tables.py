@@ -11,6 +11,7 @@ With names, only those lines, in that order (the last line of a name wins).
 """
 import json
 import os
+import re
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -76,7 +77,7 @@ def seeds(names):
         have = [x for x in g if x is not None]
         mean = "%.2f" % (sum(have) / len(have)) if len(have) > 1 else ""
         print("| %s | %s | `%s` | %d (%d) | %s | %s | %s | %s | %d s |" % (
-            r1["corpus"], key.split(":")[1], r1["flags"] or "(none: the new defaults)", r1["steps"], r1["epochs"],
+            r1["corpus"], key.split(":")[1], re.sub(r"\s*-seed \d+$", "", r1["flags"]) or "(none: the new defaults)", r1["steps"], r1["epochs"],
             *[("%.2f" % x if x is not None else "—") for x in g], mean, r1["cpu_s"]))
 
 
