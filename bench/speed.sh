@@ -13,7 +13,7 @@
 #   bench/speed.sh [rounds] [epochs]     (defaults 3 and 3)
 #   DOCS=1000 bench/speed.sh ...         every k-th document, about 1000 for training
 #   PEER_THREADS="1" bench/speed.sh ...  torch thread counts (default "1 2")
-#   DTYPE=float32 bench/speed.sh ...     amvi's -dtype (default: bench/speed's own)
+#   DTYPE=float32 bench/speed.sh ...     amvi's -dtype values, each run every round (default "float64 float32")
 #
 # amvi runs on GOMAXPROCS = all cores; the peers' timing is the median epoch
 # (torch_nvil.py's train_docs_per_s), amvi's the timed steps after a
@@ -31,8 +31,7 @@ PY=/usr/bin/python3
 rounds=${1:-3}
 epochs=${2:-3}
 out=runs/speed
-dtype=()
-[ -n "${DTYPE:-}" ] && dtype=(-dtype "$DTYPE")
+dtypes=(${DTYPE:-float64 float32})
 
 die() {
 	echo "speed.sh: $*" >&2
@@ -77,7 +76,7 @@ if [ -n "${DOCS:-}" ]; then
 	D=$out/data
 fi
 echo "data $D: $(wc -l <"$D/train.feat") training, $(wc -l <"$D/test.feat") test documents; $epochs epochs, $rounds rounds; $(nproc) cores"
-echo "amvi: ${DTYPE:-the default dtype}"
+echo "amvi: -dtype ${dtypes[*]}"
 echo "peer: torch $($PY -c 'import torch; print(torch.__version__)'), BLAS: $blas"
 
 peak() { awk '/Maximum resident/ {printf "%.0f", $NF/1024}' "$1"; }
@@ -101,22 +100,26 @@ for kind in dense sparse; do
 done
 ratios="$out/ratios.txt"
 : >"$ratios"
-printf '%-3s %-10s %8s  %-31s %6s  %8s %6s  %s\n' round config "amvi /s" "peers /s: ${peers[*]}" ratio "amvi/cpu" "cpu x" "peak MB: amvi, peers (load)"
+printf '%-3s %-10s %-7s %8s  %-31s %6s  %8s %6s  %s\n' round config dtype "amvi /s" "peers /s: ${peers[*]}" ratio "amvi/cpu" "cpu x" "peak MB: amvi, peers (load)"
 for r in $(seq 1 "$rounds"); do
 	for cfg in "nvil 1" "rloo 8" "eval 100"; do
 		set -- $cfg
 		what=$1 S=$2
 		tag="r$r-$what"
-		if [ "$what" = eval ]; then
-			run "$tag-amvi" "$out/speed" "${dtype[@]}" -data "$D" -epochs 0 -iw-samples "$S"
-			amvi=$(field "$out/$tag-amvi.json" eval_docs_per_s)
-			amvicpu=$(field "$out/$tag-amvi.json" "eval_docs/eval_cpu_seconds")
-		else
-			run "$tag-amvi" "$out/speed" "${dtype[@]}" -data "$D" -estimator "$what" -samples "$S" -epochs "$epochs" -eval-docs -1
-			amvi=$(field "$out/$tag-amvi.json" train_docs_per_s)
-			amvicpu=$(field "$out/$tag-amvi.json" train_docs_per_cpu_s)
-		fi
-		rates=() cpus=() mems=("$(peak "$out/$tag-amvi.time")")
+		amvi=() amvicpu=() amvimem=()
+		for dt in "${dtypes[@]}"; do
+			if [ "$what" = eval ]; then
+				run "$tag-amvi-$dt" "$out/speed" -dtype "$dt" -data "$D" -epochs 0 -iw-samples "$S"
+				amvi+=("$(field "$out/$tag-amvi-$dt.json" eval_docs_per_s)")
+				amvicpu+=("$(field "$out/$tag-amvi-$dt.json" "eval_docs/eval_cpu_seconds")")
+			else
+				run "$tag-amvi-$dt" "$out/speed" -dtype "$dt" -data "$D" -estimator "$what" -samples "$S" -epochs "$epochs" -eval-docs -1
+				amvi+=("$(field "$out/$tag-amvi-$dt.json" train_docs_per_s)")
+				amvicpu+=("$(field "$out/$tag-amvi-$dt.json" train_docs_per_cpu_s)")
+			fi
+			amvimem+=("$(peak "$out/$tag-amvi-$dt.time")")
+		done
+		rates=() cpus=() mems=()
 		for p in "${peers[@]}"; do
 			set -- $p
 			kind=$1 threads=$2
@@ -136,11 +139,13 @@ for r in $(seq 1 "$rounds"); do
 			fi
 			mems+=("$(peak "$out/$name.time")")
 		done
-		ratio=$(echo "$amvi / $(best "${rates[@]}")" | bc -l)
-		cpuratio=$(echo "$amvicpu / $(best "${cpus[@]}")" | bc -l)
-		echo "$what $S $ratio $cpuratio" >>"$ratios"
-		printf '%-3s %-10s %8.0f  %-31s %6.2f  %8.0f %6.2f  %s (%s)\n' "$r" "$what S=$S" "$amvi" "$(printf '%.0f ' "${rates[@]}")" "$ratio" \
-			"$amvicpu" "$cpuratio" "${mems[*]}" "$(cut -d' ' -f1 /proc/loadavg)"
+		for i in "${!dtypes[@]}"; do
+			ratio=$(echo "${amvi[i]} / $(best "${rates[@]}")" | bc -l)
+			cpuratio=$(echo "${amvicpu[i]} / $(best "${cpus[@]}")" | bc -l)
+			echo "$what $S ${dtypes[i]} $ratio $cpuratio" >>"$ratios"
+			printf '%-3s %-10s %-7s %8.0f  %-31s %6.2f  %8.0f %6.2f  %s (%s)\n' "$r" "$what S=$S" "${dtypes[i]}" "${amvi[i]}" "$(printf '%.0f ' "${rates[@]}")" "$ratio" \
+				"${amvicpu[i]}" "$cpuratio" "${amvimem[i]} / ${mems[*]}" "$(cut -d' ' -f1 /proc/loadavg)"
+		done
 	done
 done
 
@@ -148,11 +153,13 @@ echo
 echo "median over $rounds rounds of amvi's ratio to the faster peer (wall docs/s), and to the peer with the most docs per CPU second:"
 for cfg in "nvil 1" "rloo 8" "eval 100"; do
 	set -- $cfg
-	for col in 3 4; do
-		awk -v w="$1" -v s="$2" -v c="$col" '$1 == w && $2 == s {print $c}' "$ratios" | sort -g |
-			awk '{a[NR] = $1} END {m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf " %.2f (%.2f-%.2f)", m, a[1], a[NR]}'
-	done | sed "s/^/  $1 S=$2: wall, cpu:/"
-	echo
+	for dt in "${dtypes[@]}"; do
+		for col in 4 5; do
+			awk -v w="$1" -v s="$2" -v d="$dt" -v c="$col" '$1 == w && $2 == s && $3 == d {print $c}' "$ratios" | sort -g |
+				awk '{a[NR] = $1} END {m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf " %.2f (%.2f-%.2f)", m, a[1], a[NR]}'
+		done | sed "s/^/  $1 S=$2 $dt: wall, cpu:/"
+		echo
+	done
 done
 
 echo
