@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -40,17 +41,54 @@ func usefulFLOPs(docs []data.Document, S, V, K, H int) float64 {
 }
 
 // BenchmarkRoofline measures, in one run, the useful GFLOP/s of a training
-// step (V=2000, K=50, H=500, B=64, NVIL) and two limits:
-// gonum's dgemm rate on the decoder's dense shape, and the rate of amvi's
-// own inner kernel (vec.AddScaledRows, a multiply and an add per element)
-// on cache-resident data on every core, the most the step's arithmetic
-// could run at. It reports the step's fraction of each. The step can pass
-// the dgemm figure: it skips the zeros that the count includes.
+// step (V=2000, K=50, H=500, B=64, NVIL; gradients, not Adam) and two
+// limits: gonum's dgemm rate on the decoder's dense shape, and the rate of
+// amvi's own inner kernel in the step's dtype (vec.AddScaledRows, or
+// vec.AddScaledRows32 for a float32 model: a multiply and an add per
+// element) on cache-resident data on every core, the most the step's
+// arithmetic could run at. It reports the step's fraction of each. The step
+// can pass the dgemm figure: it skips the zeros that the count includes.
 func BenchmarkRoofline(b *testing.B) {
+	for _, dt := range []model.Dtype{model.Float64, model.Float32} {
+		for _, S := range []int{1, 8} {
+			b.Run(fmt.Sprintf("%v/S=%d", dt, S), func(b *testing.B) { benchRoofline(b, dt, S) })
+		}
+	}
+}
+
+// kernelPeak runs reps calls of the inner kernel, in dtype dt, gathering
+// 25 rows of a 48 KiB-resident 25×240 matrix into a 240-wide block.
+func kernelPeak(dt model.Dtype, src []float64, reps int) {
+	rows, scales := make([]int, 25), make([]float64, 25)
+	for i := range rows {
+		rows[i], scales[i] = i, 1
+	}
+	if dt == model.Float32 {
+		src32, scales32 := make([]float32, len(src)), make([]float32, len(scales))
+		for i, v := range src {
+			src32[i] = float32(v)
+		}
+		for i, v := range scales {
+			scales32[i] = float32(v)
+		}
+		dst := make([]float32, 240)
+		for range reps {
+			vec.AddScaledRows32(dst, src32, 240, rows, scales32)
+		}
+		return
+	}
+	dst := make([]float64, 240)
+	for range reps {
+		vec.AddScaledRows(dst, src, 240, rows, scales)
+	}
+}
+
+func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 	const V, K, H, B = 2000, 50, 500, 64
-	for _, S := range []int{1, 8} {
-		b.Run(map[int]string{1: "S=1", 8: "S=8"}[S], func(b *testing.B) {
+	{
+		{
 			m, _ := benchModel(b)
+			m.SetDtype(dt)
 			rng := rand.New(rand.NewPCG(2, 2))
 			tokens := make([]int, B)
 			for i := range tokens {
@@ -83,10 +121,6 @@ func BenchmarkRoofline(b *testing.B) {
 			for i := range kernSrc {
 				kernSrc[i] = rng.NormFloat64()
 			}
-			kernRows, kernScales := make([]int, 25), make([]float64, 25)
-			for i := range kernRows {
-				kernRows[i], kernScales[i] = i, 1
-			}
 			const kernReps = 2000
 			b.ResetTimer()
 			var stepTime, gemmTime, kernTime time.Duration
@@ -103,10 +137,7 @@ func BenchmarkRoofline(b *testing.B) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						dst := make([]float64, 240)
-						for range kernReps {
-							vec.AddScaledRows(dst, kernSrc, 240, kernRows, kernScales)
-						}
+						kernelPeak(dt, kernSrc, kernReps)
 					}()
 				}
 				wg.Wait()
@@ -124,6 +155,6 @@ func BenchmarkRoofline(b *testing.B) {
 			b.ReportMetric(kernRate, "kernel-GFLOP/s")
 			b.ReportMetric(stepRate/gemmRate, "of-dgemm")
 			b.ReportMetric(stepRate/kernRate, "of-kernel")
-		})
+		}
 	}
 }
