@@ -361,6 +361,41 @@ func maxKernel(o maxOps, negInf Mem) {
 	RET()
 }
 
+// addLoops generates the loops that addKernelAVX2 and addKernelAVX512
+// share: dst[i] += x[i] four registers (regs, width bytes of lanes
+// elements each) a step, then one, ending at the label p_tail with RCX
+// elements left.
+func addLoops(e elem, p string, lanes, width int, regs []VecPhysical) {
+	l4, l1 := fmt.Sprintf("%s_loop%d", p, 4*lanes), fmt.Sprintf("%s_loop%d", p, lanes)
+	Label(l4)
+	CMPQ(RCX, c(4*lanes))
+	JLT(LabelRef(l1))
+	for i, r := range regs {
+		e.movu(at(RSI, width*i), r)
+	}
+	for i, r := range regs {
+		e.add(at(RDI, width*i), r, r)
+	}
+	for i, r := range regs {
+		e.movu(r, at(RDI, width*i))
+	}
+	ADDQ(c(4*width), RSI)
+	ADDQ(c(4*width), RDI)
+	SUBQ(c(4*lanes), RCX)
+	JMP(LabelRef(l4))
+	Label(l1)
+	CMPQ(RCX, c(lanes))
+	JLT(LabelRef(p + "_tail"))
+	e.movu(at(RSI, 0), regs[0])
+	e.add(at(RDI, 0), regs[0], regs[0])
+	e.movu(regs[0], at(RDI, 0))
+	ADDQ(c(width), RSI)
+	ADDQ(c(width), RDI)
+	SUBQ(c(lanes), RCX)
+	JMP(LabelRef(l1))
+	Label(p + "_tail")
+}
+
 // addKernelAVX2 generates addAVX2 (or, for f32, add32AVX2): four registers
 // a step, then one, then element by element.
 func addKernelAVX2(e elem, name, p string) {
@@ -370,35 +405,7 @@ func addKernelAVX2(e elem, name, p string) {
 	Load(Param("dst").Base(), RDI)
 	Load(Param("x").Base(), RSI)
 	Load(Param("x").Len(), RCX)
-	l4, l1 := fmt.Sprintf("%s_loop%d", p, 4*lanes), fmt.Sprintf("%s_loop%d", p, lanes)
-	Label(l4)
-	CMPQ(RCX, c(4*lanes))
-	JLT(LabelRef(l1))
-	ys := []VecPhysical{Y1, Y2, Y3, Y4}
-	for i, y := range ys {
-		e.movu(at(RSI, 32*i), y)
-	}
-	for i, y := range ys {
-		e.add(at(RDI, 32*i), y, y)
-	}
-	for i, y := range ys {
-		e.movu(y, at(RDI, 32*i))
-	}
-	ADDQ(c(128), RSI)
-	ADDQ(c(128), RDI)
-	SUBQ(c(4*lanes), RCX)
-	JMP(LabelRef(l4))
-	Label(l1)
-	CMPQ(RCX, c(lanes))
-	JLT(LabelRef(p + "_tail"))
-	e.movu(at(RSI, 0), Y1)
-	e.add(at(RDI, 0), Y1, Y1)
-	e.movu(Y1, at(RDI, 0))
-	ADDQ(c(32), RSI)
-	ADDQ(c(32), RDI)
-	SUBQ(c(lanes), RCX)
-	JMP(LabelRef(l1))
-	Label(p + "_tail")
+	addLoops(e, p, lanes, 32, []VecPhysical{Y1, Y2, Y3, Y4})
 	TESTQ(RCX, RCX)
 	JEQ(LabelRef(p + "_done"))
 	Label(p + "_tail1")

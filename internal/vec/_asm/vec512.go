@@ -223,35 +223,7 @@ func addKernelAVX512(e elem, name, p string) {
 	Load(Param("dst").Base(), RDI)
 	Load(Param("x").Base(), RSI)
 	Load(Param("x").Len(), RCX)
-	l4, l1 := fmt.Sprintf("%s_loop%d", p, 4*lanes), fmt.Sprintf("%s_loop%d", p, lanes)
-	Label(l4)
-	CMPQ(RCX, c(4*lanes))
-	JLT(LabelRef(l1))
-	zs := []VecPhysical{Z1, Z2, Z3, Z4}
-	for i, z := range zs {
-		e.movu(at(RSI, 64*i), z)
-	}
-	for i, z := range zs {
-		e.add(at(RDI, 64*i), z, z)
-	}
-	for i, z := range zs {
-		e.movu(z, at(RDI, 64*i))
-	}
-	ADDQ(c(256), RSI)
-	ADDQ(c(256), RDI)
-	SUBQ(c(4*lanes), RCX)
-	JMP(LabelRef(l4))
-	Label(l1)
-	CMPQ(RCX, c(lanes))
-	JLT(LabelRef(p + "_tail"))
-	e.movu(at(RSI, 0), Z1)
-	e.add(at(RDI, 0), Z1, Z1)
-	e.movu(Z1, at(RDI, 0))
-	ADDQ(c(64), RSI)
-	ADDQ(c(64), RDI)
-	SUBQ(c(lanes), RCX)
-	JMP(LabelRef(l1))
-	Label(p + "_tail")
+	addLoops(e, p, lanes, 64, []VecPhysical{Z1, Z2, Z3, Z4})
 	TESTQ(RCX, RCX)
 	JEQ(LabelRef(p + "_done"))
 	tailMask()
