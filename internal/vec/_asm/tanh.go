@@ -159,6 +159,28 @@ var tanhAVX512ISA = func(tab Mem) tanhISA {
 	}
 }
 
+// expTwoA is the exponential tanhBody and tanh32Body share: for a = |x|
+// in r[1] and v44 = 44, T = min(2a, 44) (NaN goes through), k =
+// round(T·log2 e) in r[8], r = T − k·ln2 (Cody-Waite) in r[7],
+// p = e^r − 1 = r + r²·s(r) in r[9], and 2^k in r[10]; it clobbers r[7]
+// to r[10].
+func expTwoA(t tanhISA, r []Op, v44 Op) {
+	VADDPD(r[1], r[1], r[7])
+	VMINPD(r[7], v44, r[7])
+	t.mul(tLog2e, r[7], r[8])
+	t.round(0, r[8])
+	t.fnma231(tLn2Hi, r[8], r[7])
+	t.fnma231(tLn2Lo, r[8], r[7])
+	t.load(tC13, r[9])
+	VMULPD(r[7], r[7], r[10])
+	for i := tC13 + 1; i <= tC2; i++ {
+		t.fma213(i, r[7], r[9])
+	}
+	VFMADD213PD(r[7], r[10], r[9])
+	t.add(tBias, r[8], r[10])
+	VPSLLQ(c(52), r[10], r[10])
+}
+
 // tanhBody computes r[13] = tanh(r[0]) lane-wise, clobbering r[1] to r[14];
 // r[3] holds the mask of the small arguments (a YMM for AVX2, an opmask
 // register for AVX-512) and v44 = 44. Both instruction sets run the same
@@ -191,20 +213,7 @@ func tanhBody(t tanhISA, r []Op, v44 Op) {
 	t.add(tQ0, r[4], r[6])
 	t.fma213(tQ1, r[4], r[6])
 	t.fma213(tQ2, r[4], r[6])
-	VADDPD(r[1], r[1], r[7])
-	VMINPD(r[7], v44, r[7])
-	t.mul(tLog2e, r[7], r[8])
-	t.round(0, r[8])
-	t.fnma231(tLn2Hi, r[8], r[7])
-	t.fnma231(tLn2Lo, r[8], r[7])
-	t.load(tC13, r[9])
-	VMULPD(r[7], r[7], r[10])
-	for i := tC13 + 1; i <= tC2; i++ {
-		t.fma213(i, r[7], r[9])
-	}
-	VFMADD213PD(r[7], r[10], r[9])
-	t.add(tBias, r[8], r[10])
-	VPSLLQ(c(52), r[10], r[10])
+	expTwoA(t, r, v44)
 	t.load(tBias, r[11])
 	VSUBPD(r[8], r[11], r[11])
 	VPSLLQ(c(52), r[11], r[11])
@@ -419,20 +428,7 @@ func tanhGradKernel(e elem, name, p string, one Mem) {
 func tanh32Body(t tanhISA, r []Op, v44 Op) {
 	t.and(t.cst(tAbs), r[0], r[1])
 	t.xor(r[1], r[0], r[2])
-	VADDPD(r[1], r[1], r[7])
-	VMINPD(r[7], v44, r[7])
-	t.mul(tLog2e, r[7], r[8])
-	t.round(0, r[8])
-	t.fnma231(tLn2Hi, r[8], r[7])
-	t.fnma231(tLn2Lo, r[8], r[7])
-	t.load(tC13, r[9])
-	VMULPD(r[7], r[7], r[10])
-	for i := tC13 + 1; i <= tC2; i++ {
-		t.fma213(i, r[7], r[9])
-	}
-	VFMADD213PD(r[7], r[10], r[9])
-	t.add(tBias, r[8], r[10])
-	VPSLLQ(c(52), r[10], r[10])
+	expTwoA(t, r, v44)
 	t.sub(tOne, r[10], r[11])
 	VFMADD213PD(r[11], r[10], r[9])
 	t.add(tTwo, r[9], r[12])
