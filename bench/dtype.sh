@@ -27,7 +27,7 @@ run() { # dtype epochs seed
 	mkdir -p "$dir"
 	local start end
 	start=$(date +%s.%N)
-	nice -n 10 "$OUT/train" -train "$D/train.feat" -vocab "$D/vocab.new" -K 50 -hidden 500 -lr-scaling none -estimator rloo -samples 8 \
+	nice -n 10 "$OUT/train" -train "$D/train.feat" -vocab "$D/vocab.new" -K 50 -hidden 500 -lr-scaling none -prior fixed -estimator rloo -samples 8 \
 		-epochs "$2" -seed "$3" -dtype "$1" -out "$dir/run" -log-every 0 -iw-samples 0 2>"$dir/train.log" >/dev/null
 	end=$(date +%s.%N)
 	echo "$end - $start" | bc >"$dir/time"

@@ -29,7 +29,7 @@ for K in $ks; do
 	dir=$out/K$K
 	start=$(date +%s)
 	"$out/train" -train "$D/train.feat" -vocab "$D/vocab.txt" -K "$K" -epochs "$epochs" -out "$dir" \
-		-hidden 500 -samples 8 -lr 5e-4 -lr-schedule constant -lr-scaling none -warmup 0 -log-every 0 -overwrite 2>"$dir.log"
+		-hidden 500 -samples 8 -lr 5e-4 -lr-schedule constant -lr-scaling none -warmup 0 -prior fixed -log-every 0 -overwrite 2>"$dir.log"
 	echo "K=$K trained in $(($(date +%s) - start)) s"
 	for th in zero median; do
 		"$out/retrieve" -checkpoint "$dir/best.safetensors" -database "$D/train.feat" -queries "$D/test.feat" \

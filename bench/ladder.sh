@@ -13,12 +13,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=runs/ladder
 mkdir -p "$out"
-go build -o "$out/train" ./cmd/train
+# built aside and renamed, so that a run in flight keeps its binary
+go build -o "$out/train.$$" ./cmd/train
+mv -f "$out/train.$$" "$out/train"
 names=${*:-em exact rloo vimco disarm nvil}
 for name in $names; do
 	case $name in
 	em) f="-objective em" ;;
-	exact | rloo | vimco | disarm | nvil) f="-estimator $name" ;;
+	# VIMCO trains L_S, which has no gradient for the default learned prior
+	vimco) f="-estimator vimco -prior fixed" ;;
+	exact | rloo | disarm | nvil) f="-estimator $name" ;;
 	*) echo "unknown method $name" >&2; exit 2 ;;
 	esac
 	dir=$out/$name

@@ -28,7 +28,7 @@ b="-epochs 100 -lr 1e-3 -lr-schedule cosine" # the base of the one-lever screeni
 flags() { # the flags of a named configuration
 	case $1 in
 	default) echo "" ;; # the defaults of the code as it is
-	default-prior) echo "-prior learned" ;; # the defaults with a learned prior
+	default-fixed) echo "-prior fixed" ;; # the defaults with the fixed prior (the default before the learned one)
 	# the old default (K=50, 1995→500→50 tanh, linear decoder, RLOO S=8, Adam 5e-4 constant, batch 64)
 	old100) echo "-epochs 100 -lr 5e-4 -lr-schedule constant" ;;
 	# learning rate and schedule, 100 epochs

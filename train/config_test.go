@@ -98,13 +98,19 @@ func TestNamedSettingsRoundTrip(t *testing.T) {
 }
 
 // TestZeroConfigIsTheDefault checks that the typed settings of a zero
-// Config are the defaults, by name, and that DefaultConfig leaves them so.
+// Config are the defaults, by name, and that DefaultConfig leaves them so,
+// but for the prior: the zero Config's is the fixed prior, left out of its
+// JSON as earlier versions left it out, and DefaultConfig's the learned
+// one, written.
 func TestZeroConfigIsTheDefault(t *testing.T) {
 	var c Config
 	if c.Activation != encoder.Tanh || c.DecoderActivation != encoder.Tanh || c.Input != encoder.InputCounts ||
 		c.Prior != PriorFixed || c.Estimator != estimators.KindRLOO || c.Objective != exact.ELBO ||
 		c.KL != estimators.ClosedForm || c.LRSchedule != ScheduleCosine || c.LRScaling != LRScalingFanIn {
 		t.Errorf("zero Config: %+v", c)
+	}
+	if d := DefaultConfig(); d.Prior != PriorLearned {
+		t.Errorf("DefaultConfig's prior is %v", d.Prior)
 	}
 	for _, cfg := range []Config{{}, DefaultConfig()} {
 		js, err := json.Marshal(cfg)
@@ -117,9 +123,19 @@ func TestZeroConfigIsTheDefault(t *testing.T) {
 				t.Errorf("%s lacks %s", js, want)
 			}
 		}
-		if strings.Contains(string(js), `"prior"`) || strings.Contains(string(js), `"objective"`) {
-			t.Errorf("%s writes the default prior or objective, which earlier versions left out", js)
+		if strings.Contains(string(js), `"objective"`) {
+			t.Errorf("%s writes the default objective, which earlier versions left out", js)
 		}
+	}
+	if js, err := json.Marshal(Config{}); err != nil || strings.Contains(string(js), `"prior"`) {
+		t.Errorf("the zero Config writes its fixed prior, which earlier versions left out: %s, %v", js, err)
+	}
+	if js, err := json.Marshal(DefaultConfig()); err != nil || !strings.Contains(string(js), `"prior":"learned"`) {
+		t.Errorf("DefaultConfig does not write its learned prior: %s, %v", js, err)
+	}
+	var back Config
+	if err := json.Unmarshal([]byte(`{"K":3}`), &back); err != nil || back.Prior != PriorFixed {
+		t.Errorf("a configuration without a prior reads as %v, want fixed: %v", back.Prior, err)
 	}
 	d := DefaultConfig()
 	d.V = 20

@@ -38,6 +38,9 @@ func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus
 	// A constant rate without warm-up, which the fault tests' expected
 	// rates assume; the schedule scenarios below set theirs.
 	cfg.LRSchedule, cfg.Warmup = ScheduleConstant, 0
+	// The fixed prior, which every scenario keeps but the two that train
+	// the default's learned one (learned-prior, float32-prior-clip).
+	cfg.Prior = PriorFixed
 	switch scenario {
 	case "em":
 		cfg.Estimator, cfg.Objective = estimators.KindExact, exact.EM

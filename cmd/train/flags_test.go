@@ -19,19 +19,20 @@ func TestNamedFlags(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		flag  string
-		names []string // the default first
+		names []string // in the order -h lists them; the default first, unless def says otherwise
 		get   func(o *options) fmt.Stringer
+		def   string
 	}{
-		{"activation", []string{"tanh", "identity", "relu", "sigmoid", "softplus"}, func(o *options) fmt.Stringer { return o.cfg.Activation }},
-		{"decoder-activation", []string{"tanh", "identity", "relu", "sigmoid", "softplus"}, func(o *options) fmt.Stringer { return o.cfg.DecoderActivation }},
-		{"input", []string{"counts", "log1p"}, func(o *options) fmt.Stringer { return o.cfg.Input }},
-		{"prior", []string{"fixed", "learned"}, func(o *options) fmt.Stringer { return o.cfg.Prior }},
-		{"estimator", []string{"rloo", "reinforce", "nvil", "vimco", "disarm", "exact"}, func(o *options) fmt.Stringer { return o.cfg.Estimator }},
-		{"objective", []string{"elbo", "em"}, func(o *options) fmt.Stringer { return o.cfg.Objective }},
-		{"kl", []string{"closed", "stochastic"}, func(o *options) fmt.Stringer { return o.cfg.KL }},
-		{"lr-schedule", []string{"cosine", "constant"}, func(o *options) fmt.Stringer { return o.cfg.LRSchedule }},
-		{"dtype", []string{"float64", "float32"}, func(o *options) fmt.Stringer { return o.cfg.Dtype }},
-		{"lr-scaling", []string{"fan-in", "none"}, func(o *options) fmt.Stringer { return o.cfg.LRScaling }},
+		{"activation", []string{"tanh", "identity", "relu", "sigmoid", "softplus"}, func(o *options) fmt.Stringer { return o.cfg.Activation }, ""},
+		{"decoder-activation", []string{"tanh", "identity", "relu", "sigmoid", "softplus"}, func(o *options) fmt.Stringer { return o.cfg.DecoderActivation }, ""},
+		{"input", []string{"counts", "log1p"}, func(o *options) fmt.Stringer { return o.cfg.Input }, ""},
+		{"prior", []string{"fixed", "learned"}, func(o *options) fmt.Stringer { return o.cfg.Prior }, "learned"},
+		{"estimator", []string{"rloo", "reinforce", "nvil", "vimco", "disarm", "exact"}, func(o *options) fmt.Stringer { return o.cfg.Estimator }, ""},
+		{"objective", []string{"elbo", "em"}, func(o *options) fmt.Stringer { return o.cfg.Objective }, ""},
+		{"kl", []string{"closed", "stochastic"}, func(o *options) fmt.Stringer { return o.cfg.KL }, ""},
+		{"lr-schedule", []string{"cosine", "constant"}, func(o *options) fmt.Stringer { return o.cfg.LRSchedule }, ""},
+		{"dtype", []string{"float64", "float32"}, func(o *options) fmt.Stringer { return o.cfg.Dtype }, ""},
+		{"lr-scaling", []string{"fan-in", "none"}, func(o *options) fmt.Stringer { return o.cfg.LRScaling }, ""},
 	} {
 		list := strings.Join(tc.names, "|")
 		if !strings.Contains(help.String(), "  -"+tc.flag+" ") || !strings.Contains(help.String(), list) {
@@ -41,8 +42,12 @@ func TestNamedFlags(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := tc.get(o).String(); got != tc.names[0] {
-			t.Errorf("-%s defaults to %s, want %s", tc.flag, got, tc.names[0])
+		def := tc.def
+		if def == "" {
+			def = tc.names[0]
+		}
+		if got := tc.get(o).String(); got != def {
+			t.Errorf("-%s defaults to %s, want %s", tc.flag, got, def)
 		}
 		for _, name := range tc.names {
 			o, err := parseFlags([]string{"-" + tc.flag, name}, defaultConfig(), io.Discard)
