@@ -76,7 +76,8 @@ func (e *DisARM) Estimate(w *Weights, b *Batch) error {
 	}
 	w.reset(b)
 	w.KLWeight = signal(w.Advantage, w.Objective, b, e.KL)
-	w.LogitGrad = growZero(w.LogitGrad, b.B*k)
+	w.logitGrad = growZero(w.logitGrad, b.B*k)
+	w.LogitGrad = w.logitGrad
 	inv, pairs := 1/float64(b.S), float64(b.S/2)
 	for d := 0; d < b.B; d++ {
 		g := w.LogitGrad[d*k : (d+1)*k]

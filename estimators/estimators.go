@@ -97,6 +97,15 @@ type Weights struct {
 	// objective's sampled part with respect to the encoder's logits, which
 	// replaces Σ_s A_bs ∇ log q(z_bs|x_b) (DisARM's is not of that form).
 	LogitGrad []float64
+	// PriorMean, when not nil, is the mean code m_b (B×K) under which
+	// log p(z) enters the objective, whose gradient with respect to the
+	// prior's logits ρ is then mean_b (m_b - α) (encoder.Prior.LogitGrad):
+	// VIMCO's Σ_s w̃_bs z_bs, the normalised weights' mean code, for L_S.
+	// When nil it is q's probabilities σ(a), the ELBO's (minus the
+	// closed-form KL's) gradient.
+	PriorMean []float64
+
+	logitGrad, priorMean []float64 // the buffers behind LogitGrad and PriorMean
 }
 
 // reset sizes w for b.
@@ -106,7 +115,7 @@ func (w *Weights) reset(b *Batch) {
 	w.DecoderWeight = scratch.Grow(w.DecoderWeight, n)
 	w.Objective = scratch.Grow(w.Objective, b.B)
 	w.KLWeight = 0
-	w.LogitGrad = nil
+	w.LogitGrad, w.PriorMean = nil, nil
 }
 
 // An Estimator maps a minibatch's learning signals to surrogate weights.

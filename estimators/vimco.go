@@ -1,6 +1,7 @@
 package estimators
 
 import (
+	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
@@ -24,6 +25,13 @@ import (
 // of ∇L_S, needs S ≥ 2, and costs one decoder pass per sample and O(S²)
 // arithmetic per document for the leave-one-out bounds. The signal always
 // includes log p(z) - log q(z|x): L_S has no closed-form KL.
+//
+// For a learned prior with logits ρ (α = σ(ρ)), q does not depend on ρ, so
+// the gradient of L_S is E[Σ_s w̃_s ∇_ρ log p(z_s)] with ∇_ρ log p(z) = z - α,
+// no score-function term: PriorMean_b = Σ_s w̃_bs z_bs, the normalised
+// weights' mean code, whose difference from α is an unbiased estimate of
+// ∇_ρ L_S (O(S·K) more per document). It differs from the ELBO's
+// closed-form σ(a) - α, which is not the gradient of L_S.
 type VIMCO struct {
 	logw, tmp []float64
 }
@@ -35,12 +43,18 @@ func (*VIMCO) Name() string { return KindVIMCO.String() }
 func (*VIMCO) MinSamples() int { return 2 }
 
 // Estimate writes the weights for b into w; Objective is L̂ per document.
+// It reads b.Codes for PriorMean.
 func (e *VIMCO) Estimate(w *Weights, b *Batch) error {
 	if err := checkBatch(b, 2, e.Name()); err != nil {
 		return err
 	}
+	S, k := b.S, b.K
+	if len(b.Codes) != b.B*S*k || k < 1 {
+		return fmt.Errorf("estimators: vimco: batch codes do not match B=%d, S=%d, K=%d", b.B, S, k)
+	}
 	w.reset(b)
-	S := b.S
+	w.priorMean = growZero(w.priorMean, b.B*k)
+	w.PriorMean = w.priorMean
 	logS := math.Log(float64(S))
 	e.logw = scratch.Grow(e.logw, S)
 	e.tmp = scratch.Grow(e.tmp, S)
@@ -60,6 +74,10 @@ func (e *VIMCO) Estimate(w *Weights, b *Batch) error {
 			norm := math.Exp(e.logw[s] - lse)
 			w.Advantage[d*S+s] = (lse - loo) - norm
 			w.DecoderWeight[d*S+s] = norm
+			mean := w.PriorMean[d*k : (d+1)*k]
+			for j, z := range b.Codes[(d*S+s)*k : (d*S+s+1)*k] {
+				mean[j] += norm * z
+			}
 		}
 	}
 	return nil

@@ -93,8 +93,8 @@ type Grads struct {
 	Enc, Dec     *mlp.Net
 	Enc32, Dec32 *mlp.NetOf[float32]
 	// Prior is the gradient with respect to the prior's logits (K), for a
-	// learned prior: a Stepper fills it in closed form (see
-	// encoder.Prior.LogitGrad) whether or not the prior is trained.
+	// learned prior: a Stepper fills it (see encoder.Prior.LogitGrad and
+	// estimators.Weights.PriorMean) whether or not the prior is trained.
 	Prior []float64
 
 	// The rows of the encoder's first-layer weight gradient the last step

@@ -154,10 +154,15 @@ func (st *Stepper) Step(docs []data.Document, rng *rand.Rand, g *Grads) (StepSta
 		return stats, fmt.Errorf("model: %w", err)
 	}
 	g.encRows, g.sparse = enc.m.Touched(0)
-	// The prior's gradient, in closed form from q's probabilities: that of
-	// the ELBO (for VIMCO's L_S it is not exact; train refuses the pair).
+	// The prior's gradient, mean_b (α - m_b): m_b is q's probabilities for
+	// the ELBO (the closed-form KL's gradient), or the estimator's mean code
+	// (VIMCO's Σ_s w̃_s z_s, for L_S).
+	mean := st.q.P
+	if w.PriorMean != nil {
+		mean = w.PriorMean
+	}
 	clear(g.Prior)
-	m.Prior.LogitGrad(g.Prior, st.q.P, 1)
+	m.Prior.LogitGrad(g.Prior, mean, 1)
 	for _, o := range w.Objective {
 		stats.Objective += o
 	}

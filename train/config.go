@@ -40,8 +40,9 @@ type Config struct {
 	DecoderActivation encoder.Activation `json:"decoder-activation"`
 	Alpha             float64            `json:"alpha"`
 	// Prior is PriorFixed (every α_j = Alpha) or PriorLearned: one α_j
-	// per factor, started at Alpha and trained with the closed-form
-	// gradient of the KL, stored in the checkpoint as prior.logit.
+	// per factor, started at Alpha and trained on the estimator's
+	// objective (the closed-form gradient of the KL for the ELBO, VIMCO's
+	// estimate for L_S), stored in the checkpoint as prior.logit.
 	Prior Prior `json:"prior,omitempty"`
 	// EncoderArch and DecoderArch name architectures registered with
 	// model.RegisterArch; empty for the built-in networks.
@@ -353,8 +354,6 @@ func (c Config) Validate() error {
 		minSamples = est.MinSamples()
 	}
 	switch {
-	case c.Prior == PriorLearned && c.Estimator == estimators.KindVIMCO:
-		return fmt.Errorf("train: a learned prior takes the ELBO's gradient, which VIMCO's objective L_S does not have: use another estimator")
 	case c.Dtype != model.Float64 && c.Estimator == estimators.KindExact:
 		return fmt.Errorf("train: estimator exact is a float64 reference: it does not run in %v", c.Dtype)
 	case c.Dtype != model.Float64 && (c.EncoderArch != "" || c.DecoderArch != ""):

@@ -22,7 +22,8 @@ import (
 // smallRun returns a quick configuration and corpora: the synthetic model
 // at a tenth of its default size.
 // The scenario names an estimator ("rloo") or one of em, learned-prior,
-// cosine-clip, warmup-steps and stochastic-kl, which use RLOO but for em.
+// vimco-learned-prior, cosine-clip, warmup-steps and stochastic-kl, which
+// use RLOO but for em and vimco-learned-prior.
 func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus, []string) {
 	t.Helper()
 	spec := synth.Default
@@ -38,14 +39,17 @@ func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus
 	// A constant rate without warm-up, which the fault tests' expected
 	// rates assume; the schedule scenarios below set theirs.
 	cfg.LRSchedule, cfg.Warmup = ScheduleConstant, 0
-	// The fixed prior, which every scenario keeps but the two that train
-	// the default's learned one (learned-prior, float32-prior-clip).
+	// The fixed prior, which every scenario keeps but the three that train
+	// the default's learned one (learned-prior, vimco-learned-prior,
+	// float32-prior-clip).
 	cfg.Prior = PriorFixed
 	switch scenario {
 	case "em":
 		cfg.Estimator, cfg.Objective = estimators.KindExact, exact.EM
 	case "learned-prior":
 		cfg.Prior = PriorLearned
+	case "vimco-learned-prior":
+		cfg.Estimator, cfg.Prior = estimators.KindVIMCO, PriorLearned
 	case "cosine-clip":
 		cfg.LRSchedule, cfg.ClipNorm = ScheduleCosine, 1
 	case "warmup-steps":
@@ -100,7 +104,7 @@ func params(tr *Trainer) [][]float64 {
 // narrowed from the checkpoint's (modelFromCheckpoint without Narrow)
 // fails the float32 cases.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl", "float32", "float32-prior-clip"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "vimco-learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl", "float32", "float32-prior-clip"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
@@ -358,43 +362,44 @@ func TestConfigReadsOldKeys(t *testing.T) {
 }
 
 // TestLearnedPrior trains a learned prior on the synthetic corpus (started
-// at α = 0.5) and checks that the α_j moved, that the checkpoint holds them,
-// and that LoadModel reads them back bit for bit.
+// at α = 0.5), with RLOO on the ELBO and with VIMCO on L_S, and checks
+// that the α_j moved, that the checkpoint holds them, and that LoadModel
+// reads them back bit for bit.
 func TestLearnedPrior(t *testing.T) {
-	cfg, trainC, validC, vocab := smallRun(t, "learned-prior")
-	cfg.Epochs = 6
-	dir := t.TempDir()
-	tr, err := New(cfg, dir, trainC, validC, vocab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	alpha := make([]float64, cfg.K)
-	tr.Model.Prior.Alpha(alpha)
-	t.Logf("learned α %.3f", alpha)
-	moved := 0
-	for _, a := range alpha {
-		if math.Abs(a-0.5) > 0.01 {
-			moved++
-		}
-	}
-	if moved == 0 {
-		t.Errorf("no α_j moved from 0.5: %v", alpha)
-	}
-	l, err := LoadModel(filepath.Join(dir, LastFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for j, v := range l.Model.Prior.Logit {
-		if math.Float64bits(v) != math.Float64bits(tr.Model.Prior.Logit[j]) {
-			t.Fatalf("loaded prior logit %d = %v, trained %v", j, v, tr.Model.Prior.Logit[j])
-		}
-	}
-	cfg.Estimator = estimators.KindVIMCO
-	if err := cfg.Validate(); err == nil {
-		t.Error("a learned prior with VIMCO accepted")
+	for _, scenario := range []string{"learned-prior", "vimco-learned-prior"} {
+		t.Run(scenario, func(t *testing.T) {
+			cfg, trainC, validC, vocab := smallRun(t, scenario)
+			cfg.Epochs = 6
+			dir := t.TempDir()
+			tr, err := New(cfg, dir, trainC, validC, vocab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Close()
+			if _, err := tr.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			alpha := make([]float64, cfg.K)
+			tr.Model.Prior.Alpha(alpha)
+			t.Logf("learned α %.3f", alpha)
+			moved := 0
+			for _, a := range alpha {
+				if math.Abs(a-0.5) > 0.01 {
+					moved++
+				}
+			}
+			if moved == 0 {
+				t.Errorf("no α_j moved from 0.5: %v", alpha)
+			}
+			l, err := LoadModel(filepath.Join(dir, LastFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, v := range l.Model.Prior.Logit {
+				if math.Float64bits(v) != math.Float64bits(tr.Model.Prior.Logit[j]) {
+					t.Fatalf("loaded prior logit %d = %v, trained %v", j, v, tr.Model.Prior.Logit[j])
+				}
+			}
+		})
 	}
 }
