@@ -238,6 +238,7 @@ type Forward struct {
 	m    *Model
 	encs map[int]*encGraph
 	decs map[int]*decGraph
+	lin  decoder.LinearLogLik // a linear float64 decoder's likelihood
 }
 
 // NewForward returns a forward pass over m's parameters (read at each
@@ -303,7 +304,10 @@ func (f *Forward) Logits(docs []data.Document) ([]float64, error) {
 }
 
 // LogLik returns log p(x_b|z_bs) for the codes z (len(docs)·S×K, sample s
-// of document b in row b·S+s), valid until the next call.
+// of document b in row b·S+s), valid until the next call. For a float64
+// model with the linear decoder and binary codes it skips the graph and
+// its R×V logits: decoder.LinearLogLik gives the graph's results up to
+// rounding, from tables kept while the decoder's weights stay the same.
 func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]float64, error) {
 	rows := len(docs) * samples
 	if len(z) != rows*f.m.K() {
@@ -311,6 +315,9 @@ func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]floa
 	}
 	if err := data.CheckDocuments(docs, f.m.V()); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
+	}
+	if l, ok := f.m.linearDecoder(); ok && f.lin.Compute(l, docs, z, samples) {
+		return f.lin.LL, nil
 	}
 	d, ok := f.decs[rows]
 	if !ok {
@@ -326,6 +333,15 @@ func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]floa
 	}
 	ll, _ := d.lls()
 	return ll, nil
+}
+
+// linearDecoder returns the float64 decoder's layer when the decoder is
+// the built-in linear one, K → V.
+func (m *Model) linearDecoder() (mlp.Layer, bool) {
+	if m.Dec32 != nil || m.Dec.Config.Arch != "" || len(m.Dec.Net.Layers) != 1 {
+		return mlp.Layer{}, false
+	}
+	return m.Dec.Net.Layers[0], true
 }
 
 // Close releases the graphs, or keeps them for the model's next

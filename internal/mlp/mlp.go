@@ -10,7 +10,9 @@
 // is linear. Forward and Backward take a dense input; ForwardSparse and
 // BackwardSparse take the first layer's input by its nonzeros (a bag of
 // words, a binary code), write only the weight-gradient rows those touch,
-// and for binary inputs add tabulated sums of weight rows (binary.go).
+// and for binary inputs add tabulated sums of weight rows (binary.go);
+// BinaryLSE gives the log-sum-exp of a layer's outputs for binary inputs
+// from tables of exponentials, without the outputs (binarylse.go).
 // Hidden layers run on the register-blocked kernels of package vec, and
 // large loops are split over the cores in a way that does not change any
 // result. The package is tested against finite differences, and the

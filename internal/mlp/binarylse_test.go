@@ -1,0 +1,173 @@
+package mlp
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// lseRef is LSE(z) in plain Go: the outputs summed term by term, their
+// maximum, math.Exp and a left-to-right sum. It also returns A, the
+// largest over the outputs j of |b_j| + Σ_k z_k·|W_kj|, which bounds the
+// magnitude of every partial sum either way of computing LSE.
+func lseRef(l Layer, z []float64) (lse, A float64) {
+	eta := make([]float64, l.Out)
+	m := math.Inf(-1)
+	for j := range eta {
+		e, a := l.B[j], math.Abs(l.B[j])
+		for k, v := range z {
+			if v == 1 {
+				e += l.W[k*l.Out+j]
+				a += math.Abs(l.W[k*l.Out+j])
+			}
+		}
+		eta[j], A = e, max(A, a)
+		m = max(m, e)
+	}
+	s := 0.0
+	for _, e := range eta {
+		s += math.Exp(e - m)
+	}
+	return m + math.Log(s), A
+}
+
+// lseTol bounds |BinaryLSE − lseRef| for a layer of In inputs and Out
+// outputs, A as lseRef returns it and the value lse, in units of
+// u = 2⁻⁵³, from the standard bounds for sums (n terms: (n−1)·u of the sum
+// of their magnitudes) and products, each side against the exact value:
+//   - lseRef: the outputs (In + 1 terms) In·u·A; the shifts x − m, u·2A;
+//     math.Exp, 1 ulp; its sum of Out terms in [0, 1], relative (Out−1)·u,
+//     which the log turns into an absolute error; m + log s, u·|lse|.
+//   - BinaryLSE, with G = ⌈In/4⌉ groups: the tables' sums (at most 5
+//     terms) 4u·A in all; the shifts' sum (G terms, each at most A) G·u·G·A;
+//     S − m, u·2A a factor, 2G·u·A in all; the exponentials (1 ulp each)
+//     and their product (G factors), 2G·u relative; the sum of Out terms
+//     (Out−1)·u relative; sh + log s, u·|lse|.
+//
+// Summed and doubled for slack in the second-order terms.
+func lseTol(in, out int, A, lse float64) float64 {
+	G := float64((in + lseBits - 1) / lseBits)
+	u := 0x1p-53
+	return 2 * u * ((float64(in)+2+4+G*G+2*G)*A + float64(2*out) + 2*G + 4 + 2*math.Abs(lse))
+}
+
+func randomLayer(rng *rand.Rand, in, out int, sigma float64) Layer {
+	l := NewZero([]int{in, out}, Identity).Layers[0]
+	for i := range l.W {
+		l.W[i] = sigma * rng.NormFloat64()
+	}
+	for i := range l.B {
+		l.B[i] = sigma * rng.NormFloat64()
+	}
+	return l
+}
+
+func randomCodes(rng *rand.Rand, rows, in int, p float64) []float64 {
+	z := make([]float64, rows*in)
+	for i := range z {
+		if rng.Float64() < p {
+			z[i] = 1
+		}
+	}
+	return z
+}
+
+// TestBinaryLSEMatchesDirect compares BinaryLSE with the direct form on
+// layers of every group shape (In not a multiple of 4 among them), widths
+// around and above its column blocks, and weights from small to large
+// (σ = 60 makes most rows' products underflow, so that those rows take
+// the direct path).
+func TestBinaryLSEMatchesDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, in := range []int{1, 3, 4, 7, 50} {
+		for _, out := range []int{1, 5, 255, 257, 1995} {
+			for _, sigma := range []float64{0.1, 3, 60} {
+				l := randomLayer(rng, in, out, sigma)
+				const rows = 40
+				z := randomCodes(rng, rows, in, 0.5)
+				for k := range in {
+					z[k], z[in+k] = 0, 1 // the all-zero code and the all-one code
+				}
+				var b BinaryLSE
+				got := make([]float64, rows)
+				if !b.LogSumExp(got, l, z) {
+					t.Fatal("binary codes refused")
+				}
+				for r := range rows {
+					want, A := lseRef(l, z[r*in:(r+1)*in])
+					if tol := lseTol(in, out, A, want); !(math.Abs(got[r]-want) <= tol) {
+						t.Errorf("In %d Out %d σ %g row %d: %.17g, want %.17g within %.3g", in, out, sigma, r, got[r], want, tol)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBinaryLSEUnderflow checks a row whose products all underflow: each
+// group's table row has its maximum where the other's is e^-800 below, so
+// every product is 0 and the row is computed directly.
+func TestBinaryLSEUnderflow(t *testing.T) {
+	l := NewZero([]int{8, 2}, Identity).Layers[0]
+	l.W[0*2+1] = -800 // input 0, output 1
+	l.W[4*2+0] = -800 // input 4, output 0
+	z := []float64{1, 0, 0, 0, 1, 0, 0, 0}
+	var b BinaryLSE
+	got := make([]float64, 1)
+	b.LogSumExp(got, l, z)
+	if want := -800 + math.Log(2); got[0] != want {
+		t.Errorf("LSE %v, want %v", got[0], want)
+	}
+}
+
+// TestBinaryLSEIndependentOfRows checks that a row's value does not depend
+// on the other rows of the call, and that tables kept from a call are
+// rebuilt when a weight changes in place.
+func TestBinaryLSEIndependentOfRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	l := randomLayer(rng, 50, 700, 1)
+	const rows = 30
+	z := randomCodes(rng, rows, 50, 0.3)
+	var all, one BinaryLSE
+	got := make([]float64, rows)
+	all.LogSumExp(got, l, z)
+	for r := range rows {
+		v := make([]float64, 1)
+		one.LogSumExp(v, l, z[r*50:(r+1)*50])
+		if v[0] != got[r] {
+			t.Errorf("row %d alone: %v, among %d rows: %v", r, v[0], rows, got[r])
+		}
+	}
+	z[0] = 1
+	l.W[0*700+3] += 5 // input 0, output 3, in place
+	all.LogSumExp(got[:1], l, z[:50])
+	want, A := lseRef(l, z[:50])
+	if tol := lseTol(50, 700, A, want); !(math.Abs(got[0]-want) <= tol) {
+		t.Errorf("after a weight changed: %.17g, want %.17g within %.3g (stale tables?)", got[0], want, tol)
+	}
+}
+
+// TestBinaryLSERefusesNonBinary checks that other inputs are refused and
+// nothing is written.
+func TestBinaryLSERefusesNonBinary(t *testing.T) {
+	l := NewZero([]int{3, 4}, Identity).Layers[0]
+	var b BinaryLSE
+	got := []float64{7, 7}
+	if b.LogSumExp(got, l, []float64{1, 0, 0, 0, 0.5, 1}) || got[0] != 7 || got[1] != 7 {
+		t.Errorf("a code of 0.5 accepted: %v", got)
+	}
+}
+
+// BenchmarkBinaryLSE is evaluation's chunk: 1,024 codes of K=50 through
+// V=1995, the tables kept.
+func BenchmarkBinaryLSE(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	l := randomLayer(rng, 50, 1995, 0.05)
+	z := randomCodes(rng, 1024, 50, 0.5)
+	var t BinaryLSE
+	dst := make([]float64, 1024)
+	for b.Loop() {
+		t.LogSumExp(dst, l, z)
+	}
+	b.ReportMetric(float64(b.N*1024)/b.Elapsed().Seconds(), "rows/s")
+}
