@@ -229,6 +229,41 @@ func TestPosteriorMatchesFunctions(t *testing.T) {
 	}
 }
 
+// TestPosteriorOf requires Posterior.Of to accept exactly the logits of
+// the last Set, bit for bit, in whatever slice they are, and no others:
+// not the Set's own slice once it is written, not a zero of the other sign.
+func TestPosteriorOf(t *testing.T) {
+	a := []float64{0.3, -2, 0, 700, -1, 2}
+	var q Posterior
+	q.Set(a, 3)
+	negZero := append([]float64(nil), a...)
+	negZero[2] = math.Copysign(0, -1)
+	written := a // Set's own slice, written after the Set below
+	for _, tc := range []struct {
+		name string
+		a    []float64
+		want bool
+	}{
+		{"the same slice", a, true},
+		{"a copy", append([]float64(nil), a...), true},
+		{"a prefix", a[:3], false},
+		{"-0 for +0", negZero, false},
+		{"empty", nil, false},
+	} {
+		if got := q.Of(tc.a); got != tc.want {
+			t.Errorf("%s: Of = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	written[0] = 0.25
+	if q.Of(written) {
+		t.Error("Of accepts the Set's slice after it was written")
+	}
+	var empty Posterior
+	if empty.Of(a) {
+		t.Error("a Posterior never Set accepts logits")
+	}
+}
+
 // TestPosteriorSample checks that Posterior.Sample's codes depend only on
 // the source's state, not on the number of cores, that it takes exactly one
 // number from the source, and that each factor is 1 with its probability:

@@ -24,7 +24,7 @@ type Posterior struct {
 	P       []float64 // σ(a)
 	LogProb [][2]float64
 
-	logits []float64 // the caller's a of the last Set
+	logits []float64 // a copy of the last Set's a
 
 	priorLogs []float64 // KL's scratch: log α_j, log(1-α_j)
 	thr       []uint64  // Sample's scratch: ⌈P·2⁵³⌉
@@ -36,7 +36,8 @@ func (q *Posterior) Set(a []float64, k int) {
 	if k < 1 || len(a)%k != 0 {
 		panic("encoder: Posterior.Set logits are not rows of k")
 	}
-	q.K, q.logits = k, a
+	q.K = k
+	q.logits = append(q.logits[:0], a...)
 	q.P = scratch.Grow(q.P, len(a))
 	q.LogProb = scratch.Grow(q.LogProb, len(a))
 	set := func(lo, hi int) {
@@ -52,11 +53,19 @@ func (q *Posterior) Set(a []float64, k int) {
 	par.For(len(a), posteriorGrain, set)
 }
 
-// Of reports whether q's last Set was given the slice a itself (the same
-// array and length), so that q holds a's quantities unless a was written
-// since.
+// Of reports whether a holds, bit for bit, the logits of q's last Set, so
+// that q holds a's quantities: a may be another copy of them (a float32
+// network's logits widened twice, by the step and by its surrogate head).
 func (q *Posterior) Of(a []float64) bool {
-	return len(a) > 0 && len(a) == len(q.logits) && &a[0] == &q.logits[0]
+	if len(a) == 0 || len(a) != len(q.logits) {
+		return false
+	}
+	for i, v := range a {
+		if math.Float64bits(v) != math.Float64bits(q.logits[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Sample draws S codes per row into z (rows·S×K, row r·S+s for sample s of

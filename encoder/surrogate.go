@@ -22,10 +22,9 @@ type Surrogate struct {
 	Scale    float64   // overall factor, usually 1/B
 	Coef     []float64 // B×K: Σ_s A_bs z_bs
 	ASum     []float64 // B: Σ_s A_bs
-	// Q, when it was Set from the very logits Loss and Grad are given (the
-	// same slice: Posterior.Of), gives them σ(a) and log σ(±a) instead of
-	// their computing those again, to the same bits: a training step's
-	// posterior.
+	// Q, when it was Set from the logits Loss and Grad are given (the same
+	// bits: Posterior.Of), gives them σ(a) and log σ(±a) instead of their
+	// computing those again, to the same bits: a training step's posterior.
 	Q *Posterior
 
 	priorLogs []float64 // Loss's scratch: log α_j, log(1-α_j)
