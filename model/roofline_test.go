@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -124,15 +125,15 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 			}
 			const kernReps = 2000
 			b.ResetTimer()
-			var stepTime, gemmTime, kernTime time.Duration
+			var stepTime, gemmTime, kernTime, stepCPU, kernCPU time.Duration
 			for b.Loop() {
-				t0 := time.Now()
+				t0, c0 := time.Now(), processCPU()
 				if _, err := st.Step(docs, rng, g); err != nil {
 					b.Fatal(err)
 				}
-				t1 := time.Now()
+				t1, c1 := time.Now(), processCPU()
 				blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
-				t2 := time.Now()
+				t2, c2 := time.Now(), processCPU()
 				var wg sync.WaitGroup
 				for range cores {
 					wg.Add(1)
@@ -145,6 +146,8 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 				stepTime += t1.Sub(t0)
 				gemmTime += t2.Sub(t1)
 				kernTime += time.Since(t2)
+				stepCPU += c1 - c0
+				kernCPU += processCPU() - c2
 			}
 			stepRate := flops * float64(b.N) / stepTime.Seconds() / 1e9
 			gemmRate := 2 * float64(R*(K+1)*V) * float64(b.N) / gemmTime.Seconds() / 1e9
@@ -156,6 +159,23 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 			b.ReportMetric(kernRate, "kernel-GFLOP/s")
 			b.ReportMetric(stepRate/gemmRate, "of-dgemm")
 			b.ReportMetric(stepRate/kernRate, "of-kernel")
+			// The same fraction per CPU second (the process's user and
+			// system time, all cores): on a shared machine it leaves out
+			// the time the step and the peak waited for a core, which the
+			// wall-clock fraction above counts against whichever of the two
+			// was descheduled more.
+			kernCPURate := 2 * float64(cores*kernReps*25*240) * float64(b.N) / kernCPU.Seconds()
+			b.ReportMetric(stepCPU.Seconds()*1e3/float64(b.N), "cpu-ms/step")
+			b.ReportMetric(flops*float64(b.N)/stepCPU.Seconds()/kernCPURate, "of-kernel-cpu")
 		}
 	}
+}
+
+// processCPU returns the process's user and system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic("model_test: getrusage: " + err.Error())
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
