@@ -20,9 +20,7 @@ names=${*:-em exact rloo vimco disarm nvil}
 for name in $names; do
 	case $name in
 	em) f="-objective em" ;;
-	# VIMCO trains L_S, which has no gradient for the default learned prior
-	vimco) f="-estimator vimco -prior fixed" ;;
-	exact | rloo | disarm | nvil) f="-estimator $name" ;;
+	exact | rloo | vimco | disarm | nvil) f="-estimator $name" ;;
 	*) echo "unknown method $name" >&2; exit 2 ;;
 	esac
 	dir=$out/$name

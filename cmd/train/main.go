@@ -448,8 +448,8 @@ const syntheticSpare = 4
 // encoder of 100 hidden units and syntheticSpare factors more than the
 // generating model's K=8. The spare factors are there because from a random
 // start the training settles in distributed codes whose factors each mix
-// several of the truth's; with spare ones, and the default learned prior to
-// switch off those the data do not need, the held-out bound ends closer to
+// several of the truth's; with spare ones and the default learned prior,
+// which fits each factor's probability, the held-out bound ends closer to
 // the truth (docs/results.md, "Training settings across corpus sizes"),
 // while K stays small enough for -estimator exact and -objective em to
 // enumerate the 2^K codes. The training settings are the defaults.
