@@ -49,6 +49,25 @@ func c(n int) Constant {
 	return I32(int32(n))
 }
 
+// returnSumPD adds the float64 lanes of a, a ZMM or YMM register, into X0,
+// returns it as the function's float64 result and ends the function (the
+// horizontal sum every summing kernel ends with; it clobbers Y0 and X1).
+func returnSumPD(a reg.VecPhysical) {
+	if a.Size() == 64 {
+		VEXTRACTF64X4(c(1), a, reg.Y0)
+		VADDPD(reg.Y0, a.AsY(), reg.Y0)
+	} else {
+		VMOVAPD(a, reg.Y0)
+	}
+	VEXTRACTF128(c(1), reg.Y0, reg.X1)
+	VADDPD(reg.X1, reg.X0, reg.X0)
+	VUNPCKHPD(reg.X0, reg.X0, reg.X1)
+	VADDSD(reg.X1, reg.X0, reg.X0)
+	VMOVSD(reg.X0, ret())
+	VZEROUPPER()
+	RET()
+}
+
 // ret is the frame address of the first result, as in "ret+56(FP)".
 func ret() Mem {
 	b, err := ReturnIndex(0).Resolve()

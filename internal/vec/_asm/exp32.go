@@ -217,18 +217,5 @@ func expShift32(tab, masks Mem, zmm512 bool) {
 
 	Label(p + "_sum")
 	VADDPD(acc[1], acc[0], acc[0])
-	a := acc[0]
-	if zmm512 {
-		VEXTRACTF64X4(c(1), a, Y0)
-		VADDPD(Y0, a.AsY(), Y0)
-	} else {
-		VMOVAPD(a, Y0)
-	}
-	VEXTRACTF128(c(1), Y0, X1)
-	VADDPD(X1, X0, X0)
-	VUNPCKHPD(X0, X0, X1)
-	VADDSD(X1, X0, X0)
-	VMOVSD(X0, ret())
-	VZEROUPPER()
-	RET()
+	returnSumPD(acc[0])
 }

@@ -203,15 +203,7 @@ func vecAVX512() {
 
 	Label("zex_sum")
 	VADDPD(Z11, Z12, Z12)
-	VEXTRACTF64X4(c(1), Z12, Y0)
-	VADDPD(Y0, Y12, Y0)
-	VEXTRACTF128(c(1), Y0, X1)
-	VADDPD(X1, X0, X0)
-	VUNPCKHPD(X0, X0, X1)
-	VADDSD(X1, X0, X0)
-	VMOVSD(X0, ret())
-	VZEROUPPER()
-	RET()
+	returnSumPD(Z12)
 }
 
 // addKernelAVX512 generates addAVX512 (or, for f32, add32AVX512): four
