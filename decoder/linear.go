@@ -28,7 +28,7 @@ type LinearLogLik struct {
 
 	lse  mlp.BinaryLSE
 	lses []float64 // R log-normalisers
-	p    []float64 // a document's Σ_w x_w b_w, then Σ_w x_w W_kw for each k
+	p    []float64 // a document's Σ_w x_w W_kw for each k
 }
 
 // Compute sets LL for docs with samples codes each, the codes z (R×K, row
@@ -46,7 +46,7 @@ func (h *LinearLogLik) Compute(l mlp.Layer, docs []data.Document, z []float64, s
 		return false
 	}
 	h.LL = scratch.Grow(h.LL, R)
-	h.p = scratch.Grow(h.p, K+1)
+	h.p = scratch.Grow(h.p, K)
 	for b, d := range docs {
 		p0 := 0.0
 		for i, w := range d.Words {
