@@ -238,7 +238,8 @@ type Forward struct {
 	m    *Model
 	encs map[int]*encGraph
 	decs map[int]*decGraph
-	lin  decoder.LinearLogLik // a linear float64 decoder's likelihood
+	lin  decoder.LinearLogLik // a linear decoder's likelihood
+	wide mlp.Layer            // a float32 model's linear decoder, widened
 }
 
 // NewForward returns a forward pass over m's parameters (read at each
@@ -304,10 +305,13 @@ func (f *Forward) Logits(docs []data.Document) ([]float64, error) {
 }
 
 // LogLik returns log p(x_b|z_bs) for the codes z (len(docs)·S×K, sample s
-// of document b in row b·S+s), valid until the next call. For a float64
-// model with the linear decoder and binary codes it skips the graph and
-// its R×V logits: decoder.LinearLogLik gives the graph's results up to
-// rounding, from tables kept while the decoder's weights stay the same.
+// of document b in row b·S+s), valid until the next call. For a model with
+// the linear decoder and binary codes it skips the graph and its R×V
+// logits: decoder.LinearLogLik gives the graph's results up to rounding,
+// from tables kept while the decoder's weights stay the same. A float32
+// model's decoder weights are widened to float64 (exactly) for it, so its
+// logits are the float32 weights' exact sums rounded once in float64, where
+// the float32 graph rounds each partial sum to float32.
 func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]float64, error) {
 	rows := len(docs) * samples
 	if len(z) != rows*f.m.K() {
@@ -316,7 +320,7 @@ func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]floa
 	if err := data.CheckDocuments(docs, f.m.V()); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	if l, ok := f.m.linearDecoder(); ok && f.lin.Compute(l, docs, z, samples) {
+	if l, ok := f.linearDecoder(); ok && f.lin.Compute(l, docs, z, samples) {
 		return f.lin.LL, nil
 	}
 	d, ok := f.decs[rows]
@@ -335,13 +339,25 @@ func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]floa
 	return ll, nil
 }
 
-// linearDecoder returns the float64 decoder's layer when the decoder is
-// the built-in linear one, K → V.
-func (m *Model) linearDecoder() (mlp.Layer, bool) {
-	if m.Dec32 != nil || m.Dec.Config.Arch != "" || len(m.Dec.Net.Layers) != 1 {
+// linearDecoder returns the decoder's layer, in float64, when the decoder
+// is the built-in linear one, K → V: a float64 model's own, or a float32
+// model's widened into f.wide (read at each call, as the graphs read their
+// parameters).
+func (f *Forward) linearDecoder() (mlp.Layer, bool) {
+	m := f.m
+	if m.Dec.Config.Arch != "" || len(m.Dec.Net.Layers) != 1 {
 		return mlp.Layer{}, false
 	}
-	return m.Dec.Net.Layers[0], true
+	if m.Dec32 == nil {
+		return m.Dec.Net.Layers[0], true
+	}
+	l := m.Dec32.Layers[0]
+	f.wide.In, f.wide.Out = l.In, l.Out
+	f.wide.W = scratch.Grow(f.wide.W, len(l.W))
+	f.wide.B = scratch.Grow(f.wide.B, len(l.B))
+	vecof.Convert(f.wide.W, l.W)
+	vecof.Convert(f.wide.B, l.B)
+	return f.wide, true
 }
 
 // Close releases the graphs, or keeps them for the model's next
