@@ -98,13 +98,19 @@ func (l LayerOf[T]) sparseRows(pre []T, x *SparseOf[T], lo, hi int) {
 	// A narrow W (the decoder's K rows) is read a block of columns at a
 	// time, which then stays in the L1 cache across the rows.
 	bw := blockWidth(l1Doubles, l.In, l.Out)
+	// A W larger than the level-2 cache (an encoder's V×H) is read from
+	// further out, a few rows ahead of their use.
+	add := vecof.AddScaledRows[T]
+	if len(l.W) > l2Doubles {
+		add = vecof.AddScaledRowsAhead[T]
+	}
 	for blo := 0; blo < l.Out; blo += bw {
 		bhi := min(blo+bw, l.Out)
 		for r := lo; r < hi; r++ {
 			p := pre[r*l.Out+blo : r*l.Out+bhi]
 			copy(p, l.B[blo:bhi])
 			k0, k1 := x.Ptr[r], x.Ptr[r+1]
-			vecof.AddScaledRows(p, l.W[blo:], l.Out, x.Col[k0:k1], x.Val[k0:k1])
+			add(p, l.W[blo:], l.Out, x.Col[k0:k1], x.Val[k0:k1])
 		}
 	}
 }

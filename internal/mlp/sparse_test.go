@@ -1,10 +1,13 @@
 package mlp
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/amvi/amvi/internal/vecof"
 )
 
 // TestSparseMatchesDense checks ForwardSparse and BackwardSparse against the
@@ -307,6 +310,131 @@ func TestTouchedUpdate(t *testing.T) {
 				t.Errorf("in %d, call %d: rows %v stale %v, want %v and %v", tc.in, call, touched.Rows, touched.stale, want, stale)
 			}
 			prev = used
+		}
+	}
+}
+
+// TestAffineSparseLargeWeights checks AffineSparse on weights larger than
+// the level-2 cache (which it reads with the prefetching kernel) against
+// one vec.AddScaledRows per row over all the columns, bit for bit, in both
+// dtypes, on one core and on all of them. Mutation: vecof.AddScaledRowsAhead
+// passing the float64 kernel half of the rows fails it.
+func TestAffineSparseLargeWeights(t *testing.T) {
+	for _, tc := range []struct{ in, out, rows int }{
+		{2000, 500, 9},  // the encoder's first layer
+		{2000, 100, 70}, // NVIL's baseline network's
+		{700, 200, 3},
+		{300, 1000, 5}, // wider than the kernel's blocks, stride > block
+	} {
+		t.Run(fmt.Sprintf("%dx%d", tc.in, tc.out), func(t *testing.T) {
+			affineSparseLarge[float64](t, tc.in, tc.out, tc.rows)
+			affineSparseLarge[float32](t, tc.in, tc.out, tc.rows)
+		})
+	}
+}
+
+func affineSparseLarge[T Float](t *testing.T, in, out, rows int) {
+	if in*out <= l2Doubles {
+		t.Fatalf("%d×%d weights fit the level-2 cache: the test would not reach the prefetching path", in, out)
+	}
+	rng := rand.New(rand.NewPCG(uint64(in), uint64(out)))
+	l := NewZeroOf[T]([]int{in, out}, Identity).Layers[0]
+	for j := range l.W {
+		l.W[j] = T(rng.NormFloat64())
+	}
+	for j := range l.B {
+		l.B[j] = T(rng.NormFloat64())
+	}
+	var x SparseOf[T]
+	x.Reset(in)
+	for r := 0; r < rows; r++ {
+		for c := 0; c < in; c++ {
+			if rng.IntN(25) == 0 {
+				x.Append(c, T(rng.IntN(4)+1)*T(0.37))
+			}
+		}
+		x.EndRow()
+	}
+	want := make([]T, rows*out)
+	for r := 0; r < rows; r++ {
+		p := want[r*out : (r+1)*out]
+		copy(p, l.B)
+		k0, k1 := x.Ptr[r], x.Ptr[r+1]
+		vecof.AddScaledRows(p, l.W, out, x.Col[k0:k1], x.Val[k0:k1])
+	}
+	for _, serial := range []bool{false, true} {
+		s := ScratchOf[T]{Serial: serial}
+		got := make([]T, rows*out)
+		l.AffineSparse(&s, got, &x)
+		for i := range got {
+			if got[i] != want[i] || math.Signbit(float64(got[i])) != math.Signbit(float64(want[i])) {
+				t.Fatalf("%T serial=%v: pre[%d] = %v, want %v", got[i], serial, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// BenchmarkFirstLayerGather times the encoder's first-layer forward on one
+// core (64 documents of 88 tokens over V=2000, H=500, as sparseRows runs
+// it) with vec.AddScaledRows and with the prefetching
+// vec.AddScaledRowsAhead, alternated: with W left in cache by the last call
+// ("cached"), and after 32 MiB have been written ("memory"), as in a
+// training step, where Adam and the other networks pass through the cache
+// between two forwards.
+func BenchmarkFirstLayerGather(b *testing.B) {
+	b.Run("float64", func(b *testing.B) { benchFirstLayerGather[float64](b) })
+	b.Run("float32", func(b *testing.B) { benchFirstLayerGather[float32](b) })
+}
+
+func benchFirstLayerGather[T Float](b *testing.B) {
+	const V, H, B, tokens = 2000, 500, 64, 88
+	rng := rand.New(rand.NewPCG(1, 2))
+	l := NewZeroOf[T]([]int{V, H}, Identity).Layers[0]
+	for i := range l.W {
+		l.W[i] = T(rng.NormFloat64())
+	}
+	var x SparseOf[T]
+	x.Reset(V)
+	counts := make([]int, V)
+	for range B {
+		clear(counts)
+		for range tokens {
+			counts[int(V*rng.Float64()*rng.Float64())]++
+		}
+		for c, n := range counts {
+			if n > 0 {
+				x.Append(c, T(math.Log1p(float64(n))))
+			}
+		}
+		x.EndRow()
+	}
+	pre := make([]T, B*H)
+	flush := make([]float64, 4<<20)
+	for _, where := range []string{"cached", "memory"} {
+		for round := range 3 {
+			for _, kernel := range []string{"plain", "ahead"} {
+				add := vecof.AddScaledRows[T]
+				if kernel == "ahead" {
+					add = vecof.AddScaledRowsAhead[T]
+				}
+				b.Run(fmt.Sprintf("%s/%s/%d", where, kernel, round), func(b *testing.B) {
+					for b.Loop() {
+						if where == "memory" {
+							b.StopTimer()
+							for i := range flush {
+								flush[i]++
+							}
+							b.StartTimer()
+						}
+						for r := range B {
+							p := pre[r*H : (r+1)*H]
+							copy(p, l.B)
+							k0, k1 := x.Ptr[r], x.Ptr[r+1]
+							add(p, l.W, H, x.Col[k0:k1], x.Val[k0:k1])
+						}
+					}
+				})
+			}
 		}
 	}
 }

@@ -78,6 +78,17 @@ func AddScaledRows(dst, src []float64, stride int, rows []int, scales []float64)
 	}
 }
 
+// AddScaledRowsAhead is AddScaledRows, with the same results bit for bit,
+// for rows gathered from a matrix too large for the level-2 cache: while it
+// adds a row it prefetches the row a few places on in rows, so that the
+// row is in cache by the time it is added (the AVX-512 kernel; elsewhere it
+// is AddScaledRows).
+func AddScaledRowsAhead(dst, src []float64, stride int, rows []int, scales []float64) {
+	if checkRows("AddScaledRowsAhead", len(dst), len(src), stride, rows, len(scales)) {
+		addScaledRowsAhead(dst, src, stride, rows, scales)
+	}
+}
+
 // checkRows panics, naming the function, if AddScaledRows's rows and
 // scales do not fit dst and src, and reports whether there is anything to
 // add.

@@ -33,6 +33,14 @@ func AddScaledRows32(dst, src []float32, stride int, rows []int, scales []float3
 	}
 }
 
+// AddScaledRowsAhead32 is AddScaledRowsAhead for float32: AddScaledRows32,
+// bit for bit, prefetching rows ahead.
+func AddScaledRowsAhead32(dst, src []float32, stride int, rows []int, scales []float32) {
+	if checkRows("AddScaledRowsAhead32", len(dst), len(src), stride, rows, len(scales)) {
+		addScaledRowsAhead32(dst, src, stride, rows, scales)
+	}
+}
+
 // AddMatMul32 is AddMatMul for float32: it adds to dst, rows of n, the
 // product of a, rows of m, and the first n columns of src, a row-major
 // matrix of m rows with the given stride,

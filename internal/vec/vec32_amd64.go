@@ -20,6 +20,15 @@ func addScaledRows32(dst, src []float32, stride int, rows []int, scales []float3
 	addScaledRows32AVX2(dst, src, stride, rows, scales[:len(rows)])
 }
 
+// addScaledRowsAhead32 expects rows checked as AddScaledRows32 checks them.
+func addScaledRowsAhead32(dst, src []float32, stride int, rows []int, scales []float32) {
+	if useAVX512 {
+		addScaledRowsAhead32AVX512(dst, src, stride, rows, scales[:len(rows)])
+		return
+	}
+	addScaledRows32(dst, src, stride, rows, scales)
+}
+
 // addMatMul32 expects shapes checked as AddMatMul32 checks them.
 func addMatMul32(dst []float32, n int, a []float32, m int, src []float32, stride int) {
 	if useAVX512 {

@@ -14,6 +14,10 @@ func addScaledRows32(dst, src []float32, stride int, rows []int, scales []float3
 	addScaledRowsGo(dst, src, stride, rows, scales)
 }
 
+func addScaledRowsAhead32(dst, src []float32, stride int, rows []int, scales []float32) {
+	addScaledRowsGo(dst, src, stride, rows, scales)
+}
+
 func addMatMul32(dst []float32, n int, a []float32, m int, src []float32, stride int) {
 	addMatMulRows(dst, n, a, m, src, stride, addScaledRows32)
 }

@@ -16,6 +16,12 @@ func addScaledRows32AVX2(dst []float32, src []float32, stride int, rows []int, s
 //go:noescape
 func addScaledRows32AVX512(dst []float32, src []float32, stride int, rows []int, scales []float32)
 
+// addScaledRowsAhead32AVX512 is addScaledRows32AVX512 (the same arguments,
+// trust and arithmetic) that also prefetches rows ahead.
+//
+//go:noescape
+func addScaledRowsAhead32AVX512(dst []float32, src []float32, stride int, rows []int, scales []float32)
+
 // addMatMul32AVX512 is AddMatMul32's AVX-512 kernel, with the trust of
 // addMatMulAVX512.
 //

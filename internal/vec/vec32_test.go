@@ -332,10 +332,11 @@ func TestMax32(t *testing.T) {
 	}
 }
 
-// TestAddScaledRows32 checks AddScaledRows32 and AddMatMul32 against their
-// float64 references: widths up to 70 and wider ones, 0 to 300 rows of a
-// 40-row matrix, repeated rows, column offsets, strides wider than dst and
-// special values, and that nothing outside dst is written.
+// TestAddScaledRows32 checks AddScaledRows32, AddScaledRowsAhead32 and
+// AddMatMul32 against their float64 references: widths up to 70 and wider
+// ones, 0 to 300 rows of a 40-row matrix, repeated rows, column offsets,
+// strides wider than dst and special values, and that nothing outside dst
+// is written.
 func TestAddScaledRows32(t *testing.T) {
 	r := rand.New(rand.NewPCG(57, 58))
 	ns := rangeInts(71)
@@ -362,9 +363,14 @@ func TestAddScaledRows32(t *testing.T) {
 			dstBuf := randVec32(r, off[0], n, specials)
 			want := clone32(dstBuf)
 			addScaledRows32Ref(want[off[0]:off[0]+n], src, stride, rows, scales)
+			ahead := clone32(dstBuf)
 			AddScaledRows32(dstBuf[off[0]:off[0]+n], src, stride, rows, scales)
 			what := fmt.Sprintf("n=%d stride=%d m=%d off=%v", n, stride, m, off)
 			if !sameVec32(t, "AddScaledRows32 "+what, dstBuf, want) {
+				return
+			}
+			AddScaledRowsAhead32(ahead[off[0]:off[0]+n], src, stride, rows, scales)
+			if !sameVec32(t, "AddScaledRowsAhead32 "+what, ahead, want) {
 				return
 			}
 			// AddMatMul32 over 1 to 9 rows of dst and the first min(m, 40)

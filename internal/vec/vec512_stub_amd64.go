@@ -10,6 +10,12 @@ package vec
 //go:noescape
 func addScaledRowsAVX512(dst []float64, src []float64, stride int, rows []int, scales []float64)
 
+// addScaledRowsAheadAVX512 is addScaledRowsAVX512 (the same arguments,
+// trust and arithmetic) that also prefetches rows ahead.
+//
+//go:noescape
+func addScaledRowsAheadAVX512(dst []float64, src []float64, stride int, rows []int, scales []float64)
+
 //go:noescape
 func addAVX512(dst []float64, x []float64)
 

@@ -33,6 +33,15 @@ func addScaledRows(dst, src []float64, stride int, rows []int, scales []float64)
 	addScaledRowsAVX2(dst, src, stride, rows, scales[:len(rows)])
 }
 
+// addScaledRowsAhead expects rows checked as AddScaledRows checks them.
+func addScaledRowsAhead(dst, src []float64, stride int, rows []int, scales []float64) {
+	if useAVX512 {
+		addScaledRowsAheadAVX512(dst, src, stride, rows, scales[:len(rows)])
+		return
+	}
+	addScaledRows(dst, src, stride, rows, scales)
+}
+
 func add(dst, x []float64) {
 	if !useAVX2 {
 		addGo(dst, x)

@@ -93,9 +93,12 @@ func rowsCases() []rowsCase {
 	return cs
 }
 
-// TestAddScaledRowsBitIdentical checks AddScaledRows, on the assembly and
-// on the Go loop, against one addScaledGo per row, bit for bit, and that
-// it writes nothing outside dst and nothing in src.
+// TestAddScaledRowsBitIdentical checks AddScaledRows and AddScaledRowsAhead,
+// on the assembly and on the Go loop, against one addScaledGo per row, bit
+// for bit, and that they write nothing outside dst and nothing in src: rows
+// fewer and more than the prefetching kernel's distance, widths across its
+// blocks and tails. Mutation: the prefetching kernel's block loop leaving
+// out the product of its last register fails it.
 func TestAddScaledRowsBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, c := range rowsCases() {
@@ -124,16 +127,21 @@ func TestAddScaledRowsBitIdentical(t *testing.T) {
 		if asmKernels() {
 			paths["asm"] = func(f func()) { f() }
 		}
+		kernels := map[string]func(dst, src []float64, stride int, rows []int, scales []float64){
+			"AddScaledRows": AddScaledRows, "AddScaledRowsAhead": AddScaledRowsAhead,
+		}
 		for name, run := range paths {
-			got := clone(dstBuf)
-			run(func() {
-				AddScaledRows(got[c.dstOff:c.dstOff+c.n], srcBuf[c.srcOff:], c.stride, rows, scales)
-			})
-			if !sameVec(t, name+": "+c.String(), got, want) {
-				return
-			}
-			if !sameVec(t, name+": src changed: "+c.String(), srcBuf, srcWant) {
-				return
+			for kname, kernel := range kernels {
+				got := clone(dstBuf)
+				run(func() {
+					kernel(got[c.dstOff:c.dstOff+c.n], srcBuf[c.srcOff:], c.stride, rows, scales)
+				})
+				if !sameVec(t, name+" "+kname+": "+c.String(), got, want) {
+					return
+				}
+				if !sameVec(t, name+" "+kname+": src changed: "+c.String(), srcBuf, srcWant) {
+					return
+				}
 			}
 		}
 	}

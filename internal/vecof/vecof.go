@@ -37,6 +37,16 @@ func AddScaledRows[T Float](dst, src []T, stride int, rows []int, scales []T) {
 	}
 }
 
+// AddScaledRowsAhead is vec.AddScaledRowsAhead or vec.AddScaledRowsAhead32.
+func AddScaledRowsAhead[T Float](dst, src []T, stride int, rows []int, scales []T) {
+	switch d := any(dst).(type) {
+	case []float64:
+		vec.AddScaledRowsAhead(d, any(src).([]float64), stride, rows, any(scales).([]float64))
+	case []float32:
+		vec.AddScaledRowsAhead32(d, any(src).([]float32), stride, rows, any(scales).([]float32))
+	}
+}
+
 // AddMatMul is vec.AddMatMul or vec.AddMatMul32.
 func AddMatMul[T Float](dst []T, n int, a []T, m int, src []T, stride int) {
 	switch d := any(dst).(type) {

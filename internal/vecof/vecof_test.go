@@ -30,12 +30,23 @@ func TestDispatch(t *testing.T) {
 			t.Fatalf("AddScaledRows[%d]: %v, %v; vec's %v, %v", i, d32[i], d64[i], w32[i], w64[i])
 		}
 	}
+	AddScaledRowsAhead(d32, src32, 16, rows, s32)
+	vec.AddScaledRowsAhead32(w32, src32, 16, rows, s32)
+	AddScaledRowsAhead(d64, src64, 16, rows, s64)
+	vec.AddScaledRowsAhead(w64, src64, 16, rows, s64)
+	for i := range d32 {
+		if d32[i] != w32[i] || d64[i] != w64[i] {
+			t.Fatalf("AddScaledRowsAhead[%d]: %v, %v; vec's %v, %v", i, d32[i], d64[i], w32[i], w64[i])
+		}
+	}
 	if got, want := ExpShift(d32, src32[:16], Max(src32[:16])), vec.ExpShift32(w32, src32[:16], vec.Max32(src32[:16])); got != want {
 		t.Errorf("ExpShift float32: %v, vec's %v", got, want)
 	}
 	if n := testing.AllocsPerRun(100, func() {
 		AddScaledRows(d32, src32, 16, rows, s32)
 		AddScaledRows(d64, src64, 16, rows, s64)
+		AddScaledRowsAhead(d32, src32, 16, rows, s32)
+		AddScaledRowsAhead(d64, src64, 16, rows, s64)
 		Tanh(d32, d32)
 		ScaleTo(d64, 0.5, d64)
 		_ = ExpShift(d32, d32, Max(d32))

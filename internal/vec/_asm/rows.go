@@ -21,6 +21,10 @@ type rowsKernel struct {
 	tmp    []VecPhysical // products, used in turn
 	blocks []int         // registers per block; the first block repeats
 	tail   func(p string)
+	// ahead, if not 0, makes the kernel prefetch, while it adds row k's
+	// block, the same block of row rows[min(k+ahead, len(rows)-1)]: one
+	// PREFETCHT0 a register (a cache line in AVX-512), offset BX.
+	ahead int
 }
 
 // addScaledRows generates k: the arguments into the registers the tails
@@ -43,6 +47,9 @@ func addScaledRows(k rowsKernel) {
 	Load(Param("scales").Base(), R9)
 	TESTQ(R10, R10)
 	JEQ(LabelRef(p + "_done"))
+	if k.ahead > 0 {
+		LEAQ(Mem{Base: R10, Disp: -1}, R14)
+	}
 
 	e := k.e
 	regBytes := e.size * k.lanes
@@ -65,8 +72,10 @@ func addScaledRows(k rowsKernel) {
 		pcalign(32)
 		Label(head + "_k")
 		rowStart(e, k.bcast)
+		rowAhead(k.ahead)
 		for i := 0; i < n; i++ {
 			t := k.tmp[i%len(k.tmp)]
+			prefetch(k.ahead, i*regBytes)
 			e.mul(idx(RSI, i*regBytes, RAX, 1), k.bcast, t)
 			e.add(t, k.acc[i], k.acc[i])
 		}
@@ -98,6 +107,27 @@ func rowStart(e elem, bcast VecPhysical) {
 	MOVQ(idx(R8, 0, R12, 8), RAX)
 	IMULQ(R11, RAX)
 	e.bcast(idx(R9, 0, R12, uint8(e.size)), bcast)
+}
+
+// rowAhead, for ahead > 0, loads into BX the offset of the row the kernel
+// prefetches: rows[min(k+ahead, len(rows)-1)]*stride*size, with R14 holding
+// len(rows)-1. It clobbers R13.
+func rowAhead(ahead int) {
+	if ahead == 0 {
+		return
+	}
+	LEAQ(Mem{Base: R12, Disp: ahead}, R13)
+	CMPQ(R13, R14)
+	CMOVQGT(R14, R13)
+	MOVQ(idx(R8, 0, R13, 8), RBX)
+	IMULQ(R11, RBX)
+}
+
+// prefetch, for ahead > 0, prefetches the cache line at SI + BX + off.
+func prefetch(ahead, off int) {
+	if ahead > 0 {
+		PREFETCHT0(idx(RSI, off, RBX, 1))
+	}
 }
 
 // rowEnd steps k and loops to label while k < len(rows).

@@ -41,7 +41,21 @@ func vec32File() {
 		acc:   zmm[:24],
 		bcast: Z24, tmp: zmm[25:],
 		blocks: []int{24},
-		tail:   rowsRemainder512(f32),
+		tail:   rowsRemainder512(f32, 0),
+	})
+
+	TEXT("addScaledRowsAhead32AVX512", NOSPLIT, "func(dst, src []float32, stride int, rows []int, scales []float32)")
+	Doc("addScaledRowsAhead32AVX512 is addScaledRows32AVX512 (the same arguments,",
+		"trust and arithmetic) that also prefetches rows ahead.")
+	Pragma("noescape")
+	Comment("addScaledRowsAheadAVX512 on float32.")
+	addScaledRows(rowsKernel{
+		name: "addScaledRowsAhead32AVX512", prefix: "wra", e: f32, lanes: 16,
+		acc:   zmm[:24],
+		bcast: Z24, tmp: zmm[25:],
+		blocks: []int{24},
+		tail:   rowsRemainder512(f32, rowsAhead),
+		ahead:  rowsAhead,
 	})
 
 	TEXT("addMatMul32AVX512", NOSPLIT, "func(dst, a, src []float32, rows, m, n, stride int)")

@@ -14,11 +14,14 @@ var zmm = []VecPhysical{
 	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31,
 }
 
+// rowsAhead is the prefetching kernels' distance in rows.
+const rowsAhead = 8
+
 // rowsRemainder512 returns addScaledRowsAVX512's (or
 // addScaledRows32AVX512's) last block for elements e: the CX elements left,
 // 1 to 24·lanes−1, in as many registers as they fill, the last masked by
 // K1, in one pass over the rows.
-func rowsRemainder512(e elem) func(p string) {
+func rowsRemainder512(e elem, ahead int) func(p string) {
 	lanes := 64 / e.size
 	return func(p string) {
 		Comment(fmt.Sprintf("K1: the lanes of the last register, 1 to %d. AX: the elements left.", lanes))
@@ -49,8 +52,10 @@ func rowsRemainder512(e elem) func(p string) {
 			pcalign(32)
 			Label(label(r) + "_k")
 			rowStart(e, Z24)
+			rowAhead(ahead)
 			for i := range r {
 				t := zmm[25+i%7]
+				prefetch(ahead, 64*i)
 				if i == r-1 {
 					e.mulZ(idx(RSI, 64*i, RAX, 1), Z24, K1, t)
 				} else {
@@ -143,7 +148,22 @@ func vecAVX512() {
 		acc:   zmm[:24],
 		bcast: Z24, tmp: zmm[25:],
 		blocks: []int{24},
-		tail:   rowsRemainder512(f64),
+		tail:   rowsRemainder512(f64, 0),
+	})
+
+	TEXT("addScaledRowsAheadAVX512", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
+	Doc("addScaledRowsAheadAVX512 is addScaledRowsAVX512 (the same arguments,",
+		"trust and arithmetic) that also prefetches rows ahead.")
+	Pragma("noescape")
+	Comment("addScaledRowsAVX512, and while it adds row k's block it prefetches the",
+		"same block of row rows[min(k+AHEAD, len(rows)-1)], a cache line a register.")
+	addScaledRows(rowsKernel{
+		name: "addScaledRowsAheadAVX512", prefix: "zra", e: f64, lanes: 8,
+		acc:   zmm[:24],
+		bcast: Z24, tmp: zmm[25:],
+		blocks: []int{24},
+		tail:   rowsRemainder512(f64, rowsAhead),
+		ahead:  rowsAhead,
 	})
 
 	addKernelAVX512(f64, "addAVX512", "zad")
