@@ -176,6 +176,8 @@ func (l LayerOf[T]) SparseGrad(s *ScratchOf[T], gw, gb, d []T, x *SparseOf[T], t
 	// Gather each touched weight row's gradient from the rows of d that use
 	// it (x's transpose), in ascending row order, a block of columns at a
 	// time so that the block of d stays in cache across the touched rows.
+	// vec.SumScaledRows writes the sums without first reading (or
+	// clearing) the rows, last written a step ago and mostly out of cache.
 	// Each part owns whole weight rows, so the sums run in the same order
 	// however many parts there are.
 	csc := &s.csc
@@ -186,8 +188,7 @@ func (l LayerOf[T]) SparseGrad(s *ScratchOf[T], gw, gb, d []T, x *SparseOf[T], t
 			bhi := min(blo+bw, l.Out)
 			for _, c := range touched.Rows[lo:hi] {
 				k0, k1 := csc.Ptr[c], csc.Ptr[c+1]
-				clear(gw[c*l.Out+blo : c*l.Out+bhi])
-				vecof.AddScaledRows(gw[c*l.Out+blo:c*l.Out+bhi], d[blo:], l.Out, csc.Col[k0:k1], csc.Val[k0:k1])
+				vecof.SumScaledRows(gw[c*l.Out+blo:c*l.Out+bhi], d[blo:], l.Out, csc.Col[k0:k1], csc.Val[k0:k1])
 			}
 		}
 	})

@@ -374,6 +374,88 @@ func affineSparseLarge[T Float](t *testing.T, in, out, rows int) {
 	}
 }
 
+// BenchmarkFirstLayerWeightGrad times the encoder's first-layer weight
+// gradient on one core (the rows of BenchmarkFirstLayerGather's 64
+// documents, as SparseGrad gathers them from d) written as clear then
+// vec.AddScaledRows ("clear") and as vec.SumScaledRows ("sum"), alternated,
+// after 32 MiB have been written (the gradient rows out of cache, as in a
+// step) and d and the transposed input read back in (as they are, fresh,
+// in a step).
+func BenchmarkFirstLayerWeightGrad(b *testing.B) {
+	b.Run("float64", func(b *testing.B) { benchFirstLayerWeightGrad[float64](b) })
+	b.Run("float32", func(b *testing.B) { benchFirstLayerWeightGrad[float32](b) })
+}
+
+func benchFirstLayerWeightGrad[T Float](b *testing.B) {
+	const V, H, B = 2000, 500, 64
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := firstLayerInput[T](rng, V, B)
+	d := make([]T, B*H)
+	for i := range d {
+		d[i] = T(rng.NormFloat64())
+	}
+	gw := make([]T, V*H)
+	var touched Touched
+	touched.update(x.Col, V)
+	var csc SparseOf[T]
+	csc.transpose(x)
+	flush := make([]float64, 4<<20)
+	var sink T
+	for round := range 3 {
+		for _, kernel := range []string{"clear", "sum"} {
+			b.Run(fmt.Sprintf("%s/%d", kernel, round), func(b *testing.B) {
+				for b.Loop() {
+					b.StopTimer()
+					for i := range flush {
+						flush[i]++
+					}
+					for _, v := range d {
+						sink += v
+					}
+					for i, v := range csc.Val {
+						sink += v + T(csc.Col[i])
+					}
+					b.StartTimer()
+					for _, c := range touched.Rows {
+						k0, k1 := csc.Ptr[c], csc.Ptr[c+1]
+						g := gw[c*H : (c+1)*H]
+						if kernel == "sum" {
+							vecof.SumScaledRows(g, d, H, csc.Col[k0:k1], csc.Val[k0:k1])
+						} else {
+							clear(g)
+							vecof.AddScaledRows(g, d, H, csc.Col[k0:k1], csc.Val[k0:k1])
+						}
+					}
+				}
+			})
+		}
+	}
+	if sink == 0.5 {
+		b.Log(sink)
+	}
+}
+
+// firstLayerInput returns B documents of 88 tokens over V words, drawn as
+// testmodel.Docs draws them (a skewed vocabulary), with log1p counts.
+func firstLayerInput[T Float](rng *rand.Rand, V, B int) *SparseOf[T] {
+	x := new(SparseOf[T])
+	x.Reset(V)
+	counts := make([]int, V)
+	for range B {
+		clear(counts)
+		for range 88 {
+			counts[int(float64(V)*rng.Float64()*rng.Float64())]++
+		}
+		for c, n := range counts {
+			if n > 0 {
+				x.Append(c, T(math.Log1p(float64(n))))
+			}
+		}
+		x.EndRow()
+	}
+	return x
+}
+
 // BenchmarkFirstLayerGather times the encoder's first-layer forward on one
 // core (64 documents of 88 tokens over V=2000, H=500, as sparseRows runs
 // it) with vec.AddScaledRows and with the prefetching
@@ -387,27 +469,13 @@ func BenchmarkFirstLayerGather(b *testing.B) {
 }
 
 func benchFirstLayerGather[T Float](b *testing.B) {
-	const V, H, B, tokens = 2000, 500, 64, 88
+	const V, H, B = 2000, 500, 64
 	rng := rand.New(rand.NewPCG(1, 2))
 	l := NewZeroOf[T]([]int{V, H}, Identity).Layers[0]
 	for i := range l.W {
 		l.W[i] = T(rng.NormFloat64())
 	}
-	var x SparseOf[T]
-	x.Reset(V)
-	counts := make([]int, V)
-	for range B {
-		clear(counts)
-		for range tokens {
-			counts[int(V*rng.Float64()*rng.Float64())]++
-		}
-		for c, n := range counts {
-			if n > 0 {
-				x.Append(c, T(math.Log1p(float64(n))))
-			}
-		}
-		x.EndRow()
-	}
+	x := firstLayerInput[T](rng, V, B)
 	pre := make([]T, B*H)
 	flush := make([]float64, 4<<20)
 	for _, where := range []string{"cached", "memory"} {

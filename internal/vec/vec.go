@@ -89,6 +89,18 @@ func AddScaledRowsAhead(dst, src []float64, stride int, rows []int, scales []flo
 	}
 }
 
+// SumScaledRows writes into dst the sum that AddScaledRows would add to it:
+// the bits of clear(dst) then AddScaledRows, without reading dst (a
+// gradient row written once a step, whose old value need not come into
+// the cache first). With no rows it clears dst.
+func SumScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
+	if checkRows("SumScaledRows", len(dst), len(src), stride, rows, len(scales)) {
+		sumScaledRows(dst, src, stride, rows, scales)
+		return
+	}
+	clear(dst)
+}
+
 // checkRows panics, naming the function, if AddScaledRows's rows and
 // scales do not fit dst and src, and reports whether there is anything to
 // add.

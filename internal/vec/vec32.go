@@ -41,6 +41,15 @@ func AddScaledRowsAhead32(dst, src []float32, stride int, rows []int, scales []f
 	}
 }
 
+// SumScaledRows32 is SumScaledRows for float32.
+func SumScaledRows32(dst, src []float32, stride int, rows []int, scales []float32) {
+	if checkRows("SumScaledRows32", len(dst), len(src), stride, rows, len(scales)) {
+		sumScaledRows32(dst, src, stride, rows, scales)
+		return
+	}
+	clear(dst)
+}
+
 // AddMatMul32 is AddMatMul for float32: it adds to dst, rows of n, the
 // product of a, rows of m, and the first n columns of src, a row-major
 // matrix of m rows with the given stride,

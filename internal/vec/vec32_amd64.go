@@ -22,10 +22,21 @@ func addScaledRows32(dst, src []float32, stride int, rows []int, scales []float3
 
 // addScaledRowsAhead32 expects rows checked as AddScaledRows32 checks them.
 func addScaledRowsAhead32(dst, src []float32, stride int, rows []int, scales []float32) {
-	if useAVX512 {
+	if useAVX2 && useAVX512 {
 		addScaledRowsAhead32AVX512(dst, src, stride, rows, scales[:len(rows)])
 		return
 	}
+	addScaledRows32(dst, src, stride, rows, scales)
+}
+
+// sumScaledRows32 expects rows checked as AddScaledRows32 checks them, and
+// at least one.
+func sumScaledRows32(dst, src []float32, stride int, rows []int, scales []float32) {
+	if useAVX2 && useAVX512 {
+		sumScaledRows32AVX512(dst, src, stride, rows, scales[:len(rows)])
+		return
+	}
+	clear(dst)
 	addScaledRows32(dst, src, stride, rows, scales)
 }
 

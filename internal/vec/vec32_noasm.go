@@ -18,6 +18,11 @@ func addScaledRowsAhead32(dst, src []float32, stride int, rows []int, scales []f
 	addScaledRowsGo(dst, src, stride, rows, scales)
 }
 
+func sumScaledRows32(dst, src []float32, stride int, rows []int, scales []float32) {
+	clear(dst)
+	addScaledRowsGo(dst, src, stride, rows, scales)
+}
+
 func addMatMul32(dst []float32, n int, a []float32, m int, src []float32, stride int) {
 	addMatMulRows(dst, n, a, m, src, stride, addScaledRows32)
 }

@@ -22,6 +22,11 @@ func addScaledRows32AVX512(dst []float32, src []float32, stride int, rows []int,
 //go:noescape
 func addScaledRowsAhead32AVX512(dst []float32, src []float32, stride int, rows []int, scales []float32)
 
+// sumScaledRows32AVX512 is sumScaledRowsAVX512 on float32.
+//
+//go:noescape
+func sumScaledRows32AVX512(dst []float32, src []float32, stride int, rows []int, scales []float32)
+
 // addMatMul32AVX512 is AddMatMul32's AVX-512 kernel, with the trust of
 // addMatMulAVX512.
 //

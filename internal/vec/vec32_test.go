@@ -332,11 +332,11 @@ func TestMax32(t *testing.T) {
 	}
 }
 
-// TestAddScaledRows32 checks AddScaledRows32, AddScaledRowsAhead32 and
-// AddMatMul32 against their float64 references: widths up to 70 and wider
-// ones, 0 to 300 rows of a 40-row matrix, repeated rows, column offsets,
-// strides wider than dst and special values, and that nothing outside dst
-// is written.
+// TestAddScaledRows32 checks AddScaledRows32, AddScaledRowsAhead32,
+// SumScaledRows32 (onto a cleared dst) and AddMatMul32 against their
+// float64 references: widths up to 70 and wider ones, 0 to 300 rows of a
+// 40-row matrix, repeated rows, column offsets, strides wider than dst and
+// special values, and that nothing outside dst is written.
 func TestAddScaledRows32(t *testing.T) {
 	r := rand.New(rand.NewPCG(57, 58))
 	ns := rangeInts(71)
@@ -371,6 +371,13 @@ func TestAddScaledRows32(t *testing.T) {
 			}
 			AddScaledRowsAhead32(ahead[off[0]:off[0]+n], src, stride, rows, scales)
 			if !sameVec32(t, "AddScaledRowsAhead32 "+what, ahead, want) {
+				return
+			}
+			sum, wantSum := clone32(ahead), clone32(ahead)
+			clear(wantSum[off[0] : off[0]+n])
+			addScaledRows32Ref(wantSum[off[0]:off[0]+n], src, stride, rows, scales)
+			SumScaledRows32(sum[off[0]:off[0]+n], src, stride, rows, scales)
+			if !sameVec32(t, "SumScaledRows32 "+what, sum, wantSum) {
 				return
 			}
 			// AddMatMul32 over 1 to 9 rows of dst and the first min(m, 40)

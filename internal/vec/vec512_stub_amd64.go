@@ -16,6 +16,12 @@ func addScaledRowsAVX512(dst []float64, src []float64, stride int, rows []int, s
 //go:noescape
 func addScaledRowsAheadAVX512(dst []float64, src []float64, stride int, rows []int, scales []float64)
 
+// sumScaledRowsAVX512 is addScaledRowsAVX512 (the same arguments and trust)
+// writing the sum into dst instead of adding it, for at least one row.
+//
+//go:noescape
+func sumScaledRowsAVX512(dst []float64, src []float64, stride int, rows []int, scales []float64)
+
 //go:noescape
 func addAVX512(dst []float64, x []float64)
 

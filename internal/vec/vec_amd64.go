@@ -35,10 +35,21 @@ func addScaledRows(dst, src []float64, stride int, rows []int, scales []float64)
 
 // addScaledRowsAhead expects rows checked as AddScaledRows checks them.
 func addScaledRowsAhead(dst, src []float64, stride int, rows []int, scales []float64) {
-	if useAVX512 {
+	if useAVX2 && useAVX512 {
 		addScaledRowsAheadAVX512(dst, src, stride, rows, scales[:len(rows)])
 		return
 	}
+	addScaledRows(dst, src, stride, rows, scales)
+}
+
+// sumScaledRows expects rows checked as AddScaledRows checks them, and at
+// least one.
+func sumScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
+	if useAVX2 && useAVX512 {
+		sumScaledRowsAVX512(dst, src, stride, rows, scales[:len(rows)])
+		return
+	}
+	clear(dst)
 	addScaledRows(dst, src, stride, rows, scales)
 }
 

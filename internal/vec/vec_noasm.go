@@ -10,6 +10,11 @@ func addScaledRowsAhead(dst, src []float64, stride int, rows []int, scales []flo
 	addScaledRowsGo(dst, src, stride, rows, scales)
 }
 
+func sumScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
+	clear(dst)
+	addScaledRowsGo(dst, src, stride, rows, scales)
+}
+
 func addScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
 	addScaledRowsGo(dst, src, stride, rows, scales)
 }

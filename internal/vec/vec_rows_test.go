@@ -95,10 +95,12 @@ func rowsCases() []rowsCase {
 
 // TestAddScaledRowsBitIdentical checks AddScaledRows and AddScaledRowsAhead,
 // on the assembly and on the Go loop, against one addScaledGo per row, bit
-// for bit, and that they write nothing outside dst and nothing in src: rows
-// fewer and more than the prefetching kernel's distance, widths across its
-// blocks and tails. Mutation: the prefetching kernel's block loop leaving
-// out the product of its last register fails it.
+// for bit, and SumScaledRows against the same onto a cleared dst, and that
+// they write nothing outside dst and nothing in src: rows fewer and more
+// than the prefetching kernel's distance, widths across the blocks and
+// tails, no rows. Mutations: the prefetching kernel's block loop leaving
+// out the product of its last register fails it; the summing kernel's tail
+// loading dst into its last register instead of +0 fails it.
 func TestAddScaledRowsBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, c := range rowsCases() {
@@ -131,6 +133,17 @@ func TestAddScaledRowsBitIdentical(t *testing.T) {
 			"AddScaledRows": AddScaledRows, "AddScaledRowsAhead": AddScaledRowsAhead,
 		}
 		for name, run := range paths {
+			// SumScaledRows: the sum alone, as onto a cleared dst.
+			wantSum := clone(dstBuf)
+			clear(wantSum[c.dstOff : c.dstOff+c.n])
+			addScaledRowsRef(wantSum[c.dstOff:c.dstOff+c.n], srcBuf[c.srcOff:], c.stride, rows, scales)
+			got := clone(dstBuf)
+			run(func() {
+				SumScaledRows(got[c.dstOff:c.dstOff+c.n], srcBuf[c.srcOff:], c.stride, rows, scales)
+			})
+			if !sameVec(t, name+" SumScaledRows: "+c.String(), got, wantSum) {
+				return
+			}
 			for kname, kernel := range kernels {
 				got := clone(dstBuf)
 				run(func() {

@@ -47,6 +47,16 @@ func AddScaledRowsAhead[T Float](dst, src []T, stride int, rows []int, scales []
 	}
 }
 
+// SumScaledRows is vec.SumScaledRows or vec.SumScaledRows32.
+func SumScaledRows[T Float](dst, src []T, stride int, rows []int, scales []T) {
+	switch d := any(dst).(type) {
+	case []float64:
+		vec.SumScaledRows(d, any(src).([]float64), stride, rows, any(scales).([]float64))
+	case []float32:
+		vec.SumScaledRows32(d, any(src).([]float32), stride, rows, any(scales).([]float32))
+	}
+}
+
 // AddMatMul is vec.AddMatMul or vec.AddMatMul32.
 func AddMatMul[T Float](dst []T, n int, a []T, m int, src []T, stride int) {
 	switch d := any(dst).(type) {

@@ -39,6 +39,15 @@ func TestDispatch(t *testing.T) {
 			t.Fatalf("AddScaledRowsAhead[%d]: %v, %v; vec's %v, %v", i, d32[i], d64[i], w32[i], w64[i])
 		}
 	}
+	SumScaledRows(d32, src32, 16, rows, s32)
+	vec.SumScaledRows32(w32, src32, 16, rows, s32)
+	SumScaledRows(d64, src64, 16, rows, s64)
+	vec.SumScaledRows(w64, src64, 16, rows, s64)
+	for i := range d32 {
+		if d32[i] != w32[i] || d64[i] != w64[i] {
+			t.Fatalf("SumScaledRows[%d]: %v, %v; vec's %v, %v", i, d32[i], d64[i], w32[i], w64[i])
+		}
+	}
 	if got, want := ExpShift(d32, src32[:16], Max(src32[:16])), vec.ExpShift32(w32, src32[:16], vec.Max32(src32[:16])); got != want {
 		t.Errorf("ExpShift float32: %v, vec's %v", got, want)
 	}
@@ -47,6 +56,7 @@ func TestDispatch(t *testing.T) {
 		AddScaledRows(d64, src64, 16, rows, s64)
 		AddScaledRowsAhead(d32, src32, 16, rows, s32)
 		AddScaledRowsAhead(d64, src64, 16, rows, s64)
+		SumScaledRows(d64, src64, 16, rows, s64)
 		Tanh(d32, d32)
 		ScaleTo(d64, 0.5, d64)
 		_ = ExpShift(d32, d32, Max(d32))

@@ -25,6 +25,10 @@ type rowsKernel struct {
 	// block, the same block of row rows[min(k+ahead, len(rows)-1)]: one
 	// PREFETCHT0 a register (a cache line in AVX-512), offset BX.
 	ahead int
+	// set makes the kernel write the sum into dst instead of adding it:
+	// the block's registers start at +0 instead of dst's values (the bits
+	// of adding onto a cleared dst), so dst is never read. AVX-512 only.
+	set bool
 }
 
 // addScaledRows generates k: the arguments into the registers the tails
@@ -66,7 +70,11 @@ func addScaledRows(k rowsKernel) {
 		CMPQ(RCX, c(elems))
 		JLT(LabelRef(label(b + 1)))
 		for i := 0; i < n; i++ {
-			e.movu(at(RDI, i*regBytes), k.acc[i])
+			if k.set {
+				VPXORQ(k.acc[i], k.acc[i], k.acc[i])
+			} else {
+				e.movu(at(RDI, i*regBytes), k.acc[i])
+			}
 		}
 		XORQ(R12, R12)
 		pcalign(32)

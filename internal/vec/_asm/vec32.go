@@ -41,7 +41,7 @@ func vec32File() {
 		acc:   zmm[:24],
 		bcast: Z24, tmp: zmm[25:],
 		blocks: []int{24},
-		tail:   rowsRemainder512(f32, 0),
+		tail:   rowsRemainder512(f32, 0, false),
 	})
 
 	TEXT("addScaledRowsAhead32AVX512", NOSPLIT, "func(dst, src []float32, stride int, rows []int, scales []float32)")
@@ -54,8 +54,21 @@ func vec32File() {
 		acc:   zmm[:24],
 		bcast: Z24, tmp: zmm[25:],
 		blocks: []int{24},
-		tail:   rowsRemainder512(f32, rowsAhead),
+		tail:   rowsRemainder512(f32, rowsAhead, false),
 		ahead:  rowsAhead,
+	})
+
+	TEXT("sumScaledRows32AVX512", NOSPLIT, "func(dst, src []float32, stride int, rows []int, scales []float32)")
+	Doc("sumScaledRows32AVX512 is sumScaledRowsAVX512 on float32.")
+	Pragma("noescape")
+	Comment("addScaledRows32AVX512 with each block's registers starting at +0.")
+	addScaledRows(rowsKernel{
+		name: "sumScaledRows32AVX512", prefix: "ws", e: f32, lanes: 16,
+		acc:   zmm[:24],
+		bcast: Z24, tmp: zmm[25:],
+		blocks: []int{24},
+		tail:   rowsRemainder512(f32, 0, true),
+		set:    true,
 	})
 
 	TEXT("addMatMul32AVX512", NOSPLIT, "func(dst, a, src []float32, rows, m, n, stride int)")

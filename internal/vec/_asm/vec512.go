@@ -21,7 +21,7 @@ const rowsAhead = 8
 // addScaledRows32AVX512's) last block for elements e: the CX elements left,
 // 1 to 24·lanes−1, in as many registers as they fill, the last masked by
 // K1, in one pass over the rows.
-func rowsRemainder512(e elem, ahead int) func(p string) {
+func rowsRemainder512(e elem, ahead int, set bool) func(p string) {
 	lanes := 64 / e.size
 	return func(p string) {
 		Comment(fmt.Sprintf("K1: the lanes of the last register, 1 to %d. AX: the elements left.", lanes))
@@ -42,9 +42,12 @@ func rowsRemainder512(e elem, ahead int) func(p string) {
 		for r := 24; r >= 1; r-- {
 			Label(label(r))
 			for i := range r {
-				if i == r-1 {
+				switch {
+				case set:
+					VPXORQ(zmm[i], zmm[i], zmm[i])
+				case i == r-1:
 					e.movuZ(at(RDI, 64*i), K1, zmm[i])
-				} else {
+				default:
 					e.movu(at(RDI, 64*i), zmm[i])
 				}
 			}
@@ -148,7 +151,7 @@ func vecAVX512() {
 		acc:   zmm[:24],
 		bcast: Z24, tmp: zmm[25:],
 		blocks: []int{24},
-		tail:   rowsRemainder512(f64, 0),
+		tail:   rowsRemainder512(f64, 0, false),
 	})
 
 	TEXT("addScaledRowsAheadAVX512", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
@@ -162,8 +165,23 @@ func vecAVX512() {
 		acc:   zmm[:24],
 		bcast: Z24, tmp: zmm[25:],
 		blocks: []int{24},
-		tail:   rowsRemainder512(f64, rowsAhead),
+		tail:   rowsRemainder512(f64, rowsAhead, false),
 		ahead:  rowsAhead,
+	})
+
+	TEXT("sumScaledRowsAVX512", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
+	Doc("sumScaledRowsAVX512 is addScaledRowsAVX512 (the same arguments and trust)",
+		"writing the sum into dst instead of adding it, for at least one row.")
+	Pragma("noescape")
+	Comment("addScaledRowsAVX512 with each block's registers starting at +0 (VPXORQ)",
+		"instead of loaded from dst: the bits of adding onto a cleared dst.")
+	addScaledRows(rowsKernel{
+		name: "sumScaledRowsAVX512", prefix: "zs", e: f64, lanes: 8,
+		acc:   zmm[:24],
+		bcast: Z24, tmp: zmm[25:],
+		blocks: []int{24},
+		tail:   rowsRemainder512(f64, 0, true),
+		set:    true,
 	})
 
 	addKernelAVX512(f64, "addAVX512", "zad")
