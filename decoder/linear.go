@@ -6,6 +6,7 @@ import (
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vec"
 )
 
 // LinearLogLik is LogLik's forward half for a linear decoder (one layer,
@@ -26,9 +27,12 @@ import (
 type LinearLogLik struct {
 	LL []float64 // R log-likelihoods from the last Compute
 
-	lse  mlp.BinaryLSE
-	lses []float64 // R log-normalisers
-	p    []float64 // a document's Σ_w x_w W_kw for each k
+	lse    mlp.BinaryLSE
+	lses   []float64 // R log-normalisers
+	wt     []float64 // V×(K+1): row w holds W_0w … W_(K−1)w, b_w
+	builds int       // lse.Builds() when wt was made
+	p      []float64 // a document's Σ_w x_w W_kw for each k, then Σ_w x_w b_w
+	cnt    []float64 // its counts
 }
 
 // Compute sets LL for docs with samples codes each, the codes z (R×K, row
@@ -46,20 +50,33 @@ func (h *LinearLogLik) Compute(l mlp.Layer, docs []data.Document, z []float64, s
 		return false
 	}
 	h.LL = scratch.Grow(h.LL, R)
-	h.p = scratch.Grow(h.p, K)
-	for b, d := range docs {
-		p0 := 0.0
-		for i, w := range d.Words {
-			p0 += float64(float64(d.Counts[i]) * l.B[w]) // no fused multiply-add
-		}
+	K1 := K + 1
+	if h.builds != h.lse.Builds() || len(h.wt) != l.Out*K1 {
+		// The weights changed (BinaryLSE compared them): W and b transposed,
+		// so that a document's K + 1 sums over its words are one
+		// vec.AddScaledRows over their rows.
+		h.wt = scratch.Grow(h.wt, l.Out*K1)
 		for k := range K {
-			wk := l.W[k*l.Out : (k+1)*l.Out]
-			s := 0.0
-			for i, w := range d.Words {
-				s += float64(float64(d.Counts[i]) * wk[w])
+			for w, v := range l.W[k*l.Out : (k+1)*l.Out] {
+				h.wt[w*K1+k] = v
 			}
-			h.p[k] = s
 		}
+		for w, v := range l.B {
+			h.wt[w*K1+K] = v
+		}
+		h.builds = h.lse.Builds()
+	}
+	h.p = scratch.Grow(h.p, K1)
+	for b, d := range docs {
+		// p[k] = Σ_i c_i·W_k,w_i and p[K] = Σ_i c_i·b_w_i, each product
+		// rounded and added in the words' order (AddScaledRows' contract).
+		h.cnt = scratch.Grow(h.cnt, len(d.Words))
+		for i, c := range d.Counts {
+			h.cnt[i] = float64(c)
+		}
+		clear(h.p)
+		vec.AddScaledRows(h.p, h.wt, K1, d.Words, h.cnt)
+		p0 := h.p[K]
 		n := float64(d.Tokens())
 		for r := b * samples; r < (b+1)*samples; r++ {
 			ll := p0

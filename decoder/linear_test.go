@@ -28,10 +28,11 @@ import (
 func TestLinearLogLikMatchesLogLik(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	u := 0x1p-53
+	var h LinearLogLik // one for all, so that new weights of the same sizes must be seen
 	for _, c := range []struct {
 		K, V  int
 		sigma float64
-	}{{1, 7, 1}, {5, 40, 2}, {50, 1995, 0.05}, {50, 300, 3}} {
+	}{{1, 7, 1}, {5, 40, 2}, {50, 1995, 0.05}, {50, 300, 3}, {50, 300, 3}} {
 		net := mlp.NewZero([]int{c.K, c.V}, mlp.Identity)
 		l := net.Layers[0]
 		for i := range l.W {
@@ -68,7 +69,6 @@ func TestLinearLogLikMatchesLogLik(t *testing.T) {
 		ref := &LogLik{V: c.V}
 		ref.Reset(docs, S)
 		ref.Loss(eta)
-		var h LinearLogLik
 		if !h.Compute(l, docs, z, S) {
 			t.Fatal("binary codes refused")
 		}

@@ -58,7 +58,13 @@ type BinaryLSE struct {
 	row     []float64 // a row's outputs, where it is computed directly
 	ks      []int     // its ones
 	ones    []float64
+	builds  int // the times the tables were built
 }
+
+// Builds returns the number of times t built its tables: a caller that
+// keeps something else made from the same weights remakes it when this
+// changes, without comparing the weights again.
+func (t *BinaryLSE) Builds() int { return t.builds }
 
 // lseBits is the most inputs in one of BinaryLSE's groups; the groups are
 // as even as can be (for In = 50, eleven of 4 inputs and two of 3: 13
@@ -89,10 +95,15 @@ func (t *BinaryLSE) LogSumExp(dst []float64, l Layer, z []float64) bool {
 	if len(z) != rows*l.In {
 		panic("mlp: BinaryLSE.LogSumExp: the inputs do not fit the rows")
 	}
+	// v·(v−1) is ±0 for v = 0 and 1 and for no other v (it cannot underflow
+	// to 0: a tiny v gives −v, and v−1 is exact near 1); NaN gives NaN. No
+	// branch on random codes (one on v != 0 cost 8% of evaluation).
+	bad := uint64(0)
 	for _, v := range z {
-		if v != 0 && v != 1 {
-			return false
-		}
+		bad |= math.Float64bits(v*(v-1)) &^ (1 << 63)
+	}
+	if bad != 0 {
+		return false
 	}
 	t.tables(l)
 	groups := len(t.first) - 1
@@ -153,6 +164,7 @@ func (t *BinaryLSE) tables(l Layer) {
 	if t.in == l.In && t.out == l.Out && sameBits(t.w, l.W) && sameBits(t.b, l.B) {
 		return
 	}
+	t.builds++
 	t.in, t.out = l.In, l.Out
 	t.w = append(t.w[:0], l.W...)
 	t.b = append(t.b[:0], l.B...)

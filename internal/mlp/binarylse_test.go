@@ -147,14 +147,26 @@ func TestBinaryLSEIndependentOfRows(t *testing.T) {
 	}
 }
 
-// TestBinaryLSERefusesNonBinary checks that other inputs are refused and
-// nothing is written.
+// TestBinaryLSERefusesNonBinary checks that inputs other than 0 and 1
+// are refused, nothing written, whatever their kind (near 0 and 1, huge,
+// subnormal, infinite, NaN), and that ±0 and 1 are taken.
 func TestBinaryLSERefusesNonBinary(t *testing.T) {
 	l := NewZero([]int{3, 4}, Identity).Layers[0]
 	var b BinaryLSE
-	got := []float64{7, 7}
-	if b.LogSumExp(got, l, []float64{1, 0, 0, 0, 0.5, 1}) || got[0] != 7 || got[1] != 7 {
-		t.Errorf("a code of 0.5 accepted: %v", got)
+	for _, c := range []struct {
+		v    float64
+		want bool
+	}{
+		{0, true}, {math.Copysign(0, -1), true}, {1, true},
+		{0.5, false}, {-1, false}, {2, false}, {1 + 0x1p-52, false}, {1 - 0x1p-53, false},
+		{0x1p-1074, false}, {-0x1p-1074, false}, {0x1p-540, false}, {1e300, false}, {-1e300, false},
+		{math.Inf(1), false}, {math.Inf(-1), false}, {math.NaN(), false},
+	} {
+		got := []float64{7, 7}
+		ok := b.LogSumExp(got, l, []float64{1, 0, 0, 0, c.v, 1})
+		if ok != c.want || !ok && (got[0] != 7 || got[1] != 7) {
+			t.Errorf("a code of %v: took it %v, wrote %v", c.v, ok, got)
+		}
 	}
 }
 
