@@ -23,26 +23,28 @@ import (
 //	LSE(z) = Σ_g m_g[c_g] + log Σ_j Π_g E_g[c_g]_j :
 //
 // a sum over the outputs of products of ⌈In/4⌉ table rows
-// (vec.RowProductSum), where the direct form computes an exponential per
+// (vec.RowProductLanes, for all the call's rows at once), where the direct form computes an exponential per
 // output, after the outputs themselves and their maximum. Every factor is
 // at most 1, so nothing overflows. Where the products underflow (their sum
 // below 2⁻⁵⁰⁰: the row's largest output more than about 346 below
 // Σ_g m_g[c_g]) or something is not finite, that row is computed directly:
 // the outputs, their maximum m and m + log vec.ExpShift(outputs, m).
 //
-// The tables (at most ⌈In/4⌉·16 rows of Out values) are kept between calls while
-// the layer's weights and bias are bit for bit those they were built from
-// (a copy of them is compared at every call), so evaluation builds them
-// once.
+// The tables (at most ⌈In/4⌉·16 rows of Out values, in RowProductLanes'
+// blocks of 16 columns: 24 KB a block for In = 50, which stays in the
+// level-1 cache and in six pages while every row takes it) are kept between
+// calls while the layer's weights and bias are bit for bit those they were
+// built from (a copy of them is compared at every call), so evaluation
+// builds them once.
 //
 // The result is the direct form's up to rounding: the tables' sums (at most
 // 4 terms), the shifts' sum, the exponentials (within 1 ulp in the
 // assembly), the products (⌈In/4⌉ factors) and the order of the final sum,
 // against the outputs' sums (In + 1 terms) and the direct form's
 // exponentials and sum (mlp's tests bound the difference). Each row's
-// value depends on that row alone, and the columns are summed in fixed
-// blocks of lseBlock, so it is the same whatever the number of rows in a
-// call. A BinaryLSE must not be used by two goroutines at once; the zero
+// value depends on that row alone (its sum is eight lanes, each over the
+// columns j ≡ l mod 8 in ascending order, then the lanes pairwise), so it
+// is the same whatever the number of rows in a call. A BinaryLSE must not be used by two goroutines at once; the zero
 // value is ready to use. It runs on the calling goroutine: evaluation runs
 // one evaluator per core.
 type BinaryLSE struct {
@@ -50,11 +52,12 @@ type BinaryLSE struct {
 	in, out int
 	first   []int     // group g's inputs are first[g] to first[g+1]-1
 	off     []int     // and its table rows off[g] to off[g+1]-1, one per code
-	tab     []float64 // the table rows, of out values: E_g[c] in row off[g] + c
+	tab     []float64 // E_g[c] in row off[g] + c, in RowProductLanes' blocks
 	shift   []float64 // m_g[c], by table row
 	sums    []float64 // one group's S_g[c] while building
 	idx     []int     // row r's table rows, one per group, from r·groups
-	sh, acc []float64 // each row's Σ_g m_g[c_g] and Σ_j Π_g E_g[c_g]_j
+	sh      []float64 // each row's Σ_g m_g[c_g]
+	lanes   []float64 // each row's Σ_j Π_g E_g[c_g]_j in eight lanes (j mod 8)
 	row     []float64 // a row's outputs, where it is computed directly
 	ks      []int     // its ones
 	ones    []float64
@@ -68,19 +71,13 @@ func (t *BinaryLSE) Builds() int { return t.builds }
 
 // lseBits is the most inputs in one of BinaryLSE's groups; the groups are
 // as even as can be (for In = 50, eleven of 4 inputs and two of 3: 13
-// factors a product and 192 table rows). Measured on 1,024 random codes of
-// K = 50 through V = 1995, two goroutines at once (load 16): 3.0 µs of CPU
-// a row with groups of at most 4 and blocks of 256 columns, 2.9 with 5
-// (blocks of 256), 3.4 with 5 (128), 3.6–3.8 with 3, 3.5–5.0 with 7
-// (blocks of 64 and 128): fewer factors read from larger tables, which
-// then fall out of the level-2 cache.
+// factors a product and 192 table rows: a block of 16 columns is 24 KB,
+// within the level-1 cache). Measured before the tables were blocked (rows
+// of V, the sums in blocks of 256 columns), on 1,024 random codes of K = 50
+// through V = 1995, two goroutines at once (load 16): 3.0 µs of CPU a row
+// with groups of at most 4, 2.9 with 5, 3.4 with 5 (blocks of 128), 3.6–3.8
+// with 3, 3.5–5.0 with 7 (blocks of 64 and 128).
 const lseBits = 4
-
-// lseBlock is the width of the column blocks of BinaryLSE's sums: a block
-// of the tables (192 rows of 256 for In = 50, 393 KB) then stays in the
-// level-2 cache across the rows. It fixes the order of the additions, so
-// it is a constant, not a cache size.
-const lseBlock = 256
 
 // lseTiny is the smallest sum of products that BinaryLSE takes: below it,
 // the row is computed directly.
@@ -109,7 +106,8 @@ func (t *BinaryLSE) LogSumExp(dst []float64, l Layer, z []float64) bool {
 	groups := len(t.first) - 1
 	t.idx = scratch.Grow(t.idx, rows*groups)
 	t.sh = scratch.Grow(t.sh, rows)
-	t.acc = scratch.Grow(t.acc, rows)
+	t.lanes = scratch.Grow(t.lanes, 8*rows)
+	clear(t.lanes)
 	for r := range rows {
 		zr := z[r*l.In : (r+1)*l.In]
 		sh := 0.0
@@ -122,16 +120,12 @@ func (t *BinaryLSE) LogSumExp(dst []float64, l Layer, z []float64) bool {
 			t.idx[r*groups+g] = row
 			sh += t.shift[row]
 		}
-		t.sh[r], t.acc[r] = sh, 0
+		t.sh[r] = sh
 	}
-	for lo := 0; lo < l.Out; lo += lseBlock {
-		n := min(lseBlock, l.Out-lo)
-		for r := range rows {
-			t.acc[r] += vec.RowProductSum(t.tab[lo:], l.Out, n, t.idx[r*groups:(r+1)*groups])
-		}
-	}
+	vec.RowProductLanes(t.lanes, t.tab, t.off[groups], l.Out, t.idx[:rows*groups])
 	for r := range rows {
-		s, sh := t.acc[r], t.sh[r]
+		q := t.lanes[8*r : 8*r+8]
+		s, sh := ((q[0]+q[1])+(q[2]+q[3]))+((q[4]+q[5])+(q[6]+q[7])), t.sh[r]
 		if s >= lseTiny && s <= float64(l.Out) && math.Abs(sh) <= math.MaxFloat64 {
 			dst[r] = sh + math.Log(s)
 		} else {
@@ -180,7 +174,9 @@ func (t *BinaryLSE) tables(l Layer) {
 		t.off = append(t.off, t.off[g]+1<<size)
 	}
 	nt := t.off[groups]
-	t.tab = scratch.Grow(t.tab, nt*l.Out)
+	t.tab = scratch.Grow(t.tab, vec.RowLanesLen(nt, l.Out))
+	clear(t.tab)
+	t.row = scratch.Grow(t.row, l.Out)
 	t.shift = scratch.Grow(t.shift, nt)
 	t.sums = scratch.Grow(t.sums, l.Out<<lseBits)
 	for g := range groups {
@@ -208,7 +204,10 @@ func (t *BinaryLSE) tables(l Layer) {
 			row := t.off[g] + code
 			m := vec.Max(s)
 			t.shift[row] = m
-			vec.ExpShift(t.tab[row*l.Out:(row+1)*l.Out], s, m)
+			vec.ExpShift(t.row, s, m)
+			for j, e := range t.row { // into RowProductLanes' blocks
+				t.tab[j/vec.RowLanesBlock*nt*vec.RowLanesBlock+row*vec.RowLanesBlock+j%vec.RowLanesBlock] = e
+			}
 		}
 	}
 }

@@ -1,49 +1,75 @@
 package vec
 
-// RowProductSum returns the sum over the first n columns of the element-wise
-// product of rows of src, a row-major matrix with the given stride:
+// RowProductLanes adds, for each of the R = len(dst)/8 rows of products,
+// the element-wise products of k = len(rows)/R rows of a matrix (row r's
+// are rows[r*k] to rows[r*k+k-1]) over its first n columns into the row's
+// eight lanes, column i into lane i mod 8:
 //
-//	Σ_{i<n} Π_k src[rows[k]*stride + i],
+//	dst[8r + i%8] += Π_g M[rows[r*k+g]][i],  i = 0, 1, …, n−1,
 //
-// each product formed in k order (src[rows[0]*stride+i] times the next
-// row's element, and so on), rounded at every step, so that every column's
-// product is bit-for-bit that of the Go loop. The columns' products are
-// added in a different order from the Go loop's left-to-right sum (in 64
-// interleaved partial sums with AVX-512), so the result may differ from it
-// in the last bits: for terms of one sign by at most about n·2⁻⁵³ of the sum.
-// As in AddScaledRows, src may be a matrix's backing array resliced at a
-// column offset, the stride staying the full row length. It returns 0 for
-// n = 0.
+// each product formed in g order and each lane's terms added in ascending
+// order of i, rounded at every step, so that the result is bit for bit
+// that of the Go loop (up to the sign of a zero lane to which nothing
+// nonzero was added). The caller adds a row's lanes in an order of its
+// choosing.
 //
-// It is the sum of a softmax's exponentials when they factor into tables
-// (package mlp's BinaryLSE): a linear layer's exponentials of a binary
-// input are products of exponentials of sums of weight rows.
+// The matrix M, of nrows rows, is stored in src in blocks of
+// RowLanesBlock columns: block b (columns b·RowLanesBlock onwards) is an
+// nrows×RowLanesBlock row-major matrix from src[b·nrows·RowLanesBlock], the
+// last block's columns past n unused; RowLanesLen gives the length. All
+// rows take each block in turn, so that the block (24 KB for package mlp's
+// BinaryLSE: 192 table rows) stays in the level-1 cache and in a few pages.
 //
-// It panics if rows is empty, n < 0, or any row k has rows[k] < 0 or
-// rows[k]*stride+n > len(src).
-func RowProductSum(src []float64, stride, n int, rows []int) float64 {
-	if len(rows) == 0 {
-		panic("vec: RowProductSum without rows")
+// It panics if len(dst) is not a positive multiple of 8, len(rows) is not
+// a positive multiple of R, n < 0, len(src) < RowLanesLen(nrows, n), or a
+// row is outside [0, nrows).
+func RowProductLanes(dst, src []float64, nrows, n int, rows []int) {
+	if len(dst) == 0 || len(dst)%8 != 0 {
+		panic("vec: RowProductLanes: len(dst) is not a positive multiple of 8")
+	}
+	R := len(dst) / 8
+	if len(rows) == 0 || len(rows)%R != 0 {
+		panic("vec: RowProductLanes: len(rows) is not a positive multiple of the rows of products")
 	}
 	if n < 0 {
-		panic("vec: RowProductSum with n < 0")
+		panic("vec: RowProductLanes with n < 0")
 	}
-	if !checkRows("RowProductSum", n, len(src), stride, rows, len(rows)) {
-		return 0
+	if len(src) < RowLanesLen(nrows, n) {
+		panic("vec: RowProductLanes: src is shorter than its blocks")
 	}
-	return rowProductSum(src, stride, n, rows)
+	for _, r := range rows {
+		if uint(r) >= uint(nrows) {
+			panic("vec: RowProductLanes: a row outside the matrix")
+		}
+	}
+	if n > 0 {
+		rowProductLanes(dst, src, nrows, n, rows, len(rows)/R)
+	}
 }
 
-// rowProductSumGo is RowProductSum's reference; the caller has checked the
-// rows.
-func rowProductSumGo(src []float64, stride, n int, rows []int) float64 {
-	s := 0.0
-	for i := range n {
-		p := src[rows[0]*stride+i]
-		for _, r := range rows[1:] {
-			p *= src[r*stride+i]
-		}
-		s += p
+// RowLanesBlock is the columns of one of RowProductLanes' blocks.
+const RowLanesBlock = 16
+
+// RowLanesLen returns the length of RowProductLanes' blocked form of a
+// matrix of nrows rows and n columns.
+func RowLanesLen(nrows, n int) int {
+	return (n + RowLanesBlock - 1) / RowLanesBlock * nrows * RowLanesBlock
+}
+
+// rowProductLanesGo is RowProductLanes' reference; the caller has checked
+// the rows.
+func rowProductLanesGo(dst, src []float64, nrows, n int, rows []int, k int) {
+	at := func(j, i int) float64 {
+		return src[i/RowLanesBlock*nrows*RowLanesBlock+j*RowLanesBlock+i%RowLanesBlock]
 	}
-	return s
+	for r := range len(dst) / 8 {
+		rr := rows[r*k : (r+1)*k]
+		for i := range n {
+			p := at(rr[0], i)
+			for _, j := range rr[1:] {
+				p *= at(j, i)
+			}
+			dst[8*r+i%8] += p
+		}
+	}
 }

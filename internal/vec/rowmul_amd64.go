@@ -2,11 +2,14 @@
 
 package vec
 
-// rowProductSum runs the AVX-512 kernel where there is one; RowProductSum
-// has no AVX2 kernel.
-func rowProductSum(src []float64, stride, n int, rows []int) float64 {
-	if useAVX2 && useAVX512 { // useAVX2 is the master switch
-		return rowProductSumAVX512(src, stride, rows, n)
+// rowProductLanes runs the AVX-512 kernel on each block where there is
+// one.
+func rowProductLanes(dst, src []float64, nrows, n int, rows []int, k int) {
+	if !(useAVX2 && useAVX512) {
+		rowProductLanesGo(dst, src, nrows, n, rows, k)
+		return
 	}
-	return rowProductSumGo(src, stride, n, rows)
+	for lo := 0; lo < n; lo += RowLanesBlock {
+		rowProductLanesAVX512(dst, src[lo*nrows:], RowLanesBlock, rows, k, min(RowLanesBlock, n-lo))
+	}
 }

@@ -4,138 +4,127 @@
 
 #include "textflag.h"
 
-// func rowProductSumAVX512(src []float64, stride int, rows []int, n int) float64
+// func rowProductLanesAVX512(dst []float64, src []float64, stride int, rows []int, k int, n int)
 // Requires: AVX, AVX512F
-TEXT ·rowProductSumAVX512(SB), NOSPLIT, $0-72
-	// Blocks of 64 columns (Z0-Z7), then of 8 (Z0), then a masked block of
-	// the last 1 to 7 (K1, its other lanes zero). A block starts as row
-	// rows[0]'s and is multiplied by each further row's in turn, as
-	// rowProductSumGo does, and is then added into the partial sums Z8-Z15
-	// (64 of them), which are added together at the end in a fixed order.
-	MOVQ   src_base+0(FP), SI
-	MOVQ   stride+24(FP), R11
-	SHLQ   $+3, R11
-	MOVQ   rows_base+32(FP), R8
-	MOVQ   rows_len+40(FP), R10
-	MOVQ   n+56(FP), CX
-	VPXORQ Z8, Z8, Z8
-	VPXORQ Z9, Z9, Z9
-	VPXORQ Z10, Z10, Z10
-	VPXORQ Z11, Z11, Z11
-	VPXORQ Z12, Z12, Z12
-	VPXORQ Z13, Z13, Z13
-	VPXORQ Z14, Z14, Z14
-	VPXORQ Z15, Z15, Z15
+TEXT ·rowProductLanesAVX512(SB), NOSPLIT, $0-96
+	// A row of products is two registers (columns 0-7 under K1, 8-15
+	// under K2, the lanes past n zero; masked lanes are never read),
+	// started as its first row's and multiplied by each further row's in
+	// turn, then added to its eight lanes in dst, the first register
+	// first: each lane's sum takes its columns in ascending order, as
+	// rowProductLanesGo does. Four rows of products at a time (Z0-Z7, eight
+	// independent chains of products), then the last 0 to 3 one at a time.
+	MOVQ     dst_base+0(FP), DI
+	MOVQ     dst_len+8(FP), BX
+	SHRQ     $+3, BX
+	MOVQ     src_base+24(FP), SI
+	MOVQ     stride+48(FP), R11
+	SHLQ     $+3, R11
+	MOVQ     rows_base+56(FP), R8
+	MOVQ     k+80(FP), R10
+	MOVQ     n+88(FP), CX
+	MOVL     $0x00000001, DX
+	SHLL     CL, DX
+	DECL     DX
+	KMOVW    DX, K1
+	KSHIFTRW $0x08, K1, K2
+	MOVQ     R10, R13
+	SHLQ     $+3, R13
 
-rp_loop64:
-	CMPQ    CX, $+64
-	JLT     rp_loop8
-	MOVQ    (R8), AX
-	IMULQ   R11, AX
-	VMOVUPD (SI)(AX*1), Z0
-	VMOVUPD 64(SI)(AX*1), Z1
-	VMOVUPD 128(SI)(AX*1), Z2
-	VMOVUPD 192(SI)(AX*1), Z3
-	VMOVUPD 256(SI)(AX*1), Z4
-	VMOVUPD 320(SI)(AX*1), Z5
-	VMOVUPD 384(SI)(AX*1), Z6
-	VMOVUPD 448(SI)(AX*1), Z7
-	MOVQ    $0x00000001, R12
-	CMPQ    R12, R10
-	JGE     rp_b64_sum
-
-rp_b64_k:
-	MOVQ   (R8)(R12*8), AX
-	IMULQ  R11, AX
-	VMULPD (SI)(AX*1), Z0, Z0
-	VMULPD 64(SI)(AX*1), Z1, Z1
-	VMULPD 128(SI)(AX*1), Z2, Z2
-	VMULPD 192(SI)(AX*1), Z3, Z3
-	VMULPD 256(SI)(AX*1), Z4, Z4
-	VMULPD 320(SI)(AX*1), Z5, Z5
-	VMULPD 384(SI)(AX*1), Z6, Z6
-	VMULPD 448(SI)(AX*1), Z7, Z7
-	INCQ   R12
-	CMPQ   R12, R10
-	JLT    rp_b64_k
-
-rp_b64_sum:
-	VADDPD Z0, Z8, Z8
-	VADDPD Z1, Z9, Z9
-	VADDPD Z2, Z10, Z10
-	VADDPD Z3, Z11, Z11
-	VADDPD Z4, Z12, Z12
-	VADDPD Z5, Z13, Z13
-	VADDPD Z6, Z14, Z14
-	VADDPD Z7, Z15, Z15
-	ADDQ   $+512, SI
-	SUBQ   $+64, CX
-	JMP    rp_loop64
-
-rp_loop8:
-	CMPQ    CX, $+8
-	JLT     rp_tail
-	MOVQ    (R8), AX
-	IMULQ   R11, AX
-	VMOVUPD (SI)(AX*1), Z0
-	MOVQ    $0x00000001, R12
-	CMPQ    R12, R10
-	JGE     rp_b8_sum
-
-rp_b8_k:
-	MOVQ   (R8)(R12*8), AX
-	IMULQ  R11, AX
-	VMULPD (SI)(AX*1), Z0, Z0
-	INCQ   R12
-	CMPQ   R12, R10
-	JLT    rp_b8_k
-
-rp_b8_sum:
-	VADDPD Z0, Z8, Z8
-	ADDQ   $+64, SI
-	SUBQ   $+8, CX
-	JMP    rp_loop8
-
-rp_tail:
-	TESTQ     CX, CX
-	JEQ       rp_sum
-	MOVL      $0x00000001, DX
-	SHLL      CL, DX
-	DECL      DX
-	KMOVW     DX, K1
+rl_loop4:
+	CMPQ      BX, $+4
+	JLT       rl_loop1
+	LEAQ      (R8)(R13*1), R9
+	LEAQ      (R9)(R13*1), CX
+	LEAQ      (CX)(R13*1), DX
 	MOVQ      (R8), AX
 	IMULQ     R11, AX
 	VMOVUPD.Z (SI)(AX*1), K1, Z0
+	VMOVUPD.Z 64(SI)(AX*1), K2, Z1
+	MOVQ      (R9), AX
+	IMULQ     R11, AX
+	VMOVUPD.Z (SI)(AX*1), K1, Z2
+	VMOVUPD.Z 64(SI)(AX*1), K2, Z3
+	MOVQ      (CX), AX
+	IMULQ     R11, AX
+	VMOVUPD.Z (SI)(AX*1), K1, Z4
+	VMOVUPD.Z 64(SI)(AX*1), K2, Z5
+	MOVQ      (DX), AX
+	IMULQ     R11, AX
+	VMOVUPD.Z (SI)(AX*1), K1, Z6
+	VMOVUPD.Z 64(SI)(AX*1), K2, Z7
 	MOVQ      $0x00000001, R12
 	CMPQ      R12, R10
-	JGE       rp_bt_sum
+	JGE       rl_sum4
 
-rp_bt_k:
+rl_k4:
 	MOVQ     (R8)(R12*8), AX
 	IMULQ    R11, AX
 	VMULPD.Z (SI)(AX*1), Z0, K1, Z0
+	VMULPD.Z 64(SI)(AX*1), Z1, K2, Z1
+	MOVQ     (R9)(R12*8), AX
+	IMULQ    R11, AX
+	VMULPD.Z (SI)(AX*1), Z2, K1, Z2
+	VMULPD.Z 64(SI)(AX*1), Z3, K2, Z3
+	MOVQ     (CX)(R12*8), AX
+	IMULQ    R11, AX
+	VMULPD.Z (SI)(AX*1), Z4, K1, Z4
+	VMULPD.Z 64(SI)(AX*1), Z5, K2, Z5
+	MOVQ     (DX)(R12*8), AX
+	IMULQ    R11, AX
+	VMULPD.Z (SI)(AX*1), Z6, K1, Z6
+	VMULPD.Z 64(SI)(AX*1), Z7, K2, Z7
 	INCQ     R12
 	CMPQ     R12, R10
-	JLT      rp_bt_k
+	JLT      rl_k4
 
-rp_bt_sum:
-	VADDPD Z0, Z8, Z8
+rl_sum4:
+	VADDPD  (DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (DI)
+	VADDPD  64(DI), Z2, Z2
+	VADDPD  Z3, Z2, Z2
+	VMOVUPD Z2, 64(DI)
+	VADDPD  128(DI), Z4, Z4
+	VADDPD  Z5, Z4, Z4
+	VMOVUPD Z4, 128(DI)
+	VADDPD  192(DI), Z6, Z6
+	VADDPD  Z7, Z6, Z6
+	VMOVUPD Z6, 192(DI)
+	LEAQ    (DX)(R13*1), R8
+	ADDQ    $+256, DI
+	SUBQ    $+4, BX
+	JMP     rl_loop4
 
-rp_sum:
-	// (Z8+Z12) + (Z10+Z14), (Z9+Z13) + (Z11+Z15), then the lanes pairwise.
-	VADDPD        Z12, Z8, Z8
-	VADDPD        Z13, Z9, Z9
-	VADDPD        Z14, Z10, Z10
-	VADDPD        Z15, Z11, Z11
-	VADDPD        Z10, Z8, Z8
-	VADDPD        Z11, Z9, Z9
-	VADDPD        Z9, Z8, Z8
-	VEXTRACTF64X4 $+1, Z8, Y0
-	VADDPD        Y0, Y8, Y0
-	VEXTRACTF128  $+1, Y0, X1
-	VADDPD        X1, X0, X0
-	VUNPCKHPD     X0, X0, X1
-	VADDSD        X1, X0, X0
-	VMOVSD        X0, ret+64(FP)
+rl_loop1:
+	TESTQ     BX, BX
+	JEQ       rl_done
+	MOVQ      (R8), AX
+	IMULQ     R11, AX
+	VMOVUPD.Z (SI)(AX*1), K1, Z0
+	VMOVUPD.Z 64(SI)(AX*1), K2, Z1
+	MOVQ      $0x00000001, R12
+	CMPQ      R12, R10
+	JGE       rl_sum1
+
+rl_k1:
+	MOVQ     (R8)(R12*8), AX
+	IMULQ    R11, AX
+	VMULPD.Z (SI)(AX*1), Z0, K1, Z0
+	VMULPD.Z 64(SI)(AX*1), Z1, K2, Z1
+	INCQ     R12
+	CMPQ     R12, R10
+	JLT      rl_k1
+
+rl_sum1:
+	VADDPD  (DI), Z0, Z0
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (DI)
+	ADDQ    R13, R8
+	ADDQ    $+64, DI
+	DECQ    BX
+	JMP     rl_loop1
+
+rl_done:
 	VZEROUPPER
 	RET

@@ -4,19 +4,24 @@ package vec
 
 import "testing"
 
-// TestRowProductSumAtPageEnd is TestTailsAtPageEnd for RowProductSum: two
-// rows of n, the second ending where an inaccessible page begins, for
-// every n up to 140 (the 64- and 8-wide blocks and the masked tail).
-func TestRowProductSumAtPageEnd(t *testing.T) {
+// TestRowProductLanesAtPageEnd is TestTailsAtPageEnd for RowProductLanes:
+// its blocked matrix ending where an inaccessible page begins, for every n
+// up to 40 (whole and masked blocks, the second register empty or not).
+func TestRowProductLanesAtPageEnd(t *testing.T) {
 	runLevels(t, func(t *testing.T) {
 		p := guardedPage(t)
-		for n := 0; n <= 140; n++ {
-			src := p[len(p)-(2*n+3):]
+		for n := 0; n <= 40; n++ {
+			src := p[len(p)-RowLanesLen(2, n):]
 			for j := range src {
 				src[j] = 0.5
 			}
-			if got, want := RowProductSum(src, n+3, n, []int{1, 0, 1}), 0.125*float64(n); got != want {
-				t.Errorf("n %d: %v, want %v", n, got, want)
+			dst := make([]float64, 16)
+			RowProductLanes(dst, src, 2, n, []int{1, 0, 1, 1, 1, 1})
+			for l := range 8 {
+				cols := float64((n - l + 7) / 8) // columns i < n with i%8 == l
+				if dst[l] != 0.125*cols || dst[8+l] != 0.125*cols {
+					t.Fatalf("n %d lane %d: %v and %v, want %v", n, l, dst[l], dst[8+l], 0.125*cols)
+				}
 			}
 		}
 	})

@@ -2,6 +2,6 @@
 
 package vec
 
-func rowProductSum(src []float64, stride, n int, rows []int) float64 {
-	return rowProductSumGo(src, stride, n, rows)
+func rowProductLanes(dst, src []float64, nrows, n int, rows []int, k int) {
+	rowProductLanesGo(dst, src, nrows, n, rows, k)
 }

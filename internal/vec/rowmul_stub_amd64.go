@@ -4,9 +4,10 @@
 
 package vec
 
-// rowProductSumAVX512 is RowProductSum's AVX-512 kernel. It trusts its
-// caller: len(rows) ≥ 1, n ≥ 1, and every row r has r ≥ 0 and
-// r*stride+n ≤ len(src).
+// rowProductLanesAVX512 is one block of RowProductLanes: columns 0 to
+// n-1 of src, 1 ≤ n ≤ 16, for each of the len(dst)/8 rows of products.
+// It trusts its caller: len(dst) a multiple of 8, len(rows) =
+// len(dst)/8·k, k ≥ 1, and every row r has r ≥ 0 and r*stride+n ≤ len(src).
 //
 //go:noescape
-func rowProductSumAVX512(src []float64, stride int, rows []int, n int) float64
+func rowProductLanesAVX512(dst []float64, src []float64, stride int, rows []int, k int, n int)

@@ -4,9 +4,9 @@
 // the Adam update with float32 moments (Adam32), tanh and its gradient, and
 // the shifted exponential with its sum and the maximum that a softmax
 // needs; each in float64 and, named with a 32 (AdamF32 for Adam), for
-// float32 networks (vec32.go); and the sum of products of rows
-// (RowProductSum, float64 only, AVX-512 or the Go loop), a softmax's sum
-// from tables of exponentials.
+// float32 networks (vec32.go); and the sums of products of rows for many
+// rows at once (RowProductLanes, float64 only, AVX-512 or the Go loop), a
+// softmax's sums from tables of exponentials.
 //
 // On amd64 processors with AVX2 and FMA the kernels run in assembly, chosen
 // at run time, and where the processor also has AVX-512F, all but Max and

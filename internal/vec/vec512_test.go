@@ -67,6 +67,7 @@ func TestLevels(t *testing.T) {
 		{"ExpShiftSpecial", TestExpShiftSpecial},
 		{"ExpShiftSum", TestExpShiftSum},
 		{"AddScaledRowsBitIdentical", TestAddScaledRowsBitIdentical},
+		{"RowProductLanesBitIdentical", TestRowProductLanesBitIdentical},
 		{"AddScaledRowsSpecials", TestAddScaledRowsSpecials},
 		{"AddScaledRowsPanics", TestAddScaledRowsPanics},
 		{"AddScaledRowsWidths", testAddScaledRowsWidths},

@@ -6,89 +6,97 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// rowMul generates rowmul_amd64.s: RowProductSum's AVX-512 kernel.
-func rowMul() {
-	TEXT("rowProductSumAVX512", NOSPLIT, "func(src []float64, stride int, rows []int, n int) float64")
-	Doc("rowProductSumAVX512 is RowProductSum's AVX-512 kernel. It trusts its",
-		"caller: len(rows) ≥ 1, n ≥ 1, and every row r has r ≥ 0 and",
-		"r*stride+n ≤ len(src).")
+// rowLanes generates rowmul_amd64.s: RowProductLanes' AVX-512 kernel.
+func rowLanes() {
+	TEXT("rowProductLanesAVX512", NOSPLIT, "func(dst []float64, src []float64, stride int, rows []int, k int, n int)")
+	Doc("rowProductLanesAVX512 is one block of RowProductLanes: columns 0 to",
+		"n-1 of src, 1 ≤ n ≤ 16, for each of the len(dst)/8 rows of products.",
+		"It trusts its caller: len(dst) a multiple of 8, len(rows) =",
+		"len(dst)/8·k, k ≥ 1, and every row r has r ≥ 0 and r*stride+n ≤ len(src).")
 	Pragma("noescape")
-	Comment("Blocks of 64 columns (Z0-Z7), then of 8 (Z0), then a masked block of",
-		"the last 1 to 7 (K1, its other lanes zero). A block starts as row",
-		"rows[0]'s and is multiplied by each further row's in turn, as",
-		"rowProductSumGo does, and is then added into the partial sums Z8-Z15",
-		"(64 of them), which are added together at the end in a fixed order.")
+	Comment("A row of products is two registers (columns 0-7 under K1, 8-15",
+		"under K2, the lanes past n zero; masked lanes are never read),",
+		"started as its first row's and multiplied by each further row's in",
+		"turn, then added to its eight lanes in dst, the first register",
+		"first: each lane's sum takes its columns in ascending order, as",
+		"rowProductLanesGo does. Four rows of products at a time (Z0-Z7, eight",
+		"independent chains of products), then the last 0 to 3 one at a time.")
+	Load(Param("dst").Base(), RDI)
+	Load(Param("dst").Len(), RBX)
+	SHRQ(c(3), RBX)
 	Load(Param("src").Base(), RSI)
 	Load(Param("stride"), R11)
 	SHLQ(c(3), R11)
 	Load(Param("rows").Base(), R8)
-	Load(Param("rows").Len(), R10)
+	Load(Param("k"), R10)
 	Load(Param("n"), RCX)
-	for _, z := range zmm[8:16] {
-		VPXORQ(z, z, z)
-	}
-
-	// block emits one block of nz registers (the last masked with mask).
-	block := func(p string, nz int, masked bool) {
-		MOVQ(at(R8, 0), RAX)
-		IMULQ(R11, RAX)
-		for i := range nz {
-			if masked {
-				VMOVUPD_Z(idx(RSI, 64*i, RAX, 1), K1, zmm[i])
-			} else {
-				VMOVUPD(idx(RSI, 64*i, RAX, 1), zmm[i])
-			}
-		}
-		MOVQ(U32(1), R12)
-		CMPQ(R12, R10)
-		JGE(LabelRef(p + "_sum"))
-		Label(p + "_k")
-		MOVQ(idx(R8, 0, R12, 8), RAX)
-		IMULQ(R11, RAX)
-		for i := range nz {
-			if masked {
-				VMULPD_Z(idx(RSI, 64*i, RAX, 1), zmm[i], K1, zmm[i])
-			} else {
-				VMULPD(idx(RSI, 64*i, RAX, 1), zmm[i], zmm[i])
-			}
-		}
-		rowEnd(p + "_k")
-		Label(p + "_sum")
-		for i := range nz {
-			VADDPD(zmm[i], zmm[8+i], zmm[8+i])
-		}
-	}
-
-	Label("rp_loop64")
-	CMPQ(RCX, c(64))
-	JLT(LabelRef("rp_loop8"))
-	block("rp_b64", 8, false)
-	ADDQ(c(512), RSI)
-	SUBQ(c(64), RCX)
-	JMP(LabelRef("rp_loop64"))
-
-	Label("rp_loop8")
-	CMPQ(RCX, c(8))
-	JLT(LabelRef("rp_tail"))
-	block("rp_b8", 1, false)
-	ADDQ(c(64), RSI)
-	SUBQ(c(8), RCX)
-	JMP(LabelRef("rp_loop8"))
-
-	Label("rp_tail")
-	TESTQ(RCX, RCX)
-	JEQ(LabelRef("rp_sum"))
 	tailMask()
-	block("rp_bt", 1, true)
+	KSHIFTRW(U8(8), K1, K2)
+	MOVQ(R10, R13)
+	SHLQ(c(3), R13) // bytes of one row of products' rows
 
-	Label("rp_sum")
-	Comment("(Z8+Z12) + (Z10+Z14), (Z9+Z13) + (Z11+Z15), then the lanes pairwise.")
-	VADDPD(Z12, Z8, Z8)
-	VADDPD(Z13, Z9, Z9)
-	VADDPD(Z14, Z10, Z10)
-	VADDPD(Z15, Z11, Z11)
-	VADDPD(Z10, Z8, Z8)
-	VADDPD(Z11, Z9, Z9)
-	VADDPD(Z9, Z8, Z8)
-	returnSumPD(Z8)
+	// R8, R9, RCX, RDX: the rows of the four rows of products.
+	ptrs := []Register{R8, R9, RCX, RDX}
+	Label("rl_loop4")
+	CMPQ(RBX, c(4))
+	JLT(LabelRef("rl_loop1"))
+	LEAQ(idx(R8, 0, R13, 1), R9)
+	LEAQ(idx(R9, 0, R13, 1), RCX)
+	LEAQ(idx(RCX, 0, R13, 1), RDX)
+	for j, p := range ptrs {
+		MOVQ(at(p, 0), RAX)
+		IMULQ(R11, RAX)
+		VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, zmm[2*j])
+		VMOVUPD_Z(idx(RSI, 64, RAX, 1), K2, zmm[2*j+1])
+	}
+	MOVQ(U32(1), R12)
+	CMPQ(R12, R10)
+	JGE(LabelRef("rl_sum4"))
+	Label("rl_k4")
+	for j, p := range ptrs {
+		MOVQ(idx(p, 0, R12, 8), RAX)
+		IMULQ(R11, RAX)
+		VMULPD_Z(idx(RSI, 0, RAX, 1), zmm[2*j], K1, zmm[2*j])
+		VMULPD_Z(idx(RSI, 64, RAX, 1), zmm[2*j+1], K2, zmm[2*j+1])
+	}
+	rowEnd("rl_k4")
+	Label("rl_sum4")
+	for j := range ptrs {
+		VADDPD(at(RDI, 64*j), zmm[2*j], zmm[2*j])
+		VADDPD(zmm[2*j+1], zmm[2*j], zmm[2*j])
+		VMOVUPD(zmm[2*j], at(RDI, 64*j))
+	}
+	LEAQ(idx(RDX, 0, R13, 1), R8)
+	ADDQ(c(256), RDI)
+	SUBQ(c(4), RBX)
+	JMP(LabelRef("rl_loop4"))
+
+	Label("rl_loop1")
+	TESTQ(RBX, RBX)
+	JEQ(LabelRef("rl_done"))
+	MOVQ(at(R8, 0), RAX)
+	IMULQ(R11, RAX)
+	VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, Z0)
+	VMOVUPD_Z(idx(RSI, 64, RAX, 1), K2, Z1)
+	MOVQ(U32(1), R12)
+	CMPQ(R12, R10)
+	JGE(LabelRef("rl_sum1"))
+	Label("rl_k1")
+	MOVQ(idx(R8, 0, R12, 8), RAX)
+	IMULQ(R11, RAX)
+	VMULPD_Z(idx(RSI, 0, RAX, 1), Z0, K1, Z0)
+	VMULPD_Z(idx(RSI, 64, RAX, 1), Z1, K2, Z1)
+	rowEnd("rl_k1")
+	Label("rl_sum1")
+	VADDPD(at(RDI, 0), Z0, Z0)
+	VADDPD(Z1, Z0, Z0)
+	VMOVUPD(Z0, at(RDI, 0))
+	ADDQ(R13, R8)
+	ADDQ(c(64), RDI)
+	DECQ(RBX)
+	JMP(LabelRef("rl_loop1"))
+
+	Label("rl_done")
+	VZEROUPPER()
+	RET()
 }
