@@ -506,3 +506,32 @@ func benchFirstLayerGather[T Float](b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBinaryDecoder times the decoder's layer at RLOO S=8 on 20
+// Newsgroups (512 binary codes of K = 50, p = 0.5, onto V = 1995): the
+// table forward and the bucket weight gradient.
+func BenchmarkBinaryDecoder(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	l := New([]int{50, 1995}, Identity, rng).Layers[0]
+	rows := 512
+	dense := make([]float64, rows*l.In)
+	for i := range dense {
+		if rng.Float64() < 0.5 {
+			dense[i] = 1
+		}
+	}
+	var x Sparse
+	x.SetDense(dense, l.In)
+	pre, d := make([]float64, rows*l.Out), make([]float64, rows*l.Out)
+	for i := range d {
+		d[i] = rng.NormFloat64()
+	}
+	gw, gb := make([]float64, l.In*l.Out), make([]float64, l.Out)
+	var s Scratch
+	var touched Touched
+	for b.Loop() {
+		l.W[0] += 1e-9 // the weights change every step in training
+		l.AffineSparse(&s, pre, &x)
+		l.SparseGrad(&s, gw, gb, d, &x, &touched)
+	}
+}
