@@ -23,9 +23,9 @@ import (
 //	LSE(z) = Σ_g m_g[c_g] + log Σ_j Π_g E_g[c_g]_j :
 //
 // a sum over the outputs of products of ⌈In/4⌉ table rows
-// (vec.RowProductLanes, for all the call's rows at once), where the direct form computes an exponential per
-// output, after the outputs themselves and their maximum. Every factor is
-// at most 1, so nothing overflows. Where the products underflow (their sum
+// (vec.RowProductLanes, for all the call's rows at once), where the direct
+// form computes an exponential per output, after the outputs themselves
+// and their maximum. Every factor is at most 1, so nothing overflows. Where the products underflow (their sum
 // below 2⁻⁵⁰⁰: the row's largest output more than about 346 below
 // Σ_g m_g[c_g]) or something is not finite, that row is computed directly:
 // the outputs, their maximum m and m + log vec.ExpShift(outputs, m).
@@ -44,9 +44,9 @@ import (
 // exponentials and sum (mlp's tests bound the difference). Each row's
 // value depends on that row alone (its sum is eight lanes, each over the
 // columns j ≡ l mod 8 in ascending order, then the lanes pairwise), so it
-// is the same whatever the number of rows in a call. A BinaryLSE must not be used by two goroutines at once; the zero
-// value is ready to use. It runs on the calling goroutine: evaluation runs
-// one evaluator per core.
+// is the same whatever the number of rows in a call. A BinaryLSE must not
+// be used by two goroutines at once; the zero value is ready to use. It
+// runs on the calling goroutine: evaluation runs one evaluator per core.
 type BinaryLSE struct {
 	w, b    []float64 // the weights and bias the tables were built from
 	in, out int
