@@ -227,12 +227,7 @@ func TestBinaryTablesReused(t *testing.T) {
 		l.B[j] = rng.NormFloat64()
 	}
 	rows := 200
-	dense := make([]float64, rows*l.In)
-	for i := range dense {
-		if rng.Float64() < 0.5 {
-			dense[i] = 1
-		}
-	}
+	dense := randomCodes(rng, rows, l.In, 0.5)
 	var x Sparse
 	x.SetDense(dense, l.In)
 	pre, want := make([]float64, rows*l.Out), make([]float64, rows*l.Out)
@@ -514,14 +509,8 @@ func BenchmarkBinaryDecoder(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	l := New([]int{50, 1995}, Identity, rng).Layers[0]
 	rows := 512
-	dense := make([]float64, rows*l.In)
-	for i := range dense {
-		if rng.Float64() < 0.5 {
-			dense[i] = 1
-		}
-	}
 	var x Sparse
-	x.SetDense(dense, l.In)
+	x.SetDense(randomCodes(rng, rows, l.In, 0.5), l.In)
 	pre, d := make([]float64, rows*l.Out), make([]float64, rows*l.Out)
 	for i := range d {
 		d[i] = rng.NormFloat64()
