@@ -21,31 +21,25 @@ func TestDispatch(t *testing.T) {
 	s32, s64 := []float32{0.5, -1, 2, 0.25}, []float64{0.5, -1, 2, 0.25}
 	d32, w32 := make([]float32, 16), make([]float32, 16)
 	d64, w64 := make([]float64, 16), make([]float64, 16)
-	AddScaledRows(d32, src32, 16, rows, s32)
-	vec.AddScaledRows32(w32, src32, 16, rows, s32)
-	AddScaledRows(d64, src64, 16, rows, s64)
-	vec.AddScaledRows(w64, src64, 16, rows, s64)
-	for i := range d32 {
-		if d32[i] != w32[i] || d64[i] != w64[i] {
-			t.Fatalf("AddScaledRows[%d]: %v, %v; vec's %v, %v", i, d32[i], d64[i], w32[i], w64[i])
-		}
-	}
-	AddScaledRowsAhead(d32, src32, 16, rows, s32)
-	vec.AddScaledRowsAhead32(w32, src32, 16, rows, s32)
-	AddScaledRowsAhead(d64, src64, 16, rows, s64)
-	vec.AddScaledRowsAhead(w64, src64, 16, rows, s64)
-	for i := range d32 {
-		if d32[i] != w32[i] || d64[i] != w64[i] {
-			t.Fatalf("AddScaledRowsAhead[%d]: %v, %v; vec's %v, %v", i, d32[i], d64[i], w32[i], w64[i])
-		}
-	}
-	SumScaledRows(d32, src32, 16, rows, s32)
-	vec.SumScaledRows32(w32, src32, 16, rows, s32)
-	SumScaledRows(d64, src64, 16, rows, s64)
-	vec.SumScaledRows(w64, src64, 16, rows, s64)
-	for i := range d32 {
-		if d32[i] != w32[i] || d64[i] != w64[i] {
-			t.Fatalf("SumScaledRows[%d]: %v, %v; vec's %v, %v", i, d32[i], d64[i], w32[i], w64[i])
+	type rows32 = func(dst, src []float32, stride int, rows []int, scales []float32)
+	type rows64 = func(dst, src []float64, stride int, rows []int, scales []float64)
+	for _, k := range []struct {
+		name         string
+		of32, want32 rows32
+		of64, want64 rows64
+	}{
+		{"AddScaledRows", AddScaledRows[float32], vec.AddScaledRows32, AddScaledRows[float64], vec.AddScaledRows},
+		{"AddScaledRowsAhead", AddScaledRowsAhead[float32], vec.AddScaledRowsAhead32, AddScaledRowsAhead[float64], vec.AddScaledRowsAhead},
+		{"SumScaledRows", SumScaledRows[float32], vec.SumScaledRows32, SumScaledRows[float64], vec.SumScaledRows},
+	} {
+		k.of32(d32, src32, 16, rows, s32)
+		k.want32(w32, src32, 16, rows, s32)
+		k.of64(d64, src64, 16, rows, s64)
+		k.want64(w64, src64, 16, rows, s64)
+		for i := range d32 {
+			if d32[i] != w32[i] || d64[i] != w64[i] {
+				t.Fatalf("%s[%d]: %v, %v; vec's %v, %v", k.name, i, d32[i], d64[i], w32[i], w64[i])
+			}
 		}
 	}
 	if got, want := ExpShift(d32, src32[:16], Max(src32[:16])), vec.ExpShift32(w32, src32[:16], vec.Max32(src32[:16])); got != want {
