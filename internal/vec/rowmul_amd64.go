@@ -13,3 +13,8 @@ func rowProductLanes(dst, src []float64, nrows, n int, rows []int, k int) {
 		rowProductLanesAVX512(dst, src[lo*nrows:], RowLanesBlock, rows, k, min(RowLanesBlock, n-lo))
 	}
 }
+
+// rowProductsScatter is the Go loop until the kernel is written.
+func rowProductsScatter(dst []float64, ld int, src []float64, nrows, n int, rows []int, scale []float64, k int) {
+	rowProductsScatterGo(dst, ld, src, nrows, n, rows, scale, k)
+}
