@@ -3,6 +3,9 @@ package mlp
 import (
 	"math"
 	"math/bits"
+	"sync"
+
+	"github.com/amvi/amvi/internal/par"
 
 	"github.com/amvi/amvi/internal/scratch"
 	"github.com/amvi/amvi/internal/vec"
@@ -58,6 +61,14 @@ type BinaryLSE struct {
 	idx     []int     // row r's table rows, one per group, from r·groups
 	sh      []float64 // each row's Σ_g m_g[c_g]
 	lanes   []float64 // each row's Σ_j Π_g E_g[c_g]_j in eight lanes (j mod 8)
+	sum     []float64 // and the lanes' sum, s_r
+	direct  []int     // the rows computed directly, ascending
+	lse     []float64 // their log-sum-exps
+	scale   []float64 // SoftmaxGrad's a_r/s_r
+	bitPtr  []int     // the table rows whose code has input j's bit: bitRow[bitPtr[j]:bitPtr[j+1]]
+	bitRow  []int
+	accMu   sync.Mutex
+	accs    [][]float64 // SoftmaxGrad's bucket sums, one per part in use
 	row     []float64 // a row's outputs, where it is computed directly
 	ks      []int     // its ones
 	ones    []float64
@@ -123,20 +134,144 @@ func (t *BinaryLSE) LogSumExp(dst []float64, l Layer, z []float64) bool {
 		t.sh[r] = sh
 	}
 	vec.RowProductLanes(t.lanes, t.tab, t.off[groups], l.Out, t.idx[:rows*groups])
+	t.sum = scratch.Grow(t.sum, rows)
+	t.direct, t.lse = t.direct[:0], t.lse[:0]
 	for r := range rows {
 		q := t.lanes[8*r : 8*r+8]
 		s, sh := ((q[0]+q[1])+(q[2]+q[3]))+((q[4]+q[5])+(q[6]+q[7])), t.sh[r]
+		t.sum[r] = s
 		if s >= lseTiny && s <= float64(l.Out) && math.Abs(sh) <= math.MaxFloat64 {
 			dst[r] = sh + math.Log(s)
 		} else {
-			dst[r] = t.direct(l, z[r*l.In:(r+1)*l.In])
+			dst[r] = t.directLSE(l, z[r*l.In:(r+1)*l.In])
+			t.direct = append(t.direct, r)
+			t.lse = append(t.lse, dst[r])
 		}
 	}
 	return true
 }
 
-// direct returns LSE(z) for one row from its outputs.
-func (t *BinaryLSE) direct(l Layer, z []float64) float64 {
+// gradCols is the columns of one of SoftmaxGrad's blocks: its bucket sums
+// (192 table rows for In = 50) are 196 KB, within the level-2 cache.
+const gradCols = 8 * vec.RowLanesBlock
+
+// SoftmaxGrad writes, for the rows of the last LogSumExp call (through the
+// same layer l, unchanged since) and a coefficient a[r] for each,
+//
+//	gw = Σ_r a_r·z_rᵀ softmax(z_r·W + B)  (In×Out, row-major),
+//	gb = Σ_r a_r·softmax(z_r·W + B)       (Out),
+//
+// the part of a linear decoder's likelihood gradient that its
+// log-normaliser contributes (package decoder's LinearLogLik adds the
+// words' part), without forming the softmax rows: row r's softmax is
+// Π_g E_g[c_rg]/s_r from LogSumExp's tables and sums, and its products are
+// summed, scaled by a_r/s_r, into one bucket per table row (the sum over
+// the rows that take that row: vec.RowProductsScatter, a block of gradCols
+// columns at a time while the buckets stay in the level-2 cache). Input j's
+// gradient is then the sum of the buckets of its group's codes with its bit
+// set, and the bias's the sum of group 0's buckets. The rows that
+// LogSumExp computed directly are added from their outputs, after the
+// others.
+//
+// The result is the direct form's up to rounding: the products against
+// exponentials of the outputs, a_r/s_r rounded once, and the sums in
+// bucket order (each bucket over its rows in ascending order, then the
+// buckets in ascending code); it does not depend on the number of cores.
+// It panics if len(a) is not the rows of the last LogSumExp call, if
+// there was none, or if l, gw or gb do not fit it.
+func (t *BinaryLSE) SoftmaxGrad(gw, gb []float64, l Layer, a []float64) {
+	rows, groups := len(t.sum), len(t.first)-1
+	if t.in == 0 || len(a) != rows || l.In != t.in || l.Out != t.out || len(gw) != l.In*l.Out || len(gb) != l.Out {
+		panic("mlp: BinaryLSE.SoftmaxGrad does not fit the last LogSumExp")
+	}
+	t.scale = scratch.Grow(t.scale, rows)
+	for r, s := range t.sum {
+		t.scale[r] = a[r] / s
+	}
+	for _, r := range t.direct {
+		t.scale[r] = 0
+	}
+	nt := t.off[groups]
+	for len(t.ones) < 1<<lseBits {
+		t.ones = append(t.ones, 1)
+	}
+	ones := t.ones[:1<<lseBits]
+	blocks := (l.Out + vec.RowLanesBlock - 1) / vec.RowLanesBlock
+	per := gradCols / vec.RowLanesBlock
+	par.For(blocks, per, func(lo, hi int) {
+		acc := t.acc(nt * gradCols)
+		defer t.putAcc(acc)
+		for b := lo; b < hi; b += per {
+			c0, c1 := b*vec.RowLanesBlock, min(min(b+per, hi)*vec.RowLanesBlock, l.Out)
+			w := c1 - c0
+			clear(acc[:nt*w])
+			vec.RowProductsScatter(acc, w, t.tab[c0*nt:], nt, w, t.idx[:rows*groups], t.scale[:rows])
+			for j := range l.In {
+				br := t.bitRow[t.bitPtr[j]:t.bitPtr[j+1]]
+				vec.SumScaledRows(gw[j*l.Out+c0:j*l.Out+c1], acc, w, br, ones[:len(br)])
+			}
+			vec.SumScaledRows(gb[c0:c1], acc, w, t.bitRow[t.bitPtr[l.In]:], ones[:len(t.bitRow)-t.bitPtr[l.In]])
+		}
+	})
+	for i, r := range t.direct {
+		t.directRow(l, r, t.lse[i], a[r], gw, gb)
+	}
+}
+
+// acc returns a buffer of n values for one part of SoftmaxGrad.
+func (t *BinaryLSE) acc(n int) []float64 {
+	t.accMu.Lock()
+	defer t.accMu.Unlock()
+	if k := len(t.accs); k > 0 {
+		b := t.accs[k-1]
+		t.accs = t.accs[:k-1]
+		if len(b) >= n {
+			return b
+		}
+	}
+	return make([]float64, n)
+}
+
+func (t *BinaryLSE) putAcc(b []float64) {
+	t.accMu.Lock()
+	t.accs = append(t.accs, b)
+	t.accMu.Unlock()
+}
+
+// directRow adds a·z_rᵀ softmax(z_r·W + B) and a·softmax into gw and gb for
+// a row that LogSumExp computed directly, its log-sum-exp lse, from its
+// codes in the tables' indices.
+func (t *BinaryLSE) directRow(l Layer, r int, lse, a float64, gw, gb []float64) {
+	groups := len(t.first) - 1
+	t.ks = t.ks[:0]
+	for g := range groups {
+		code := t.idx[r*groups+g] - t.off[g]
+		for b := range t.first[g+1] - t.first[g] {
+			if code&(1<<b) != 0 {
+				t.ks = append(t.ks, t.first[g]+b)
+			}
+		}
+	}
+	t.row = scratch.Grow(t.row, l.Out)
+	copy(t.row, l.B)
+	for len(t.ones) < len(t.ks) {
+		t.ones = append(t.ones, 1)
+	}
+	vec.AddScaledRows(t.row, l.W, l.Out, t.ks, t.ones[:len(t.ks)])
+	vec.ExpShift(t.row, t.row, lse)
+	for i, p := range t.row {
+		gb[i] += a * p
+	}
+	for _, k := range t.ks {
+		g := gw[k*l.Out : (k+1)*l.Out]
+		for i, p := range t.row {
+			g[i] += a * p
+		}
+	}
+}
+
+// directLSE returns LSE(z) for one row from its outputs.
+func (t *BinaryLSE) directLSE(l Layer, z []float64) float64 {
 	t.row = scratch.Grow(t.row, l.Out)
 	copy(t.row, l.B)
 	t.ks = t.ks[:0]
@@ -174,6 +309,23 @@ func (t *BinaryLSE) tables(l Layer) {
 		t.off = append(t.off, t.off[g]+1<<size)
 	}
 	nt := t.off[groups]
+	// Each input's table rows with its bit set, then group 0's rows (the
+	// bias's), for SoftmaxGrad.
+	t.bitPtr, t.bitRow = append(t.bitPtr[:0], 0), t.bitRow[:0]
+	for g := range groups {
+		size := t.first[g+1] - t.first[g]
+		for b := range size {
+			for code := range 1 << size {
+				if code&(1<<b) != 0 {
+					t.bitRow = append(t.bitRow, t.off[g]+code)
+				}
+			}
+			t.bitPtr = append(t.bitPtr, len(t.bitRow))
+		}
+	}
+	for row := t.off[0]; row < t.off[1]; row++ {
+		t.bitRow = append(t.bitRow, row)
+	}
 	t.tab = scratch.Grow(t.tab, vec.RowLanesLen(nt, l.Out))
 	clear(t.tab)
 	t.row = scratch.Grow(t.row, l.Out)

@@ -183,3 +183,88 @@ func BenchmarkBinaryLSE(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*1024)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// softmaxGradRef is SoftmaxGrad in plain Go: each row's outputs, softmax
+// through math.Exp, and the sums Σ_r a_r·z_rk·softmax_rj. It also returns
+// mag, the same sums of magnitudes |a_r|·z_rk·softmax_rj (the bias's in
+// row In), and the largest A of lseRef over the rows.
+func softmaxGradRef(l Layer, z, a []float64) (gw, gb, mag []float64, A float64) {
+	gw, gb = make([]float64, l.In*l.Out), make([]float64, l.Out)
+	mag = make([]float64, (l.In+1)*l.Out)
+	eta := make([]float64, l.Out)
+	for r := range a {
+		zr := z[r*l.In : (r+1)*l.In]
+		lse, ar := lseRef(l, zr)
+		A = max(A, ar)
+		for j := range eta {
+			e := l.B[j]
+			for k, v := range zr {
+				e += v * l.W[k*l.Out+j]
+			}
+			p := math.Exp(e - lse)
+			gb[j] += a[r] * p
+			mag[l.In*l.Out+j] += math.Abs(a[r]) * p
+			for k, v := range zr {
+				if v == 1 {
+					gw[k*l.Out+j] += a[r] * p
+					mag[k*l.Out+j] += math.Abs(a[r]) * p
+				}
+			}
+		}
+	}
+	return gw, gb, mag, A
+}
+
+// TestBinaryLSESoftmaxGrad compares SoftmaxGrad with the direct form on
+// the layers of TestBinaryLSEMatchesDirect (σ = 60: most rows underflow
+// and are added directly), with coefficients of both signs. The bound,
+// relative to the sum of magnitudes of each element's terms: each
+// softmax value exp(η − LSE) is off by the errors of η and LSE, each at
+// most lseTol at LSE = 0 (its |lse| term is LSE's own rounding, not the
+// shift's), and the sums add at most R + 2^lseBits terms each side. And a
+// product of G factors in [0, 1] that passes through the subnormals loses
+// up to 2⁻¹⁰⁷⁵ at each of its G steps, divided by the row's sum s ≥ 2⁻⁵⁰⁰
+// (below it the row is direct): G·2⁻⁵⁷⁵·Σ_r |a_r| in all.
+func TestBinaryLSESoftmaxGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, in := range []int{1, 3, 4, 7, 50} {
+		for _, out := range []int{1, 5, 255, 257, 1995} {
+			for _, sigma := range []float64{0.1, 3, 60} {
+				l := randomLayer(rng, in, out, sigma)
+				const rows = 40
+				z := randomCodes(rng, rows, in, 0.5)
+				for k := range in {
+					z[k], z[in+k] = 0, 1
+				}
+				a := make([]float64, rows)
+				for r := range a {
+					a[r] = rng.NormFloat64() * 100
+				}
+				var b BinaryLSE
+				b.LogSumExp(make([]float64, rows), l, z)
+				gw := make([]float64, in*out)
+				gb := make([]float64, out)
+				for i := range gw {
+					gw[i] = math.NaN() // written, not added to
+				}
+				b.SoftmaxGrad(gw, gb, l, a)
+				wgw, wgb, mag, A := softmaxGradRef(l, z, a)
+				rel := 2*lseTol(in, out, A, 0) + 0x1p-52*float64(rows+1<<lseBits)
+				sumA := 0.0
+				for _, v := range a {
+					sumA += math.Abs(v)
+				}
+				abs := float64((in+lseBits-1)/lseBits) * 0x1p-575 * sumA
+				for i, want := range append(wgw, wgb...) {
+					got := gb[i%out]
+					if i < len(gw) {
+						got = gw[i]
+					}
+					if tol := rel*mag[i] + abs; !(math.Abs(got-want) <= tol) {
+						t.Fatalf("In %d Out %d σ %g element %d: %.17g, want %.17g within %.3g", in, out, sigma, i, got, want, tol)
+					}
+				}
+			}
+		}
+	}
+}
