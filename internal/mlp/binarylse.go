@@ -69,8 +69,8 @@ type BinaryLSE struct {
 	bitRow  []int
 	accMu   sync.Mutex
 	accs    [][]float64 // SoftmaxGrad's bucket sums, one per part in use
-	row     []float64 // a row's outputs, where it is computed directly
-	ks      []int     // its ones
+	row     []float64   // a row's outputs, where it is computed directly
+	ks      []int       // its ones
 	ones    []float64
 	builds  int // the times the tables were built
 }
