@@ -5,12 +5,13 @@ import (
 
 	"github.com/amvi/amvi/data"
 	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
 	"github.com/amvi/amvi/internal/vec"
 )
 
-// LinearLogLik is LogLik's forward half for a linear decoder (one layer,
-// η = zW + b) and binary codes, for evaluation: it computes the same
+// LinearLogLik is LogLik for a linear decoder (one layer, η = zW + b) and
+// binary codes: it computes the same
 //
 //	LL[r] = Σ_w x_bw η_rw − N_b·logsumexp(η_r)
 //
@@ -19,13 +20,27 @@ import (
 // the words' term is, by linearity, Σ_w x_bw b_w + Σ_k z_rk Σ_w x_bw W_kw,
 // from K + 1 sums over each document's words, made once for its S codes.
 //
+// Grad is the gradient of −Σ_r Weights[r]·LL[r] with respect to W and b,
+// again without the logits: the log-normaliser's part from the same
+// tables (mlp.BinaryLSE.SoftmaxGrad), the words' part sparse (design
+// §8.4). Evaluation uses Compute alone; a training step's decoder graph
+// uses both through ops.LinearLogLik.
+//
 // The results are LogLik's up to rounding: the words' term is summed in
-// another order, and the log-normaliser is BinaryLSE's (decoder's tests
-// bound the difference). Each row's value depends on that row and its
-// document alone, whatever the rows of the call. The zero value is ready to
-// use; it must not be used by two goroutines at once.
+// another order, and the log-normaliser and the softmax come from
+// BinaryLSE's tables (decoder's tests bound the difference). Each row's
+// value depends on that row and its document alone, whatever the rows of
+// the call. The zero value is ready to use; it must not be used by two
+// goroutines at once.
 type LinearLogLik struct {
-	LL []float64 // R log-likelihoods from the last Compute
+	LL      []float64 // R log-likelihoods from the last Compute
+	Weights []float64 // R coefficients for Grad, set after Compute (Compute sizes it)
+
+	// The last Compute's input, for Grad.
+	docs    []data.Document
+	z       []float64
+	samples int
+	a, c    []float64 // Grad's coefficients: a_r, and each document's K + 1 sums
 
 	lse    mlp.BinaryLSE
 	lses   []float64 // R log-normalisers
@@ -49,7 +64,9 @@ func (h *LinearLogLik) Compute(l mlp.Layer, docs []data.Document, z []float64, s
 	if !h.lse.LogSumExp(h.lses, l, z) {
 		return false
 	}
+	h.docs, h.z, h.samples = docs, z, samples
 	h.LL = scratch.Grow(h.LL, R)
+	h.Weights = scratch.Grow(h.Weights, R)
 	K1 := K + 1
 	if h.builds != h.lse.Builds() || len(h.wt) != l.Out*K1 {
 		// The weights changed (BinaryLSE compared them): W and b transposed,
@@ -89,4 +106,67 @@ func (h *LinearLogLik) Compute(l mlp.Layer, docs []data.Document, z []float64, s
 		}
 	}
 	return true
+}
+
+// Weighted returns −Σ_r Weights[r]·LL[r] for the LL of the last Compute
+// and the Weights as they are now.
+func (h *LinearLogLik) Weighted() float64 {
+	loss := 0.0
+	for r, ll := range h.LL {
+		loss -= h.Weights[r] * ll
+	}
+	return loss
+}
+
+// Grad writes up·∂(−Σ_r Weights[r]·LL[r]) with respect to the layer's
+// weights and bias into gw (K×V) and gb (V), for the documents and codes of
+// the last Compute (unchanged since, as is l):
+//
+//	∂/∂W_k = Σ_r Weights[r]·z_rk·(N_b·softmax(η_r) − x_b),
+//
+// and ∂/∂b the same without z_rk. The softmax's part is
+// mlp.BinaryLSE.SoftmaxGrad's with a_r = up·Weights[r]·N_b; the words'
+// part is, for each document, the sums up·Σ_s Weights[r]·z_rk (and
+// up·Σ_s Weights[r] for the bias) times its counts, subtracted at its
+// words only, each weight row by one part of the cores.
+// It panics if there was no Compute or gw or gb do not fit l.
+func (h *LinearLogLik) Grad(gw, gb []float64, l mlp.Layer, up float64) {
+	R, K := len(h.LL), l.In
+	if h.docs == nil || len(h.z) != R*K || len(gw) != K*l.Out || len(gb) != l.Out {
+		panic("decoder: LinearLogLik.Grad does not fit the last Compute")
+	}
+	h.a = scratch.Grow(h.a, R)
+	K1 := K + 1
+	h.c = scratch.Grow(h.c, len(h.docs)*K1)
+	clear(h.c)
+	for b, d := range h.docs {
+		n := float64(d.Tokens())
+		c := h.c[b*K1 : (b+1)*K1]
+		for r := b * h.samples; r < (b+1)*h.samples; r++ {
+			w := up * h.Weights[r]
+			h.a[r] = w * n
+			for k, v := range h.z[r*K : (r+1)*K] {
+				c[k] += w * v
+			}
+			c[K] += w
+		}
+	}
+	h.lse.SoftmaxGrad(gw, gb, l, h.a)
+	par.For(K1, 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			row := gb
+			if k < K {
+				row = gw[k*l.Out : (k+1)*l.Out]
+			}
+			for b, d := range h.docs {
+				ck := h.c[b*K1+k]
+				if ck == 0 {
+					continue
+				}
+				for i, w := range d.Words {
+					row[w] -= ck * float64(d.Counts[i])
+				}
+			}
+		}
+	})
 }
