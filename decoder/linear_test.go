@@ -142,8 +142,8 @@ func linearCase(rng *rand.Rand, K, V, B, S int, sigma float64) (mlp.Layer, []dat
 // TestLinearLogLikGradFiniteDifferences checks Grad against central
 // differences of Weighted after Compute, on every weight and bias of a
 // small layer. The loss is O(100) and the step 1e-5: rounding gives about
-// 1e-14·100/1e-5 = 1e-7 in the quotient, the truncation step²/6·|f'''| with
-// |f'''| = O(N·|w|) = O(10), about 1e-9; the bound 1e-6 is ten times their sum.
+// 1e-14·100/1e-5 = 1e-7 in the quotient, the truncation step²/6·|f”'| with
+// |f”'| = O(N·|w|) = O(10), about 1e-9; the bound 1e-6 is ten times their sum.
 func TestLinearLogLikGradFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	const K, V, B, S = 6, 11, 3, 4
