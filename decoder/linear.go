@@ -108,6 +108,24 @@ func (h *LinearLogLik) Compute(l mlp.Layer, docs []data.Document, z []float64, s
 	return true
 }
 
+// Reset sets the documents, and the codes each, of the next Loss (a
+// graph's runs: ops.LinearLogLik), and sizes LL and Weights for them.
+func (h *LinearLogLik) Reset(docs []data.Document, samples int) {
+	h.docs, h.samples = docs, samples
+	h.LL = scratch.Grow(h.LL, len(docs)*samples)
+	h.Weights = scratch.Grow(h.Weights, len(docs)*samples)
+}
+
+// Loss is Compute for the documents of the last Reset, returning
+// Weighted; ok is false if z holds a value other than 0 and 1.
+// It panics if len(z) does not fit them.
+func (h *LinearLogLik) Loss(l mlp.Layer, z []float64) (loss float64, ok bool) {
+	if !h.Compute(l, h.docs, z, h.samples) {
+		return 0, false
+	}
+	return h.Weighted(), true
+}
+
 // Weighted returns −Σ_r Weights[r]·LL[r] for the LL of the last Compute
 // and the Weights as they are now.
 func (h *LinearLogLik) Weighted() float64 {

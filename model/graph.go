@@ -126,6 +126,7 @@ type decGraph struct {
 	rows int
 	z    []float64 // the codes, rows×K: the codes node's value in a float64 graph
 	ll   *decoder.LogLik
+	lin  *decoder.LinearLogLik // the linear decoder's fused likelihood, in place of ll
 	m    *ops.Machine
 
 	// A float32 graph's codes node value (z narrowed) and head.
@@ -152,6 +153,16 @@ func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 	var err error
 	first := func(w, b *gorgonia.Node) (*gorgonia.Node, error) { return ops.BinaryAffine(z, w, b) }
 	switch {
+	case train && fusedLinear(mod):
+		// The linear decoder and its likelihood as one operation, without
+		// the rows×V logits (design §8). Training's codes are samples, 0s
+		// and 1s; evaluation's graph takes any codes (Forward.LogLik takes
+		// binary ones past the graph).
+		ps = ops.ParamNodes(g, mod.Dec.Net, "decoder")
+		d.lin = new(decoder.LinearLogLik)
+		if cost, err = ops.LinearLogLik(z, ps[0], ps[1], d.lin); err != nil {
+			return nil, fmt.Errorf("model: decoder graph: %w", err)
+		}
 	case mod.Dec32 != nil:
 		ps = ops.ParamNodes(g, mod.Dec32, "decoder")
 		eta, err = ops.MLP(mod.Dec32, ps, first)
@@ -165,16 +176,18 @@ func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 		ps = ops.ParamNodes(g, mod.Dec.Net, "decoder")
 		eta, err = ops.MLP(mod.Dec.Net, ps, first)
 	}
-	if err == nil {
+	if err == nil && d.lin == nil {
 		err = checkOutput(eta, dt, rows, mod.V())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("model: decoder graph: %w", err)
 	}
-	if dt == tensor.Float32 {
+	switch {
+	case d.lin != nil:
+	case dt == tensor.Float32:
 		d.ll32 = &decoder.LogLikOf[float32]{V: mod.V()}
 		cost, err = ops.LogLik(eta, d.ll32)
-	} else {
+	default:
 		d.ll = &decoder.LogLik{V: mod.V()}
 		cost, err = ops.LogLik(eta, d.ll)
 	}
@@ -191,13 +204,23 @@ func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 	return d, nil
 }
 
+// fusedLinear reports whether a model's decoder graph is the linear
+// decoder's fused likelihood (ops.LinearLogLik): the built-in decoder of
+// one layer, float64.
+func fusedLinear(m *Model) bool {
+	return m.Dec32 == nil && m.Dec.Config.Arch == "" && len(m.Dec.Net.Layers) == 1
+}
+
 // forward computes log p(x_b|z_bs) for the codes in d.z, S per document,
 // into LL.
 func (d *decGraph) forward(docs []data.Document, samples int) error {
-	if d.ll32 != nil {
+	switch {
+	case d.lin != nil:
+		d.lin.Reset(docs, samples)
+	case d.ll32 != nil:
 		d.ll32.Reset(docs, samples)
 		vecof.Convert(d.z32, d.z) // 0s and 1s: exact
-	} else {
+	default:
 		d.ll.Reset(docs, samples)
 	}
 	if err := d.m.Forward(); err != nil {
@@ -208,6 +231,9 @@ func (d *decGraph) forward(docs []data.Document, samples int) error {
 
 // lls returns the head's log-likelihoods and weights.
 func (d *decGraph) lls() (ll, weights []float64) {
+	if d.lin != nil {
+		return d.lin.LL, d.lin.Weights
+	}
 	if d.ll32 != nil {
 		return d.ll32.LL, d.ll32.Weights
 	}

@@ -1,0 +1,143 @@
+package ops_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/amvi/amvi/decoder"
+	"github.com/amvi/amvi/internal/gg"
+	"github.com/amvi/amvi/internal/mlp"
+	"github.com/amvi/amvi/ops"
+)
+
+// TestLinearLogLikMatchesReference runs ops.LinearLogLik on a Machine
+// against Gorgonia's dense graph of the same linear decoder and LogLik
+// (internal/gg), over several runs with the parameters, documents, codes
+// and weights changed between them (the weights set after Forward, as an
+// estimator sets them), at sizes where the column blocks split over the
+// cores and where they do not. The bound is relative, 1e-11 of
+// max(1, |reference|): decoder's TestLinearLogLikGradMatchesLogLik
+// bounds the difference by about 2e-12 of each element's sum of
+// magnitudes at the largest of these shapes; a wiring error (the
+// weights of the wrong run, the upstream scale, W and b swapped) is of
+// the order of the gradient itself.
+func TestLinearLogLikMatchesReference(t *testing.T) {
+	for _, procs := range []int{1, 2, 3} {
+		for _, tc := range []struct{ k, v, docs, samp int }{
+			{6, 30, 4, 3},
+			{50, 600, 32, 8},
+			{13, 300, 40, 4}, // K not a multiple of 4
+		} {
+			t.Run(fmt.Sprintf("procs=%d/%d→%d/%d×%d", procs, tc.k, tc.v, tc.docs, tc.samp), func(t *testing.T) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				testLinear(t, tc.k, tc.v, tc.docs, tc.samp)
+			})
+		}
+	}
+}
+
+func testLinear(t *testing.T, k, v, nd, S int) {
+	rng := rand.New(rand.NewPCG(uint64(k), uint64(v)))
+	net := mlp.New([]int{k, v}, ops.Identity, rng)
+	rows := nd * S
+	lin := new(decoder.LinearLogLik)
+	refLL := &decoder.LogLik{V: v}
+
+	g := gorgonia.NewGraph()
+	ps := ops.ParamNodes(g, net, "net")
+	zv := make([]float64, rows*k)
+	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, k), gorgonia.WithName("z"),
+		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, k), tensor.WithBacking(zv))))
+	cost, err := ops.LinearLogLik(z, ps[0], ps[1], lin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ops.NewMachine(gorgonia.Nodes{cost}, cost, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ref, err := gg.NewNet(net, rows, refLL, "reference")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+
+	grad, refGrad := net.ZeroClone(), net.ZeroClone()
+	touched := []*ops.Touched{new(ops.Touched), new(ops.Touched)}
+	for run := 0; run < 3; run++ {
+		perturb(rng, net, 0.1)
+		docs := randomDocs(rng, nd, v, 1+rng.IntN(20))
+		for i := range zv {
+			zv[i] = float64(rng.IntN(2))
+		}
+		lin.Reset(docs, S)
+		refLL.Reset(docs, S)
+		if err := m.Forward(); err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range lin.LL {
+			lin.Weights[i] = math.Tanh(l/100) + rng.NormFloat64()
+			refLL.Weights[i] = lin.Weights[i]
+		}
+		if err := m.Backward(flatGrads(grad), touched); err != nil {
+			t.Fatal(err)
+		}
+		if len(touched[0].Rows) != k {
+			t.Errorf("run %d: %d rows of the weight gradient listed as touched, want all %d", run, len(touched[0].Rows), k)
+		}
+		ref.SetInput(zv)
+		want, err := ref.Run(refGrad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := relDiff(lin.LL, refLL.LL); d > 1e-11 {
+			t.Errorf("run %d: log-likelihoods differ from the reference by %.3g", run, d)
+		}
+		got := float64(*cost.Value().(*gorgonia.F64))
+		if math.Abs(got-want) > 1e-11*max(1, math.Abs(want)) {
+			t.Errorf("run %d: cost %.17g, reference %.17g", run, got, want)
+		}
+		assertGrads(t, fmt.Sprintf("run %d", run), grad, refGrad, 1e-11)
+	}
+}
+
+// TestLinearLogLikRefusesNonBinary checks that a run on codes other than 0
+// and 1 fails with an error, and that the operation refuses float32
+// parameters.
+func TestLinearLogLikRefusesNonBinary(t *testing.T) {
+	net := mlp.NewZero([]int{3, 5}, ops.Identity)
+	g := gorgonia.NewGraph()
+	ps := ops.ParamNodes(g, net, "net")
+	zv := []float64{1, 0, 0.5}
+	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(1, 3), gorgonia.WithName("z"),
+		gorgonia.WithValue(tensor.New(tensor.WithShape(1, 3), tensor.WithBacking(zv))))
+	lin := new(decoder.LinearLogLik)
+	cost, err := ops.LinearLogLik(z, ps[0], ps[1], lin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ops.NewMachine(gorgonia.Nodes{cost}, cost, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	lin.Reset(randomDocs(rand.New(rand.NewPCG(1, 2)), 1, 5, 3), 1)
+	if err := m.Forward(); err == nil {
+		t.Error("a code of 0.5 accepted")
+	}
+
+	net32 := mlp.NewZeroOf[float32]([]int{3, 5}, ops.Identity)
+	g32 := gorgonia.NewGraph()
+	ps32 := ops.ParamNodes(g32, net32, "net")
+	z32 := gorgonia.NewMatrix(g32, tensor.Float32, gorgonia.WithShape(1, 3), gorgonia.WithName("z"))
+	if _, err := ops.LinearLogLik(z32, ps32[0], ps32[1], lin); err == nil {
+		t.Error("float32 parameters accepted")
+	}
+}
