@@ -26,3 +26,50 @@ func TestRowProductLanesAtPageEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestRowProductsScatterAtPageEnd is TestTailsAtPageEnd for
+// RowProductsScatter: its blocked matrix ending where an inaccessible page
+// begins, and then dst (its last row's n columns the page's last), for
+// every n up to 40 and row strides with and without a gap, so that a load
+// or store of a column past n in either faults.
+func TestRowProductsScatterAtPageEnd(t *testing.T) {
+	runLevels(t, func(t *testing.T) {
+		ps, pd := guardedPage(t), guardedPage(t)
+		// Row 1 takes 0.5³·2 twice and 0.5³·4 three times, row 0
+		// 0.5³·2 once.
+		rows := []int{1, 0, 1, 1, 1, 1}
+		scale := []float64{2, 4}
+		for n := 0; n <= 40; n++ {
+			for _, ld := range []int{n, n + 3} {
+				for _, end := range []string{"src", "dst"} {
+					src := make([]float64, RowLanesLen(2, n))
+					dst := make([]float64, ld+n)
+					if end == "src" {
+						src = ps[len(ps)-len(src):]
+					} else {
+						dst = pd[len(pd)-len(dst):]
+					}
+					for j := range src {
+						src[j] = 0.5
+					}
+					for j := range dst {
+						dst[j] = 1
+					}
+					RowProductsScatter(dst, ld, src, 2, n, rows, scale)
+					for j, v := range dst {
+						want := 1.0
+						switch {
+						case j < n:
+							want = 1.25
+						case j >= ld:
+							want = 3
+						}
+						if v != want {
+							t.Fatalf("%s at the page end, n %d ld %d: dst[%d] %v, want %v", end, n, ld, j, v, want)
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -3,6 +3,7 @@ package vec
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -83,5 +84,181 @@ func TestRowProductLanesPanics(t *testing.T) {
 			}()
 			RowProductLanes(c.dst, c.src, 3, c.n, c.rows)
 		}()
+	}
+}
+
+// TestRowProductsScatterBitIdentical checks RowProductsScatter against its
+// Go loop, bit for bit (the kernel forms the same products, scales them
+// last and adds them into dst in the same order, r by r and g by g), over
+// row counts around the kernel's four rows of products at a time, factor
+// counts, widths around its 8- and 16-column blocks and row strides with
+// and without a gap, with dst starting nonzero, factors of every kind as
+// in TestRowProductLanesBitIdentical, scales of both signs and many
+// magnitudes (and zero), and rows repeated within a row of products' list
+// and from one row of products to the next, so that an element of dst
+// takes several terms in one call. Nothing past a row's n columns, nor past
+// dst, may be written. On amd64 with AVX-512 this is the assembly kernel
+// against the Go loop; elsewhere the Go loop against itself.
+func TestRowProductsScatterBitIdentical(t *testing.T) {
+	if !asmKernels() {
+		t.Log("no assembly kernels: the Go loop against itself")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	factors := []struct {
+		name string
+		f    func() float64
+	}{
+		{"unit", func() float64 { return 1 - rng.Float64() }},
+		{"signed", func() float64 { return rng.NormFloat64() }},
+		{"huge", func() float64 { return math.Ldexp(1-rng.Float64(), 200+rng.IntN(100)) }},
+		{"tiny", func() float64 { return math.Ldexp(1-rng.Float64(), -200-rng.IntN(100)) }},
+		{"zeros and ones", func() float64 { return float64(rng.IntN(2)) }},
+	}
+	const nrows = 20
+	for _, fc := range factors {
+		for _, R := range []int{1, 3, 4, 5, 17} {
+			for _, k := range []int{1, 2, 13} {
+				for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 256, 1995} {
+					for _, ld := range []int{n, n + 5} {
+						src := make([]float64, RowLanesLen(nrows, n))
+						for i := range src {
+							src[i] = fc.f()
+						}
+						rows := make([]int, R*k)
+						for i := range rows {
+							rows[i] = rng.IntN(nrows)
+						}
+						for r := range R {
+							if k > 1 {
+								rows[r*k+1] = rows[r*k] // twice in one list
+							}
+							if r > 0 {
+								rows[r*k] = rows[r*k-1] // the last of the row before
+							}
+						}
+						rows[len(rows)-1] = rows[0]
+						scale := make([]float64, R)
+						for r := range scale {
+							switch rng.IntN(8) {
+							case 0:
+								scale[r] = 0
+							case 1:
+								scale[r] = 1
+							default:
+								scale[r] = math.Ldexp(rng.NormFloat64(), rng.IntN(81)-40)
+							}
+						}
+						// dst is exactly (nrows−1)·ld + n long, within a
+						// longer buffer whose whole is compared.
+						buf := make([]float64, (nrows-1)*ld+n+8)
+						for i := range buf {
+							buf[i] = rng.NormFloat64()
+						}
+						want := append([]float64(nil), buf...)
+						RowProductsScatter(buf[:(nrows-1)*ld+n], ld, src, nrows, n, rows, scale)
+						if n > 0 {
+							rowProductsScatterGo(want, ld, src, nrows, n, rows, scale, k)
+						}
+						for i := range buf {
+							if math.Float64bits(buf[i]) != math.Float64bits(want[i]) && !(math.IsNaN(buf[i]) && math.IsNaN(want[i])) {
+								t.Fatalf("%s R %d k %d n %d ld %d: dst[%d] (row %d column %d) %v, want %v",
+									fc.name, R, k, n, ld, i, i/max(ld, 1), i%max(ld, 1), buf[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestRowProductsScatterPanics checks the caller's errors.
+func TestRowProductsScatterPanics(t *testing.T) {
+	const nrows, n, ld = 3, 20, 24
+	src := make([]float64, RowLanesLen(nrows, n))
+	dst := make([]float64, (nrows-1)*ld+n)
+	one := []float64{1}
+	for _, c := range []struct {
+		name  string
+		dst   []float64
+		ld    int
+		src   []float64
+		n     int
+		rows  []int
+		scale []float64
+	}{
+		{"no scales", dst, ld, src, n, []int{0}, nil},
+		{"no rows", dst, ld, src, n, nil, one},
+		{"rows not a multiple of the products", dst, ld, src, n, []int{0, 1, 2}, []float64{1, 2}},
+		{"negative n", dst, ld, src, -1, []int{0}, one},
+		{"ld < n", dst, n - 1, src, n, []int{0}, one},
+		{"src too short", dst, ld, src[:len(src)-1], n, []int{0}, one},
+		{"dst too short", dst[:len(dst)-1], ld, src, n, []int{0}, one},
+		{"negative row", dst, ld, src, n, []int{-1}, one},
+		{"row past the end", dst, ld, src, n, []int{nrows}, one},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.HasPrefix(msg, "vec: RowProductsScatter") {
+					t.Errorf("recovered %q, want a \"vec: RowProductsScatter\" panic", msg)
+				}
+			}()
+			RowProductsScatter(c.dst, c.ld, c.src, nrows, c.n, c.rows, c.scale)
+		})
+	}
+	RowProductsScatter(dst, ld, src, nrows, 0, []int{0}, one) // no columns
+}
+
+// BenchmarkRowProductsScatter is BinaryLSE's gradient for In = 50 (13
+// groups: eleven of 16 table rows and two of 8, 192 rows) and Out = 1995,
+// 512 rows of products, done as its caller will: in parts of 128 columns,
+// each into a 192×128 buffer, against the Go loop.
+func BenchmarkRowProductsScatter(b *testing.B) {
+	const nrows, R, n, ld = 192, 512, 1995, 128
+	off := []int{0}
+	for g := range 13 {
+		size := 8
+		if g < 11 {
+			size = 16
+		}
+		off = append(off, off[g]+size)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	k := len(off) - 1
+	rows := make([]int, R*k)
+	for r := range R {
+		for g := range k {
+			rows[r*k+g] = off[g] + rng.IntN(off[g+1]-off[g])
+		}
+	}
+	src := make([]float64, RowLanesLen(nrows, n))
+	for i := range src {
+		src[i] = 0.5 + rng.Float64()
+	}
+	scale := make([]float64, R)
+	for r := range scale {
+		scale[r] = rng.NormFloat64() / float64(R)
+	}
+	dst := make([]float64, nrows*ld)
+	for _, c := range []struct {
+		name string
+		f    func(dst []float64, src []float64, w int)
+	}{
+		{"RowProductsScatter", func(dst, src []float64, w int) {
+			RowProductsScatter(dst, ld, src, nrows, w, rows, scale)
+		}},
+		{"Go", func(dst, src []float64, w int) {
+			rowProductsScatterGo(dst, ld, src, nrows, w, rows, scale, k)
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for lo := 0; lo < n; lo += ld {
+					c.f(dst, src[lo*nrows:], min(ld, n-lo))
+				}
+			}
+		})
 	}
 }

@@ -68,6 +68,7 @@ func TestLevels(t *testing.T) {
 		{"ExpShiftSum", TestExpShiftSum},
 		{"AddScaledRowsBitIdentical", TestAddScaledRowsBitIdentical},
 		{"RowProductLanesBitIdentical", TestRowProductLanesBitIdentical},
+		{"RowProductsScatterBitIdentical", TestRowProductsScatterBitIdentical},
 		{"AddScaledRowsSpecials", TestAddScaledRowsSpecials},
 		{"AddScaledRowsPanics", TestAddScaledRowsPanics},
 		{"AddScaledRowsWidths", testAddScaledRowsWidths},

@@ -31,7 +31,7 @@ var generators = map[string]func(){
 	"adam32": adam32File,
 	"matmul": matmulFile,
 	"vec32":  vec32File,
-	"rowmul": rowLanes,
+	"rowmul": rowmulFile,
 }
 
 func main() {
