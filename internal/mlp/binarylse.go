@@ -357,8 +357,8 @@ func (t *BinaryLSE) tables(l Layer) {
 			m := vec.Max(s)
 			t.shift[row] = m
 			vec.ExpShift(t.row, s, m)
-			for j, e := range t.row { // into RowProductLanes' blocks
-				t.tab[j/vec.RowLanesBlock*nt*vec.RowLanesBlock+row*vec.RowLanesBlock+j%vec.RowLanesBlock] = e
+			for lo := 0; lo < l.Out; lo += vec.RowLanesBlock { // into RowProductLanes' blocks
+				copy(t.tab[lo*nt+row*vec.RowLanesBlock:], t.row[lo:min(lo+vec.RowLanesBlock, l.Out)])
 			}
 		}
 	}
