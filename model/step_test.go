@@ -299,3 +299,56 @@ func TestPriorGradient(t *testing.T) {
 		}
 	}
 }
+
+// TestStepFusedLinearMatchesReference is TestStepMatchesReference for a
+// minibatch big enough for the linear decoder's fused likelihood (40
+// documents × 8 codes = 320 rows, above fusedMinRows; ops.LinearLogLik in
+// place of BinaryAffine and LogLik), against the same dense reference, to
+// 1e-11: the fused likelihood's log-normaliser and softmax come from
+// tables of exponentials (decoder's tests bound the difference, about
+// 2e-12 of each element's sum of magnitudes at K = 50), where the
+// reference exponentiates the logits.
+func TestStepFusedLinearMatchesReference(t *testing.T) {
+	for i := range allEstimators() {
+		e, refEst := allEstimators()[i], allEstimators()[i]
+		t.Run(fmt.Sprintf("%s/%d", e.Name(), i), func(t *testing.T) {
+			m, _ := testmodel.Small(5, false)
+			rng := rand.New(rand.NewPCG(9, 9))
+			tokens := make([]int, 40)
+			for i := range tokens {
+				tokens[i] = 1 + rng.IntN(60)
+			}
+			docs := testmodel.Docs(rng, m.V(), tokens)
+			const S = 8
+			st, err := model.NewStepper(m, e, S)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			rs, rr := rand.New(rand.NewPCG(1, 2)), rand.New(rand.NewPCG(1, 2))
+			g := m.NewGrads()
+			for step := range 2 {
+				syncEstimator(refEst, e)
+				stats, err := st.Step(docs, rs, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, obj := referenceStep(t, m, refEst, S, docs, rr)
+				if math.Abs(stats.Objective-obj) > 1e-11*math.Abs(obj) {
+					t.Errorf("step %d: objective %.17g, reference %.17g", step, stats.Objective, obj)
+				}
+				for net, pair := range [][2][][]float64{{g.Enc.Params(), want.Enc.Params()}, {g.Dec.Params(), want.Dec.Params()}} {
+					for pi, p := range pair[1] {
+						worst := 0.0
+						for j, w := range p {
+							worst = max(worst, math.Abs(pair[0][pi][j]-w)/max(1, math.Abs(w)))
+						}
+						if worst > 1e-11 {
+							t.Errorf("step %d network %d param %d: %.3g from the reference", step, net, pi, worst)
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -51,28 +51,30 @@ import (
 // be used by two goroutines at once; the zero value is ready to use. It
 // runs on the calling goroutine: evaluation runs one evaluator per core.
 type BinaryLSE struct {
-	w, b    []float64 // the weights and bias the tables were built from
-	in, out int
-	first   []int     // group g's inputs are first[g] to first[g+1]-1
-	off     []int     // and its table rows off[g] to off[g+1]-1, one per code
-	tab     []float64 // E_g[c] in row off[g] + c, in RowProductLanes' blocks
-	shift   []float64 // m_g[c], by table row
-	sums    []float64 // one group's S_g[c] while building
-	idx     []int     // row r's table rows, one per group, from r·groups
-	sh      []float64 // each row's Σ_g m_g[c_g]
-	lanes   []float64 // each row's Σ_j Π_g E_g[c_g]_j in eight lanes (j mod 8)
-	sum     []float64 // and the lanes' sum, s_r
-	direct  []int     // the rows computed directly, ascending
-	lse     []float64 // their log-sum-exps
-	scale   []float64 // SoftmaxGrad's a_r/s_r
-	bitPtr  []int     // the table rows whose code has input j's bit: bitRow[bitPtr[j]:bitPtr[j+1]]
-	bitRow  []int
-	accMu   sync.Mutex
-	accs    [][]float64 // SoftmaxGrad's bucket sums, one per part in use
-	row     []float64   // a row's outputs, where it is computed directly
-	ks      []int       // its ones
-	ones    []float64
-	builds  int // the times the tables were built
+	w, b      []float64 // the weights and bias the tables were built from
+	in, out   int
+	first     []int     // group g's inputs are first[g] to first[g+1]-1
+	off       []int     // and its table rows off[g] to off[g+1]-1, one per code
+	tab       []float64 // E_g[c] in row off[g] + c, in RowProductLanes' blocks
+	shift     []float64 // m_g[c], by table row
+	sums      []float64 // one group's S_g[c] while building
+	idx       []int     // row r's table rows, one per group, from r·groups
+	sh        []float64 // each row's Σ_g m_g[c_g]
+	lanes     []float64 // each row's Σ_j Π_g E_g[c_g]_j in eight lanes (j mod 8)
+	sum       []float64 // and the lanes' sum, s_r
+	direct    []int     // the rows computed directly, ascending
+	lse       []float64 // their log-sum-exps
+	scale     []float64 // SoftmaxGrad's a_r/s_r
+	bitPtr    []int     // the table rows whose code has input j's bit: bitRow[bitPtr[j]:bitPtr[j+1]]
+	bitRow    []int
+	bucketPtr []int // the rows that take table row u: bucketRow[bucketPtr[u]:bucketPtr[u+1]]
+	bucketRow []int
+	accMu     sync.Mutex
+	accs      [][]float64 // SoftmaxGrad's products and bucket sums, one per part in use
+	row       []float64   // a row's outputs, where it is computed directly
+	ks        []int       // its ones
+	ones      []float64
+	builds    int // the times the tables were built
 }
 
 // Builds returns the number of times t built its tables: a caller that
@@ -151,9 +153,10 @@ func (t *BinaryLSE) LogSumExp(dst []float64, l Layer, z []float64) bool {
 	return true
 }
 
-// gradCols is the columns of one of SoftmaxGrad's blocks: its bucket sums
-// (192 table rows for In = 50) are 196 KB, within the level-2 cache.
-const gradCols = 8 * vec.RowLanesBlock
+// gradCols is the columns of one of SoftmaxGrad's blocks: for 512 rows
+// and In = 50 its products (256 KB), bucket sums (96 KB) and tables
+// (96 KB) stay in the level-2 cache together.
+const gradCols = 4 * vec.RowLanesBlock
 
 // SoftmaxGrad writes, for the rows of the last LogSumExp call (through the
 // same layer l, unchanged since) and a coefficient a[r] for each,
@@ -163,15 +166,15 @@ const gradCols = 8 * vec.RowLanesBlock
 //
 // the part of a linear decoder's likelihood gradient that its
 // log-normaliser contributes (package decoder's LinearLogLik adds the
-// words' part), without forming the softmax rows: row r's softmax is
-// Π_g E_g[c_rg]/s_r from LogSumExp's tables and sums, and its products are
-// summed, scaled by a_r/s_r, into one bucket per table row (the sum over
-// the rows that take that row: vec.RowProductsScatter, a block of gradCols
-// columns at a time while the buckets stay in the level-2 cache). Input j's
-// gradient is then the sum of the buckets of its group's codes with its bit
-// set, and the bias's the sum of group 0's buckets. The rows that
-// LogSumExp computed directly are added from their outputs, after the
-// others.
+// words' part), without computing an exponential: row r's softmax is
+// Π_g E_g[c_rg]/s_r from LogSumExp's tables and sums. A block of gradCols
+// columns at a time, the rows' products scaled by a_r/s_r are written
+// (vec.RowProducts) and summed into one bucket per table row, the rows
+// that take it in ascending order (vec.SumScaledRows); input j's gradient
+// is then the sum of the buckets of its group's codes with its bit set,
+// and the bias's the sum of group 0's buckets, all while the block is in
+// the level-2 cache. The rows that LogSumExp computed directly are added
+// from their outputs, after the others.
 //
 // The result is the direct form's up to rounding: the products against
 // exponentials of the outputs, a_r/s_r rounded once, and the sums in
@@ -192,30 +195,59 @@ func (t *BinaryLSE) SoftmaxGrad(gw, gb []float64, l Layer, a []float64) {
 		t.scale[r] = 0
 	}
 	nt := t.off[groups]
-	for len(t.ones) < 1<<lseBits {
+	t.bucketRows(rows, nt)
+	for len(t.ones) < rows {
 		t.ones = append(t.ones, 1)
 	}
-	ones := t.ones[:1<<lseBits]
+	ones := t.ones
 	blocks := (l.Out + vec.RowLanesBlock - 1) / vec.RowLanesBlock
 	per := gradCols / vec.RowLanesBlock
 	par.For(blocks, per, func(lo, hi int) {
-		acc := t.acc(nt * gradCols)
-		defer t.putAcc(acc)
+		buf := t.acc((rows + nt) * gradCols)
+		defer t.putAcc(buf)
+		prod, acc := buf[:rows*gradCols], buf[rows*gradCols:]
 		for b := lo; b < hi; b += per {
 			c0, c1 := b*vec.RowLanesBlock, min(min(b+per, hi)*vec.RowLanesBlock, l.Out)
 			w := c1 - c0
-			clear(acc[:nt*w])
-			vec.RowProductsScatter(acc, w, t.tab[c0*nt:], nt, w, t.idx[:rows*groups], t.scale[:rows])
+			vec.RowProducts(prod, w, t.tab[c0*nt:], nt, w, t.idx[:rows*groups], t.scale[:rows])
+			for u := range nt {
+				br := t.bucketRow[t.bucketPtr[u]:t.bucketPtr[u+1]]
+				vec.SumScaledRows(acc[u*w:(u+1)*w], prod, w, br, ones[:len(br)])
+			}
 			for j := range l.In {
 				br := t.bitRow[t.bitPtr[j]:t.bitPtr[j+1]]
 				vec.SumScaledRows(gw[j*l.Out+c0:j*l.Out+c1], acc, w, br, ones[:len(br)])
 			}
-			vec.SumScaledRows(gb[c0:c1], acc, w, t.bitRow[t.bitPtr[l.In]:], ones[:len(t.bitRow)-t.bitPtr[l.In]])
+			br := t.bitRow[t.bitPtr[l.In]:]
+			vec.SumScaledRows(gb[c0:c1], acc, w, br, ones[:len(br)])
 		}
 	})
 	for i, r := range t.direct {
 		t.directRow(l, r, t.lse[i], a[r], gw, gb)
 	}
+}
+
+// bucketRows sorts the rows by the table row they take in each group (a
+// counting sort, so each bucket lists its rows in ascending order).
+func (t *BinaryLSE) bucketRows(rows, nt int) {
+	t.bucketPtr = scratch.Grow(t.bucketPtr, nt+1)
+	clear(t.bucketPtr)
+	idx := t.idx[:rows*(len(t.first)-1)]
+	for _, u := range idx {
+		t.bucketPtr[u+1]++
+	}
+	for u := range nt {
+		t.bucketPtr[u+1] += t.bucketPtr[u]
+	}
+	t.bucketRow = scratch.Grow(t.bucketRow, len(idx))
+	next := t.bucketPtr[:nt] // advanced as rows land, then restored
+	groups := len(t.first) - 1
+	for i, u := range idx {
+		t.bucketRow[next[u]] = i / groups
+		next[u]++
+	}
+	copy(t.bucketPtr[1:], next)
+	t.bucketPtr[0] = 0
 }
 
 // acc returns a buffer of n values for one part of SoftmaxGrad.

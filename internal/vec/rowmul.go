@@ -74,75 +74,63 @@ func rowProductLanesGo(dst, src []float64, nrows, n int, rows []int, k int) {
 	}
 }
 
-// RowProductsScatter adds, for each of the R = len(scale) rows of
-// products, the scaled element-wise product of its k = len(rows)/R rows of
-// a matrix M (row r's are rows[r*k] to rows[r*k+k-1]) over its first n
-// columns into each of those same rows of an accumulator A:
+// RowProducts writes, for each of the R = len(scale) rows of products, the
+// scaled element-wise product of its k = len(rows)/R rows of a matrix M
+// (row r's are rows[r*k] to rows[r*k+k-1]) over its first n columns into
+// row r of dst, from dst[r*ld]:
 //
-//	p_r[i] = (Π_g M[rows[r*k+g]][i])·scale[r],
-//	A[rows[r*k+g]][i] += p_r[i],  g = 0, 1, …, k−1,
+//	dst[r*ld + i] = (Π_g M[rows[r*k+g]][i])·scale[r],  i = 0, 1, …, n−1,
 //
-// each product formed in g order and scaled last, and each element of A
-// receiving its terms in ascending r (then g), rounded at every step, so
-// that the result is bit for bit that of the Go loop. M is stored as
-// RowProductLanes reads it (blocks of RowLanesBlock columns, nrows rows);
-// A is an nrows×n row-major matrix in dst, row j from dst[j*ld].
-//
-// It is the gradient of BinaryLSE's log-sum-exp in package mlp: with M the
-// tables of exponentials and scale[r] = a_r/Σ_i Π_g M[…][i], p_r is a_r
-// times row r's softmax, and A's row for a table row is the sum of p_r over
-// the rows r that take it (a bucket of the weights' gradient). All rows
-// take each block of M in turn, as in RowProductLanes.
+// each product formed in g order and scaled last, so that the result is
+// bit for bit that of the Go loop. M is stored as RowProductLanes reads it
+// (blocks of RowLanesBlock columns, nrows rows), and all rows take each
+// block in turn. With M BinaryLSE's tables of exponentials (package mlp)
+// and scale[r] = a_r/s_r, row r is a_r times row r's softmax.
 //
 // It panics if len(scale) = 0, len(rows) is not a positive multiple of
 // len(scale), n < 0, ld < n, len(src) < RowLanesLen(nrows, n), dst is
-// shorter than (nrows−1)·ld + n, or a row is outside [0, nrows).
-func RowProductsScatter(dst []float64, ld int, src []float64, nrows, n int, rows []int, scale []float64) {
+// shorter than (R−1)·ld + n, or a row is outside [0, nrows).
+func RowProducts(dst []float64, ld int, src []float64, nrows, n int, rows []int, scale []float64) {
 	R := len(scale)
 	if R == 0 || len(rows) == 0 || len(rows)%R != 0 {
-		panic("vec: RowProductsScatter: len(rows) is not a positive multiple of len(scale)")
+		panic("vec: RowProducts: len(rows) is not a positive multiple of len(scale)")
 	}
 	if n < 0 || ld < n {
-		panic("vec: RowProductsScatter with n < 0 or ld < n")
+		panic("vec: RowProducts with n < 0 or ld < n")
 	}
 	if len(src) < RowLanesLen(nrows, n) {
-		panic("vec: RowProductsScatter: src is shorter than its blocks")
+		panic("vec: RowProducts: src is shorter than its blocks")
 	}
-	if nrows > 0 && len(dst) < (nrows-1)*ld+n {
-		panic("vec: RowProductsScatter: dst is shorter than its rows")
+	if len(dst) < (R-1)*ld+n {
+		panic("vec: RowProducts: dst is shorter than its rows")
 	}
 	for _, r := range rows {
 		if uint(r) >= uint(nrows) {
-			panic("vec: RowProductsScatter: a row outside the matrix")
+			panic("vec: RowProducts: a row outside the matrix")
 		}
 	}
 	if n > 0 {
-		rowProductsScatter(dst, ld, src, nrows, n, rows, scale, len(rows)/R)
+		rowProducts(dst, ld, src, nrows, n, rows, scale, len(rows)/R)
 	}
 }
 
-// rowProductsScatterGo is RowProductsScatter's reference; the caller has
-// checked its arguments.
-func rowProductsScatterGo(dst []float64, ld int, src []float64, nrows, n int, rows []int, scale []float64, k int) {
-	var p [RowLanesBlock]float64
+// rowProductsGo is RowProducts' reference; the caller has checked its
+// arguments.
+func rowProductsGo(dst []float64, ld int, src []float64, nrows, n int, rows []int, scale []float64, k int) {
 	for lo := 0; lo < n; lo += RowLanesBlock {
 		w := min(RowLanesBlock, n-lo)
 		blk := src[lo*nrows:]
 		for r, s := range scale {
 			rr := rows[r*k : (r+1)*k]
-			copy(p[:w], blk[rr[0]*RowLanesBlock:])
+			p := dst[r*ld+lo : r*ld+lo+w]
+			copy(p, blk[rr[0]*RowLanesBlock:])
 			for _, j := range rr[1:] {
 				for i, v := range blk[j*RowLanesBlock : j*RowLanesBlock+w] {
 					p[i] *= v
 				}
 			}
-			for i := range w {
+			for i := range p {
 				p[i] *= s
-			}
-			for _, j := range rr {
-				for i, v := range p[:w] {
-					dst[j*ld+lo+i] += v
-				}
 			}
 		}
 	}

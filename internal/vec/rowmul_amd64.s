@@ -129,18 +129,15 @@ rl_done:
 	VZEROUPPER
 	RET
 
-// func rowProductsScatterAVX512(dst []float64, ld int, src []float64, rows []int, scale []float64, k int, n int)
+// func rowProductsAVX512(dst []float64, ld int, src []float64, rows []int, scale []float64, k int, n int)
 // Requires: AVX, AVX512F
-TEXT ·rowProductsScatterAVX512(SB), NOSPLIT, $0-120
+TEXT ·rowProductsAVX512(SB), NOSPLIT, $0-120
 	// A row of products is two registers (columns 0-7 under K1, 8-15
 	// under K2, the lanes past n zero; masked lanes are never read or
 	// written), started as its first row's and multiplied by each further
-	// row's in turn, then by its scale (broadcast). Its rows of dst then
-	// take it one at a time in g order: each loaded (masked), added to and
-	// stored back under the same mask, so that a row met twice takes both
-	// terms, in order. Four rows of products at a time (Z0-Z7, eight
-	// independent chains of products), scattered in the order r, r+1, r+2,
-	// r+3; then the last 0 to 3 one at a time.
+	// row's in turn, then by its scale (broadcast), and stored under the
+	// masks. Four rows of products at a time (Z0-Z7, eight independent
+	// chains of products), then the last 0 to 3 one at a time.
 	MOVQ     dst_base+0(FP), DI
 	MOVQ     ld+24(FP), R11
 	SHLQ     $+3, R11
@@ -158,9 +155,9 @@ TEXT ·rowProductsScatterAVX512(SB), NOSPLIT, $0-120
 	MOVQ     R10, R13
 	SHLQ     $+3, R13
 
-rs_loop4:
+rp_loop4:
 	CMPQ      BX, $+4
-	JLT       rs_loop1
+	JLT       rp_loop1
 	LEAQ      (R8)(R13*1), R9
 	LEAQ      (R9)(R13*1), CX
 	LEAQ      (CX)(R13*1), DX
@@ -182,9 +179,9 @@ rs_loop4:
 	VMOVUPD.Z 64(SI)(AX*1), K2, Z7
 	MOVQ      $0x00000001, R12
 	CMPQ      R12, R10
-	JGE       rs_scale4
+	JGE       rp_scale4
 
-rs_k4:
+rp_k4:
 	MOVQ     (R8)(R12*8), AX
 	SHLQ     $+7, AX
 	VMULPD.Z (SI)(AX*1), Z0, K1, Z0
@@ -203,9 +200,9 @@ rs_k4:
 	VMULPD.Z 64(SI)(AX*1), Z7, K2, Z7
 	INCQ     R12
 	CMPQ     R12, R10
-	JLT      rs_k4
+	JLT      rp_k4
 
-rs_scale4:
+rp_scale4:
 	VMULPD.BCST (R14), Z0, Z0
 	VMULPD.BCST (R14), Z1, Z1
 	VMULPD.BCST 8(R14), Z2, Z2
@@ -214,99 +211,52 @@ rs_scale4:
 	VMULPD.BCST 16(R14), Z5, Z5
 	VMULPD.BCST 24(R14), Z6, Z6
 	VMULPD.BCST 24(R14), Z7, Z7
-	XORQ        R12, R12
+	VMOVUPD     Z0, K1, (DI)
+	VMOVUPD     Z1, K2, 64(DI)
+	VMOVUPD     Z2, K1, (DI)(R11*1)
+	VMOVUPD     Z3, K2, 64(DI)(R11*1)
+	VMOVUPD     Z4, K1, (DI)(R11*2)
+	VMOVUPD     Z5, K2, 64(DI)(R11*2)
+	LEAQ        (R11)(R11*2), AX
+	VMOVUPD     Z6, K1, (DI)(AX*1)
+	VMOVUPD     Z7, K2, 64(DI)(AX*1)
+	LEAQ        (DI)(R11*4), DI
+	LEAQ        (DX)(R13*1), R8
+	ADDQ        $+32, R14
+	SUBQ        $+4, BX
+	JMP         rp_loop4
 
-rs_add4_0:
-	MOVQ     (R8)(R12*8), AX
-	IMULQ    R11, AX
-	VADDPD.Z (DI)(AX*1), Z0, K1, Z8
-	VADDPD.Z 64(DI)(AX*1), Z1, K2, Z9
-	VMOVUPD  Z8, K1, (DI)(AX*1)
-	VMOVUPD  Z9, K2, 64(DI)(AX*1)
-	INCQ     R12
-	CMPQ     R12, R10
-	JLT      rs_add4_0
-	XORQ     R12, R12
-
-rs_add4_1:
-	MOVQ     (R9)(R12*8), AX
-	IMULQ    R11, AX
-	VADDPD.Z (DI)(AX*1), Z2, K1, Z8
-	VADDPD.Z 64(DI)(AX*1), Z3, K2, Z9
-	VMOVUPD  Z8, K1, (DI)(AX*1)
-	VMOVUPD  Z9, K2, 64(DI)(AX*1)
-	INCQ     R12
-	CMPQ     R12, R10
-	JLT      rs_add4_1
-	XORQ     R12, R12
-
-rs_add4_2:
-	MOVQ     (CX)(R12*8), AX
-	IMULQ    R11, AX
-	VADDPD.Z (DI)(AX*1), Z4, K1, Z8
-	VADDPD.Z 64(DI)(AX*1), Z5, K2, Z9
-	VMOVUPD  Z8, K1, (DI)(AX*1)
-	VMOVUPD  Z9, K2, 64(DI)(AX*1)
-	INCQ     R12
-	CMPQ     R12, R10
-	JLT      rs_add4_2
-	XORQ     R12, R12
-
-rs_add4_3:
-	MOVQ     (DX)(R12*8), AX
-	IMULQ    R11, AX
-	VADDPD.Z (DI)(AX*1), Z6, K1, Z8
-	VADDPD.Z 64(DI)(AX*1), Z7, K2, Z9
-	VMOVUPD  Z8, K1, (DI)(AX*1)
-	VMOVUPD  Z9, K2, 64(DI)(AX*1)
-	INCQ     R12
-	CMPQ     R12, R10
-	JLT      rs_add4_3
-	LEAQ     (DX)(R13*1), R8
-	ADDQ     $+32, R14
-	SUBQ     $+4, BX
-	JMP      rs_loop4
-
-rs_loop1:
+rp_loop1:
 	TESTQ     BX, BX
-	JEQ       rs_done
+	JEQ       rp_done
 	MOVQ      (R8), AX
 	SHLQ      $+7, AX
 	VMOVUPD.Z (SI)(AX*1), K1, Z0
 	VMOVUPD.Z 64(SI)(AX*1), K2, Z1
 	MOVQ      $0x00000001, R12
 	CMPQ      R12, R10
-	JGE       rs_scale1
+	JGE       rp_scale1
 
-rs_k1:
+rp_k1:
 	MOVQ     (R8)(R12*8), AX
 	SHLQ     $+7, AX
 	VMULPD.Z (SI)(AX*1), Z0, K1, Z0
 	VMULPD.Z 64(SI)(AX*1), Z1, K2, Z1
 	INCQ     R12
 	CMPQ     R12, R10
-	JLT      rs_k1
+	JLT      rp_k1
 
-rs_scale1:
+rp_scale1:
 	VMULPD.BCST (R14), Z0, Z0
 	VMULPD.BCST (R14), Z1, Z1
-	XORQ        R12, R12
+	VMOVUPD     Z0, K1, (DI)
+	VMOVUPD     Z1, K2, 64(DI)
+	ADDQ        R11, DI
+	ADDQ        R13, R8
+	ADDQ        $+8, R14
+	DECQ        BX
+	JMP         rp_loop1
 
-rs_add1:
-	MOVQ     (R8)(R12*8), AX
-	IMULQ    R11, AX
-	VADDPD.Z (DI)(AX*1), Z0, K1, Z8
-	VADDPD.Z 64(DI)(AX*1), Z1, K2, Z9
-	VMOVUPD  Z8, K1, (DI)(AX*1)
-	VMOVUPD  Z9, K2, 64(DI)(AX*1)
-	INCQ     R12
-	CMPQ     R12, R10
-	JLT      rs_add1
-	ADDQ     R13, R8
-	ADDQ     $+8, R14
-	DECQ     BX
-	JMP      rs_loop1
-
-rs_done:
+rp_done:
 	VZEROUPPER
 	RET

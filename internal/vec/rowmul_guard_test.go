@@ -27,16 +27,15 @@ func TestRowProductLanesAtPageEnd(t *testing.T) {
 	})
 }
 
-// TestRowProductsScatterAtPageEnd is TestTailsAtPageEnd for
-// RowProductsScatter: its blocked matrix ending where an inaccessible page
-// begins, and then dst (its last row's n columns the page's last), for
-// every n up to 40 and row strides with and without a gap, so that a load
-// or store of a column past n in either faults.
-func TestRowProductsScatterAtPageEnd(t *testing.T) {
+// TestRowProductsAtPageEnd is TestTailsAtPageEnd for RowProducts: its
+// blocked matrix ending where an inaccessible page begins, and then dst
+// (its last row's n columns the page's last), for every n up to 40 and
+// row strides with and without a gap, so that a load or store of a column
+// past n in either faults.
+func TestRowProductsAtPageEnd(t *testing.T) {
 	runLevels(t, func(t *testing.T) {
 		ps, pd := guardedPage(t), guardedPage(t)
-		// Row 1 takes 0.5³·2 twice and 0.5³·4 three times, row 0
-		// 0.5³·2 once.
+		// Row 0 of products is 0.5³·2, row 1 0.5³·4.
 		rows := []int{1, 0, 1, 1, 1, 1}
 		scale := []float64{2, 4}
 		for n := 0; n <= 40; n++ {
@@ -55,14 +54,14 @@ func TestRowProductsScatterAtPageEnd(t *testing.T) {
 					for j := range dst {
 						dst[j] = 1
 					}
-					RowProductsScatter(dst, ld, src, 2, n, rows, scale)
+					RowProducts(dst, ld, src, 2, n, rows, scale)
 					for j, v := range dst {
 						want := 1.0
 						switch {
 						case j < n:
-							want = 1.25
+							want = 0.25
 						case j >= ld:
-							want = 3
+							want = 0.5
 						}
 						if v != want {
 							t.Fatalf("%s at the page end, n %d ld %d: dst[%d] %v, want %v", end, n, ld, j, v, want)

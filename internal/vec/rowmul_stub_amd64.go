@@ -12,14 +12,13 @@ package vec
 //go:noescape
 func rowProductLanesAVX512(dst []float64, src []float64, stride int, rows []int, k int, n int)
 
-// rowProductsScatterAVX512 is one block of RowProductsScatter: for each
-// of the len(scale) rows of products r, p_r = (Π_g M[rows[r*k+g]])·scale[r]
+// rowProductsAVX512 is one block of RowProducts: for each of the
+// len(scale) rows of products r, p_r = (Π_g M[rows[r*k+g]])·scale[r]
 // over columns 0 to n-1, 1 ≤ n ≤ 16, of the block src (row j at
-// src[16j:]), added into columns 0 to n-1 of each of its rows j of dst
-// (from dst[j*ld]) in turn, r by r and g by g, as rowProductsScatterGo
-// does; columns past n are neither read nor written. It trusts its
-// caller: len(scale) ≥ 1, len(rows) = len(scale)·k, k ≥ 1, and every
-// row j has j ≥ 0, 16j+n ≤ len(src) and j*ld+n ≤ len(dst).
+// src[16j:]), written into columns 0 to n-1 of row r of dst (from
+// dst[r*ld]); columns past n are not written. It trusts its caller:
+// len(scale) ≥ 1, len(rows) = len(scale)·k, k ≥ 1, every row j has
+// j ≥ 0 and 16j+n ≤ len(src), and (len(scale)−1)·ld+n ≤ len(dst).
 //
 //go:noescape
-func rowProductsScatterAVX512(dst []float64, ld int, src []float64, rows []int, scale []float64, k int, n int)
+func rowProductsAVX512(dst []float64, ld int, src []float64, rows []int, scale []float64, k int, n int)

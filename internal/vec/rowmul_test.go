@@ -87,19 +87,18 @@ func TestRowProductLanesPanics(t *testing.T) {
 	}
 }
 
-// TestRowProductsScatterBitIdentical checks RowProductsScatter against its
-// Go loop, bit for bit (the kernel forms the same products, scales them
-// last and adds them into dst in the same order, r by r and g by g), over
-// row counts around the kernel's four rows of products at a time, factor
-// counts, widths around its 8- and 16-column blocks and row strides with
-// and without a gap, with dst starting nonzero, factors of every kind as
+// TestRowProductsBitIdentical checks RowProducts against its Go loop, bit
+// for bit (the kernel forms the same products in the same order and
+// scales them last), over row counts around the kernel's four rows of
+// products at a time, factor counts, widths around its 8- and 16-column
+// blocks and row strides with and without a gap, factors of every kind as
 // in TestRowProductLanesBitIdentical, scales of both signs and many
-// magnitudes (and zero), and rows repeated within a row of products' list
-// and from one row of products to the next, so that an element of dst
-// takes several terms in one call. Nothing past a row's n columns, nor past
-// dst, may be written. On amd64 with AVX-512 this is the assembly kernel
-// against the Go loop; elsewhere the Go loop against itself.
-func TestRowProductsScatterBitIdentical(t *testing.T) {
+// magnitudes (and zero), and rows repeated within a row of products'
+// list. Nothing past a row's n columns, nor past dst, may be written (dst
+// starts as noise and is compared whole). On amd64 with AVX-512 this is
+// the assembly kernel against the Go loop; elsewhere the Go loop against
+// itself.
+func TestRowProductsBitIdentical(t *testing.T) {
 	if !asmKernels() {
 		t.Log("no assembly kernels: the Go loop against itself")
 	}
@@ -132,11 +131,7 @@ func TestRowProductsScatterBitIdentical(t *testing.T) {
 							if k > 1 {
 								rows[r*k+1] = rows[r*k] // twice in one list
 							}
-							if r > 0 {
-								rows[r*k] = rows[r*k-1] // the last of the row before
-							}
 						}
-						rows[len(rows)-1] = rows[0]
 						scale := make([]float64, R)
 						for r := range scale {
 							switch rng.IntN(8) {
@@ -148,16 +143,16 @@ func TestRowProductsScatterBitIdentical(t *testing.T) {
 								scale[r] = math.Ldexp(rng.NormFloat64(), rng.IntN(81)-40)
 							}
 						}
-						// dst is exactly (nrows−1)·ld + n long, within a
+						// dst is exactly (R−1)·ld + n long, within a
 						// longer buffer whose whole is compared.
-						buf := make([]float64, (nrows-1)*ld+n+8)
+						buf := make([]float64, (R-1)*ld+n+8)
 						for i := range buf {
 							buf[i] = rng.NormFloat64()
 						}
 						want := append([]float64(nil), buf...)
-						RowProductsScatter(buf[:(nrows-1)*ld+n], ld, src, nrows, n, rows, scale)
+						RowProducts(buf[:(R-1)*ld+n], ld, src, nrows, n, rows, scale)
 						if n > 0 {
-							rowProductsScatterGo(want, ld, src, nrows, n, rows, scale, k)
+							rowProductsGo(want, ld, src, nrows, n, rows, scale, k)
 						}
 						for i := range buf {
 							if math.Float64bits(buf[i]) != math.Float64bits(want[i]) && !(math.IsNaN(buf[i]) && math.IsNaN(want[i])) {
@@ -172,11 +167,11 @@ func TestRowProductsScatterBitIdentical(t *testing.T) {
 	}
 }
 
-// TestRowProductsScatterPanics checks the caller's errors.
-func TestRowProductsScatterPanics(t *testing.T) {
+// TestRowProductsPanics checks the caller's errors.
+func TestRowProductsPanics(t *testing.T) {
 	const nrows, n, ld = 3, 20, 24
 	src := make([]float64, RowLanesLen(nrows, n))
-	dst := make([]float64, (nrows-1)*ld+n)
+	dst := make([]float64, ld+n) // two rows of products
 	one := []float64{1}
 	for _, c := range []struct {
 		name  string
@@ -193,29 +188,29 @@ func TestRowProductsScatterPanics(t *testing.T) {
 		{"negative n", dst, ld, src, -1, []int{0}, one},
 		{"ld < n", dst, n - 1, src, n, []int{0}, one},
 		{"src too short", dst, ld, src[:len(src)-1], n, []int{0}, one},
-		{"dst too short", dst[:len(dst)-1], ld, src, n, []int{0}, one},
+		{"dst too short", dst[:len(dst)-1], ld, src, n, []int{0, 1}, []float64{1, 2}},
 		{"negative row", dst, ld, src, n, []int{-1}, one},
 		{"row past the end", dst, ld, src, n, []int{nrows}, one},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			defer func() {
 				msg, _ := recover().(string)
-				if !strings.HasPrefix(msg, "vec: RowProductsScatter") {
-					t.Errorf("recovered %q, want a \"vec: RowProductsScatter\" panic", msg)
+				if !strings.HasPrefix(msg, "vec: RowProducts") {
+					t.Errorf("recovered %q, want a \"vec: RowProducts\" panic", msg)
 				}
 			}()
-			RowProductsScatter(c.dst, c.ld, c.src, nrows, c.n, c.rows, c.scale)
+			RowProducts(c.dst, c.ld, c.src, nrows, c.n, c.rows, c.scale)
 		})
 	}
-	RowProductsScatter(dst, ld, src, nrows, 0, []int{0}, one) // no columns
+	RowProducts(dst, ld, src, nrows, 0, []int{0}, one) // no columns
 }
 
-// BenchmarkRowProductsScatter is BinaryLSE's gradient for In = 50 (13
-// groups: eleven of 16 table rows and two of 8, 192 rows) and Out = 1995,
-// 512 rows of products, done as its caller will: in parts of 128 columns,
-// each into a 192×128 buffer, against the Go loop.
-func BenchmarkRowProductsScatter(b *testing.B) {
-	const nrows, R, n, ld = 192, 512, 1995, 128
+// BenchmarkRowProducts is BinaryLSE's gradient's products for In = 50
+// (13 groups: eleven of 16 table rows and two of 8, 192 rows) and
+// Out = 1995, 512 rows of products, done as its caller does: in parts of
+// 64 columns, each into a 512×64 buffer, against the Go loop.
+func BenchmarkRowProducts(b *testing.B) {
+	const nrows, R, n, ld = 192, 512, 1995, 64
 	off := []int{0}
 	for g := range 13 {
 		size := 8
@@ -240,16 +235,16 @@ func BenchmarkRowProductsScatter(b *testing.B) {
 	for r := range scale {
 		scale[r] = rng.NormFloat64() / float64(R)
 	}
-	dst := make([]float64, nrows*ld)
+	dst := make([]float64, R*ld)
 	for _, c := range []struct {
 		name string
 		f    func(dst []float64, src []float64, w int)
 	}{
-		{"RowProductsScatter", func(dst, src []float64, w int) {
-			RowProductsScatter(dst, ld, src, nrows, w, rows, scale)
+		{"RowProducts", func(dst, src []float64, w int) {
+			RowProducts(dst, ld, src, nrows, w, rows, scale)
 		}},
 		{"Go", func(dst, src []float64, w int) {
-			rowProductsScatterGo(dst, ld, src, nrows, w, rows, scale, k)
+			rowProductsGo(dst, ld, src, nrows, w, rows, scale, k)
 		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

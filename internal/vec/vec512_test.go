@@ -68,7 +68,7 @@ func TestLevels(t *testing.T) {
 		{"ExpShiftSum", TestExpShiftSum},
 		{"AddScaledRowsBitIdentical", TestAddScaledRowsBitIdentical},
 		{"RowProductLanesBitIdentical", TestRowProductLanesBitIdentical},
-		{"RowProductsScatterBitIdentical", TestRowProductsScatterBitIdentical},
+		{"RowProductsBitIdentical", TestRowProductsBitIdentical},
 		{"AddScaledRowsSpecials", TestAddScaledRowsSpecials},
 		{"AddScaledRowsPanics", TestAddScaledRowsPanics},
 		{"AddScaledRowsWidths", testAddScaledRowsWidths},

@@ -1,18 +1,16 @@
 package main
 
 import (
-	"fmt"
-
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
 
 // rowmulFile generates rowmul_amd64.s: the AVX-512 kernels of
-// RowProductLanes and RowProductsScatter.
+// RowProductLanes and RowProducts.
 func rowmulFile() {
 	rowLanes()
-	rowScatter()
+	rowStore()
 }
 
 // rowLanes generates rowProductLanesAVX512, RowProductLanes' kernel.
@@ -110,28 +108,23 @@ func rowLanes() {
 	RET()
 }
 
-// rowScatter generates rowProductsScatterAVX512, RowProductsScatter's
-// kernel.
-func rowScatter() {
-	TEXT("rowProductsScatterAVX512", NOSPLIT, "func(dst []float64, ld int, src []float64, rows []int, scale []float64, k int, n int)")
-	Doc("rowProductsScatterAVX512 is one block of RowProductsScatter: for each",
-		"of the len(scale) rows of products r, p_r = (Π_g M[rows[r*k+g]])·scale[r]",
+// rowStore generates rowProductsAVX512, RowProducts' kernel.
+func rowStore() {
+	TEXT("rowProductsAVX512", NOSPLIT, "func(dst []float64, ld int, src []float64, rows []int, scale []float64, k int, n int)")
+	Doc("rowProductsAVX512 is one block of RowProducts: for each of the",
+		"len(scale) rows of products r, p_r = (Π_g M[rows[r*k+g]])·scale[r]",
 		"over columns 0 to n-1, 1 ≤ n ≤ 16, of the block src (row j at",
-		"src[16j:]), added into columns 0 to n-1 of each of its rows j of dst",
-		"(from dst[j*ld]) in turn, r by r and g by g, as rowProductsScatterGo",
-		"does; columns past n are neither read nor written. It trusts its",
-		"caller: len(scale) ≥ 1, len(rows) = len(scale)·k, k ≥ 1, and every",
-		"row j has j ≥ 0, 16j+n ≤ len(src) and j*ld+n ≤ len(dst).")
+		"src[16j:]), written into columns 0 to n-1 of row r of dst (from",
+		"dst[r*ld]); columns past n are not written. It trusts its caller:",
+		"len(scale) ≥ 1, len(rows) = len(scale)·k, k ≥ 1, every row j has",
+		"j ≥ 0 and 16j+n ≤ len(src), and (len(scale)−1)·ld+n ≤ len(dst).")
 	Pragma("noescape")
 	Comment("A row of products is two registers (columns 0-7 under K1, 8-15",
 		"under K2, the lanes past n zero; masked lanes are never read or",
 		"written), started as its first row's and multiplied by each further",
-		"row's in turn, then by its scale (broadcast). Its rows of dst then",
-		"take it one at a time in g order: each loaded (masked), added to and",
-		"stored back under the same mask, so that a row met twice takes both",
-		"terms, in order. Four rows of products at a time (Z0-Z7, eight",
-		"independent chains of products), scattered in the order r, r+1, r+2,",
-		"r+3; then the last 0 to 3 one at a time.")
+		"row's in turn, then by its scale (broadcast), and stored under the",
+		"masks. Four rows of products at a time (Z0-Z7, eight independent",
+		"chains of products), then the last 0 to 3 one at a time.")
 	Load(Param("dst").Base(), RDI)
 	Load(Param("ld"), R11)
 	SHLQ(c(3), R11) // bytes of one row of dst
@@ -148,22 +141,25 @@ func rowScatter() {
 
 	// R8, R9, RCX, RDX: the rows of the four rows of products.
 	ptrs := []Register{R8, R9, RCX, RDX}
-	// scatter adds Z(2j) and Z(2j+1), a scaled row of products, into each
-	// of its rows of dst, p's k rows in g order.
-	scatter := func(label string, p Register, j int) {
-		XORQ(R12, R12)
-		Label(label)
-		MOVQ(idx(p, 0, R12, 8), RAX)
-		IMULQ(R11, RAX)
-		VADDPD_Z(idx(RDI, 0, RAX, 1), zmm[2*j], K1, Z8)
-		VADDPD_Z(idx(RDI, 64, RAX, 1), zmm[2*j+1], K2, Z9)
-		VMOVUPD(Z8, K1, idx(RDI, 0, RAX, 1))
-		VMOVUPD(Z9, K2, idx(RDI, 64, RAX, 1))
-		rowEnd(label)
+	// store writes Z(2j) and Z(2j+1), a scaled row of products, into row j
+	// of dst from RDI.
+	store := func(j int) {
+		var lo, hi Mem
+		switch j {
+		case 0:
+			lo, hi = at(RDI, 0), at(RDI, 64)
+		case 1, 2:
+			lo, hi = idx(RDI, 0, R11, uint8(j)), idx(RDI, 64, R11, uint8(j))
+		case 3:
+			LEAQ(idx(R11, 0, R11, 2), RAX)
+			lo, hi = idx(RDI, 0, RAX, 1), idx(RDI, 64, RAX, 1)
+		}
+		VMOVUPD(zmm[2*j], K1, lo)
+		VMOVUPD(zmm[2*j+1], K2, hi)
 	}
-	Label("rs_loop4")
+	Label("rp_loop4")
 	CMPQ(RBX, c(4))
-	JLT(LabelRef("rs_loop1"))
+	JLT(LabelRef("rp_loop1"))
 	LEAQ(idx(R8, 0, R13, 1), R9)
 	LEAQ(idx(R9, 0, R13, 1), RCX)
 	LEAQ(idx(RCX, 0, R13, 1), RDX)
@@ -175,54 +171,56 @@ func rowScatter() {
 	}
 	MOVQ(U32(1), R12)
 	CMPQ(R12, R10)
-	JGE(LabelRef("rs_scale4"))
-	Label("rs_k4")
+	JGE(LabelRef("rp_scale4"))
+	Label("rp_k4")
 	for j, p := range ptrs {
 		MOVQ(idx(p, 0, R12, 8), RAX)
 		SHLQ(c(7), RAX)
 		VMULPD_Z(idx(RSI, 0, RAX, 1), zmm[2*j], K1, zmm[2*j])
 		VMULPD_Z(idx(RSI, 64, RAX, 1), zmm[2*j+1], K2, zmm[2*j+1])
 	}
-	rowEnd("rs_k4")
-	Label("rs_scale4")
+	rowEnd("rp_k4")
+	Label("rp_scale4")
 	for j := range ptrs {
 		VMULPD_BCST(at(R14, 8*j), zmm[2*j], zmm[2*j])
 		VMULPD_BCST(at(R14, 8*j), zmm[2*j+1], zmm[2*j+1])
 	}
-	for j, p := range ptrs {
-		scatter(fmt.Sprintf("rs_add4_%d", j), p, j)
+	for j := range ptrs {
+		store(j)
 	}
+	LEAQ(idx(RDI, 0, R11, 4), RDI)
 	LEAQ(idx(RDX, 0, R13, 1), R8)
 	ADDQ(c(32), R14)
 	SUBQ(c(4), RBX)
-	JMP(LabelRef("rs_loop4"))
+	JMP(LabelRef("rp_loop4"))
 
-	Label("rs_loop1")
+	Label("rp_loop1")
 	TESTQ(RBX, RBX)
-	JEQ(LabelRef("rs_done"))
+	JEQ(LabelRef("rp_done"))
 	MOVQ(at(R8, 0), RAX)
 	SHLQ(c(7), RAX)
 	VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, Z0)
 	VMOVUPD_Z(idx(RSI, 64, RAX, 1), K2, Z1)
 	MOVQ(U32(1), R12)
 	CMPQ(R12, R10)
-	JGE(LabelRef("rs_scale1"))
-	Label("rs_k1")
+	JGE(LabelRef("rp_scale1"))
+	Label("rp_k1")
 	MOVQ(idx(R8, 0, R12, 8), RAX)
 	SHLQ(c(7), RAX)
 	VMULPD_Z(idx(RSI, 0, RAX, 1), Z0, K1, Z0)
 	VMULPD_Z(idx(RSI, 64, RAX, 1), Z1, K2, Z1)
-	rowEnd("rs_k1")
-	Label("rs_scale1")
+	rowEnd("rp_k1")
+	Label("rp_scale1")
 	VMULPD_BCST(at(R14, 0), Z0, Z0)
 	VMULPD_BCST(at(R14, 0), Z1, Z1)
-	scatter("rs_add1", R8, 0)
+	store(0)
+	ADDQ(R11, RDI)
 	ADDQ(R13, R8)
 	ADDQ(c(8), R14)
 	DECQ(RBX)
-	JMP(LabelRef("rs_loop1"))
+	JMP(LabelRef("rp_loop1"))
 
-	Label("rs_done")
+	Label("rp_done")
 	VZEROUPPER()
 	RET()
 }
