@@ -33,6 +33,11 @@ import (
 // the call. The zero value is ready to use; it must not be used by two
 // goroutines at once.
 type LinearLogLik struct {
+	// Train is mlp.BinaryLSE's: the layer changes before every call, and
+	// the work of a call is split over the cores (a training step's graph
+	// sets it; evaluation, one LinearLogLik per core, does not).
+	Train bool
+
 	LL      []float64 // R log-likelihoods from the last Compute
 	Weights []float64 // R coefficients for Grad, set after Compute (Compute sizes it)
 
@@ -61,6 +66,7 @@ func (h *LinearLogLik) Compute(l mlp.Layer, docs []data.Document, z []float64, s
 		panic("decoder: LinearLogLik.Compute: the codes do not fit the documents")
 	}
 	h.lses = scratch.Grow(h.lses, R)
+	h.lse.Train = h.Train
 	if !h.lse.LogSumExp(h.lses, l, z) {
 		return false
 	}

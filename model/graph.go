@@ -159,7 +159,7 @@ func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 		// and 1s; evaluation's graph takes any codes (Forward.LogLik takes
 		// binary ones past the graph).
 		ps = ops.ParamNodes(g, mod.Dec.Net, "decoder")
-		d.lin = new(decoder.LinearLogLik)
+		d.lin = &decoder.LinearLogLik{Train: true}
 		if cost, err = ops.LinearLogLik(z, ps[0], ps[1], d.lin); err != nil {
 			return nil, fmt.Errorf("model: decoder graph: %w", err)
 		}

@@ -38,7 +38,7 @@ import (
 // level-1 cache and in six pages while every row takes it) are kept between
 // calls while the layer's weights and bias are bit for bit those they were
 // built from (a copy of them is compared at every call), so evaluation
-// builds them once.
+// builds them once; with Train they are built at every call.
 //
 // The result is the direct form's up to rounding: the tables' sums (at most
 // 4 terms), the shifts' sum, the exponentials (within 1 ulp in the
@@ -47,10 +47,19 @@ import (
 // exponentials and sum (mlp's tests bound the difference). Each row's
 // value depends on that row alone (its sum is eight lanes, each over the
 // columns j ≡ l mod 8 in ascending order, then the lanes pairwise), so it
-// is the same whatever the number of rows in a call. A BinaryLSE must not
-// be used by two goroutines at once; the zero value is ready to use. It
-// runs on the calling goroutine: evaluation runs one evaluator per core.
+// is the same whatever the number of rows in a call, and of cores. A
+// BinaryLSE must not be used by two goroutines at once; the zero value is
+// ready to use. Without Train it runs on the calling goroutine
+// (evaluation runs one evaluator per core), except SoftmaxGrad, a training
+// step's, which splits its columns over the cores.
 type BinaryLSE struct {
+	// Train says that the layer changes before every call, as in a
+	// training step: the tables are built at every call, without keeping
+	// or comparing a copy of the weights, and the work of a call is split
+	// over the cores. A caller that runs one BinaryLSE per core
+	// (evaluation) leaves it false.
+	Train bool
+
 	w, b      []float64 // the weights and bias the tables were built from
 	in, out   int
 	first     []int     // group g's inputs are first[g] to first[g+1]-1
@@ -135,7 +144,13 @@ func (t *BinaryLSE) LogSumExp(dst []float64, l Layer, z []float64) bool {
 		}
 		t.sh[r] = sh
 	}
-	vec.RowProductLanes(t.lanes, t.tab, t.off[groups], l.Out, t.idx[:rows*groups])
+	if t.Train {
+		par.For(rows, 64, func(lo, hi int) {
+			vec.RowProductLanes(t.lanes[8*lo:8*hi], t.tab, t.off[groups], l.Out, t.idx[lo*groups:hi*groups])
+		})
+	} else {
+		vec.RowProductLanes(t.lanes, t.tab, t.off[groups], l.Out, t.idx[:rows*groups])
+	}
 	t.sum = scratch.Grow(t.sum, rows)
 	t.direct, t.lse = t.direct[:0], t.lse[:0]
 	for r := range rows {
@@ -322,13 +337,15 @@ func (t *BinaryLSE) directLSE(l Layer, z []float64) float64 {
 
 // tables builds the tables for l unless they hold its weights already.
 func (t *BinaryLSE) tables(l Layer) {
-	if t.in == l.In && t.out == l.Out && sameBits(t.w, l.W) && sameBits(t.b, l.B) {
+	if !t.Train && t.in == l.In && t.out == l.Out && sameBits(t.w, l.W) && sameBits(t.b, l.B) {
 		return
 	}
 	t.builds++
 	t.in, t.out = l.In, l.Out
-	t.w = append(t.w[:0], l.W...)
-	t.b = append(t.b[:0], l.B...)
+	if !t.Train {
+		t.w = append(t.w[:0], l.W...)
+		t.b = append(t.b[:0], l.B...)
+	}
 	groups := (l.In + lseBits - 1) / lseBits
 	t.first = append(t.first[:0], 0)
 	t.off = append(t.off[:0], 0)
@@ -359,39 +376,53 @@ func (t *BinaryLSE) tables(l Layer) {
 		t.bitRow = append(t.bitRow, row)
 	}
 	t.tab = scratch.Grow(t.tab, vec.RowLanesLen(nt, l.Out))
-	clear(t.tab)
-	t.row = scratch.Grow(t.row, l.Out)
+	if tail := l.Out % vec.RowLanesBlock; tail != 0 {
+		// The last block's columns past Out, never read: zeros.
+		last := l.Out - tail
+		for row := range nt {
+			clear(t.tab[last*nt+row*vec.RowLanesBlock+tail : last*nt+(row+1)*vec.RowLanesBlock])
+		}
+	}
 	t.shift = scratch.Grow(t.shift, nt)
-	t.sums = scratch.Grow(t.sums, l.Out<<lseBits)
-	for g := range groups {
-		// S_g[code], each from a code with one bit fewer; group 0's with
-		// the bias, the others' S_g[0] zero.
-		size := t.first[g+1] - t.first[g]
-		for code := range 1 << size {
-			s := t.sums[code*l.Out : (code+1)*l.Out]
-			if code == 0 {
-				if g == 0 {
-					copy(s, l.B)
+	build := func(lo, hi int) {
+		buf := t.acc((1<<lseBits + 1) * l.Out)
+		defer t.putAcc(buf)
+		sums, e := buf[:l.Out<<lseBits], buf[l.Out<<lseBits:(1<<lseBits+1)*l.Out]
+		for g := lo; g < hi; g++ {
+			// S_g[code], each from a code with one bit fewer; group 0's with
+			// the bias, the others' S_g[0] zero.
+			size := t.first[g+1] - t.first[g]
+			for code := range 1 << size {
+				s := sums[code*l.Out : (code+1)*l.Out]
+				if code == 0 {
+					if g == 0 {
+						copy(s, l.B)
+					} else {
+						clear(s)
+					}
 				} else {
-					clear(s)
+					top := bits.Len(uint(code)) - 1
+					w := l.W[(t.first[g]+top)*l.Out : (t.first[g]+top+1)*l.Out]
+					if rest := code &^ (1 << top); rest != 0 || g == 0 {
+						copy(s, sums[rest*l.Out:(rest+1)*l.Out])
+						vec.Add(s, w)
+					} else {
+						copy(s, w)
+					}
 				}
-			} else {
-				top := bits.Len(uint(code)) - 1
-				w := l.W[(t.first[g]+top)*l.Out : (t.first[g]+top+1)*l.Out]
-				if rest := code &^ (1 << top); rest != 0 || g == 0 {
-					copy(s, t.sums[rest*l.Out:(rest+1)*l.Out])
-					vec.Add(s, w)
-				} else {
-					copy(s, w)
+				row := t.off[g] + code
+				m := vec.Max(s)
+				t.shift[row] = m
+				vec.ExpShift(e, s, m)
+				for lo := 0; lo < l.Out; lo += vec.RowLanesBlock { // into RowProductLanes' blocks
+					copy(t.tab[lo*nt+row*vec.RowLanesBlock:], e[lo:min(lo+vec.RowLanesBlock, l.Out)])
 				}
-			}
-			row := t.off[g] + code
-			m := vec.Max(s)
-			t.shift[row] = m
-			vec.ExpShift(t.row, s, m)
-			for lo := 0; lo < l.Out; lo += vec.RowLanesBlock { // into RowProductLanes' blocks
-				copy(t.tab[lo*nt+row*vec.RowLanesBlock:], t.row[lo:min(lo+vec.RowLanesBlock, l.Out)])
 			}
 		}
+	}
+	if t.Train {
+		par.For(groups, 1, build)
+	} else {
+		build(0, groups)
 	}
 }

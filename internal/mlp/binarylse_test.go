@@ -3,6 +3,7 @@ package mlp
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -266,5 +267,45 @@ func TestBinaryLSESoftmaxGrad(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBinaryLSETrainSameBits checks that Train, which builds the tables at
+// every call and splits the work over the cores, gives the bits of the
+// default at 1 to 3 cores, for the log-sum-exps and SoftmaxGrad, also after
+// a weight changes in place (a training step's update).
+func TestBinaryLSETrainSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	l := randomLayer(rng, 50, 1995, 0.3)
+	const rows = 300
+	z := randomCodes(rng, rows, 50, 0.5)
+	a := make([]float64, rows)
+	for r := range a {
+		a[r] = rng.NormFloat64()
+	}
+	run := func(b *BinaryLSE) (lse, gw, gb []float64) {
+		lse, gw, gb = make([]float64, rows), make([]float64, 50*1995), make([]float64, 1995)
+		b.LogSumExp(lse, l, z)
+		b.SoftmaxGrad(gw, gb, l, a)
+		return lse, gw, gb
+	}
+	for _, procs := range []int{1, 2, 3} {
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			var plain BinaryLSE
+			train := BinaryLSE{Train: true}
+			for step := range 2 {
+				l.W[7] += 0.5 // in place
+				w1, w2, w3 := run(&plain)
+				g1, g2, g3 := run(&train)
+				for i, pair := range [][2][]float64{{g1, w1}, {g2, w2}, {g3, w3}} {
+					for j := range pair[1] {
+						if math.Float64bits(pair[0][j]) != math.Float64bits(pair[1][j]) {
+							t.Fatalf("%d cores, step %d, output %d[%d]: Train %v, default %v", procs, step, i, j, pair[0][j], pair[1][j])
+						}
+					}
+				}
+			}
+		}()
 	}
 }
