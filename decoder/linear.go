@@ -78,14 +78,28 @@ func (h *LinearLogLik) Compute(l mlp.Layer, docs []data.Document, z []float64, s
 		// The weights changed (BinaryLSE compared them): W and b transposed,
 		// so that a document's K + 1 sums over its words are one
 		// vec.AddScaledRows over their rows.
+		// Sixteen words at a time, so that their rows of wt (7 KB for
+		// K = 50) stay in the level-1 cache while every k is written: one
+		// word after another, each value went to another cache line, about
+		// 1 ms a training step (K = 50, V = 1995).
 		h.wt = scratch.Grow(h.wt, l.Out*K1)
-		for k := range K {
-			for w, v := range l.W[k*l.Out : (k+1)*l.Out] {
-				h.wt[w*K1+k] = v
+		transpose := func(lo, hi int) {
+			for w0 := lo; w0 < hi; w0 += 16 {
+				w1 := min(w0+16, hi)
+				for k := range K {
+					for i, v := range l.W[k*l.Out+w0 : k*l.Out+w1] {
+						h.wt[(w0+i)*K1+k] = v
+					}
+				}
+				for i, v := range l.B[w0:w1] {
+					h.wt[(w0+i)*K1+K] = v
+				}
 			}
 		}
-		for w, v := range l.B {
-			h.wt[w*K1+K] = v
+		if h.Train {
+			par.For(l.Out, 256, transpose)
+		} else {
+			transpose(0, l.Out)
 		}
 		h.builds = h.lse.Builds()
 	}
