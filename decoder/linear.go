@@ -45,7 +45,8 @@ type LinearLogLik struct {
 	docs    []data.Document
 	z       []float64
 	samples int
-	a, c    []float64 // Grad's coefficients: a_r, and each document's K + 1 sums
+	a, c    []float64  // Grad's coefficients a_r and c_r
+	x       mlp.Sparse // and the documents' bags of words
 
 	lse    mlp.BinaryLSE
 	lses   []float64 // R log-normalisers
@@ -162,11 +163,10 @@ func (h *LinearLogLik) Weighted() float64 {
 //
 //	∂/∂W_k = Σ_r Weights[r]·z_rk·(N_b·softmax(η_r) − x_b),
 //
-// and ∂/∂b the same without z_rk. The softmax's part is
-// mlp.BinaryLSE.SoftmaxGrad's with a_r = up·Weights[r]·N_b; the words'
-// part is, for each document, the sums up·Σ_s Weights[r]·z_rk (and
-// up·Σ_s Weights[r] for the bias) times its counts, subtracted at its
-// words only, each weight row by one part of the cores.
+// and ∂/∂b the same without z_rk: mlp.BinaryLSE.SoftmaxGrad's with
+// a_r = up·Weights[r]·N_b and, for the words, the documents' bags of
+// words scaled by c_r = up·Weights[r], subtracted from the softmax rows
+// in the column blocks that it sums.
 // It panics if there was no Compute or gw or gb do not fit l.
 func (h *LinearLogLik) Grad(gw, gb []float64, l mlp.Layer, up float64) {
 	R, K := len(h.LL), l.In
@@ -174,37 +174,22 @@ func (h *LinearLogLik) Grad(gw, gb []float64, l mlp.Layer, up float64) {
 		panic("decoder: LinearLogLik.Grad does not fit the last Compute")
 	}
 	h.a = scratch.Grow(h.a, R)
-	K1 := K + 1
-	h.c = scratch.Grow(h.c, len(h.docs)*K1)
-	clear(h.c)
+	h.c = scratch.Grow(h.c, R)
+	x := &h.x
+	x.Rows, x.Cols = len(h.docs), l.Out
+	x.Ptr = append(x.Ptr[:0], 0)
+	x.Col, x.Val = x.Col[:0], x.Val[:0]
 	for b, d := range h.docs {
 		n := float64(d.Tokens())
-		c := h.c[b*K1 : (b+1)*K1]
 		for r := b * h.samples; r < (b+1)*h.samples; r++ {
 			w := up * h.Weights[r]
-			h.a[r] = w * n
-			for k, v := range h.z[r*K : (r+1)*K] {
-				c[k] += w * v
-			}
-			c[K] += w
+			h.a[r], h.c[r] = w*n, w
 		}
+		x.Col = append(x.Col, d.Words...)
+		for _, c := range d.Counts {
+			x.Val = append(x.Val, float64(c))
+		}
+		x.Ptr = append(x.Ptr, len(x.Col))
 	}
-	h.lse.SoftmaxGrad(gw, gb, l, h.a)
-	par.For(K1, 1, func(lo, hi int) {
-		for k := lo; k < hi; k++ {
-			row := gb
-			if k < K {
-				row = gw[k*l.Out : (k+1)*l.Out]
-			}
-			for b, d := range h.docs {
-				ck := h.c[b*K1+k]
-				if ck == 0 {
-					continue
-				}
-				for i, w := range d.Words {
-					row[w] -= ck * float64(d.Counts[i])
-				}
-			}
-		}
-	})
+	h.lse.SoftmaxGrad(gw, gb, l, h.a, x, h.c)
 }

@@ -3,6 +3,7 @@ package mlp
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"sync"
 
 	"github.com/amvi/amvi/internal/par"
@@ -176,31 +177,41 @@ const gradCols = 4 * vec.RowLanesBlock
 // SoftmaxGrad writes, for the rows of the last LogSumExp call (through the
 // same layer l, unchanged since) and a coefficient a[r] for each,
 //
-//	gw = Σ_r a_r·z_rᵀ softmax(z_r·W + B)  (In×Out, row-major),
-//	gb = Σ_r a_r·softmax(z_r·W + B)       (Out),
+//	gw = Σ_r z_rᵀ (a_r·softmax(z_r·W + B) − c_r·x_⌊r/S⌋)  (In×Out, row-major),
+//	gb = Σ_r a_r·softmax(z_r·W + B) − c_r·x_⌊r/S⌋        (Out),
 //
-// the part of a linear decoder's likelihood gradient that its
-// log-normaliser contributes (package decoder's LinearLogLik adds the
-// words' part), without computing an exponential: row r's softmax is
-// Π_g E_g[c_rg]/s_r from LogSumExp's tables and sums. A block of gradCols
-// columns at a time, the rows' products scaled by a_r/s_r are written
-// (vec.RowProducts) and summed into one bucket per table row, the rows
-// that take it in ascending order (vec.SumScaledRows); input j's gradient
-// is then the sum of the buckets of its group's codes with its bit set,
-// and the bias's the sum of group 0's buckets, all while the block is in
-// the level-2 cache. The rows that LogSumExp computed directly are added
-// from their outputs, after the others.
+// where x, which may be nil, is a sparse matrix of R/S rows whose columns
+// ascend in each row, such as the bags of words of documents with S codes
+// each: a linear decoder's likelihood gradient, the log-normaliser's part
+// and the words' part (package decoder's LinearLogLik). It computes no
+// exponential: row r's softmax is Π_g E_g[c_rg]/s_r from LogSumExp's tables
+// and sums. A block of gradCols columns at a time, the rows' products
+// scaled by a_r/s_r are written (vec.RowProducts), x's entries in the
+// block subtracted, and the rows summed into one bucket per table row,
+// the rows that take it in ascending order (vec.SumScaledRows); input j's
+// gradient is then the sum of the buckets of its group's codes with its
+// bit set, and the bias's the sum of group 0's buckets, all while the
+// block is in the level-2 cache. The rows that LogSumExp computed
+// directly are added from their outputs, after the others.
 //
 // The result is the direct form's up to rounding: the products against
 // exponentials of the outputs, a_r/s_r rounded once, and the sums in
 // bucket order (each bucket over its rows in ascending order, then the
 // buckets in ascending code); it does not depend on the number of cores.
 // It panics if len(a) is not the rows of the last LogSumExp call, if
-// there was none, or if l, gw or gb do not fit it.
-func (t *BinaryLSE) SoftmaxGrad(gw, gb []float64, l Layer, a []float64) {
+// there was none, if l, gw or gb do not fit it, or if x's rows do not
+// divide them or len(c) is not theirs.
+func (t *BinaryLSE) SoftmaxGrad(gw, gb []float64, l Layer, a []float64, x *Sparse, c []float64) {
 	rows, groups := len(t.sum), len(t.first)-1
 	if t.in == 0 || len(a) != rows || l.In != t.in || l.Out != t.out || len(gw) != l.In*l.Out || len(gb) != l.Out {
 		panic("mlp: BinaryLSE.SoftmaxGrad does not fit the last LogSumExp")
+	}
+	S := 0
+	if x != nil {
+		if x.Rows == 0 || rows%x.Rows != 0 || len(c) != rows || x.Cols != l.Out {
+			panic("mlp: BinaryLSE.SoftmaxGrad: x or c does not fit the rows")
+		}
+		S = rows / x.Rows
 	}
 	t.scale = scratch.Grow(t.scale, rows)
 	for r, s := range t.sum {
@@ -225,6 +236,19 @@ func (t *BinaryLSE) SoftmaxGrad(gw, gb []float64, l Layer, a []float64) {
 			c0, c1 := b*vec.RowLanesBlock, min(min(b+per, hi)*vec.RowLanesBlock, l.Out)
 			w := c1 - c0
 			vec.RowProducts(prod, w, t.tab[c0*nt:], nt, w, t.idx[:rows*groups], t.scale[:rows])
+			if x != nil {
+				for d := range x.Rows {
+					cols, vals := x.Col[x.Ptr[d]:x.Ptr[d+1]], x.Val[x.Ptr[d]:x.Ptr[d+1]]
+					i0, _ := slices.BinarySearch(cols, c0)
+					i1, _ := slices.BinarySearch(cols, c1)
+					for r := d * S; r < (d+1)*S; r++ {
+						p := prod[r*w : (r+1)*w]
+						for i, col := range cols[i0:i1] {
+							p[col-c0] -= c[r] * vals[i0+i]
+						}
+					}
+				}
+			}
 			for u := range nt {
 				br := t.bucketRow[t.bucketPtr[u]:t.bucketPtr[u+1]]
 				vec.SumScaledRows(acc[u*w:(u+1)*w], prod, w, br, ones[:len(br)])

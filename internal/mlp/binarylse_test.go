@@ -186,10 +186,10 @@ func BenchmarkBinaryLSE(b *testing.B) {
 }
 
 // softmaxGradRef is SoftmaxGrad in plain Go: each row's outputs, softmax
-// through math.Exp, and the sums Σ_r a_r·z_rk·softmax_rj. It also returns
-// mag, the same sums of magnitudes |a_r|·z_rk·softmax_rj (the bias's in
-// row In), and the largest A of lseRef over the rows.
-func softmaxGradRef(l Layer, z, a []float64) (gw, gb, mag []float64, A float64) {
+// through math.Exp, and the sums Σ_r z_rk·(a_r·softmax_rj − c_r·x_⌊r/S⌋j).
+// It also returns mag, the same sums of magnitudes (the bias's in row In),
+// and the largest A of lseRef over the rows.
+func softmaxGradRef(l Layer, z, a []float64, x *Sparse, c []float64) (gw, gb, mag []float64, A float64) {
 	gw, gb = make([]float64, l.In*l.Out), make([]float64, l.Out)
 	mag = make([]float64, (l.In+1)*l.Out)
 	eta := make([]float64, l.Out)
@@ -203,12 +203,22 @@ func softmaxGradRef(l Layer, z, a []float64) (gw, gb, mag []float64, A float64) 
 				e += v * l.W[k*l.Out+j]
 			}
 			p := math.Exp(e - lse)
-			gb[j] += a[r] * p
-			mag[l.In*l.Out+j] += math.Abs(a[r]) * p
+			g, m := a[r]*p, math.Abs(a[r])*p
+			if x != nil {
+				d := r / (len(a) / x.Rows)
+				for i := x.Ptr[d]; i < x.Ptr[d+1]; i++ {
+					if x.Col[i] == j {
+						g -= c[r] * x.Val[i]
+						m += math.Abs(c[r] * x.Val[i])
+					}
+				}
+			}
+			gb[j] += g
+			mag[l.In*l.Out+j] += m
 			for k, v := range zr {
 				if v == 1 {
-					gw[k*l.Out+j] += a[r] * p
-					mag[k*l.Out+j] += math.Abs(a[r]) * p
+					gw[k*l.Out+j] += g
+					mag[k*l.Out+j] += m
 				}
 			}
 		}
@@ -218,7 +228,9 @@ func softmaxGradRef(l Layer, z, a []float64) (gw, gb, mag []float64, A float64) 
 
 // TestBinaryLSESoftmaxGrad compares SoftmaxGrad with the direct form on
 // the layers of TestBinaryLSEMatchesDirect (σ = 60: most rows underflow
-// and are added directly), with coefficients of both signs. The bound,
+// and are added directly), with coefficients of both signs, without x
+// and with 8 sparse rows of x for the 40 rows (5 each, columns in every
+// block, a row empty). The bound,
 // relative to the sum of magnitudes of each element's terms: each
 // softmax value exp(η − LSE) is off by the errors of η and LSE, each at
 // most lseTol at LSE = 0 (its |lse| term is LSE's own rounding, not the
@@ -248,9 +260,17 @@ func TestBinaryLSESoftmaxGrad(t *testing.T) {
 				for i := range gw {
 					gw[i] = math.NaN() // written, not added to
 				}
-				b.SoftmaxGrad(gw, gb, l, a)
-				wgw, wgb, mag, A := softmaxGradRef(l, z, a)
-				rel := 2*lseTol(in, out, A, 0) + 0x1p-52*float64(rows+1<<lseBits)
+				var x *Sparse
+				c := make([]float64, rows)
+				if sigma != 3 {
+					x = randomSparse(rng, rows/5, out)
+					for r := range c {
+						c[r] = rng.NormFloat64()
+					}
+				}
+				b.SoftmaxGrad(gw, gb, l, a, x, c)
+				wgw, wgb, mag, A := softmaxGradRef(l, z, a, x, c)
+				rel := 2*lseTol(in, out, A, 0) + 0x1p-52*float64(rows+2+1<<lseBits)
 				sumA := 0.0
 				for _, v := range a {
 					sumA += math.Abs(v)
@@ -270,6 +290,22 @@ func TestBinaryLSESoftmaxGrad(t *testing.T) {
 	}
 }
 
+// randomSparse returns rows sparse rows over cols columns, ascending, each
+// column present with probability ½ (row 1 empty), values 1 to 3.
+func randomSparse(rng *rand.Rand, rows, cols int) *Sparse {
+	x := &Sparse{Rows: rows, Cols: cols, Ptr: []int{0}}
+	for r := range rows {
+		for j := range cols {
+			if r != 1 && rng.IntN(2) == 0 {
+				x.Col = append(x.Col, j)
+				x.Val = append(x.Val, float64(1+rng.IntN(3)))
+			}
+		}
+		x.Ptr = append(x.Ptr, len(x.Col))
+	}
+	return x
+}
+
 // TestBinaryLSETrainSameBits checks that Train, which builds the tables at
 // every call and splits the work over the cores, gives the bits of the
 // default at 1 to 3 cores, for the log-sum-exps and SoftmaxGrad, also after
@@ -283,10 +319,11 @@ func TestBinaryLSETrainSameBits(t *testing.T) {
 	for r := range a {
 		a[r] = rng.NormFloat64()
 	}
+	x := randomSparse(rng, rows/4, 1995)
 	run := func(b *BinaryLSE) (lse, gw, gb []float64) {
 		lse, gw, gb = make([]float64, rows), make([]float64, 50*1995), make([]float64, 1995)
 		b.LogSumExp(lse, l, z)
-		b.SoftmaxGrad(gw, gb, l, a)
+		b.SoftmaxGrad(gw, gb, l, a, x, a)
 		return lse, gw, gb
 	}
 	for _, procs := range []int{1, 2, 3} {
@@ -308,4 +345,44 @@ func TestBinaryLSETrainSameBits(t *testing.T) {
 			}
 		}()
 	}
+}
+
+// BenchmarkBinaryLSETrain is a training step's decoder at 20 Newsgroups'
+// shape: 512 codes (64 documents × 8 samples) of K=50 through V=1995,
+// the tables built at every call (Train): the log-sum-exps, then the
+// softmax's part of the gradient.
+func BenchmarkBinaryLSETrain(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	l := randomLayer(rng, 50, 1995, 0.05)
+	const rows = 512
+	z := randomCodes(rng, rows, 50, 0.5)
+	a := make([]float64, rows)
+	for r := range a {
+		a[r] = rng.NormFloat64()
+	}
+	// 64 documents of about 85 distinct words, as 20 Newsgroups' are.
+	x := &Sparse{Rows: 64, Cols: 1995, Ptr: []int{0}}
+	for range 64 {
+		for j := rng.IntN(23); j < 1995; j += 1 + rng.IntN(46) {
+			x.Col = append(x.Col, j)
+			x.Val = append(x.Val, 1)
+		}
+		x.Ptr = append(x.Ptr, len(x.Col))
+	}
+	t := BinaryLSE{Train: true}
+	dst := make([]float64, rows)
+	gw, gb := make([]float64, 50*1995), make([]float64, 1995)
+	b.Run("LogSumExp", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			t.LogSumExp(dst, l, z)
+		}
+	})
+	b.Run("SoftmaxGrad", func(b *testing.B) {
+		b.ReportAllocs()
+		t.LogSumExp(dst, l, z)
+		for b.Loop() {
+			t.SoftmaxGrad(gw, gb, l, a, x, a)
+		}
+	})
 }
