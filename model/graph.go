@@ -214,9 +214,10 @@ func fusedLinear(m *Model, rows int) bool {
 // fusedMinRows is the fewest rows for which the fused likelihood is used:
 // its tables of exponentials cost the same at any number of rows (192
 // rows of V for K = 50). Measured on 20 Newsgroups (V = 1995, K = 50,
-// batch 64, RLOO, one core, interleaved whole runs), its time over the
-// separate layer and head's: 1.26 at 64 rows (S = 1), 1.03 at 128, 0.96 at
-// 256 and 0.93 at 512.
+// batch 64, one core, whole runs of bench/speed interleaved with the
+// separate layer and head, 5 pairs), the fused graph's time over theirs:
+// 1.19 at 64 rows (NVIL, S = 1), 1.03 at 128, 0.89 at 256 and 0.82 at 512
+// (RLOO, S = 2, 4 and 8).
 const fusedMinRows = 256
 
 // forward computes log p(x_b|z_bs) for the codes in d.z, S per document,
