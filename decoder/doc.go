@@ -7,7 +7,8 @@
 // The package is graph-free: it holds the parameters and LogLik, the fused,
 // numerically stable log-softmax likelihood that the decoder's Gorgonia
 // graph (built by package model from package ops's operations) uses as its
-// output layer, through ops.LogLik; and LinearLogLik, the same likelihood's
-// forward half for the linear decoder and binary codes without the logits,
-// which evaluation (model.Forward) uses in its place.
+// output layer, through ops.LogLik; and LinearLogLik, the same likelihood
+// and its gradient for the linear decoder and binary codes without the
+// logits, which evaluation (model.Forward) and large training minibatches
+// (through ops.LinearLogLik) use in its place.
 package decoder

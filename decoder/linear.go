@@ -21,10 +21,10 @@ import (
 // from K + 1 sums over each document's words, made once for its S codes.
 //
 // Grad is the gradient of −Σ_r Weights[r]·LL[r] with respect to W and b,
-// again without the logits: the log-normaliser's part from the same
-// tables (mlp.BinaryLSE.SoftmaxGrad), the words' part sparse (design
-// §8.4). Evaluation uses Compute alone; a training step's decoder graph
-// uses both through ops.LinearLogLik.
+// again without the logits: the softmax from the same tables and the
+// documents' words together (mlp.BinaryLSE.SoftmaxGrad; design §8, "The
+// linear decoder without its logits"). Evaluation uses Compute alone; a
+// training step's decoder graph uses both through ops.LinearLogLik.
 //
 // The results are LogLik's up to rounding: the words' term is summed in
 // another order, and the log-normaliser and the softmax come from

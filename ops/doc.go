@@ -19,6 +19,8 @@
 //     head, −Σ_r w_r log p(x_r|η_r) (decoder.LogLik).
 //   - [Surrogate](a, s): the encoder's score-function surrogate head
 //     (encoder.Surrogate).
+//   - [LinearLogLik](z, W, b, h): a linear decoder and its likelihood head
+//     in one, without the logits z·W + b (decoder.LinearLogLik).
 //
 // Each one implements gorgonia.SDOp, so gorgonia.Grad differentiates a
 // graph built from them, mixed freely with Gorgonia's own operations
