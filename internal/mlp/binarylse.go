@@ -224,7 +224,7 @@ func (t *BinaryLSE) SoftmaxGrad(gw, gb []float64, l Layer, a []float64, x *Spars
 	}
 	nt := t.off[groups]
 	t.bucketRows(rows, nt)
-	for len(t.ones) < rows {
+	for len(t.ones) < max(rows, 1<<lseBits) { // a bucket's rows, or a group's codes
 		t.ones = append(t.ones, 1)
 	}
 	ones := t.ones
