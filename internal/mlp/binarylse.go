@@ -70,7 +70,7 @@ type BinaryLSE struct {
 	sums      []float64 // one group's S_g[c] while building
 	idx       []int     // row r's table rows, one per group, from r·groups
 	sh        []float64 // each row's Σ_g m_g[c_g]
-	lanes     []float64 // each row's Σ_j Π_g E_g[c_g]_j in eight lanes (j mod 8)
+	rlanes    []float64 // each row's Σ_j Π_g E_g[c_g]_j in eight lanes (j mod 8), a set per range of columns (Train)
 	sum       []float64 // and the lanes' sum, s_r
 	direct    []int     // the rows computed directly, ascending
 	lse       []float64 // their log-sum-exps
@@ -126,11 +126,12 @@ func (t *BinaryLSE) LogSumExp(dst []float64, l Layer, z []float64) bool {
 		return false
 	}
 	t.tables(l)
+	if t.Train {
+		t.trainShifts(l)
+	}
 	groups := len(t.first) - 1
 	t.idx = scratch.Grow(t.idx, rows*groups)
 	t.sh = scratch.Grow(t.sh, rows)
-	t.lanes = scratch.Grow(t.lanes, 8*rows)
-	clear(t.lanes)
 	for r := range rows {
 		zr := z[r*l.In : (r+1)*l.In]
 		sh := 0.0
@@ -145,18 +146,23 @@ func (t *BinaryLSE) LogSumExp(dst []float64, l Layer, z []float64) bool {
 		}
 		t.sh[r] = sh
 	}
+	ranges := 1
 	if t.Train {
-		par.For(rows, 64, func(lo, hi int) {
-			vec.RowProductLanes(t.lanes[8*lo:8*hi], t.tab, t.off[groups], l.Out, t.idx[lo*groups:hi*groups])
-		})
+		t.trainLanes(l, rows)
+		ranges = (l.Out + lseCols - 1) / lseCols
 	} else {
-		vec.RowProductLanes(t.lanes, t.tab, t.off[groups], l.Out, t.idx[:rows*groups])
+		t.rlanes = scratch.Grow(t.rlanes, 8*rows)
+		clear(t.rlanes)
+		vec.RowProductLanes(t.rlanes, t.tab, t.off[groups], l.Out, t.idx[:rows*groups])
 	}
 	t.sum = scratch.Grow(t.sum, rows)
 	t.direct, t.lse = t.direct[:0], t.lse[:0]
 	for r := range rows {
-		q := t.lanes[8*r : 8*r+8]
-		s, sh := ((q[0]+q[1])+(q[2]+q[3]))+((q[4]+q[5])+(q[6]+q[7])), t.sh[r]
+		s, sh := 0.0, t.sh[r]
+		for k := range ranges {
+			q := t.rlanes[(k*rows+r)*8 : (k*rows+r)*8+8]
+			s += ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]))
+		}
 		t.sum[r] = s
 		if s >= lseTiny && s <= float64(l.Out) && math.Abs(sh) <= math.MaxFloat64 {
 			dst[r] = sh + math.Log(s)
@@ -410,45 +416,102 @@ func (t *BinaryLSE) tables(l Layer) {
 		}
 	}
 	t.shift = scratch.Grow(t.shift, nt)
-	build := func(lo, hi int) {
-		buf := t.acc((1<<lseBits + 1) * l.Out)
-		defer t.putAcc(buf)
-		sums, e := buf[:l.Out<<lseBits], buf[l.Out<<lseBits:(1<<lseBits+1)*l.Out]
-		for g := lo; g < hi; g++ {
-			// S_g[code], each from a code with one bit fewer; group 0's with
-			// the bias, the others' S_g[0] zero.
-			size := t.first[g+1] - t.first[g]
-			for code := range 1 << size {
-				s := sums[code*l.Out : (code+1)*l.Out]
-				if code == 0 {
-					if g == 0 {
-						copy(s, l.B)
-					} else {
-						clear(s)
-					}
-				} else {
-					top := bits.Len(uint(code)) - 1
-					w := l.W[(t.first[g]+top)*l.Out : (t.first[g]+top+1)*l.Out]
-					if rest := code &^ (1 << top); rest != 0 || g == 0 {
-						copy(s, sums[rest*l.Out:(rest+1)*l.Out])
-						vec.Add(s, w)
-					} else {
-						copy(s, w)
-					}
-				}
-				row := t.off[g] + code
-				m := vec.Max(s)
-				t.shift[row] = m
-				vec.ExpShift(e, s, m)
-				for lo := 0; lo < l.Out; lo += vec.RowLanesBlock { // into RowProductLanes' blocks
-					copy(t.tab[lo*nt+row*vec.RowLanesBlock:], e[lo:min(lo+vec.RowLanesBlock, l.Out)])
-				}
-			}
-		}
-	}
 	if t.Train {
-		par.For(groups, 1, build)
-	} else {
-		build(0, groups)
+		return // LogSumExp fills them a range of columns at a time
+	}
+	buf := t.acc((1<<lseBits + 1) * l.Out)
+	defer t.putAcc(buf)
+	sums, e := buf[:l.Out<<lseBits], buf[l.Out<<lseBits:(1<<lseBits+1)*l.Out]
+	for g := range groups {
+		t.groupSums(sums, l, g, 0, l.Out)
+		for code := range t.off[g+1] - t.off[g] {
+			t.shift[t.off[g]+code] = vec.Max(sums[code*l.Out : (code+1)*l.Out])
+		}
+		t.groupExps(e, sums, g, 0, l.Out)
 	}
 }
+
+// groupSums writes group g's sums S_g[code] over columns c0 to c1 into
+// sums (row code from sums[code·(c1−c0)]), each from a code with one bit
+// fewer: group 0's with the bias, the other groups' S_g[0] zero. The sums
+// over a range of columns are those over all columns, cut.
+func (t *BinaryLSE) groupSums(sums []float64, l Layer, g, c0, c1 int) {
+	w := c1 - c0
+	for code := range t.off[g+1] - t.off[g] {
+		s := sums[code*w : (code+1)*w]
+		if code == 0 {
+			if g == 0 {
+				copy(s, l.B[c0:c1])
+			} else {
+				clear(s)
+			}
+			continue
+		}
+		top := bits.Len(uint(code)) - 1
+		row := (t.first[g] + top) * l.Out
+		if rest := code &^ (1 << top); rest != 0 || g == 0 {
+			copy(s, sums[rest*w:(rest+1)*w])
+			vec.Add(s, l.W[row+c0:row+c1])
+		} else {
+			copy(s, l.W[row+c0:row+c1])
+		}
+	}
+}
+
+// groupExps writes E_g[code] = exp(S_g[code] − m_g[code]) over columns c0
+// to c1 (c0 a multiple of RowLanesBlock) into the tables' blocks, from
+// groupSums' sums and the shifts, through e (c1 − c0 values).
+func (t *BinaryLSE) groupExps(e, sums []float64, g, c0, c1 int) {
+	w, nt := c1-c0, t.off[len(t.first)-1]
+	for code := range t.off[g+1] - t.off[g] {
+		row := t.off[g] + code
+		vec.ExpShift(e[:w], sums[code*w:(code+1)*w], t.shift[row])
+		for lo := 0; lo < w; lo += vec.RowLanesBlock { // into RowProductLanes' blocks
+			copy(t.tab[(c0+lo)*nt+row*vec.RowLanesBlock:], e[lo:min(lo+vec.RowLanesBlock, w)])
+		}
+	}
+}
+
+// trainShifts computes the shifts m_g[c], each group's sums' maxima over
+// all columns, a group per part.
+func (t *BinaryLSE) trainShifts(l Layer) {
+	par.For(len(t.first)-1, 1, func(lo, hi int) {
+		buf := t.acc(l.Out << lseBits)
+		defer t.putAcc(buf)
+		for g := lo; g < hi; g++ {
+			t.groupSums(buf, l, g, 0, l.Out)
+			for code := range t.off[g+1] - t.off[g] {
+				t.shift[t.off[g]+code] = vec.Max(buf[code*l.Out : (code+1)*l.Out])
+			}
+		}
+	})
+}
+
+// trainLanes fills the tables and the rows' products' lanes a range of
+// lseCols columns at a time, a range per part, so that a range's tables
+// are taken by every row while they are in the level-2 cache of the core
+// that wrote them; range k's lanes go to t.rlanes[k·8·rows:].
+func (t *BinaryLSE) trainLanes(l Layer, rows int) {
+	groups, nt := len(t.first)-1, t.off[len(t.first)-1]
+	ranges := (l.Out + lseCols - 1) / lseCols
+	t.rlanes = scratch.Grow(t.rlanes, ranges*8*rows)
+	par.For(ranges, 1, func(lo, hi int) {
+		buf := t.acc((1<<lseBits + 1) * lseCols)
+		defer t.putAcc(buf)
+		sums, e := buf[:lseCols<<lseBits], buf[lseCols<<lseBits:(1<<lseBits+1)*lseCols]
+		for k := lo; k < hi; k++ {
+			c0, c1 := k*lseCols, min((k+1)*lseCols, l.Out)
+			for g := range groups {
+				t.groupSums(sums, l, g, c0, c1)
+				t.groupExps(e, sums, g, c0, c1)
+			}
+			lanes := t.rlanes[k*8*rows : (k+1)*8*rows]
+			clear(lanes)
+			vec.RowProductLanes(lanes, t.tab[c0*nt:], nt, c1-c0, t.idx[:rows*groups])
+		}
+	})
+}
+
+// lseCols is the columns of one of trainLanes' ranges: 192 KB of tables
+// for In = 50.
+const lseCols = 8 * vec.RowLanesBlock

@@ -77,7 +77,7 @@ func randomCodes(rng *rand.Rand, rows, in int, p float64) []float64 {
 // layers of every group shape (In not a multiple of 4 among them), widths
 // around and above its column blocks, and weights from small to large
 // (σ = 60 makes most rows' products underflow, so that those rows take
-// the direct path).
+// the direct path), with Train and without.
 func TestBinaryLSEMatchesDirect(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, in := range []int{1, 3, 4, 7, 50} {
@@ -89,15 +89,17 @@ func TestBinaryLSEMatchesDirect(t *testing.T) {
 				for k := range in {
 					z[k], z[in+k] = 0, 1 // the all-zero code and the all-one code
 				}
-				var b BinaryLSE
-				got := make([]float64, rows)
-				if !b.LogSumExp(got, l, z) {
-					t.Fatal("binary codes refused")
-				}
-				for r := range rows {
-					want, A := lseRef(l, z[r*in:(r+1)*in])
-					if tol := lseTol(in, out, A, want); !(math.Abs(got[r]-want) <= tol) {
-						t.Errorf("In %d Out %d σ %g row %d: %.17g, want %.17g within %.3g", in, out, sigma, r, got[r], want, tol)
+				for _, train := range []bool{false, true} {
+					b := BinaryLSE{Train: train}
+					got := make([]float64, rows)
+					if !b.LogSumExp(got, l, z) {
+						t.Fatal("binary codes refused")
+					}
+					for r := range rows {
+						want, A := lseRef(l, z[r*in:(r+1)*in])
+						if tol := lseTol(in, out, A, want); !(math.Abs(got[r]-want) <= tol) {
+							t.Errorf("Train %v In %d Out %d σ %g row %d: %.17g, want %.17g within %.3g", train, in, out, sigma, r, got[r], want, tol)
+						}
 					}
 				}
 			}
@@ -122,29 +124,32 @@ func TestBinaryLSEUnderflow(t *testing.T) {
 }
 
 // TestBinaryLSEIndependentOfRows checks that a row's value does not depend
-// on the other rows of the call, and that tables kept from a call are
-// rebuilt when a weight changes in place.
+// on the other rows of the call (nor on the calls before it), and that
+// tables kept from a call are rebuilt when a weight changes in place, with
+// Train and without.
 func TestBinaryLSEIndependentOfRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	l := randomLayer(rng, 50, 700, 1)
-	const rows = 30
-	z := randomCodes(rng, rows, 50, 0.3)
-	var all, one BinaryLSE
-	got := make([]float64, rows)
-	all.LogSumExp(got, l, z)
-	for r := range rows {
-		v := make([]float64, 1)
-		one.LogSumExp(v, l, z[r*50:(r+1)*50])
-		if v[0] != got[r] {
-			t.Errorf("row %d alone: %v, among %d rows: %v", r, v[0], rows, got[r])
+	for _, train := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(7, 8))
+		l := randomLayer(rng, 50, 700, 1)
+		const rows = 30
+		z := randomCodes(rng, rows, 50, 0.3)
+		all, one := BinaryLSE{Train: train}, BinaryLSE{Train: train}
+		got := make([]float64, rows)
+		all.LogSumExp(got, l, z)
+		for r := range rows {
+			v := make([]float64, 1)
+			one.LogSumExp(v, l, z[r*50:(r+1)*50])
+			if v[0] != got[r] {
+				t.Errorf("Train %v, row %d alone: %v, among %d rows: %v", train, r, v[0], rows, got[r])
+			}
 		}
-	}
-	z[0] = 1
-	l.W[0*700+3] += 5 // input 0, output 3, in place
-	all.LogSumExp(got[:1], l, z[:50])
-	want, A := lseRef(l, z[:50])
-	if tol := lseTol(50, 700, A, want); !(math.Abs(got[0]-want) <= tol) {
-		t.Errorf("after a weight changed: %.17g, want %.17g within %.3g (stale tables?)", got[0], want, tol)
+		z[0] = 1
+		l.W[0*700+3] += 5 // input 0, output 3, in place
+		all.LogSumExp(got[:1], l, z[:50])
+		want, A := lseRef(l, z[:50])
+		if tol := lseTol(50, 700, A, want); !(math.Abs(got[0]-want) <= tol) {
+			t.Errorf("Train %v, after a weight changed: %.17g, want %.17g within %.3g (stale tables?)", train, got[0], want, tol)
+		}
 	}
 }
 
@@ -230,7 +235,8 @@ func softmaxGradRef(l Layer, z, a []float64, x *Sparse, c []float64) (gw, gb, ma
 // the layers of TestBinaryLSEMatchesDirect (σ = 60: most rows underflow
 // and are added directly), with coefficients of both signs, without x
 // and with 8 sparse rows of x for the 40 rows (5 each, columns in every
-// block, a row empty); for Out = 5 a single row. The bound,
+// block, a row empty); for Out = 5 a single row. The layers without x are
+// run without Train, the others with it. The bound,
 // relative to the sum of magnitudes of each element's terms: each
 // softmax value exp(η − LSE) is off by the errors of η and LSE, each at
 // most lseTol at LSE = 0 (its |lse| term is LSE's own rounding, not the
@@ -259,7 +265,7 @@ func TestBinaryLSESoftmaxGrad(t *testing.T) {
 				for r := range a {
 					a[r] = rng.NormFloat64() * 100
 				}
-				var b BinaryLSE
+				b := BinaryLSE{Train: sigma != 3}
 				b.LogSumExp(make([]float64, rows), l, z)
 				gw := make([]float64, in*out)
 				gb := make([]float64, out)
@@ -312,11 +318,13 @@ func randomSparse(rng *rand.Rand, rows, cols int) *Sparse {
 	return x
 }
 
-// TestBinaryLSETrainSameBits checks that Train, which builds the tables at
-// every call and splits the work over the cores, gives the bits of the
-// default at 1 to 3 cores, for the log-sum-exps and SoftmaxGrad, also after
-// a weight changes in place (a training step's update).
-func TestBinaryLSETrainSameBits(t *testing.T) {
+// TestBinaryLSETrainIndependentOfCores checks that Train, which fills the
+// tables and sums the rows' products a range of columns at a time, the
+// ranges split over the cores, gives the same bits at 1 to 3 cores, for
+// the log-sum-exps and SoftmaxGrad, also after a weight changes in place
+// (a training step's update); and that its tables are the default's bit
+// for bit (only the order of the products' sum differs).
+func TestBinaryLSETrainIndependentOfCores(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	l := randomLayer(rng, 50, 1995, 0.3)
 	const rows = 300
@@ -326,30 +334,45 @@ func TestBinaryLSETrainSameBits(t *testing.T) {
 		a[r] = rng.NormFloat64()
 	}
 	x := randomSparse(rng, rows/4, 1995)
-	run := func(b *BinaryLSE) (lse, gw, gb []float64) {
-		lse, gw, gb = make([]float64, rows), make([]float64, 50*1995), make([]float64, 1995)
+	run := func(b *BinaryLSE) [][]float64 {
+		lse, gw, gb := make([]float64, rows), make([]float64, 50*1995), make([]float64, 1995)
 		b.LogSumExp(lse, l, z)
 		b.SoftmaxGrad(gw, gb, l, a, x, a)
-		return lse, gw, gb
+		return [][]float64{lse, gw, gb, b.tab, b.shift}
 	}
+	var want [2][][]float64
 	for _, procs := range []int{1, 2, 3} {
 		func() {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			var plain BinaryLSE
 			train := BinaryLSE{Train: true}
 			for step := range 2 {
 				l.W[7] += 0.5 // in place
-				w1, w2, w3 := run(&plain)
-				g1, g2, g3 := run(&train)
-				for i, pair := range [][2][]float64{{g1, w1}, {g2, w2}, {g3, w3}} {
-					for j := range pair[1] {
-						if math.Float64bits(pair[0][j]) != math.Float64bits(pair[1][j]) {
-							t.Fatalf("%d cores, step %d, output %d[%d]: Train %v, default %v", procs, step, i, j, pair[0][j], pair[1][j])
+				got := run(&train)
+				if procs == 1 {
+					want[step] = make([][]float64, len(got))
+					for i, v := range got {
+						want[step][i] = append([]float64(nil), v...)
+					}
+					var plain BinaryLSE
+					p := run(&plain)
+					for i := 3; i < 5; i++ {
+						for j := range p[i] {
+							if math.Float64bits(p[i][j]) != math.Float64bits(got[i][j]) {
+								t.Fatalf("step %d, tables %d[%d]: Train %v, default %v", step, i, j, got[i][j], p[i][j])
+							}
+						}
+					}
+				}
+				for i := range got {
+					for j := range got[i] {
+						if math.Float64bits(got[i][j]) != math.Float64bits(want[step][i][j]) {
+							t.Fatalf("%d cores, step %d, output %d[%d]: %v, at one core %v", procs, step, i, j, got[i][j], want[step][i][j])
 						}
 					}
 				}
 			}
 		}()
+		l.W[7] -= 1 // the same weights for the next core count
 	}
 }
 
