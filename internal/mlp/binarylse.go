@@ -47,8 +47,10 @@ import (
 // against the outputs' sums (In + 1 terms) and the direct form's
 // exponentials and sum (mlp's tests bound the difference). Each row's
 // value depends on that row alone (its sum is eight lanes, each over the
-// columns j ≡ l mod 8 in ascending order, then the lanes pairwise), so it
-// is the same whatever the number of rows in a call, and of cores. A
+// columns j ≡ l mod 8 in ascending order, then the lanes pairwise; with
+// Train, that for each range of lseCols columns, then the ranges in
+// order), so it is the same whatever the number of rows in a call, and of
+// cores. A
 // BinaryLSE must not be used by two goroutines at once; the zero value is
 // ready to use. Without Train it runs on the calling goroutine
 // (evaluation runs one evaluator per core), except SoftmaxGrad, a training
@@ -56,8 +58,11 @@ import (
 type BinaryLSE struct {
 	// Train says that the layer changes before every call, as in a
 	// training step: the tables are built at every call, without keeping
-	// or comparing a copy of the weights, and the work of a call is split
-	// over the cores. A caller that runs one BinaryLSE per core
+	// or comparing a copy of the weights, a range of lseCols columns at a
+	// time, each range's products summed by every row while its tables
+	// are in the cache, and the ranges split over the cores. The tables
+	// are the same bits either way; the sums of the products differ in
+	// the order of their terms. A caller that runs one BinaryLSE per core
 	// (evaluation) leaves it false.
 	Train bool
 
