@@ -60,6 +60,11 @@ func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus
 		cfg.Dtype = model.Float32
 	case "float32-prior-clip": // Adam over float32 networks and the float64 prior
 		cfg.Dtype, cfg.Prior, cfg.ClipNorm = model.Float32, PriorLearned, 1
+	case "rloo-fused":
+		// 32 documents × 8 codes: the fused linear decoder (256 rows,
+		// model's fusedMinRows); an epoch's last, smaller minibatch takes the
+		// separate layer and head, into the same gradient buffers.
+		cfg.Estimator, cfg.Samples = estimators.KindRLOO, 8
 	default:
 		if err := cfg.Estimator.UnmarshalText([]byte(scenario)); err != nil {
 			t.Fatal(err)
@@ -104,7 +109,7 @@ func params(tr *Trainer) [][]float64 {
 // narrowed from the checkpoint's (modelFromCheckpoint without Narrow)
 // fails the float32 cases.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "vimco-learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl", "float32", "float32-prior-clip"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "vimco-learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl", "float32", "float32-prior-clip", "rloo-fused"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
