@@ -82,7 +82,8 @@ type BinaryLSE struct {
 	scale     []float64 // SoftmaxGrad's a_r/s_r
 	bitPtr    []int     // the table rows whose code has input j's bit: bitRow[bitPtr[j]:bitPtr[j+1]]
 	bitRow    []int
-	bucketPtr []int // the rows that take table row u: bucketRow[bucketPtr[u]:bucketPtr[u+1]]
+	zeroCode  []bool // whether a table row is its group's code 0
+	bucketPtr []int  // the rows that take table row u: bucketRow[bucketPtr[u]:bucketPtr[u+1]]
 	bucketRow []int
 	accMu     sync.Mutex
 	accs      [][]float64 // SoftmaxGrad's products and bucket sums, one per part in use
@@ -263,8 +264,10 @@ func (t *BinaryLSE) SoftmaxGrad(gw, gb []float64, l Layer, a []float64, x *Spars
 				}
 			}
 			for u := range nt {
-				br := t.bucketRow[t.bucketPtr[u]:t.bucketPtr[u+1]]
-				vec.SumScaledRows(acc[u*w:(u+1)*w], prod, w, br, ones[:len(br)])
+				if u == t.off[0] || !t.zeroCode[u] { // code 0 of the other groups: nobody's sum reads it
+					br := t.bucketRow[t.bucketPtr[u]:t.bucketPtr[u+1]]
+					vec.SumScaledRows(acc[u*w:(u+1)*w], prod, w, br, ones[:len(br)])
+				}
 			}
 			for j := range l.In {
 				br := t.bitRow[t.bitPtr[j]:t.bitPtr[j+1]]
@@ -411,6 +414,11 @@ func (t *BinaryLSE) tables(l Layer) {
 	}
 	for row := t.off[0]; row < t.off[1]; row++ {
 		t.bitRow = append(t.bitRow, row)
+	}
+	t.zeroCode = scratch.Grow(t.zeroCode, nt)
+	clear(t.zeroCode)
+	for g := range groups {
+		t.zeroCode[t.off[g]] = true
 	}
 	t.tab = scratch.Grow(t.tab, vec.RowLanesLen(nt, l.Out))
 	if tail := l.Out % vec.RowLanesBlock; tail != 0 {
