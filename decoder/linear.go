@@ -76,13 +76,13 @@ func (h *LinearLogLik) Compute(l mlp.Layer, docs []data.Document, z []float64, s
 	h.Weights = scratch.Grow(h.Weights, R)
 	K1 := K + 1
 	if h.builds != h.lse.Builds() || len(h.wt) != l.Out*K1 {
-		// The weights changed (BinaryLSE compared them): W and b transposed,
-		// so that a document's K + 1 sums over its words are one
-		// vec.AddScaledRows over their rows.
-		// Sixteen words at a time, so that their rows of wt (7 KB for
-		// K = 50) stay in the level-1 cache while every k is written: one
-		// word after another, each value went to another cache line, about
-		// 1 ms a training step (K = 50, V = 1995).
+		// The weights changed (BinaryLSE compared them; with Train it takes
+		// them as new at every call): W and b transposed, so that a
+		// document's K + 1 sums over its words are one vec.AddScaledRows
+		// over their rows. Sixteen words at a time, so that their rows of
+		// wt (7 KB for K = 50) stay in the level-1 cache while every k is
+		// written: one word after another, each value went to another cache
+		// line, about 1 ms a training step (K = 50, V = 1995).
 		h.wt = scratch.Grow(h.wt, l.Out*K1)
 		transpose := func(lo, hi int) {
 			for w0 := lo; w0 < hi; w0 += 16 {

@@ -72,7 +72,6 @@ type BinaryLSE struct {
 	off       []int     // and its table rows off[g] to off[g+1]-1, one per code
 	tab       []float64 // E_g[c] in row off[g] + c, in RowProductLanes' blocks
 	shift     []float64 // m_g[c], by table row
-	sums      []float64 // one group's S_g[c] while building
 	idx       []int     // row r's table rows, one per group, from r·groups
 	sh        []float64 // each row's Σ_g m_g[c_g]
 	rlanes    []float64 // each row's Σ_j Π_g E_g[c_g]_j in eight lanes (j mod 8), a set per range of columns (Train)
