@@ -55,7 +55,7 @@ rl_loop4:
 	VMOVUPD.Z 64(SI)(AX*1), K2, Z7
 	MOVQ      $0x00000001, R12
 	CMPQ      R12, R10
-	JGE       rl_sum4
+	JGE       rl_k4_end
 
 rl_k4:
 	MOVQ     (R8)(R12*8), AX
@@ -78,7 +78,7 @@ rl_k4:
 	CMPQ     R12, R10
 	JLT      rl_k4
 
-rl_sum4:
+rl_k4_end:
 	VADDPD  (DI), Z0, Z0
 	VADDPD  Z1, Z0, Z0
 	VMOVUPD Z0, (DI)
@@ -105,7 +105,7 @@ rl_loop1:
 	VMOVUPD.Z 64(SI)(AX*1), K2, Z1
 	MOVQ      $0x00000001, R12
 	CMPQ      R12, R10
-	JGE       rl_sum1
+	JGE       rl_k1_end
 
 rl_k1:
 	MOVQ     (R8)(R12*8), AX
@@ -116,7 +116,7 @@ rl_k1:
 	CMPQ     R12, R10
 	JLT      rl_k1
 
-rl_sum1:
+rl_k1_end:
 	VADDPD  (DI), Z0, Z0
 	VADDPD  Z1, Z0, Z0
 	VMOVUPD Z0, (DI)
@@ -179,7 +179,7 @@ rp_loop4:
 	VMOVUPD.Z 64(SI)(AX*1), K2, Z7
 	MOVQ      $0x00000001, R12
 	CMPQ      R12, R10
-	JGE       rp_scale4
+	JGE       rp_k4_end
 
 rp_k4:
 	MOVQ     (R8)(R12*8), AX
@@ -202,7 +202,7 @@ rp_k4:
 	CMPQ     R12, R10
 	JLT      rp_k4
 
-rp_scale4:
+rp_k4_end:
 	VMULPD.BCST (R14), Z0, Z0
 	VMULPD.BCST (R14), Z1, Z1
 	VMULPD.BCST 8(R14), Z2, Z2
@@ -235,7 +235,7 @@ rp_loop1:
 	VMOVUPD.Z 64(SI)(AX*1), K2, Z1
 	MOVQ      $0x00000001, R12
 	CMPQ      R12, R10
-	JGE       rp_scale1
+	JGE       rp_k1_end
 
 rp_k1:
 	MOVQ     (R8)(R12*8), AX
@@ -246,7 +246,7 @@ rp_k1:
 	CMPQ     R12, R10
 	JLT      rp_k1
 
-rp_scale1:
+rp_k1_end:
 	VMULPD.BCST (R14), Z0, Z0
 	VMULPD.BCST (R14), Z1, Z1
 	VMOVUPD     Z0, K1, (DI)

@@ -7,6 +7,25 @@ import (
 	"testing"
 )
 
+// factorKind draws a kind of factor for the row-product kernels' tests.
+type factorKind struct {
+	name string
+	f    func() float64
+}
+
+// factorKinds returns the kinds: in (0, 1], signed, huge and tiny
+// (products overflowing to ±Inf or underflowing through the subnormals),
+// zeros and ones.
+func factorKinds(rng *rand.Rand) []factorKind {
+	return []factorKind{
+		{"unit", func() float64 { return 1 - rng.Float64() }},
+		{"signed", func() float64 { return rng.NormFloat64() }},
+		{"huge", func() float64 { return math.Ldexp(1-rng.Float64(), 200+rng.IntN(100)) }},
+		{"tiny", func() float64 { return math.Ldexp(1-rng.Float64(), -200-rng.IntN(100)) }},
+		{"zeros and ones", func() float64 { return float64(rng.IntN(2)) }},
+	}
+}
+
 // TestRowProductLanesBitIdentical checks RowProductLanes against its Go
 // loop, bit for bit (the kernel forms the same products and adds each
 // lane's terms in the same order), over row counts, factor counts and
@@ -16,16 +35,7 @@ import (
 // zeros, repeated rows.
 func TestRowProductLanesBitIdentical(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	factors := []struct {
-		name string
-		f    func() float64
-	}{
-		{"unit", func() float64 { return 1 - rng.Float64() }},
-		{"signed", func() float64 { return rng.NormFloat64() }},
-		{"huge", func() float64 { return math.Ldexp(1-rng.Float64(), 200+rng.IntN(100)) }},
-		{"tiny", func() float64 { return math.Ldexp(1-rng.Float64(), -200-rng.IntN(100)) }},
-		{"zeros and ones", func() float64 { return float64(rng.IntN(2)) }},
-	}
+	factors := factorKinds(rng)
 	for _, fc := range factors {
 		for _, R := range []int{1, 3, 17} {
 			for _, k := range []int{1, 2, 13} {
@@ -103,16 +113,7 @@ func TestRowProductsBitIdentical(t *testing.T) {
 		t.Log("no assembly kernels: the Go loop against itself")
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
-	factors := []struct {
-		name string
-		f    func() float64
-	}{
-		{"unit", func() float64 { return 1 - rng.Float64() }},
-		{"signed", func() float64 { return rng.NormFloat64() }},
-		{"huge", func() float64 { return math.Ldexp(1-rng.Float64(), 200+rng.IntN(100)) }},
-		{"tiny", func() float64 { return math.Ldexp(1-rng.Float64(), -200-rng.IntN(100)) }},
-		{"zeros and ones", func() float64 { return float64(rng.IntN(2)) }},
-	}
+	factors := factorKinds(rng)
 	const nrows = 20
 	for _, fc := range factors {
 		for _, R := range []int{1, 3, 4, 5, 17} {

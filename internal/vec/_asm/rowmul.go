@@ -50,24 +50,8 @@ func rowLanes() {
 	LEAQ(idx(R8, 0, R13, 1), R9)
 	LEAQ(idx(R9, 0, R13, 1), RCX)
 	LEAQ(idx(RCX, 0, R13, 1), RDX)
-	for j, p := range ptrs {
-		MOVQ(at(p, 0), RAX)
-		IMULQ(R11, RAX)
-		VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, zmm[2*j])
-		VMOVUPD_Z(idx(RSI, 64, RAX, 1), K2, zmm[2*j+1])
-	}
-	MOVQ(U32(1), R12)
-	CMPQ(R12, R10)
-	JGE(LabelRef("rl_sum4"))
-	Label("rl_k4")
-	for j, p := range ptrs {
-		MOVQ(idx(p, 0, R12, 8), RAX)
-		IMULQ(R11, RAX)
-		VMULPD_Z(idx(RSI, 0, RAX, 1), zmm[2*j], K1, zmm[2*j])
-		VMULPD_Z(idx(RSI, 64, RAX, 1), zmm[2*j+1], K2, zmm[2*j+1])
-	}
-	rowEnd("rl_k4")
-	Label("rl_sum4")
+	byStride := func() { IMULQ(R11, RAX) }
+	productChains("rl_k4", ptrs, byStride)
 	for j := range ptrs {
 		VADDPD(at(RDI, 64*j), zmm[2*j], zmm[2*j])
 		VADDPD(zmm[2*j+1], zmm[2*j], zmm[2*j])
@@ -81,20 +65,7 @@ func rowLanes() {
 	Label("rl_loop1")
 	TESTQ(RBX, RBX)
 	JEQ(LabelRef("rl_done"))
-	MOVQ(at(R8, 0), RAX)
-	IMULQ(R11, RAX)
-	VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, Z0)
-	VMOVUPD_Z(idx(RSI, 64, RAX, 1), K2, Z1)
-	MOVQ(U32(1), R12)
-	CMPQ(R12, R10)
-	JGE(LabelRef("rl_sum1"))
-	Label("rl_k1")
-	MOVQ(idx(R8, 0, R12, 8), RAX)
-	IMULQ(R11, RAX)
-	VMULPD_Z(idx(RSI, 0, RAX, 1), Z0, K1, Z0)
-	VMULPD_Z(idx(RSI, 64, RAX, 1), Z1, K2, Z1)
-	rowEnd("rl_k1")
-	Label("rl_sum1")
+	productChains("rl_k1", ptrs[:1], byStride)
 	VADDPD(at(RDI, 0), Z0, Z0)
 	VADDPD(Z1, Z0, Z0)
 	VMOVUPD(Z0, at(RDI, 0))
@@ -163,24 +134,8 @@ func rowStore() {
 	LEAQ(idx(R8, 0, R13, 1), R9)
 	LEAQ(idx(R9, 0, R13, 1), RCX)
 	LEAQ(idx(RCX, 0, R13, 1), RDX)
-	for j, p := range ptrs {
-		MOVQ(at(p, 0), RAX)
-		SHLQ(c(7), RAX) // 16 float64s a row of the block
-		VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, zmm[2*j])
-		VMOVUPD_Z(idx(RSI, 64, RAX, 1), K2, zmm[2*j+1])
-	}
-	MOVQ(U32(1), R12)
-	CMPQ(R12, R10)
-	JGE(LabelRef("rp_scale4"))
-	Label("rp_k4")
-	for j, p := range ptrs {
-		MOVQ(idx(p, 0, R12, 8), RAX)
-		SHLQ(c(7), RAX)
-		VMULPD_Z(idx(RSI, 0, RAX, 1), zmm[2*j], K1, zmm[2*j])
-		VMULPD_Z(idx(RSI, 64, RAX, 1), zmm[2*j+1], K2, zmm[2*j+1])
-	}
-	rowEnd("rp_k4")
-	Label("rp_scale4")
+	byBlock := func() { SHLQ(c(7), RAX) } // 16 float64s a row of the block
+	productChains("rp_k4", ptrs, byBlock)
 	for j := range ptrs {
 		VMULPD_BCST(at(R14, 8*j), zmm[2*j], zmm[2*j])
 		VMULPD_BCST(at(R14, 8*j), zmm[2*j+1], zmm[2*j+1])
@@ -197,20 +152,7 @@ func rowStore() {
 	Label("rp_loop1")
 	TESTQ(RBX, RBX)
 	JEQ(LabelRef("rp_done"))
-	MOVQ(at(R8, 0), RAX)
-	SHLQ(c(7), RAX)
-	VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, Z0)
-	VMOVUPD_Z(idx(RSI, 64, RAX, 1), K2, Z1)
-	MOVQ(U32(1), R12)
-	CMPQ(R12, R10)
-	JGE(LabelRef("rp_scale1"))
-	Label("rp_k1")
-	MOVQ(idx(R8, 0, R12, 8), RAX)
-	SHLQ(c(7), RAX)
-	VMULPD_Z(idx(RSI, 0, RAX, 1), Z0, K1, Z0)
-	VMULPD_Z(idx(RSI, 64, RAX, 1), Z1, K2, Z1)
-	rowEnd("rp_k1")
-	Label("rp_scale1")
+	productChains("rp_k1", ptrs[:1], byBlock)
 	VMULPD_BCST(at(R14, 0), Z0, Z0)
 	VMULPD_BCST(at(R14, 0), Z1, Z1)
 	store(0)
@@ -223,4 +165,32 @@ func rowStore() {
 	Label("rp_done")
 	VZEROUPPER()
 	RET()
+}
+
+// productChains forms the rows of products whose lists of table rows
+// start at ptrs (one register each; the list's length in R10, at least
+// 1): row j's in Z(2j) (columns 0-7, under K1) and Z(2j+1) (8-15, under
+// K2), started as its first table row and multiplied by each further one
+// in turn, from the block at RSI. rowBytes turns a table row in RAX into
+// its byte offset in the block. It uses R12 and RAX, and its loop's label
+// is label.
+func productChains(label string, ptrs []Register, rowBytes func()) {
+	for j, p := range ptrs {
+		MOVQ(at(p, 0), RAX)
+		rowBytes()
+		VMOVUPD_Z(idx(RSI, 0, RAX, 1), K1, zmm[2*j])
+		VMOVUPD_Z(idx(RSI, 64, RAX, 1), K2, zmm[2*j+1])
+	}
+	MOVQ(U32(1), R12)
+	CMPQ(R12, R10)
+	JGE(LabelRef(label + "_end"))
+	Label(label)
+	for j, p := range ptrs {
+		MOVQ(idx(p, 0, R12, 8), RAX)
+		rowBytes()
+		VMULPD_Z(idx(RSI, 0, RAX, 1), zmm[2*j], K1, zmm[2*j])
+		VMULPD_Z(idx(RSI, 64, RAX, 1), zmm[2*j+1], K2, zmm[2*j+1])
+	}
+	rowEnd(label)
+	Label(label + "_end")
 }
