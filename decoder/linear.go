@@ -75,53 +75,22 @@ func (h *LinearLogLik) Compute(l mlp.Layer, docs []data.Document, z []float64, s
 	h.LL = scratch.Grow(h.LL, R)
 	h.Weights = scratch.Grow(h.Weights, R)
 	K1 := K + 1
-	if h.builds != h.lse.Builds() || len(h.wt) != l.Out*K1 {
-		// The weights changed (BinaryLSE compared them; with Train it takes
-		// them as new at every call): W and b transposed, so that a
-		// document's K + 1 sums over its words are one vec.AddScaledRows
-		// over their rows. Sixteen words at a time, so that their rows of
-		// wt (7 KB for K = 50) stay in the level-1 cache while every k is
-		// written: one word after another, each value went to another cache
-		// line, about 1 ms a training step (K = 50, V = 1995).
-		h.wt = scratch.Grow(h.wt, l.Out*K1)
-		transpose := func(lo, hi int) {
-			for w0 := lo; w0 < hi; w0 += 16 {
-				w1 := min(w0+16, hi)
-				for k := range K {
-					for i, v := range l.W[k*l.Out+w0 : k*l.Out+w1] {
-						h.wt[(w0+i)*K1+k] = v
-					}
-				}
-				for i, v := range l.B[w0:w1] {
-					h.wt[(w0+i)*K1+K] = v
-				}
-			}
-		}
-		if h.Train {
-			par.For(l.Out, 256, transpose)
-		} else {
-			transpose(0, l.Out)
-		}
-		h.builds = h.lse.Builds()
+	h.p = scratch.Grow(h.p, len(docs)*K1)
+	if h.Train {
+		h.wordSums(l, docs)
+	} else {
+		h.wordSumsTransposed(l, docs)
 	}
-	h.p = scratch.Grow(h.p, K1)
 	for b, d := range docs {
-		// p[k] = Σ_i c_i·W_k,w_i and p[K] = Σ_i c_i·b_w_i, each product
-		// rounded and added in the words' order (AddScaledRows' contract).
-		h.cnt = scratch.Grow(h.cnt, len(d.Words))
-		for i, c := range d.Counts {
-			h.cnt[i] = float64(c)
-		}
-		clear(h.p)
-		vec.AddScaledRows(h.p, h.wt, K1, d.Words, h.cnt)
-		p0 := h.p[K]
+		p := h.p[b*K1 : (b+1)*K1]
+		p0 := p[K]
 		n := float64(d.Tokens())
 		for r := b * samples; r < (b+1)*samples; r++ {
 			ll := p0
 			for k, v := range z[r*K : (r+1)*K] {
 				// + p[k] where v is 1, + 0 where it is 0, without a
 				// branch on random codes (nor v·p[k], NaN for an infinite p).
-				ll += math.Float64frombits(math.Float64bits(h.p[k]) & -uint64(v))
+				ll += math.Float64frombits(math.Float64bits(p[k]) & -uint64(v))
 			}
 			h.LL[r] = ll - n*h.lses[r]
 		}
@@ -192,4 +161,66 @@ func (h *LinearLogLik) Grad(gw, gb []float64, l mlp.Layer, up float64) {
 		x.Ptr = append(x.Ptr, len(x.Col))
 	}
 	h.lse.SoftmaxGrad(gw, gb, l, h.a, x, h.c)
+}
+
+// wordSumsTransposed writes each document's K + 1 sums over its words into
+// its row of h.p: p[k] = Σ_i c_i·W_k,w_i and p[K] = Σ_i c_i·b_w_i, each
+// product rounded and added in the words' order (AddScaledRows' contract),
+// from W and b transposed, kept while BinaryLSE keeps its tables
+// (evaluation: the same weights call after call).
+func (h *LinearLogLik) wordSumsTransposed(l mlp.Layer, docs []data.Document) {
+	K, K1 := l.In, l.In+1
+	if h.builds != h.lse.Builds() || len(h.wt) != l.Out*K1 {
+		// The weights changed (BinaryLSE compared them): W and b transposed,
+		// so that a document's K + 1 sums over its words are one
+		// vec.AddScaledRows over their rows. Sixteen words at a time, so
+		// that their rows of wt (7 KB for K = 50) stay in the level-1 cache
+		// while every k is written.
+		h.wt = scratch.Grow(h.wt, l.Out*K1)
+		for w0 := 0; w0 < l.Out; w0 += 16 {
+			w1 := min(w0+16, l.Out)
+			for k := range K {
+				for i, v := range l.W[k*l.Out+w0 : k*l.Out+w1] {
+					h.wt[(w0+i)*K1+k] = v
+				}
+			}
+			for i, v := range l.B[w0:w1] {
+				h.wt[(w0+i)*K1+K] = v
+			}
+		}
+		h.builds = h.lse.Builds()
+	}
+	for b, d := range docs {
+		h.cnt = scratch.Grow(h.cnt, len(d.Words))
+		for i, c := range d.Counts {
+			h.cnt[i] = float64(c)
+		}
+		p := h.p[b*K1 : (b+1)*K1]
+		clear(p)
+		vec.AddScaledRows(p, h.wt, K1, d.Words, h.cnt)
+	}
+}
+
+// wordSums is wordSumsTransposed for weights that change at every call
+// (Train), with the same sums bit for bit: each weight row (and the bias)
+// gathered at every document's words while the row is in the level-1
+// cache, the rows split over the cores, without transposing the weights
+// (their transpose, made at every call, cost more than these gathers).
+func (h *LinearLogLik) wordSums(l mlp.Layer, docs []data.Document) {
+	K, K1 := l.In, l.In+1
+	par.For(K1, 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			row := l.B
+			if k < K {
+				row = l.W[k*l.Out : (k+1)*l.Out]
+			}
+			for b, d := range docs {
+				s := 0.0
+				for i, w := range d.Words {
+					s += float64(float64(d.Counts[i]) * row[w]) // the product rounded, as AddScaledRows does
+				}
+				h.p[b*K1+k] = s
+			}
+		}
+	})
 }

@@ -3,6 +3,7 @@ package decoder
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/amvi/amvi/data"
@@ -259,5 +260,32 @@ func TestLinearLogLikGradMatchesLogLik(t *testing.T) {
 		}
 		check("gw", gw, wantW, magW)
 		check("gb", gb, wantB, magB)
+	}
+}
+
+// TestLinearLogLikWordSumsSameBits checks that Train's word sums, gathered
+// from the weight rows at every call, are bit for bit those of evaluation's
+// transposed weights, at 1 to 3 cores, on the training shape (K = 50,
+// V = 1995) and on a small one.
+func TestLinearLogLikWordSumsSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, c := range []struct{ K, V int }{{50, 1995}, {3, 20}} {
+		l, docs, z, _ := linearCase(rng, c.K, c.V, 9, 2, 1)
+		var eval LinearLogLik
+		if !eval.Compute(l, docs, z, 2) {
+			t.Fatal("binary codes refused")
+		}
+		for _, procs := range []int{1, 2, 3} {
+			func() {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				train := LinearLogLik{Train: true}
+				train.Compute(l, docs, z, 2)
+				for i, v := range eval.p {
+					if math.Float64bits(train.p[i]) != math.Float64bits(v) {
+						t.Fatalf("K %d V %d, %d cores: sum %d (document %d, k %d) %v with Train, %v without", c.K, c.V, procs, i, i/(c.K+1), i%(c.K+1), train.p[i], v)
+					}
+				}
+			}()
+		}
 	}
 }
