@@ -208,7 +208,13 @@ func newDecGraph(mod *Model, rows int, train bool) (*decGraph, error) {
 // the linear decoder's fused likelihood (ops.LinearLogLik): the built-in
 // decoder of one layer, float64, from fusedMinRows rows.
 func fusedLinear(m *Model, rows int) bool {
-	return rows >= fusedMinRows && m.Dec32 == nil && m.Dec.Config.Arch == "" && len(m.Dec.Net.Layers) == 1
+	return rows >= fusedMinRows && m.Dec32 == nil && builtinLinear(m)
+}
+
+// builtinLinear reports whether m's decoder is the built-in linear one,
+// K → V in one layer.
+func builtinLinear(m *Model) bool {
+	return m.Dec.Config.Arch == "" && len(m.Dec.Net.Layers) == 1
 }
 
 // fusedMinRows is the fewest rows for which the fused likelihood is used:
@@ -380,7 +386,7 @@ func (f *Forward) LogLik(docs []data.Document, z []float64, samples int) ([]floa
 // parameters).
 func (f *Forward) linearDecoder() (mlp.Layer, bool) {
 	m := f.m
-	if m.Dec.Config.Arch != "" || len(m.Dec.Net.Layers) != 1 {
+	if !builtinLinear(m) {
 		return mlp.Layer{}, false
 	}
 	if m.Dec32 == nil {

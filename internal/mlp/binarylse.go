@@ -235,10 +235,7 @@ func (t *BinaryLSE) SoftmaxGrad(gw, gb []float64, l Layer, a []float64, x *Spars
 	}
 	nt := t.off[groups]
 	t.bucketRows(rows, nt)
-	for len(t.ones) < max(rows, 1<<lseBits) { // a bucket's rows, or a group's codes
-		t.ones = append(t.ones, 1)
-	}
-	ones := t.ones
+	ones := t.onesOf(max(rows, 1<<lseBits)) // a bucket's rows, or a group's codes
 	blocks := (l.Out + vec.RowLanesBlock - 1) / vec.RowLanesBlock
 	per := gradCols / vec.RowLanesBlock
 	par.For(blocks, per, func(lo, hi int) {
@@ -338,12 +335,7 @@ func (t *BinaryLSE) directRow(l Layer, r int, lse, a float64, gw, gb []float64) 
 			}
 		}
 	}
-	t.row = scratch.Grow(t.row, l.Out)
-	copy(t.row, l.B)
-	for len(t.ones) < len(t.ks) {
-		t.ones = append(t.ones, 1)
-	}
-	vec.AddScaledRows(t.row, l.W, l.Out, t.ks, t.ones[:len(t.ks)])
+	t.outputs(l)
 	vec.ExpShift(t.row, t.row, lse)
 	for i, p := range t.row {
 		gb[i] += a * p
@@ -356,20 +348,31 @@ func (t *BinaryLSE) directRow(l Layer, r int, lse, a float64, gw, gb []float64) 
 	}
 }
 
-// directLSE returns LSE(z) for one row from its outputs.
-func (t *BinaryLSE) directLSE(l Layer, z []float64) float64 {
+// outputs writes into t.row the outputs of the row whose ones are t.ks:
+// the bias plus their weight rows.
+func (t *BinaryLSE) outputs(l Layer) {
 	t.row = scratch.Grow(t.row, l.Out)
 	copy(t.row, l.B)
+	vec.AddScaledRows(t.row, l.W, l.Out, t.ks, t.onesOf(len(t.ks)))
+}
+
+// onesOf returns n ones.
+func (t *BinaryLSE) onesOf(n int) []float64 {
+	for len(t.ones) < n {
+		t.ones = append(t.ones, 1)
+	}
+	return t.ones[:n]
+}
+
+// directLSE returns LSE(z) for one row from its outputs.
+func (t *BinaryLSE) directLSE(l Layer, z []float64) float64 {
 	t.ks = t.ks[:0]
 	for k, v := range z {
 		if v == 1 {
 			t.ks = append(t.ks, k)
 		}
 	}
-	for len(t.ones) < len(t.ks) {
-		t.ones = append(t.ones, 1)
-	}
-	vec.AddScaledRows(t.row, l.W, l.Out, t.ks, t.ones[:len(t.ks)])
+	t.outputs(l)
 	m := vec.Max(t.row)
 	return m + math.Log(vec.ExpShift(t.row, t.row, m))
 }
