@@ -17,9 +17,9 @@ TEXT ·rowProductLanesAVX512(SB), NOSPLIT, $0-96
 	MOVQ     dst_base+0(FP), DI
 	MOVQ     dst_len+8(FP), BX
 	SHRQ     $+3, BX
-	MOVQ     src_base+24(FP), SI
 	MOVQ     stride+48(FP), R11
 	SHLQ     $+3, R11
+	MOVQ     src_base+24(FP), SI
 	MOVQ     rows_base+56(FP), R8
 	MOVQ     k+80(FP), R10
 	MOVQ     n+88(FP), CX
@@ -141,10 +141,10 @@ TEXT ·rowProductsAVX512(SB), NOSPLIT, $0-120
 	MOVQ     dst_base+0(FP), DI
 	MOVQ     ld+24(FP), R11
 	SHLQ     $+3, R11
-	MOVQ     src_base+32(FP), SI
-	MOVQ     rows_base+56(FP), R8
 	MOVQ     scale_base+80(FP), R14
 	MOVQ     scale_len+88(FP), BX
+	MOVQ     src_base+32(FP), SI
+	MOVQ     rows_base+56(FP), R8
 	MOVQ     k+104(FP), R10
 	MOVQ     n+112(FP), CX
 	MOVL     $0x00000001, DX

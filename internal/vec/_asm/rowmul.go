@@ -31,16 +31,9 @@ func rowLanes() {
 	Load(Param("dst").Base(), RDI)
 	Load(Param("dst").Len(), RBX)
 	SHRQ(c(3), RBX)
-	Load(Param("src").Base(), RSI)
 	Load(Param("stride"), R11)
 	SHLQ(c(3), R11)
-	Load(Param("rows").Base(), R8)
-	Load(Param("k"), R10)
-	Load(Param("n"), RCX)
-	tailMask()
-	KSHIFTRW(U8(8), K1, K2)
-	MOVQ(R10, R13)
-	SHLQ(c(3), R13) // bytes of one row of products' rows
+	productsPrologue()
 
 	// R8, R9, RCX, RDX: the rows of the four rows of products.
 	ptrs := []Register{R8, R9, RCX, RDX}
@@ -99,16 +92,9 @@ func rowStore() {
 	Load(Param("dst").Base(), RDI)
 	Load(Param("ld"), R11)
 	SHLQ(c(3), R11) // bytes of one row of dst
-	Load(Param("src").Base(), RSI)
-	Load(Param("rows").Base(), R8)
 	Load(Param("scale").Base(), R14)
 	Load(Param("scale").Len(), RBX)
-	Load(Param("k"), R10)
-	Load(Param("n"), RCX)
-	tailMask()
-	KSHIFTRW(U8(8), K1, K2)
-	MOVQ(R10, R13)
-	SHLQ(c(3), R13) // bytes of one row of products' rows
+	productsPrologue()
 
 	// R8, R9, RCX, RDX: the rows of the four rows of products.
 	ptrs := []Register{R8, R9, RCX, RDX}
@@ -165,6 +151,21 @@ func rowStore() {
 	Label("rp_done")
 	VZEROUPPER()
 	RET()
+}
+
+// productsPrologue loads what both row-product kernels take alike: src
+// into RSI, rows into R8, k into R10 and, in R13, the bytes of one row of
+// products' list of rows; n into RCX, and the masks of columns 0-7 and
+// 8-15 below n into K1 and K2.
+func productsPrologue() {
+	Load(Param("src").Base(), RSI)
+	Load(Param("rows").Base(), R8)
+	Load(Param("k"), R10)
+	Load(Param("n"), RCX)
+	tailMask()
+	KSHIFTRW(U8(8), K1, K2)
+	MOVQ(R10, R13)
+	SHLQ(c(3), R13)
 }
 
 // productChains forms the rows of products whose lists of table rows
