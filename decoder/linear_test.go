@@ -34,27 +34,9 @@ func TestLinearLogLikMatchesLogLik(t *testing.T) {
 		K, V  int
 		sigma float64
 	}{{1, 7, 1}, {5, 40, 2}, {50, 1995, 0.05}, {50, 300, 3}, {50, 300, 3}} {
-		net := mlp.NewZero([]int{c.K, c.V}, mlp.Identity)
-		l := net.Layers[0]
-		for i := range l.W {
-			l.W[i] = c.sigma * rng.NormFloat64()
-		}
-		for i := range l.B {
-			l.B[i] = c.sigma * rng.NormFloat64()
-		}
-		docs := make([]data.Document, 5)
-		for b := range docs {
-			for w := rng.IntN(3); w < c.V; w += 1 + rng.IntN(4) {
-				docs[b].Words = append(docs[b].Words, w)
-				docs[b].Counts = append(docs[b].Counts, 1+rng.IntN(3))
-			}
-		}
 		const S = 6
+		l, docs, z, _ := linearCase(rng, c.K, c.V, 5, S, c.sigma)
 		R := len(docs) * S
-		z := make([]float64, R*c.K)
-		for i := range z {
-			z[i] = float64(rng.IntN(2))
-		}
 		eta := make([]float64, R*c.V)
 		for r := range R {
 			for j := range c.V {

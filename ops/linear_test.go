@@ -42,18 +42,16 @@ func TestLinearLogLikMatchesReference(t *testing.T) {
 	}
 }
 
-func testLinear(t *testing.T, k, v, nd, S int) {
-	rng := rand.New(rand.NewPCG(uint64(k), uint64(v)))
-	net := mlp.New([]int{k, v}, ops.Identity, rng)
-	rows := nd * S
-	lin := new(decoder.LinearLogLik)
-	refLL := &decoder.LogLik{V: v}
-
+// linearMachine builds the graph ops.LinearLogLik(z, W, b) for net's one
+// layer, z the codes node over zv (len(zv)/In rows), and its Machine.
+func linearMachine(t *testing.T, net *mlp.Net, zv []float64) (*decoder.LinearLogLik, *gorgonia.Node, *ops.Machine) {
+	t.Helper()
+	k := net.Layers[0].In
 	g := gorgonia.NewGraph()
 	ps := ops.ParamNodes(g, net, "net")
-	zv := make([]float64, rows*k)
-	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(rows, k), gorgonia.WithName("z"),
-		gorgonia.WithValue(tensor.New(tensor.WithShape(rows, k), tensor.WithBacking(zv))))
+	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(len(zv)/k, k), gorgonia.WithName("z"),
+		gorgonia.WithValue(tensor.New(tensor.WithShape(len(zv)/k, k), tensor.WithBacking(zv))))
+	lin := new(decoder.LinearLogLik)
 	cost, err := ops.LinearLogLik(z, ps[0], ps[1], lin)
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +60,16 @@ func testLinear(t *testing.T, k, v, nd, S int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return lin, cost, m
+}
+
+func testLinear(t *testing.T, k, v, nd, S int) {
+	rng := rand.New(rand.NewPCG(uint64(k), uint64(v)))
+	net := mlp.New([]int{k, v}, ops.Identity, rng)
+	rows := nd * S
+	refLL := &decoder.LogLik{V: v}
+	zv := make([]float64, rows*k)
+	lin, cost, m := linearMachine(t, net, zv)
 	defer m.Close()
 	ref, err := gg.NewNet(net, rows, refLL, "reference")
 	if err != nil {
@@ -112,21 +120,7 @@ func testLinear(t *testing.T, k, v, nd, S int) {
 // and 1 fails with an error, and that the operation refuses float32
 // parameters.
 func TestLinearLogLikRefusesNonBinary(t *testing.T) {
-	net := mlp.NewZero([]int{3, 5}, ops.Identity)
-	g := gorgonia.NewGraph()
-	ps := ops.ParamNodes(g, net, "net")
-	zv := []float64{1, 0, 0.5}
-	z := gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(1, 3), gorgonia.WithName("z"),
-		gorgonia.WithValue(tensor.New(tensor.WithShape(1, 3), tensor.WithBacking(zv))))
-	lin := new(decoder.LinearLogLik)
-	cost, err := ops.LinearLogLik(z, ps[0], ps[1], lin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := ops.NewMachine(gorgonia.Nodes{cost}, cost, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lin, _, m := linearMachine(t, mlp.NewZero([]int{3, 5}, ops.Identity), []float64{1, 0, 0.5})
 	defer m.Close()
 	lin.Reset(randomDocs(rand.New(rand.NewPCG(1, 2)), 1, 5, 3), 1)
 	if err := m.Forward(); err == nil {
