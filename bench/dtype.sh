@@ -11,7 +11,9 @@
 # runs of docs/speed.md, "float32 against float64").
 #
 #   bench/dtype.sh short      3 epochs, seeds 1-3, float64 and float32 interleaved
-#   bench/dtype.sh long [n]   n epochs (default 100), seed 1, both dtypes
+#   bench/dtype.sh long [n] [seeds]
+#                             n epochs (default 100), each seed (default "1"),
+#                             float64 and float32 interleaved
 #   OUT=dir                   (default /tmp/amvi-dtype)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +45,8 @@ short)
 	done
 	;;
 long)
-	for dt in float64 float32; do run $dt "${2:-100}" 1; done
+	for seed in ${3:-1}; do
+		for dt in float64 float32; do run $dt "${2:-100}" "$seed"; done
+	done
 	;;
 esac
