@@ -7,7 +7,8 @@
 # the best checkpoint evaluated on test.feat (ELBO with 20 codes, L_100),
 # each checkpoint in its own dtype. Runs one after another, under nice.
 # Results: $OUT/<dtype>-e<epochs>-s<seed>/{eval.json,train.log,time}, and one
-# line per run on stdout (bench/dtype_short.out, bench/dtype_long.out: the
+# line per run on stdout (bench/dtype_short.out, bench/dtype_long.out and
+# bench/dtype_long3.out, seeds 1-3: the
 # runs of docs/speed.md, "float32 against float64").
 #
 #   bench/dtype.sh short      3 epochs, seeds 1-3, float64 and float32 interleaved
