@@ -260,3 +260,305 @@ rp_k1_end:
 rp_done:
 	VZEROUPPER
 	RET
+
+// func rowProductLanesAVX2(dst []float64, src []float64, stride int, rows []int, k int)
+// Requires: AVX
+TEXT ·rowProductLanesAVX2(SB), NOSPLIT, $0-88
+	// A row of products is four registers (columns 0-3, 4-7, 8-11 and
+	// 12-15), started as its first row's and multiplied by each further
+	// row's in turn, then added to its eight lanes in dst, columns 0-7
+	// first: each lane's sum takes its columns in ascending order, as
+	// rowProductLanesGo does. Four rows of products at a time (Y0-Y15,
+	// sixteen independent chains of products), then the last 0 to 3 one at
+	// a time.
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), BX
+	SHRQ $+3, BX
+	MOVQ stride+48(FP), R11
+	SHLQ $+3, R11
+	MOVQ src_base+24(FP), SI
+	MOVQ rows_base+56(FP), R8
+	MOVQ k+80(FP), R10
+	MOVQ R10, R13
+	SHLQ $+3, R13
+
+rl2_loop4:
+	CMPQ    BX, $+4
+	JLT     rl2_loop1
+	LEAQ    (R8)(R13*1), R9
+	LEAQ    (R9)(R13*1), CX
+	LEAQ    (CX)(R13*1), DX
+	MOVQ    (R8), AX
+	IMULQ   R11, AX
+	VMOVUPD (SI)(AX*1), Y0
+	VMOVUPD 32(SI)(AX*1), Y1
+	VMOVUPD 64(SI)(AX*1), Y2
+	VMOVUPD 96(SI)(AX*1), Y3
+	MOVQ    (R9), AX
+	IMULQ   R11, AX
+	VMOVUPD (SI)(AX*1), Y4
+	VMOVUPD 32(SI)(AX*1), Y5
+	VMOVUPD 64(SI)(AX*1), Y6
+	VMOVUPD 96(SI)(AX*1), Y7
+	MOVQ    (CX), AX
+	IMULQ   R11, AX
+	VMOVUPD (SI)(AX*1), Y8
+	VMOVUPD 32(SI)(AX*1), Y9
+	VMOVUPD 64(SI)(AX*1), Y10
+	VMOVUPD 96(SI)(AX*1), Y11
+	MOVQ    (DX), AX
+	IMULQ   R11, AX
+	VMOVUPD (SI)(AX*1), Y12
+	VMOVUPD 32(SI)(AX*1), Y13
+	VMOVUPD 64(SI)(AX*1), Y14
+	VMOVUPD 96(SI)(AX*1), Y15
+	MOVQ    $0x00000001, R12
+	CMPQ    R12, R10
+	JGE     rl2_k4_end
+
+rl2_k4:
+	MOVQ   (R8)(R12*8), AX
+	IMULQ  R11, AX
+	VMULPD (SI)(AX*1), Y0, Y0
+	VMULPD 32(SI)(AX*1), Y1, Y1
+	VMULPD 64(SI)(AX*1), Y2, Y2
+	VMULPD 96(SI)(AX*1), Y3, Y3
+	MOVQ   (R9)(R12*8), AX
+	IMULQ  R11, AX
+	VMULPD (SI)(AX*1), Y4, Y4
+	VMULPD 32(SI)(AX*1), Y5, Y5
+	VMULPD 64(SI)(AX*1), Y6, Y6
+	VMULPD 96(SI)(AX*1), Y7, Y7
+	MOVQ   (CX)(R12*8), AX
+	IMULQ  R11, AX
+	VMULPD (SI)(AX*1), Y8, Y8
+	VMULPD 32(SI)(AX*1), Y9, Y9
+	VMULPD 64(SI)(AX*1), Y10, Y10
+	VMULPD 96(SI)(AX*1), Y11, Y11
+	MOVQ   (DX)(R12*8), AX
+	IMULQ  R11, AX
+	VMULPD (SI)(AX*1), Y12, Y12
+	VMULPD 32(SI)(AX*1), Y13, Y13
+	VMULPD 64(SI)(AX*1), Y14, Y14
+	VMULPD 96(SI)(AX*1), Y15, Y15
+	INCQ   R12
+	CMPQ   R12, R10
+	JLT    rl2_k4
+
+rl2_k4_end:
+	VADDPD  (DI), Y0, Y0
+	VADDPD  Y2, Y0, Y0
+	VMOVUPD Y0, (DI)
+	VADDPD  32(DI), Y1, Y1
+	VADDPD  Y3, Y1, Y1
+	VMOVUPD Y1, 32(DI)
+	VADDPD  64(DI), Y4, Y4
+	VADDPD  Y6, Y4, Y4
+	VMOVUPD Y4, 64(DI)
+	VADDPD  96(DI), Y5, Y5
+	VADDPD  Y7, Y5, Y5
+	VMOVUPD Y5, 96(DI)
+	VADDPD  128(DI), Y8, Y8
+	VADDPD  Y10, Y8, Y8
+	VMOVUPD Y8, 128(DI)
+	VADDPD  160(DI), Y9, Y9
+	VADDPD  Y11, Y9, Y9
+	VMOVUPD Y9, 160(DI)
+	VADDPD  192(DI), Y12, Y12
+	VADDPD  Y14, Y12, Y12
+	VMOVUPD Y12, 192(DI)
+	VADDPD  224(DI), Y13, Y13
+	VADDPD  Y15, Y13, Y13
+	VMOVUPD Y13, 224(DI)
+	LEAQ    (DX)(R13*1), R8
+	ADDQ    $+256, DI
+	SUBQ    $+4, BX
+	JMP     rl2_loop4
+
+rl2_loop1:
+	TESTQ   BX, BX
+	JEQ     rl2_done
+	MOVQ    (R8), AX
+	IMULQ   R11, AX
+	VMOVUPD (SI)(AX*1), Y0
+	VMOVUPD 32(SI)(AX*1), Y1
+	VMOVUPD 64(SI)(AX*1), Y2
+	VMOVUPD 96(SI)(AX*1), Y3
+	MOVQ    $0x00000001, R12
+	CMPQ    R12, R10
+	JGE     rl2_k1_end
+
+rl2_k1:
+	MOVQ   (R8)(R12*8), AX
+	IMULQ  R11, AX
+	VMULPD (SI)(AX*1), Y0, Y0
+	VMULPD 32(SI)(AX*1), Y1, Y1
+	VMULPD 64(SI)(AX*1), Y2, Y2
+	VMULPD 96(SI)(AX*1), Y3, Y3
+	INCQ   R12
+	CMPQ   R12, R10
+	JLT    rl2_k1
+
+rl2_k1_end:
+	VADDPD  (DI), Y0, Y0
+	VADDPD  Y2, Y0, Y0
+	VMOVUPD Y0, (DI)
+	VADDPD  32(DI), Y1, Y1
+	VADDPD  Y3, Y1, Y1
+	VMOVUPD Y1, 32(DI)
+	ADDQ    R13, R8
+	ADDQ    $+64, DI
+	DECQ    BX
+	JMP     rl2_loop1
+
+rl2_done:
+	VZEROUPPER
+	RET
+
+// func rowProductsAVX2(dst []float64, ld int, src []float64, rows []int, scale []float64, k int)
+// Requires: AVX
+TEXT ·rowProductsAVX2(SB), NOSPLIT, $0-112
+	// A row of products is four registers (columns 0-3, 4-7, 8-11 and
+	// 12-15), started as its first row's and multiplied by each further
+	// row's in turn, then by its scale (broadcast into Y12), and stored.
+	// Three rows of products at a time (Y0-Y11, twelve independent chains
+	// of products), then the last 0 to 2 one at a time.
+	MOVQ dst_base+0(FP), DI
+	MOVQ ld+24(FP), R11
+	SHLQ $+3, R11
+	MOVQ scale_base+80(FP), R14
+	MOVQ scale_len+88(FP), BX
+	MOVQ src_base+32(FP), SI
+	MOVQ rows_base+56(FP), R8
+	MOVQ k+104(FP), R10
+	MOVQ R10, R13
+	SHLQ $+3, R13
+
+rp2_loop3:
+	CMPQ    BX, $+3
+	JLT     rp2_loop1
+	LEAQ    (R8)(R13*1), R9
+	LEAQ    (R9)(R13*1), CX
+	MOVQ    (R8), AX
+	SHLQ    $+7, AX
+	VMOVUPD (SI)(AX*1), Y0
+	VMOVUPD 32(SI)(AX*1), Y1
+	VMOVUPD 64(SI)(AX*1), Y2
+	VMOVUPD 96(SI)(AX*1), Y3
+	MOVQ    (R9), AX
+	SHLQ    $+7, AX
+	VMOVUPD (SI)(AX*1), Y4
+	VMOVUPD 32(SI)(AX*1), Y5
+	VMOVUPD 64(SI)(AX*1), Y6
+	VMOVUPD 96(SI)(AX*1), Y7
+	MOVQ    (CX), AX
+	SHLQ    $+7, AX
+	VMOVUPD (SI)(AX*1), Y8
+	VMOVUPD 32(SI)(AX*1), Y9
+	VMOVUPD 64(SI)(AX*1), Y10
+	VMOVUPD 96(SI)(AX*1), Y11
+	MOVQ    $0x00000001, R12
+	CMPQ    R12, R10
+	JGE     rp2_k3_end
+
+rp2_k3:
+	MOVQ   (R8)(R12*8), AX
+	SHLQ   $+7, AX
+	VMULPD (SI)(AX*1), Y0, Y0
+	VMULPD 32(SI)(AX*1), Y1, Y1
+	VMULPD 64(SI)(AX*1), Y2, Y2
+	VMULPD 96(SI)(AX*1), Y3, Y3
+	MOVQ   (R9)(R12*8), AX
+	SHLQ   $+7, AX
+	VMULPD (SI)(AX*1), Y4, Y4
+	VMULPD 32(SI)(AX*1), Y5, Y5
+	VMULPD 64(SI)(AX*1), Y6, Y6
+	VMULPD 96(SI)(AX*1), Y7, Y7
+	MOVQ   (CX)(R12*8), AX
+	SHLQ   $+7, AX
+	VMULPD (SI)(AX*1), Y8, Y8
+	VMULPD 32(SI)(AX*1), Y9, Y9
+	VMULPD 64(SI)(AX*1), Y10, Y10
+	VMULPD 96(SI)(AX*1), Y11, Y11
+	INCQ   R12
+	CMPQ   R12, R10
+	JLT    rp2_k3
+
+rp2_k3_end:
+	VBROADCASTSD (R14), Y12
+	VMULPD       Y12, Y0, Y0
+	VMOVUPD      Y0, (DI)
+	VMULPD       Y12, Y1, Y1
+	VMOVUPD      Y1, 32(DI)
+	VMULPD       Y12, Y2, Y2
+	VMOVUPD      Y2, 64(DI)
+	VMULPD       Y12, Y3, Y3
+	VMOVUPD      Y3, 96(DI)
+	VBROADCASTSD 8(R14), Y12
+	VMULPD       Y12, Y4, Y4
+	VMOVUPD      Y4, (DI)(R11*1)
+	VMULPD       Y12, Y5, Y5
+	VMOVUPD      Y5, 32(DI)(R11*1)
+	VMULPD       Y12, Y6, Y6
+	VMOVUPD      Y6, 64(DI)(R11*1)
+	VMULPD       Y12, Y7, Y7
+	VMOVUPD      Y7, 96(DI)(R11*1)
+	VBROADCASTSD 16(R14), Y12
+	VMULPD       Y12, Y8, Y8
+	VMOVUPD      Y8, (DI)(R11*2)
+	VMULPD       Y12, Y9, Y9
+	VMOVUPD      Y9, 32(DI)(R11*2)
+	VMULPD       Y12, Y10, Y10
+	VMOVUPD      Y10, 64(DI)(R11*2)
+	VMULPD       Y12, Y11, Y11
+	VMOVUPD      Y11, 96(DI)(R11*2)
+	LEAQ         (R11)(R11*2), AX
+	ADDQ         AX, DI
+	LEAQ         (CX)(R13*1), R8
+	ADDQ         $+24, R14
+	SUBQ         $+3, BX
+	JMP          rp2_loop3
+
+rp2_loop1:
+	TESTQ   BX, BX
+	JEQ     rp2_done
+	MOVQ    (R8), AX
+	SHLQ    $+7, AX
+	VMOVUPD (SI)(AX*1), Y0
+	VMOVUPD 32(SI)(AX*1), Y1
+	VMOVUPD 64(SI)(AX*1), Y2
+	VMOVUPD 96(SI)(AX*1), Y3
+	MOVQ    $0x00000001, R12
+	CMPQ    R12, R10
+	JGE     rp2_k1_end
+
+rp2_k1:
+	MOVQ   (R8)(R12*8), AX
+	SHLQ   $+7, AX
+	VMULPD (SI)(AX*1), Y0, Y0
+	VMULPD 32(SI)(AX*1), Y1, Y1
+	VMULPD 64(SI)(AX*1), Y2, Y2
+	VMULPD 96(SI)(AX*1), Y3, Y3
+	INCQ   R12
+	CMPQ   R12, R10
+	JLT    rp2_k1
+
+rp2_k1_end:
+	VBROADCASTSD (R14), Y12
+	VMULPD       Y12, Y0, Y0
+	VMOVUPD      Y0, (DI)
+	VMULPD       Y12, Y1, Y1
+	VMOVUPD      Y1, 32(DI)
+	VMULPD       Y12, Y2, Y2
+	VMOVUPD      Y2, 64(DI)
+	VMULPD       Y12, Y3, Y3
+	VMOVUPD      Y3, 96(DI)
+	ADDQ         R11, DI
+	ADDQ         R13, R8
+	ADDQ         $+8, R14
+	DECQ         BX
+	JMP          rp2_loop1
+
+rp2_done:
+	VZEROUPPER
+	RET

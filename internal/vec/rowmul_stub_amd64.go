@@ -22,3 +22,17 @@ func rowProductLanesAVX512(dst []float64, src []float64, stride int, rows []int,
 //
 //go:noescape
 func rowProductsAVX512(dst []float64, ld int, src []float64, rows []int, scale []float64, k int, n int)
+
+// rowProductLanesAVX2 is rowProductLanesAVX512 on a whole block, n = 16:
+// it trusts its caller as that does, with every row r having
+// r*stride+16 ≤ len(src).
+//
+//go:noescape
+func rowProductLanesAVX2(dst []float64, src []float64, stride int, rows []int, k int)
+
+// rowProductsAVX2 is rowProductsAVX512 on a whole block, n = 16: it
+// trusts its caller as that does, with every row j having
+// 16j+16 ≤ len(src) and (len(scale)−1)·ld+16 ≤ len(dst).
+//
+//go:noescape
+func rowProductsAVX2(dst []float64, ld int, src []float64, rows []int, scale []float64, k int)
