@@ -32,12 +32,15 @@ func addScaledRowsAhead32(dst, src []float32, stride int, rows []int, scales []f
 // sumScaledRows32 expects rows checked as AddScaledRows32 checks them, and
 // at least one.
 func sumScaledRows32(dst, src []float32, stride int, rows []int, scales []float32) {
-	if useAVX2 && useAVX512 {
+	switch {
+	case useAVX512:
 		sumScaledRows32AVX512(dst, src, stride, rows, scales[:len(rows)])
-		return
+	case useAVX2:
+		sumScaledRows32AVX2(dst, src, stride, rows, scales[:len(rows)])
+	default:
+		clear(dst)
+		addScaledRowsGo(dst, src, stride, rows, scales)
 	}
-	clear(dst)
-	addScaledRows32(dst, src, stride, rows, scales)
 }
 
 // addMatMul32 expects shapes checked as AddMatMul32 checks them.

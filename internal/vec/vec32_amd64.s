@@ -436,6 +436,241 @@ bsr_done:
 	VZEROUPPER
 	RET
 
+// func sumScaledRows32AVX2(dst []float32, src []float32, stride int, rows []int, scales []float32)
+// Requires: AVX
+TEXT ·sumScaledRows32AVX2(SB), NOSPLIT, $0-104
+	// addScaledRows32AVX2 with each block's registers starting at +0.
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  dst_len+8(FP), CX
+	MOVQ  src_base+24(FP), SI
+	MOVQ  stride+48(FP), R11
+	SHLQ  $+2, R11
+	MOVQ  rows_base+56(FP), R8
+	MOVQ  rows_len+64(FP), R10
+	MOVQ  scales_base+80(FP), R9
+	TESTQ R10, R10
+	JEQ   bss_done
+
+bss_96:
+	CMPQ    CX, $+96
+	JLT     bss_64
+	VXORPD  Y0, Y0, Y0
+	VXORPD  Y1, Y1, Y1
+	VXORPD  Y2, Y2, Y2
+	VXORPD  Y3, Y3, Y3
+	VXORPD  Y4, Y4, Y4
+	VXORPD  Y5, Y5, Y5
+	VXORPD  Y6, Y6, Y6
+	VXORPD  Y7, Y7, Y7
+	VXORPD  Y8, Y8, Y8
+	VXORPD  Y9, Y9, Y9
+	VXORPD  Y10, Y10, Y10
+	VXORPD  Y11, Y11, Y11
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bss_96_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	VMULPS       64(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y2, Y2
+	VMULPS       96(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y3, Y3
+	VMULPS       128(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y4, Y4
+	VMULPS       160(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y5, Y5
+	VMULPS       192(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y6, Y6
+	VMULPS       224(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y7, Y7
+	VMULPS       256(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y8, Y8
+	VMULPS       288(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y9, Y9
+	VMULPS       320(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y10, Y10
+	VMULPS       352(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y11, Y11
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bss_96_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	VMOVUPS      Y3, 96(DI)
+	VMOVUPS      Y4, 128(DI)
+	VMOVUPS      Y5, 160(DI)
+	VMOVUPS      Y6, 192(DI)
+	VMOVUPS      Y7, 224(DI)
+	VMOVUPS      Y8, 256(DI)
+	VMOVUPS      Y9, 288(DI)
+	VMOVUPS      Y10, 320(DI)
+	VMOVUPS      Y11, 352(DI)
+	ADDQ         $+384, DI
+	ADDQ         $+384, SI
+	SUBQ         $+96, CX
+	JMP          bss_96
+
+bss_64:
+	CMPQ    CX, $+64
+	JLT     bss_32
+	VXORPD  Y0, Y0, Y0
+	VXORPD  Y1, Y1, Y1
+	VXORPD  Y2, Y2, Y2
+	VXORPD  Y3, Y3, Y3
+	VXORPD  Y4, Y4, Y4
+	VXORPD  Y5, Y5, Y5
+	VXORPD  Y6, Y6, Y6
+	VXORPD  Y7, Y7, Y7
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bss_64_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	VMULPS       64(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y2, Y2
+	VMULPS       96(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y3, Y3
+	VMULPS       128(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y4, Y4
+	VMULPS       160(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y5, Y5
+	VMULPS       192(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y6, Y6
+	VMULPS       224(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y7, Y7
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bss_64_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	VMOVUPS      Y3, 96(DI)
+	VMOVUPS      Y4, 128(DI)
+	VMOVUPS      Y5, 160(DI)
+	VMOVUPS      Y6, 192(DI)
+	VMOVUPS      Y7, 224(DI)
+	ADDQ         $+256, DI
+	ADDQ         $+256, SI
+	SUBQ         $+64, CX
+
+bss_32:
+	CMPQ    CX, $+32
+	JLT     bss_16
+	VXORPD  Y0, Y0, Y0
+	VXORPD  Y1, Y1, Y1
+	VXORPD  Y2, Y2, Y2
+	VXORPD  Y3, Y3, Y3
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bss_32_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	VMULPS       64(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y2, Y2
+	VMULPS       96(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y3, Y3
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bss_32_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	VMOVUPS      Y3, 96(DI)
+	ADDQ         $+128, DI
+	ADDQ         $+128, SI
+	SUBQ         $+32, CX
+
+bss_16:
+	CMPQ    CX, $+16
+	JLT     bss_8
+	VXORPD  Y0, Y0, Y0
+	VXORPD  Y1, Y1, Y1
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bss_16_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bss_16_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         $+64, DI
+	ADDQ         $+64, SI
+	SUBQ         $+16, CX
+
+bss_8:
+	CMPQ    CX, $+8
+	JLT     bss_tail
+	VXORPD  Y0, Y0, Y0
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bss_8_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bss_8_k
+	VMOVUPS      Y0, (DI)
+	ADDQ         $+32, DI
+	ADDQ         $+32, SI
+	SUBQ         $+8, CX
+
+bss_tail:
+	TESTQ   CX, CX
+	JEQ     bss_done
+	LEAQ    lanes32<>+0(SB), AX
+	MOVQ    $0x00000008, DX
+	SUBQ    CX, DX
+	VMOVUPS (AX)(DX*4), Y15
+	VXORPD  Y0, Y0, Y0
+	XORQ    R12, R12
+
+bss_tail_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMASKMOVPS   (SI)(AX*1), Y15, Y13
+	VMULPS       Y13, Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bss_tail_k
+	VMASKMOVPS   Y0, Y15, (DI)
+
+bss_done:
+	VZEROUPPER
+	RET
+
 // func addScaledRows32AVX512(dst []float32, src []float32, stride int, rows []int, scales []float32)
 // Requires: AVX, AVX512F
 TEXT ·addScaledRows32AVX512(SB), NOSPLIT, $0-104

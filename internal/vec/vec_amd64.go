@@ -45,12 +45,15 @@ func addScaledRowsAhead(dst, src []float64, stride int, rows []int, scales []flo
 // sumScaledRows expects rows checked as AddScaledRows checks them, and at
 // least one.
 func sumScaledRows(dst, src []float64, stride int, rows []int, scales []float64) {
-	if useAVX2 && useAVX512 {
+	switch {
+	case useAVX512:
 		sumScaledRowsAVX512(dst, src, stride, rows, scales[:len(rows)])
-		return
+	case useAVX2:
+		sumScaledRowsAVX2(dst, src, stride, rows, scales[:len(rows)])
+	default:
+		clear(dst)
+		addScaledRowsGo(dst, src, stride, rows, scales)
 	}
-	clear(dst)
-	addScaledRows(dst, src, stride, rows, scales)
 }
 
 func add(dst, x []float64) {

@@ -339,6 +339,244 @@ asr_done:
 	VZEROUPPER
 	RET
 
+// func sumScaledRowsAVX2(dst []float64, src []float64, stride int, rows []int, scales []float64)
+// Requires: AVX
+TEXT ·sumScaledRowsAVX2(SB), NOSPLIT, $0-104
+	// addScaledRowsAVX2 with each block's registers starting at +0 (VXORPD)
+	// instead of loaded from dst: the bits of adding onto a cleared dst.
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  dst_len+8(FP), CX
+	MOVQ  src_base+24(FP), SI
+	MOVQ  stride+48(FP), R11
+	SHLQ  $+3, R11
+	MOVQ  rows_base+56(FP), R8
+	MOVQ  rows_len+64(FP), R10
+	MOVQ  scales_base+80(FP), R9
+	TESTQ R10, R10
+	JEQ   ssr_done
+
+ssr_48:
+	CMPQ    CX, $+48
+	JLT     ssr_32
+	VXORPD  Y0, Y0, Y0
+	VXORPD  Y1, Y1, Y1
+	VXORPD  Y2, Y2, Y2
+	VXORPD  Y3, Y3, Y3
+	VXORPD  Y4, Y4, Y4
+	VXORPD  Y5, Y5, Y5
+	VXORPD  Y6, Y6, Y6
+	VXORPD  Y7, Y7, Y7
+	VXORPD  Y8, Y8, Y8
+	VXORPD  Y9, Y9, Y9
+	VXORPD  Y10, Y10, Y10
+	VXORPD  Y11, Y11, Y11
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+ssr_48_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMULPD       64(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y2, Y2
+	VMULPD       96(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y3, Y3
+	VMULPD       128(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y4, Y4
+	VMULPD       160(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y5, Y5
+	VMULPD       192(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y6, Y6
+	VMULPD       224(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y7, Y7
+	VMULPD       256(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y8, Y8
+	VMULPD       288(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y9, Y9
+	VMULPD       320(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y10, Y10
+	VMULPD       352(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y11, Y11
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ssr_48_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	VMOVUPD      Y4, 128(DI)
+	VMOVUPD      Y5, 160(DI)
+	VMOVUPD      Y6, 192(DI)
+	VMOVUPD      Y7, 224(DI)
+	VMOVUPD      Y8, 256(DI)
+	VMOVUPD      Y9, 288(DI)
+	VMOVUPD      Y10, 320(DI)
+	VMOVUPD      Y11, 352(DI)
+	ADDQ         $+384, DI
+	ADDQ         $+384, SI
+	SUBQ         $+48, CX
+	JMP          ssr_48
+
+ssr_32:
+	CMPQ    CX, $+32
+	JLT     ssr_16
+	VXORPD  Y0, Y0, Y0
+	VXORPD  Y1, Y1, Y1
+	VXORPD  Y2, Y2, Y2
+	VXORPD  Y3, Y3, Y3
+	VXORPD  Y4, Y4, Y4
+	VXORPD  Y5, Y5, Y5
+	VXORPD  Y6, Y6, Y6
+	VXORPD  Y7, Y7, Y7
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+ssr_32_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMULPD       64(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y2, Y2
+	VMULPD       96(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y3, Y3
+	VMULPD       128(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y4, Y4
+	VMULPD       160(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y5, Y5
+	VMULPD       192(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y6, Y6
+	VMULPD       224(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y7, Y7
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ssr_32_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	VMOVUPD      Y4, 128(DI)
+	VMOVUPD      Y5, 160(DI)
+	VMOVUPD      Y6, 192(DI)
+	VMOVUPD      Y7, 224(DI)
+	ADDQ         $+256, DI
+	ADDQ         $+256, SI
+	SUBQ         $+32, CX
+
+ssr_16:
+	CMPQ    CX, $+16
+	JLT     ssr_8
+	VXORPD  Y0, Y0, Y0
+	VXORPD  Y1, Y1, Y1
+	VXORPD  Y2, Y2, Y2
+	VXORPD  Y3, Y3, Y3
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+ssr_16_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMULPD       64(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y2, Y2
+	VMULPD       96(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y3, Y3
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ssr_16_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	ADDQ         $+128, DI
+	ADDQ         $+128, SI
+	SUBQ         $+16, CX
+
+ssr_8:
+	CMPQ    CX, $+8
+	JLT     ssr_4
+	VXORPD  Y0, Y0, Y0
+	VXORPD  Y1, Y1, Y1
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+ssr_8_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ssr_8_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	ADDQ         $+64, DI
+	ADDQ         $+64, SI
+	SUBQ         $+8, CX
+
+ssr_4:
+	CMPQ    CX, $+4
+	JLT     ssr_tail
+	VXORPD  Y0, Y0, Y0
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+ssr_4_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ssr_4_k
+	VMOVUPD      Y0, (DI)
+	ADDQ         $+32, DI
+	ADDQ         $+32, SI
+	SUBQ         $+4, CX
+
+ssr_tail:
+	TESTQ CX, CX
+	JEQ   ssr_done
+
+	// The lane masks are in expShiftAVX2's table.
+	LEAQ    expc<>+640(SB), AX
+	MOVQ    $0x00000004, DX
+	SUBQ    CX, DX
+	VMOVUPD (AX)(DX*8), Y15
+	VXORPD  Y0, Y0, Y0
+	XORQ    R12, R12
+
+ssr_tail_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMASKMOVPD   (SI)(AX*1), Y15, Y13
+	VMULPD       Y13, Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ssr_tail_k
+	VMASKMOVPD   Y0, Y15, (DI)
+
+ssr_done:
+	VZEROUPPER
+	RET
+
 // func addAVX2(dst []float64, x []float64)
 // Requires: AVX
 TEXT ·addAVX2(SB), NOSPLIT, $0-48

@@ -27,7 +27,8 @@ type rowsKernel struct {
 	ahead int
 	// set makes the kernel write the sum into dst instead of adding it:
 	// the block's registers start at +0 instead of dst's values (the bits
-	// of adding onto a cleared dst), so dst is never read. AVX-512 only.
+	// of adding onto a cleared dst), so dst is never read. Its tail must
+	// do the same.
 	set bool
 }
 
@@ -70,9 +71,12 @@ func addScaledRows(k rowsKernel) {
 		CMPQ(RCX, c(elems))
 		JLT(LabelRef(label(b + 1)))
 		for i := 0; i < n; i++ {
-			if k.set {
+			switch {
+			case k.set && k.acc[i].Size() == 64:
 				VPXORQ(k.acc[i], k.acc[i], k.acc[i])
-			} else {
+			case k.set:
+				VXORPD(k.acc[i], k.acc[i], k.acc[i])
+			default:
 				e.movu(at(RDI, i*regBytes), k.acc[i])
 			}
 		}

@@ -110,13 +110,18 @@ func expScale(t, k, p, half, bias VecPhysical, floor func(VecPhysical)) {
 // rowsTailAVX2 is the last block of addScaledRowsAVX2 (or, for f32,
 // addScaledRows32AVX2): the CX elements left, fewer than a register's
 // lanes, under the lane masks of masks (lanes words of all ones, then
-// lanes of zeros: k lanes from the word lanes−k).
-func rowsTailAVX2(e elem, masks Mem, p string) {
+// lanes of zeros: k lanes from the word lanes−k). With set (the sum
+// kernels) the block starts at +0 instead of dst's values.
+func rowsTailAVX2(e elem, masks Mem, p string, set bool) {
 	LEAQ(masks, RAX)
 	MOVQ(U32(32/e.size), RDX)
 	SUBQ(RCX, RDX)
 	e.movu(idx(RAX, 0, RDX, uint8(e.size)), Y15)
-	e.mask(at(RDI, 0), Y15, Y0)
+	if set {
+		VXORPD(Y0, Y0, Y0)
+	} else {
+		e.mask(at(RDI, 0), Y15, Y0)
+	}
 	XORQ(R12, R12)
 	Label(p + "_tail_k")
 	rowStart(e, Y12)
@@ -154,8 +159,26 @@ func vecAVX2() {
 		blocks: []int{12, 8, 4, 2, 1},
 		tail: func(p string) {
 			Comment("The lane masks are in expShiftAVX2's table.")
-			rowsTailAVX2(f64, masks, p)
+			rowsTailAVX2(f64, masks, p, false)
 		},
+	})
+
+	TEXT("sumScaledRowsAVX2", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
+	Doc("sumScaledRowsAVX2 is addScaledRowsAVX2 (the same arguments and trust)",
+		"writing the sum into dst instead of adding it, for at least one row.")
+	Pragma("noescape")
+	Comment("addScaledRowsAVX2 with each block's registers starting at +0 (VXORPD)",
+		"instead of loaded from dst: the bits of adding onto a cleared dst.")
+	addScaledRows(rowsKernel{
+		name: "sumScaledRowsAVX2", prefix: "ssr", e: f64, lanes: 4,
+		acc:   []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11},
+		bcast: Y12, tmp: []VecPhysical{Y13, Y14, Y15},
+		blocks: []int{12, 8, 4, 2, 1},
+		tail: func(p string) {
+			Comment("The lane masks are in expShiftAVX2's table.")
+			rowsTailAVX2(f64, masks, p, true)
+		},
+		set: true,
 	})
 
 	addKernelAVX2(f64, "addAVX2", "ad")
