@@ -3,9 +3,12 @@
 package vec
 
 func scaleTo(dst []float64, a float64, x []float64) {
-	if useAVX512 {
+	switch {
+	case useAVX512:
 		scaleToAVX512(dst[:len(x)], a, x)
-		return
+	case useAVX2:
+		scaleToAVX2(dst[:len(x)], a, x)
+	default:
+		scaleToGo(dst, a, x)
 	}
-	scaleToGo(dst, a, x)
 }

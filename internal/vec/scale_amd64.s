@@ -54,3 +54,54 @@ sc_tail:
 sc_done:
 	VZEROUPPER
 	RET
+
+// func scaleToAVX2(dst []float64, a float64, x []float64)
+// Requires: AVX
+TEXT ·scaleToAVX2(SB), NOSPLIT, $0-56
+	// dst = a*x, 16 then 4 elements a step and the last 0 to 3 one at a
+	// time. Each block is loaded before it is stored, so dst may be x.
+	MOVQ         dst_base+0(FP), DI
+	VBROADCASTSD a+24(FP), Y0
+	MOVQ         x_base+32(FP), SI
+	MOVQ         x_len+40(FP), CX
+
+sy_loop16:
+	CMPQ    CX, $+16
+	JLT     sy_loop4
+	VMULPD  (SI), Y0, Y1
+	VMULPD  32(SI), Y0, Y2
+	VMULPD  64(SI), Y0, Y3
+	VMULPD  96(SI), Y0, Y4
+	VMOVUPD Y1, (DI)
+	VMOVUPD Y2, 32(DI)
+	VMOVUPD Y3, 64(DI)
+	VMOVUPD Y4, 96(DI)
+	ADDQ    $+128, SI
+	ADDQ    $+128, DI
+	SUBQ    $+16, CX
+	JMP     sy_loop16
+
+sy_loop4:
+	CMPQ    CX, $+4
+	JLT     sy_tail
+	VMULPD  (SI), Y0, Y1
+	VMOVUPD Y1, (DI)
+	ADDQ    $+32, SI
+	ADDQ    $+32, DI
+	SUBQ    $+4, CX
+	JMP     sy_loop4
+
+sy_tail:
+	TESTQ  CX, CX
+	JEQ    sy_done
+	VMOVSD (SI), X1
+	VMULSD X0, X1, X1
+	VMOVSD X1, (DI)
+	ADDQ   $+8, SI
+	ADDQ   $+8, DI
+	DECQ   CX
+	JMP    sy_tail
+
+sy_done:
+	VZEROUPPER
+	RET

@@ -8,3 +8,8 @@ package vec
 //
 //go:noescape
 func scaleToAVX512(dst []float64, a float64, x []float64)
+
+// scaleToAVX2 is ScaleTo's AVX2 kernel; len(dst) must be len(x).
+//
+//go:noescape
+func scaleToAVX2(dst []float64, a float64, x []float64)

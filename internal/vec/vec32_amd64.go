@@ -95,13 +95,15 @@ func add32(dst, x []float32) {
 	add32AVX2(dst[:len(x)], x)
 }
 
-// scaleTo32, as scaleTo, has only the AVX-512 kernel.
 func scaleTo32(dst []float32, a float32, x []float32) {
-	if useAVX512 {
+	switch {
+	case useAVX512:
 		scaleTo32AVX512(dst[:len(x)], a, x)
-		return
+	case useAVX2:
+		scaleTo32AVX2(dst[:len(x)], a, x)
+	default:
+		scaleToGo(dst, a, x)
 	}
-	scaleToGo(dst, a, x)
 }
 
 func tanh32(dst, x []float32) {

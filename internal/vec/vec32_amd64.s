@@ -7966,6 +7966,57 @@ sd_done:
 	VZEROUPPER
 	RET
 
+// func scaleTo32AVX2(dst []float32, a float32, x []float32)
+// Requires: AVX
+TEXT ·scaleTo32AVX2(SB), NOSPLIT, $0-56
+	// dst = a*x, 32 then 8 elements a step and the last 0 to 7 one at a
+	// time. Each block is loaded before it is stored, so dst may be x.
+	MOVQ         dst_base+0(FP), DI
+	VBROADCASTSS a+24(FP), Y0
+	MOVQ         x_base+32(FP), SI
+	MOVQ         x_len+40(FP), CX
+
+se_loop32:
+	CMPQ    CX, $+32
+	JLT     se_loop8
+	VMULPS  (SI), Y0, Y1
+	VMULPS  32(SI), Y0, Y2
+	VMULPS  64(SI), Y0, Y3
+	VMULPS  96(SI), Y0, Y4
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	ADDQ    $+128, SI
+	ADDQ    $+128, DI
+	SUBQ    $+32, CX
+	JMP     se_loop32
+
+se_loop8:
+	CMPQ    CX, $+8
+	JLT     se_tail
+	VMULPS  (SI), Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $+32, SI
+	ADDQ    $+32, DI
+	SUBQ    $+8, CX
+	JMP     se_loop8
+
+se_tail:
+	TESTQ  CX, CX
+	JEQ    se_done
+	VMOVSS (SI), X1
+	VMULSS X0, X1, X1
+	VMOVSS X1, (DI)
+	ADDQ   $+4, SI
+	ADDQ   $+4, DI
+	DECQ   CX
+	JMP    se_tail
+
+se_done:
+	VZEROUPPER
+	RET
+
 // func tanhGrad32AVX2(d []float32, y []float32)
 // Requires: AVX
 TEXT ·tanhGrad32AVX2(SB), NOSPLIT, $0-48

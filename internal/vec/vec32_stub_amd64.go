@@ -64,6 +64,11 @@ func add32AVX512(dst []float32, x []float32)
 //go:noescape
 func scaleTo32AVX512(dst []float32, a float32, x []float32)
 
+// scaleTo32AVX2 is ScaleTo32's AVX2 kernel; len(dst) must be len(x).
+//
+//go:noescape
+func scaleTo32AVX2(dst []float32, a float32, x []float32)
+
 //go:noescape
 func tanhGrad32AVX2(d []float32, y []float32)
 

@@ -76,6 +76,7 @@ func TestLevels(t *testing.T) {
 		{"AddMatMulPanics", TestAddMatMulPanics},
 		{"GoFallback", TestGoFallback},
 		{"LengthMismatchPanics", TestLengthMismatchPanics},
+		{"ScaleToMatchesLoop", TestScaleToMatchesLoop},
 		{"Elementwise32", TestElementwise32},
 		{"ExpShift32Sum", TestExpShift32Sum},
 		{"ExpShift32Accuracy", TestExpShift32Accuracy},

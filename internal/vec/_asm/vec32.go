@@ -102,6 +102,7 @@ func vec32File() {
 	addKernelAVX2(f32, "add32AVX2", "ae")
 	addKernelAVX512(f32, "add32AVX512", "zae")
 	scaleKernel(f32, "scaleTo32AVX512", "sd")
+	scaleKernelAVX2(f32, "scaleTo32AVX2", "se")
 	tanhGradKernel(f32, "tanhGrad32AVX2", "tgf", exp32c.Offset(32*x2One))
 	tanh32Kernels(tanhc, masks)
 }
