@@ -58,7 +58,7 @@ for _ in range(5):
 gf = 5 * 2 * 512**3 / (time.perf_counter() - t) / 1e9
 libs = {l.split()[-1] for l in open("/proc/self/maps") if re.search(r"/lib(blas|openblas|mkl|blis)[^/]*[.]so", l)}
 print(" ".join(sorted(libs)), "| sgemm %.1f GFLOP/s" % gf)
-' 2>&1) || die "$PY cannot import torch ($(echo "$blas" | tail -1)): sudo apt-get install python3-torch libopenblas0-pthread"
+' 2>&1) || die "$PY cannot import torch ($(echo "$blas" | tail -1)): apt-get install python3-torch libopenblas0-pthread (as root)"
 case $blas in
 */blas/libblas.so*)
 	die "torch runs on the reference BLAS ($blas), which makes the dense peer about 10x slower: sudo apt-get install libopenblas0-pthread (it becomes libblas.so.3's alternative: update-alternatives --query libblas.so.3-x86_64-linux-gnu)" ;;
