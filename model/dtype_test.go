@@ -20,16 +20,30 @@ import (
 // log-likelihoods of up to about 150 nats, so an advantage carries up to
 // about 150·n·u ≈ 4e-4 of absolute error; the gradients are compared
 // normwise (max difference over the largest magnitude of each tensor)
-// within 1e-3, the objective within 1e-5 relative. Mutation: a float32
-// decoder graph whose codes are not refreshed from the sampled ones
-// (decGraph.forward without its Convert) fails it.
+// within 1e-3, the objective within 1e-5 relative. The fused cases take
+// 40 or 41 documents × 26 codes, at least 1,040 rows, so that both models'
+// decoders are the fused likelihood (ops.LinearLogLik, which widens the
+// float32 parameters; fusedMinRows32 is 1,024).
+// Mutation: a float32 decoder graph whose codes are not refreshed from the
+// sampled ones (decGraph.forward without its Convert) fails it, in the
+// separate and the fused decoder.
 func TestFloat32StepMatchesFloat64(t *testing.T) {
-	for _, mlpDecoder := range []bool{false, true} {
+	for _, c := range []struct{ mlpDecoder, fused bool }{{false, false}, {true, false}, {false, true}} {
+		mlpDecoder := c.mlpDecoder
 		for i := range allEstimators() {
 			est32, est64 := allEstimators()[i], allEstimators()[i]
-			t.Run(fmt.Sprintf("%s/%d/mlp=%v", est32.Name(), i, mlpDecoder), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%d/mlp=%v/fused=%v", est32.Name(), i, mlpDecoder, c.fused), func(t *testing.T) {
 				m32, docs := testmodel.Small(5, mlpDecoder)
 				m64, _ := testmodel.Small(5, mlpDecoder)
+				samples := 3
+				if c.fused {
+					rng := rand.New(rand.NewPCG(9, 9))
+					tokens := make([]int, 41)
+					for i := range tokens {
+						tokens[i] = 1 + rng.IntN(60)
+					}
+					docs, samples = testmodel.Docs(rng, m32.V(), tokens), 26
+				}
 				for _, m := range []*model.Model{m32, m64} {
 					for _, p := range append(m.Enc.Net.Params(), m.Dec.Net.Params()...) {
 						for j, v := range p {
@@ -38,8 +52,7 @@ func TestFloat32StepMatchesFloat64(t *testing.T) {
 					}
 				}
 				m32.SetDtype(model.Float32)
-				samples := 3
-				if _, pairs := est32.(*estimators.DisARM); pairs {
+				if _, pairs := est32.(*estimators.DisARM); pairs && !c.fused {
 					samples = 4
 				}
 				st32, err := model.NewStepper(m32, est32, samples)

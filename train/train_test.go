@@ -65,6 +65,10 @@ func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus
 		// model's fusedMinRows); an epoch's last, smaller minibatch takes the
 		// separate layer and head, into the same gradient buffers.
 		cfg.Estimator, cfg.Samples = estimators.KindRLOO, 8
+	case "float32-rloo-fused":
+		// 32 documents × 32 codes: the fused decoder on float32 networks
+		// (1,024 rows, model's fusedMinRows32).
+		cfg.Estimator, cfg.Samples, cfg.Dtype = estimators.KindRLOO, 32, model.Float32
 	default:
 		if err := cfg.Estimator.UnmarshalText([]byte(scenario)); err != nil {
 			t.Fatal(err)
@@ -109,7 +113,7 @@ func params(tr *Trainer) [][]float64 {
 // narrowed from the checkpoint's (modelFromCheckpoint without Narrow)
 // fails the float32 cases.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "vimco-learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl", "float32", "float32-prior-clip", "rloo-fused"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "vimco-learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl", "float32", "float32-prior-clip", "rloo-fused", "float32-rloo-fused"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
