@@ -16,7 +16,7 @@ func rowProductLanes(dst, src []float64, nrows, n int, rows []int, k int) {
 			rowProductLanesAVX2(dst, src[lo*nrows:], RowLanesBlock, rows, k)
 		}
 		if whole < n {
-			// Column lo+i goes to lane i mod 8 as lo is a multiple of 8.
+			// Column whole+i goes to lane i mod 8: whole is a multiple of 16.
 			rowProductLanesGo(dst, src[whole*nrows:], nrows, n-whole, rows, k)
 		}
 	default:

@@ -17,10 +17,7 @@ func scale() {
 // scaleKernelAVX2 generates scaleToAVX2 (or, for f32, scaleTo32AVX2).
 func scaleKernelAVX2(e elem, name, p string) {
 	lanes := 32 / e.size
-	sig, doc := "func(dst []float64, a float64, x []float64)", "ScaleTo's"
-	if e.size == 4 {
-		sig, doc = "func(dst []float32, a float32, x []float32)", "ScaleTo32's"
-	}
+	sig, doc := scaleSig(e)
 	TEXT(name, NOSPLIT, sig)
 	Doc(name + " is " + doc + " AVX2 kernel; len(dst) must be len(x).")
 	Pragma("noescape")
@@ -75,10 +72,7 @@ func scaleKernelAVX2(e elem, name, p string) {
 // scaleKernel generates scaleToAVX512 (or, for f32, scaleTo32AVX512).
 func scaleKernel(e elem, name, p string) {
 	lanes := 64 / e.size
-	sig, doc := "func(dst []float64, a float64, x []float64)", "ScaleTo's"
-	if e.size == 4 {
-		sig, doc = "func(dst []float32, a float32, x []float32)", "ScaleTo32's"
-	}
+	sig, doc := scaleSig(e)
 	TEXT(name, NOSPLIT, sig)
 	Doc(name + " is " + doc + " AVX-512 kernel; len(dst) must be len(x).")
 	Pragma("noescape")
@@ -128,4 +122,13 @@ func scaleKernel(e elem, name, p string) {
 	Label(p + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// scaleSig returns the ScaleTo kernels' signature for e and the name of
+// the function they serve, as their doc comments say it.
+func scaleSig(e elem) (sig, doc string) {
+	if e.size == 4 {
+		return "func(dst []float32, a float32, x []float32)", "ScaleTo32's"
+	}
+	return "func(dst []float64, a float64, x []float64)", "ScaleTo's"
 }
