@@ -25,7 +25,7 @@ amvi() { # name, extra flags...
 	local dir=$out/$name
 	mkdir -p "$dir"
 	local start=$(date +%s.%N)
-	"$out/train" -train "$D/train.feat" -vocab "$D/vocab.new" -K 50 -hidden 500 -lr 5e-4 -lr-schedule constant -lr-scaling none -warmup 0 -prior fixed \
+	"$out/train" -train "$D/train.feat" -vocab "$D/vocab.new" -K 50 -hidden 500 -lr 5e-4 -lr-schedule constant -lr-scaling none -warmup 0 -prior fixed -dtype float64 \
 		-epochs "$epochs" -out "$dir" -log-every 0 "$@" 2>"$dir/train.log"
 	local end=$(date +%s.%N)
 	echo "$end - $start" | bc >"$dir/time"

@@ -86,7 +86,7 @@ for name in "$@"; do
 	dir=$out/$corpus-$name
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	# shellcheck disable=SC2086
-	/usr/bin/time -f '%e %U %S' -o "$dir.time" nice -n 19 "$out/train" $data $p $f -log-every 0 -overwrite -out "$dir" >"$dir.eval.txt" 2>"$dir.log"
+	/usr/bin/time -f '%e %U %S' -o "$dir.time" nice -n 19 "$out/train" $data $p $f -dtype float64 -log-every 0 -overwrite -out "$dir" >"$dir.eval.txt" 2>"$dir.log"
 	load2=$(cut -d' ' -f1 /proc/loadavg)
 	/usr/bin/python3 - "$corpus" "$name" "$f" "$dir" "$load" "$load2" >>bench/defaults.jsonl <<'PY'
 import json, re, sys

@@ -39,8 +39,8 @@ one() {
 	[ "$1" = base ] && bin=$BASE
 	local est=(-estimator rloo -samples 8)
 	[ "$2" = nvil ] && est=(-estimator nvil -samples 1)
-	# the base's prior, fixed (it has no -prior flag)
-	[ "$1" = base ] || est+=(-prior fixed)
+	# the base's prior, fixed, and its float64 (it has neither flag)
+	[ "$1" = base ] || est+=(-prior fixed -dtype float64)
 	exec "$bin" -train "$D/train.feat" -vocab "$D/vocab.new" -valid-fraction 0 -epochs 3 \
 		"${est[@]}" -seed "${3:-1}" -log-every 100000 -out "$OUT/run-$1-$2" -overwrite >/dev/null 2>&1
 }

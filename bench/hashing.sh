@@ -28,7 +28,7 @@ echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for K in $ks; do
 	dir=$out/K$K
 	start=$(date +%s)
-	"$out/train" -train "$D/train.feat" -vocab "$D/vocab.txt" -K "$K" -epochs "$epochs" -out "$dir" \
+	"$out/train" -train "$D/train.feat" -vocab "$D/vocab.txt" -K "$K" -epochs "$epochs" -dtype float64 -out "$dir" \
 		-hidden 500 -samples 8 -lr 5e-4 -lr-schedule constant -lr-scaling none -warmup 0 -prior fixed -log-every 0 -overwrite 2>"$dir.log"
 	echo "K=$K trained in $(($(date +%s) - start)) s"
 	for th in zero median; do

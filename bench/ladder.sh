@@ -26,7 +26,7 @@ for name in $names; do
 	dir=$out/$name
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	# shellcheck disable=SC2086
-	/usr/bin/time -f '%e %U %S' -o "$dir.time" nice -n 19 "$out/train" $f -refine 50 -log-every 0 -overwrite -out "$dir" >"$dir.eval.txt" 2>"$dir.log"
+	/usr/bin/time -f '%e %U %S' -o "$dir.time" nice -n 19 "$out/train" $f -dtype float64 -refine 50 -log-every 0 -overwrite -out "$dir" >"$dir.eval.txt" 2>"$dir.log"
 	load2=$(cut -d' ' -f1 /proc/loadavg)
 	/usr/bin/python3 - "$name" "$f" "$dir" "$load" "$load2" >>bench/ladder.jsonl <<'PY'
 import json, re, sys

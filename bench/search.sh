@@ -83,7 +83,7 @@ for name in "$@"; do
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	# shellcheck disable=SC2086
 	/usr/bin/time -f '%e %U %S' -o "$dir.time" nice -n 19 "$out/train" -train "$D/train.feat" -vocab "$D/vocab.new" \
-		-test "$D/test.feat" -iw-samples "$IW" -log-every 0 -overwrite -out "$dir" $p $f >"$dir.eval.txt" 2>"$dir.log"
+		-test "$D/test.feat" -iw-samples "$IW" -dtype float64 -log-every 0 -overwrite -out "$dir" $p $f >"$dir.eval.txt" 2>"$dir.log"
 	load2=$(cut -d' ' -f1 /proc/loadavg)
 	/usr/bin/python3 - "$name" "$f" "$dir" "$load" "$load2" >>bench/search.jsonl <<'PY'
 import json, sys

@@ -10,6 +10,7 @@ import (
 	"github.com/amvi/amvi/encoder"
 	"github.com/amvi/amvi/eval"
 	"github.com/amvi/amvi/exact"
+	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/synth"
 	"github.com/amvi/amvi/train"
 )
@@ -26,6 +27,7 @@ func Example_residualEncoder() {
 	}
 	cfg := train.DefaultConfig()
 	cfg.K, cfg.Hidden, cfg.EncoderArch = synth.Default.K, []int{64, 64}, "residual"
+	cfg.Dtype = model.Float64                   // registered architectures run in float64
 	cfg.Epochs, cfg.LR, cfg.Warmup = 5, 3e-3, 0 // a short run: no warm-up
 	dir, err := os.MkdirTemp("", "amvi-example")
 	if err != nil {

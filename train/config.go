@@ -48,12 +48,14 @@ type Config struct {
 	// model.RegisterArch; empty for the built-in networks.
 	EncoderArch string `json:"encoder-arch,omitempty"`
 	DecoderArch string `json:"decoder-arch,omitempty"`
-	// Dtype is the networks' element type (model.Dtype): model.Float64, the
-	// zero value, or model.Float32 (weights, activations, gradients and
-	// Adam's parameters in float32, the likelihood's and the bound's sums,
-	// the gradient norm and the NaN check in float64). A float32 run's
-	// checkpoints store the networks as F32 tensors. It needs the built-in
-	// networks and an estimator (not KindExact).
+	// Dtype is the networks' element type (model.Dtype): model.Float32,
+	// DefaultConfig's (weights, activations, gradients and Adam's
+	// parameters in float32, the likelihood's and the bound's sums, the
+	// gradient norm and the NaN check in float64), or model.Float64, the
+	// zero value, which configurations written before float32 existed
+	// leave out. A float32 run's checkpoints store the networks as F32
+	// tensors. Float32 needs the built-in networks and an estimator (not
+	// KindExact); DtypeFor gives the default for a configuration.
 	Dtype model.Dtype `json:"dtype,omitempty"`
 
 	// Estimator is the encoder's gradient estimator, or estimators.KindExact
@@ -223,11 +225,13 @@ type TextVocab struct {
 // first 500 steps and then on a cosine schedule, over a budget of 16,000
 // steps of 64 documents (Epochs 0: as many epochs as that takes) whatever
 // the corpus's size; a model of another size has its layers' rates scaled
-// by fan-in from this one's (LRScalingFanIn). Its typed settings are their
-// zero values.
+// by fan-in from this one's (LRScalingFanIn). The networks are float32
+// (docs/speed.md, "float32 against float64": the bound is float64's within
+// the spread between seeds, in less time). Its other typed settings are
+// their zero values.
 func DefaultConfig() Config {
 	return Config{
-		K: 100, Hidden: []int{1000}, Alpha: 0.5, Prior: PriorLearned,
+		K: 100, Hidden: []int{1000}, Alpha: 0.5, Prior: PriorLearned, Dtype: model.Float32,
 		Samples: 32, Normalise: true,
 		Batch: 64, Steps: 16000, Warmup: 500, LR: 1e-3, Seed: 1,
 		ValidSamples: 10, LogEvery: 100, RestartLRFactor: 0.5,
@@ -355,9 +359,9 @@ func (c Config) Validate() error {
 	}
 	switch {
 	case c.Dtype != model.Float64 && c.Estimator == estimators.KindExact:
-		return fmt.Errorf("train: estimator exact is a float64 reference: it does not run in %v", c.Dtype)
+		return fmt.Errorf("train: estimator exact is a float64 reference: it does not run in %v: set the dtype to float64 (-dtype float64)", c.Dtype)
 	case c.Dtype != model.Float64 && (c.EncoderArch != "" || c.DecoderArch != ""):
-		return fmt.Errorf("train: registered architectures run in float64 only, not %v", c.Dtype)
+		return fmt.Errorf("train: registered architectures run in float64 only, not %v: set the dtype to float64 (-dtype float64)", c.Dtype)
 	case c.Objective == exact.EM && c.Estimator != estimators.KindExact:
 		return fmt.Errorf("train: objective em enumerates the codes: it needs estimator exact, not %s", c.Estimator)
 	case c.K > MaxK:
@@ -388,6 +392,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: -restart-lr-factor %v must lie in (0, 1)", c.RestartLRFactor)
 	}
 	return nil
+}
+
+// DtypeFor returns the dtype a configuration gets when none is asked for:
+// float64 where float32 does not run (estimator exact, a registered
+// architecture), otherwise DefaultConfig's float32.
+func DtypeFor(c Config) model.Dtype {
+	if c.Estimator == estimators.KindExact || c.EncoderArch != "" || c.DecoderArch != "" {
+		return model.Float64
+	}
+	return DefaultConfig().Dtype
 }
 
 // restartLRFactor returns RestartLRFactor, or its default 0.5 when it is 0.

@@ -288,3 +288,35 @@ func TestOldConfigIsUnscaled(t *testing.T) {
 		}
 	}
 }
+
+// TestDtypeFor checks the default dtype: DefaultConfig's float32, and
+// float64 for the configurations float32 does not run (Validate refuses
+// them in float32).
+func TestDtypeFor(t *testing.T) {
+	if d := DefaultConfig().Dtype; d != model.Float32 {
+		t.Errorf("DefaultConfig's dtype is %v, want float32", d)
+	}
+	for _, tc := range []struct {
+		name string
+		set  func(c *Config)
+		want model.Dtype
+	}{
+		{"default", func(*Config) {}, model.Float32},
+		{"exact", func(c *Config) { c.Estimator, c.K = estimators.KindExact, 8 }, model.Float64},
+		{"encoder-arch", func(c *Config) { c.EncoderArch = "residual" }, model.Float64},
+		{"decoder-arch", func(c *Config) { c.DecoderArch = "residual" }, model.Float64},
+	} {
+		c := DefaultConfig()
+		c.V = 10
+		tc.set(&c)
+		if got := DtypeFor(c); got != tc.want {
+			t.Errorf("%s: DtypeFor gives %v, want %v", tc.name, got, tc.want)
+		}
+		if tc.want == model.Float64 {
+			c.Dtype = model.Float32
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "-dtype float64") {
+				t.Errorf("%s in float32: Validate gave %v, want an error naming -dtype float64", tc.name, err)
+			}
+		}
+	}
+}

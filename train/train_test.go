@@ -41,8 +41,9 @@ func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus
 	cfg.LRSchedule, cfg.Warmup = ScheduleConstant, 0
 	// The fixed prior, which every scenario keeps but the three that train
 	// the default's learned one (learned-prior, vimco-learned-prior,
-	// float32-prior-clip).
-	cfg.Prior = PriorFixed
+	// float32-prior-clip), and float64, which every scenario keeps but the
+	// float32 ones.
+	cfg.Prior, cfg.Dtype = PriorFixed, model.Float64
 	switch scenario {
 	case "em":
 		cfg.Estimator, cfg.Objective = estimators.KindExact, exact.EM

@@ -143,7 +143,7 @@ func run(only, out string) error {
 		// The synthetic run as it was before issue 12, pinned.
 		cfg.K, cfg.Hidden, cfg.Epochs, cfg.LR, cfg.LogEvery = synth.Default.K, []int{100}, 40, 3e-3, 0
 		cfg.Samples, cfg.Warmup, cfg.LRSchedule, cfg.LRScaling = 8, 0, train.ScheduleConstant, train.LRScalingNone
-		cfg.Prior = train.PriorFixed
+		cfg.Prior, cfg.Dtype = train.PriorFixed, model.Float64
 		if v.cfg != nil {
 			v.cfg(&cfg)
 		}

@@ -122,6 +122,7 @@ func TestCustomArchitecture(t *testing.T) {
 	cfg := train.DefaultConfig()
 	cfg.V, cfg.K, cfg.Hidden, cfg.Epochs, cfg.Samples, cfg.Batch = 60, 5, []int{10, 10}, 2, 2, 16
 	cfg.EncoderArch = "residual"
+	cfg.Dtype = train.DtypeFor(cfg) // float64: registered architectures run in it
 	trainC, validC := data.Split(f.Corpus.Train, 0.2, rand.New(rand.NewPCG(1, 1)))
 	runTo := func(name string, stopAt int) *train.Trainer {
 		ctx, cancel := context.WithCancel(context.Background())

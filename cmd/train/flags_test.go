@@ -31,7 +31,7 @@ func TestNamedFlags(t *testing.T) {
 		{"objective", []string{"elbo", "em"}, func(o *options) fmt.Stringer { return o.cfg.Objective }, ""},
 		{"kl", []string{"closed", "stochastic"}, func(o *options) fmt.Stringer { return o.cfg.KL }, ""},
 		{"lr-schedule", []string{"cosine", "constant"}, func(o *options) fmt.Stringer { return o.cfg.LRSchedule }, ""},
-		{"dtype", []string{"float64", "float32"}, func(o *options) fmt.Stringer { return o.cfg.Dtype }, ""},
+		{"dtype", []string{"float64", "float32"}, func(o *options) fmt.Stringer { return o.cfg.Dtype }, "float32"},
 		{"lr-scaling", []string{"fan-in", "none"}, func(o *options) fmt.Stringer { return o.cfg.LRScaling }, ""},
 	} {
 		list := strings.Join(tc.names, "|")
@@ -76,6 +76,41 @@ func TestNamedFlags(t *testing.T) {
 			t.Errorf("%v: %v", tc.args, err)
 		} else if o.cfg.Estimator.String() != tc.want {
 			t.Errorf("%v: estimator %v, want %s", tc.args, o.cfg.Estimator, tc.want)
+		}
+	}
+}
+
+// TestNewRunDtype checks a new run's dtype: float32 by default, float64
+// where float32 does not run (the exact gradient, also picked by
+// -objective em, and a registered architecture) unless -dtype says
+// otherwise, which Validate then refuses with the flag to give.
+func TestNewRunDtype(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		want    string
+		refused bool
+	}{
+		{nil, "float32", false},
+		{[]string{"-dtype", "float64"}, "float64", false},
+		{[]string{"-estimator", "exact"}, "float64", false},
+		{[]string{"-objective", "em"}, "float64", false},
+		{[]string{"-encoder-arch", "residual"}, "float64", false},
+		{[]string{"-decoder-arch", "residual"}, "float64", false},
+		{[]string{"-estimator", "exact", "-dtype", "float32"}, "float32", true},
+	} {
+		o, err := parseFlags(append(tc.args, "-out", t.TempDir()), defaultConfig(), io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		cfg := o.cfg
+		newRunDefaults(&cfg, o.set)
+		if got := cfg.Dtype.String(); got != tc.want {
+			t.Errorf("%v: dtype %s, want %s", tc.args, got, tc.want)
+		}
+		cfg.V = 10
+		err = cfg.Validate()
+		if tc.refused != (err != nil) || tc.refused && !strings.Contains(err.Error(), "-dtype float64") {
+			t.Errorf("%v: Validate gave %v, want refused %v (naming -dtype float64)", tc.args, err, tc.refused)
 		}
 	}
 }

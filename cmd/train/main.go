@@ -148,7 +148,7 @@ func newFlagSet(o *options, cfg *train.Config, stdout io.Writer) (fs *cli.FlagSe
 	fs.StringVar(&cfg.DecoderArch, "decoder-arch", cfg.DecoderArch, "decoder architecture registered with model.RegisterArch (none: the built-in decoder)")
 	fs.Float64Var(&cfg.Alpha, "alpha", cfg.Alpha, "prior probability of each factor (the start, with -prior learned)")
 	fs.TextVar(&cfg.Prior, "prior", cfg.Prior, "`prior`: "+cli.Choices[train.Prior]()+" (fixed: every factor's probability is -alpha; learned: one probability per factor, in the checkpoint)")
-	fs.TextVar(&cfg.Dtype, "dtype", cfg.Dtype, "the networks' `dtype`: "+cli.Choices[model.Dtype]()+" (float32: weights, activations, gradients and Adam in float32, the likelihood's and the bound's sums in float64)")
+	fs.TextVar(&cfg.Dtype, "dtype", cfg.Dtype, "the networks' `dtype`: "+cli.Choices[model.Dtype]()+" (float32: weights, activations, gradients and Adam in float32, the likelihood's and the bound's sums in float64; not given: float64 for -estimator exact and registered architectures)")
 
 	fs.Group(cli.GroupTraining)
 	fs.TextVar(&cfg.Estimator, "estimator", cfg.Estimator, "gradient `estimator`: "+cli.Choices[estimators.Kind]()+" (exact: the exact gradient by enumeration, K ≤ 14)")
@@ -347,7 +347,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 			}
 		}
 	} else {
-		syntheticDefaults(&cfg, o.set)
+		newRunDefaults(&cfg, o.set)
 		// Paths are stored absolute, so that -resume finds the files from
 		// any working folder.
 		for _, p := range []*string{&cfg.Data.Train, &cfg.Data.Valid, &cfg.Data.Test, &cfg.Data.Vocab} {
@@ -442,6 +442,17 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 // syntheticSpare is how many factors the synthetic run has beyond the
 // generating model's.
 const syntheticSpare = 4
+
+// newRunDefaults sets what a new run's defaults depend on, for the flags
+// not set: the synthetic corpus's sizes (syntheticDefaults) and the dtype,
+// float64 where float32 does not run (train.DtypeFor). A resumed run keeps
+// its checkpoint's.
+func newRunDefaults(cfg *train.Config, set map[string]bool) {
+	syntheticDefaults(cfg, set)
+	if !set["dtype"] {
+		cfg.Dtype = train.DtypeFor(*cfg)
+	}
+}
 
 // syntheticDefaults fits a new run on the synthetic corpus, which is small,
 // to about the generating model's size, except for the flags set: an

@@ -28,7 +28,7 @@ func interruptedRun(t *testing.T, out string, epochs int) {
 		t.Fatal(err)
 	}
 	cfg := o.cfg
-	syntheticDefaults(&cfg, o.set)
+	newRunDefaults(&cfg, o.set)
 	s, err := synth.Generate(synth.Default)
 	if err != nil {
 		t.Fatal(err)
@@ -178,11 +178,13 @@ func TestFullDiskWhileTraining(t *testing.T) {
 // TestDivergenceFlags provokes a divergence with an absurd learning rate:
 // without -restarts the command fails naming the step and a tensor and
 // says how to continue; with -restarts it goes back to the last good
-// checkpoint with a lower rate and finishes.
+// checkpoint with a lower rate and finishes. The run is float64, whose
+// step and tensor of divergence the test names (float32 overflows sooner,
+// elsewhere).
 func TestDivergenceFlags(t *testing.T) {
 	needBinary(t)
 	out := filepath.Join(t.TempDir(), "run")
-	r := runBinary(t, append(small(out, 1), "-lr", "1e300")...)
+	r := runBinary(t, append(small(out, 1), "-lr", "1e300", "-dtype", "float64")...)
 	noCrash(t, "diverging run", r)
 	if r.code != 1 || !strings.Contains(r.stderr, "train: diverged at step 5") ||
 		!strings.Contains(r.stderr, "decoder.layers.0.") || !strings.Contains(r.stderr, "-resume -out "+out+" -restarts 3") {
