@@ -22,11 +22,14 @@ func addScaledRows32(dst, src []float32, stride int, rows []int, scales []float3
 
 // addScaledRowsAhead32 expects rows checked as AddScaledRows32 checks them.
 func addScaledRowsAhead32(dst, src []float32, stride int, rows []int, scales []float32) {
-	if useAVX2 && useAVX512 {
+	switch {
+	case useAVX512:
 		addScaledRowsAhead32AVX512(dst, src, stride, rows, scales[:len(rows)])
-		return
+	case useAVX2:
+		addScaledRowsAhead32AVX2(dst, src, stride, rows, scales[:len(rows)])
+	default:
+		addScaledRowsGo(dst, src, stride, rows, scales)
 	}
-	addScaledRows32(dst, src, stride, rows, scales)
 }
 
 // sumScaledRows32 expects rows checked as AddScaledRows32 checks them, and

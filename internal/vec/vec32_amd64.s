@@ -436,6 +436,281 @@ bsr_done:
 	VZEROUPPER
 	RET
 
+// func addScaledRowsAhead32AVX2(dst []float32, src []float32, stride int, rows []int, scales []float32)
+// Requires: AVX, CMOV, MMX+
+TEXT ·addScaledRowsAhead32AVX2(SB), NOSPLIT, $0-104
+	// addScaledRows32AVX2 prefetching rows ahead, a cache line every other register.
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  dst_len+8(FP), CX
+	MOVQ  src_base+24(FP), SI
+	MOVQ  stride+48(FP), R11
+	SHLQ  $+2, R11
+	MOVQ  rows_base+56(FP), R8
+	MOVQ  rows_len+64(FP), R10
+	MOVQ  scales_base+80(FP), R9
+	TESTQ R10, R10
+	JEQ   bsa_done
+	LEAQ  -1(R10), R14
+
+bsa_96:
+	CMPQ    CX, $+96
+	JLT     bsa_64
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+	VMOVUPS 256(DI), Y8
+	VMOVUPS 288(DI), Y9
+	VMOVUPS 320(DI), Y10
+	VMOVUPS 352(DI), Y11
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bsa_96_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	PREFETCHT0   64(SI)(BX*1)
+	VMULPS       64(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y2, Y2
+	VMULPS       96(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y3, Y3
+	PREFETCHT0   128(SI)(BX*1)
+	VMULPS       128(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y4, Y4
+	VMULPS       160(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y5, Y5
+	PREFETCHT0   192(SI)(BX*1)
+	VMULPS       192(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y6, Y6
+	VMULPS       224(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y7, Y7
+	PREFETCHT0   256(SI)(BX*1)
+	VMULPS       256(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y8, Y8
+	VMULPS       288(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y9, Y9
+	PREFETCHT0   320(SI)(BX*1)
+	VMULPS       320(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y10, Y10
+	VMULPS       352(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y11, Y11
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bsa_96_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	VMOVUPS      Y3, 96(DI)
+	VMOVUPS      Y4, 128(DI)
+	VMOVUPS      Y5, 160(DI)
+	VMOVUPS      Y6, 192(DI)
+	VMOVUPS      Y7, 224(DI)
+	VMOVUPS      Y8, 256(DI)
+	VMOVUPS      Y9, 288(DI)
+	VMOVUPS      Y10, 320(DI)
+	VMOVUPS      Y11, 352(DI)
+	ADDQ         $+384, DI
+	ADDQ         $+384, SI
+	SUBQ         $+96, CX
+	JMP          bsa_96
+
+bsa_64:
+	CMPQ    CX, $+64
+	JLT     bsa_32
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bsa_64_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	PREFETCHT0   64(SI)(BX*1)
+	VMULPS       64(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y2, Y2
+	VMULPS       96(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y3, Y3
+	PREFETCHT0   128(SI)(BX*1)
+	VMULPS       128(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y4, Y4
+	VMULPS       160(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y5, Y5
+	PREFETCHT0   192(SI)(BX*1)
+	VMULPS       192(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y6, Y6
+	VMULPS       224(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y7, Y7
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bsa_64_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	VMOVUPS      Y3, 96(DI)
+	VMOVUPS      Y4, 128(DI)
+	VMOVUPS      Y5, 160(DI)
+	VMOVUPS      Y6, 192(DI)
+	VMOVUPS      Y7, 224(DI)
+	ADDQ         $+256, DI
+	ADDQ         $+256, SI
+	SUBQ         $+64, CX
+
+bsa_32:
+	CMPQ    CX, $+32
+	JLT     bsa_16
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bsa_32_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	PREFETCHT0   64(SI)(BX*1)
+	VMULPS       64(SI)(AX*1), Y12, Y15
+	VADDPS       Y15, Y2, Y2
+	VMULPS       96(SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y3, Y3
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bsa_32_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	VMOVUPS      Y3, 96(DI)
+	ADDQ         $+128, DI
+	ADDQ         $+128, SI
+	SUBQ         $+32, CX
+
+bsa_16:
+	CMPQ    CX, $+16
+	JLT     bsa_8
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bsa_16_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(SI)(AX*1), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bsa_16_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         $+64, DI
+	ADDQ         $+64, SI
+	SUBQ         $+16, CX
+
+bsa_8:
+	CMPQ    CX, $+8
+	JLT     bsa_tail
+	VMOVUPS (DI), Y0
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+bsa_8_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPS       (SI)(AX*1), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bsa_8_k
+	VMOVUPS      Y0, (DI)
+	ADDQ         $+32, DI
+	ADDQ         $+32, SI
+	SUBQ         $+8, CX
+
+bsa_tail:
+	TESTQ      CX, CX
+	JEQ        bsa_done
+	LEAQ       lanes32<>+0(SB), AX
+	MOVQ       $0x00000008, DX
+	SUBQ       CX, DX
+	VMOVUPS    (AX)(DX*4), Y15
+	VMASKMOVPS (DI), Y15, Y0
+	XORQ       R12, R12
+
+bsa_tail_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMASKMOVPS   (SI)(AX*1), Y15, Y13
+	VMULPS       Y13, Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          bsa_tail_k
+	VMASKMOVPS   Y0, Y15, (DI)
+
+bsa_done:
+	VZEROUPPER
+	RET
+
 // func sumScaledRows32AVX2(dst []float32, src []float32, stride int, rows []int, scales []float32)
 // Requires: AVX
 TEXT ·sumScaledRows32AVX2(SB), NOSPLIT, $0-104

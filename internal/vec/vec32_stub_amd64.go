@@ -10,6 +10,11 @@ package vec
 //go:noescape
 func addScaledRows32AVX2(dst []float32, src []float32, stride int, rows []int, scales []float32)
 
+// addScaledRowsAhead32AVX2 is addScaledRowsAheadAVX2 on float32.
+//
+//go:noescape
+func addScaledRowsAhead32AVX2(dst []float32, src []float32, stride int, rows []int, scales []float32)
+
 // sumScaledRows32AVX2 is sumScaledRowsAVX2 on float32.
 //
 //go:noescape

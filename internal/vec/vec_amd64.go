@@ -35,11 +35,14 @@ func addScaledRows(dst, src []float64, stride int, rows []int, scales []float64)
 
 // addScaledRowsAhead expects rows checked as AddScaledRows checks them.
 func addScaledRowsAhead(dst, src []float64, stride int, rows []int, scales []float64) {
-	if useAVX2 && useAVX512 {
+	switch {
+	case useAVX512:
 		addScaledRowsAheadAVX512(dst, src, stride, rows, scales[:len(rows)])
-		return
+	case useAVX2:
+		addScaledRowsAheadAVX2(dst, src, stride, rows, scales[:len(rows)])
+	default:
+		addScaledRowsGo(dst, src, stride, rows, scales)
 	}
-	addScaledRows(dst, src, stride, rows, scales)
 }
 
 // sumScaledRows expects rows checked as AddScaledRows checks them, and at

@@ -339,6 +339,285 @@ asr_done:
 	VZEROUPPER
 	RET
 
+// func addScaledRowsAheadAVX2(dst []float64, src []float64, stride int, rows []int, scales []float64)
+// Requires: AVX, CMOV, MMX+
+TEXT ·addScaledRowsAheadAVX2(SB), NOSPLIT, $0-104
+	// addScaledRowsAVX2, and while it adds row k's block it prefetches the
+	// same block of row rows[min(k+AHEAD, len(rows)-1)], a cache line every
+	// other register (not in the last partial register's tail).
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  dst_len+8(FP), CX
+	MOVQ  src_base+24(FP), SI
+	MOVQ  stride+48(FP), R11
+	SHLQ  $+3, R11
+	MOVQ  rows_base+56(FP), R8
+	MOVQ  rows_len+64(FP), R10
+	MOVQ  scales_base+80(FP), R9
+	TESTQ R10, R10
+	JEQ   asa_done
+	LEAQ  -1(R10), R14
+
+asa_48:
+	CMPQ    CX, $+48
+	JLT     asa_32
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD 128(DI), Y4
+	VMOVUPD 160(DI), Y5
+	VMOVUPD 192(DI), Y6
+	VMOVUPD 224(DI), Y7
+	VMOVUPD 256(DI), Y8
+	VMOVUPD 288(DI), Y9
+	VMOVUPD 320(DI), Y10
+	VMOVUPD 352(DI), Y11
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+asa_48_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	PREFETCHT0   64(SI)(BX*1)
+	VMULPD       64(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y2, Y2
+	VMULPD       96(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y3, Y3
+	PREFETCHT0   128(SI)(BX*1)
+	VMULPD       128(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y4, Y4
+	VMULPD       160(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y5, Y5
+	PREFETCHT0   192(SI)(BX*1)
+	VMULPD       192(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y6, Y6
+	VMULPD       224(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y7, Y7
+	PREFETCHT0   256(SI)(BX*1)
+	VMULPD       256(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y8, Y8
+	VMULPD       288(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y9, Y9
+	PREFETCHT0   320(SI)(BX*1)
+	VMULPD       320(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y10, Y10
+	VMULPD       352(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y11, Y11
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asa_48_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	VMOVUPD      Y4, 128(DI)
+	VMOVUPD      Y5, 160(DI)
+	VMOVUPD      Y6, 192(DI)
+	VMOVUPD      Y7, 224(DI)
+	VMOVUPD      Y8, 256(DI)
+	VMOVUPD      Y9, 288(DI)
+	VMOVUPD      Y10, 320(DI)
+	VMOVUPD      Y11, 352(DI)
+	ADDQ         $+384, DI
+	ADDQ         $+384, SI
+	SUBQ         $+48, CX
+	JMP          asa_48
+
+asa_32:
+	CMPQ    CX, $+32
+	JLT     asa_16
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD 128(DI), Y4
+	VMOVUPD 160(DI), Y5
+	VMOVUPD 192(DI), Y6
+	VMOVUPD 224(DI), Y7
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+asa_32_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	PREFETCHT0   64(SI)(BX*1)
+	VMULPD       64(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y2, Y2
+	VMULPD       96(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y3, Y3
+	PREFETCHT0   128(SI)(BX*1)
+	VMULPD       128(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y4, Y4
+	VMULPD       160(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y5, Y5
+	PREFETCHT0   192(SI)(BX*1)
+	VMULPD       192(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y6, Y6
+	VMULPD       224(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y7, Y7
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asa_32_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	VMOVUPD      Y4, 128(DI)
+	VMOVUPD      Y5, 160(DI)
+	VMOVUPD      Y6, 192(DI)
+	VMOVUPD      Y7, 224(DI)
+	ADDQ         $+256, DI
+	ADDQ         $+256, SI
+	SUBQ         $+32, CX
+
+asa_16:
+	CMPQ    CX, $+16
+	JLT     asa_8
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+asa_16_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	PREFETCHT0   64(SI)(BX*1)
+	VMULPD       64(SI)(AX*1), Y12, Y15
+	VADDPD       Y15, Y2, Y2
+	VMULPD       96(SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y3, Y3
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asa_16_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, 96(DI)
+	ADDQ         $+128, DI
+	ADDQ         $+128, SI
+	SUBQ         $+16, CX
+
+asa_8:
+	CMPQ    CX, $+8
+	JLT     asa_4
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+asa_8_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(SI)(AX*1), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asa_8_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	ADDQ         $+64, DI
+	ADDQ         $+64, SI
+	SUBQ         $+8, CX
+
+asa_4:
+	CMPQ    CX, $+4
+	JLT     asa_tail
+	VMOVUPD (DI), Y0
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+asa_4_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	LEAQ         8(R12), R13
+	CMPQ         R13, R14
+	CMOVQGT      R14, R13
+	MOVQ         (R8)(R13*8), BX
+	IMULQ        R11, BX
+	PREFETCHT0   (SI)(BX*1)
+	VMULPD       (SI)(AX*1), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asa_4_k
+	VMOVUPD      Y0, (DI)
+	ADDQ         $+32, DI
+	ADDQ         $+32, SI
+	SUBQ         $+4, CX
+
+asa_tail:
+	TESTQ CX, CX
+	JEQ   asa_done
+
+	// The lane masks are in expShiftAVX2's table.
+	LEAQ       expc<>+640(SB), AX
+	MOVQ       $0x00000004, DX
+	SUBQ       CX, DX
+	VMOVUPD    (AX)(DX*8), Y15
+	VMASKMOVPD (DI), Y15, Y0
+	XORQ       R12, R12
+
+asa_tail_k:
+	MOVQ         (R8)(R12*8), AX
+	IMULQ        R11, AX
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMASKMOVPD   (SI)(AX*1), Y15, Y13
+	VMULPD       Y13, Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          asa_tail_k
+	VMASKMOVPD   Y0, Y15, (DI)
+
+asa_done:
+	VZEROUPPER
+	RET
+
 // func sumScaledRowsAVX2(dst []float64, src []float64, stride int, rows []int, scales []float64)
 // Requires: AVX
 TEXT ·sumScaledRowsAVX2(SB), NOSPLIT, $0-104

@@ -11,6 +11,12 @@ package vec
 //go:noescape
 func addScaledRowsAVX2(dst []float64, src []float64, stride int, rows []int, scales []float64)
 
+// addScaledRowsAheadAVX2 is addScaledRowsAVX2 (the same arguments,
+// trust and arithmetic) that also prefetches rows ahead.
+//
+//go:noescape
+func addScaledRowsAheadAVX2(dst []float64, src []float64, stride int, rows []int, scales []float64)
+
 // sumScaledRowsAVX2 is addScaledRowsAVX2 (the same arguments and trust)
 // writing the sum into dst instead of adding it, for at least one row.
 //

@@ -23,7 +23,8 @@ type rowsKernel struct {
 	tail   func(p string)
 	// ahead, if not 0, makes the kernel prefetch, while it adds row k's
 	// block, the same block of row rows[min(k+ahead, len(rows)-1)]: one
-	// PREFETCHT0 a register (a cache line in AVX-512), offset BX.
+	// PREFETCHT0 a cache line (a register in AVX-512, every other one in
+	// AVX2), offset BX.
 	ahead int
 	// set makes the kernel write the sum into dst instead of adding it:
 	// the block's registers start at +0 instead of dst's values (the bits
@@ -87,7 +88,9 @@ func addScaledRows(k rowsKernel) {
 		rowAhead(k.ahead)
 		for i := 0; i < n; i++ {
 			t := k.tmp[i%len(k.tmp)]
-			prefetch(k.ahead, i*regBytes)
+			if i*regBytes%64 == 0 {
+				prefetch(k.ahead, i*regBytes)
+			}
 			e.mul(idx(RSI, i*regBytes, RAX, 1), k.bcast, t)
 			e.add(t, k.acc[i], k.acc[i])
 		}

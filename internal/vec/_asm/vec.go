@@ -163,6 +163,25 @@ func vecAVX2() {
 		},
 	})
 
+	TEXT("addScaledRowsAheadAVX2", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
+	Doc("addScaledRowsAheadAVX2 is addScaledRowsAVX2 (the same arguments,",
+		"trust and arithmetic) that also prefetches rows ahead.")
+	Pragma("noescape")
+	Comment("addScaledRowsAVX2, and while it adds row k's block it prefetches the",
+		"same block of row rows[min(k+AHEAD, len(rows)-1)], a cache line every",
+		"other register (not in the last partial register's tail).")
+	addScaledRows(rowsKernel{
+		name: "addScaledRowsAheadAVX2", prefix: "asa", e: f64, lanes: 4,
+		acc:   []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11},
+		bcast: Y12, tmp: []VecPhysical{Y13, Y14, Y15},
+		blocks: []int{12, 8, 4, 2, 1},
+		tail: func(p string) {
+			Comment("The lane masks are in expShiftAVX2's table.")
+			rowsTailAVX2(f64, masks, p, false)
+		},
+		ahead: rowsAhead,
+	})
+
 	TEXT("sumScaledRowsAVX2", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
 	Doc("sumScaledRowsAVX2 is addScaledRowsAVX2 (the same arguments and trust)",
 		"writing the sum into dst instead of adding it, for at least one row.")

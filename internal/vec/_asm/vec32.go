@@ -30,6 +30,19 @@ func vec32File() {
 		tail:   func(p string) { rowsTailAVX2(f32, masks, p, false) },
 	})
 
+	TEXT("addScaledRowsAhead32AVX2", NOSPLIT, "func(dst, src []float32, stride int, rows []int, scales []float32)")
+	Doc("addScaledRowsAhead32AVX2 is addScaledRowsAheadAVX2 on float32.")
+	Pragma("noescape")
+	Comment("addScaledRows32AVX2 prefetching rows ahead, a cache line every other register.")
+	addScaledRows(rowsKernel{
+		name: "addScaledRowsAhead32AVX2", prefix: "bsa", e: f32, lanes: 8,
+		acc:   []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11},
+		bcast: Y12, tmp: []VecPhysical{Y13, Y14, Y15},
+		blocks: []int{12, 8, 4, 2, 1},
+		tail:   func(p string) { rowsTailAVX2(f32, masks, p, false) },
+		ahead:  rowsAhead,
+	})
+
 	TEXT("sumScaledRows32AVX2", NOSPLIT, "func(dst, src []float32, stride int, rows []int, scales []float32)")
 	Doc("sumScaledRows32AVX2 is sumScaledRowsAVX2 on float32.")
 	Pragma("noescape")
