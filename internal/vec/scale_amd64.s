@@ -7,8 +7,8 @@
 // func scaleToAVX512(dst []float64, a float64, x []float64)
 // Requires: AVX, AVX512F
 TEXT ·scaleToAVX512(SB), NOSPLIT, $0-56
-	// dst = a*x, 32 then 8 elements a step and a masked tail of 1 to 7. Each
-	// block is loaded before it is stored, so dst may be x.
+	// dst = a*x, 32 then 8 elements a step and a masked tail of 1 to 7.
+	// Each block is loaded before it is stored, so dst may be x.
 	MOVQ         dst_base+0(FP), DI
 	VBROADCASTSD a+24(FP), Z0
 	MOVQ         x_base+32(FP), SI
@@ -58,8 +58,8 @@ sc_done:
 // func scaleToAVX2(dst []float64, a float64, x []float64)
 // Requires: AVX
 TEXT ·scaleToAVX2(SB), NOSPLIT, $0-56
-	// dst = a*x, 16 then 4 elements a step and the last 0 to 3 one at a
-	// time. Each block is loaded before it is stored, so dst may be x.
+	// dst = a*x, 16 then 4 elements a step and the last 0 to 3 one at a time.
+	// Each block is loaded before it is stored, so dst may be x.
 	MOVQ         dst_base+0(FP), DI
 	VBROADCASTSD a+24(FP), Y0
 	MOVQ         x_base+32(FP), SI

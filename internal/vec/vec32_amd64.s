@@ -8193,8 +8193,8 @@ zae_done:
 // func scaleTo32AVX512(dst []float32, a float32, x []float32)
 // Requires: AVX, AVX512F
 TEXT ·scaleTo32AVX512(SB), NOSPLIT, $0-56
-	// dst = a*x, 64 then 16 elements a step and a masked tail of 1 to 15. Each
-	// block is loaded before it is stored, so dst may be x.
+	// dst = a*x, 64 then 16 elements a step and a masked tail of 1 to 15.
+	// Each block is loaded before it is stored, so dst may be x.
 	MOVQ         dst_base+0(FP), DI
 	VBROADCASTSS a+24(FP), Z0
 	MOVQ         x_base+32(FP), SI
@@ -8244,8 +8244,8 @@ sd_done:
 // func scaleTo32AVX2(dst []float32, a float32, x []float32)
 // Requires: AVX
 TEXT ·scaleTo32AVX2(SB), NOSPLIT, $0-56
-	// dst = a*x, 32 then 8 elements a step and the last 0 to 7 one at a
-	// time. Each block is loaded before it is stored, so dst may be x.
+	// dst = a*x, 32 then 8 elements a step and the last 0 to 7 one at a time.
+	// Each block is loaded before it is stored, so dst may be x.
 	MOVQ         dst_base+0(FP), DI
 	VBROADCASTSS a+24(FP), Y0
 	MOVQ         x_base+32(FP), SI

@@ -312,10 +312,8 @@ asr_4_k:
 	SUBQ         $+4, CX
 
 asr_tail:
-	TESTQ CX, CX
-	JEQ   asr_done
-
-	// The lane masks are in expShiftAVX2's table.
+	TESTQ      CX, CX
+	JEQ        asr_done
 	LEAQ       expc<>+640(SB), AX
 	MOVQ       $0x00000004, DX
 	SUBQ       CX, DX
@@ -591,10 +589,8 @@ asa_4_k:
 	SUBQ         $+4, CX
 
 asa_tail:
-	TESTQ CX, CX
-	JEQ   asa_done
-
-	// The lane masks are in expShiftAVX2's table.
+	TESTQ      CX, CX
+	JEQ        asa_done
 	LEAQ       expc<>+640(SB), AX
 	MOVQ       $0x00000004, DX
 	SUBQ       CX, DX
@@ -829,10 +825,8 @@ ssr_4_k:
 	SUBQ         $+4, CX
 
 ssr_tail:
-	TESTQ CX, CX
-	JEQ   ssr_done
-
-	// The lane masks are in expShiftAVX2's table.
+	TESTQ   CX, CX
+	JEQ     ssr_done
 	LEAQ    expc<>+640(SB), AX
 	MOVQ    $0x00000004, DX
 	SUBQ    CX, DX

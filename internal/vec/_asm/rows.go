@@ -33,6 +33,35 @@ type rowsKernel struct {
 	set bool
 }
 
+// rowsAVX2 is the rowsKernel of an AVX2 row kernel on e: dst's blocks
+// in Y0-Y11 (12, 8, 4, 2 and then 1 register at a time), the scale in
+// Y12, the products in Y13-Y15, the last partial register through
+// rowsTailAVX2 under the lane masks of masks; ahead and set as in
+// rowsKernel.
+func rowsAVX2(e elem, name, prefix string, masks Mem, ahead int, set bool) rowsKernel {
+	return rowsKernel{
+		name: name, prefix: prefix, e: e, lanes: 32 / e.size,
+		acc: ymm[:12], bcast: Y12, tmp: ymm[13:16],
+		blocks: []int{12, 8, 4, 2, 1},
+		tail:   func(p string) { rowsTailAVX2(e, masks, p, set) },
+		ahead:  ahead, set: set,
+	}
+}
+
+// rows512 is the rowsKernel of an AVX-512 row kernel on e: dst's blocks
+// in Z0-Z23, the scale in Z24, the products in Z25-Z31, the rest after
+// the last whole block through rowsRemainder512; ahead and set as in
+// rowsKernel.
+func rows512(e elem, name, prefix string, ahead int, set bool) rowsKernel {
+	return rowsKernel{
+		name: name, prefix: prefix, e: e, lanes: 64 / e.size,
+		acc: zmm[:24], bcast: Z24, tmp: zmm[25:],
+		blocks: []int{24},
+		tail:   rowsRemainder512(e, ahead, set),
+		ahead:  ahead, set: set,
+	}
+}
+
 // addScaledRows generates k: the arguments into the registers the tails
 // expect, the blocks of dst in turn, then k.tail and the return.
 //

@@ -152,16 +152,7 @@ func vecAVX2() {
 		"the broadcast scales[k] (Y12) and added, VMULPD then VADDPD as",
 		"addScaledGo does per row, and is then stored. The caller has checked",
 		"every row; dst does not overlap src.")
-	addScaledRows(rowsKernel{
-		name: "addScaledRowsAVX2", prefix: "asr", e: f64, lanes: 4,
-		acc:   []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11},
-		bcast: Y12, tmp: []VecPhysical{Y13, Y14, Y15},
-		blocks: []int{12, 8, 4, 2, 1},
-		tail: func(p string) {
-			Comment("The lane masks are in expShiftAVX2's table.")
-			rowsTailAVX2(f64, masks, p, false)
-		},
-	})
+	addScaledRows(rowsAVX2(f64, "addScaledRowsAVX2", "asr", masks, 0, false)) // masks: expShiftAVX2's table
 
 	TEXT("addScaledRowsAheadAVX2", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
 	Doc("addScaledRowsAheadAVX2 is addScaledRowsAVX2 (the same arguments,",
@@ -170,17 +161,7 @@ func vecAVX2() {
 	Comment("addScaledRowsAVX2, and while it adds row k's block it prefetches the",
 		"same block of row rows[min(k+AHEAD, len(rows)-1)], a cache line every",
 		"other register (not in the last partial register's tail).")
-	addScaledRows(rowsKernel{
-		name: "addScaledRowsAheadAVX2", prefix: "asa", e: f64, lanes: 4,
-		acc:   []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11},
-		bcast: Y12, tmp: []VecPhysical{Y13, Y14, Y15},
-		blocks: []int{12, 8, 4, 2, 1},
-		tail: func(p string) {
-			Comment("The lane masks are in expShiftAVX2's table.")
-			rowsTailAVX2(f64, masks, p, false)
-		},
-		ahead: rowsAhead,
-	})
+	addScaledRows(rowsAVX2(f64, "addScaledRowsAheadAVX2", "asa", masks, rowsAhead, false))
 
 	TEXT("sumScaledRowsAVX2", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
 	Doc("sumScaledRowsAVX2 is addScaledRowsAVX2 (the same arguments and trust)",
@@ -188,17 +169,7 @@ func vecAVX2() {
 	Pragma("noescape")
 	Comment("addScaledRowsAVX2 with each block's registers starting at +0 (VXORPD)",
 		"instead of loaded from dst: the bits of adding onto a cleared dst.")
-	addScaledRows(rowsKernel{
-		name: "sumScaledRowsAVX2", prefix: "ssr", e: f64, lanes: 4,
-		acc:   []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11},
-		bcast: Y12, tmp: []VecPhysical{Y13, Y14, Y15},
-		blocks: []int{12, 8, 4, 2, 1},
-		tail: func(p string) {
-			Comment("The lane masks are in expShiftAVX2's table.")
-			rowsTailAVX2(f64, masks, p, true)
-		},
-		set: true,
-	})
+	addScaledRows(rowsAVX2(f64, "sumScaledRowsAVX2", "ssr", masks, 0, true))
 
 	addKernelAVX2(f64, "addAVX2", "ad")
 

@@ -146,13 +146,7 @@ func vecAVX512() {
 		"by the broadcast scales[k] (Z24) and added, VMULPD then VADDPD as",
 		"addScaledGo does per row, and is then stored. The caller has checked every",
 		"row; dst does not overlap src. Products go to Z25-Z31 in turn.")
-	addScaledRows(rowsKernel{
-		name: "addScaledRowsAVX512", prefix: "zr", e: f64, lanes: 8,
-		acc:   zmm[:24],
-		bcast: Z24, tmp: zmm[25:],
-		blocks: []int{24},
-		tail:   rowsRemainder512(f64, 0, false),
-	})
+	addScaledRows(rows512(f64, "addScaledRowsAVX512", "zr", 0, false))
 
 	TEXT("addScaledRowsAheadAVX512", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
 	Doc("addScaledRowsAheadAVX512 is addScaledRowsAVX512 (the same arguments,",
@@ -160,14 +154,7 @@ func vecAVX512() {
 	Pragma("noescape")
 	Comment("addScaledRowsAVX512, and while it adds row k's block it prefetches the",
 		"same block of row rows[min(k+AHEAD, len(rows)-1)], a cache line a register.")
-	addScaledRows(rowsKernel{
-		name: "addScaledRowsAheadAVX512", prefix: "zra", e: f64, lanes: 8,
-		acc:   zmm[:24],
-		bcast: Z24, tmp: zmm[25:],
-		blocks: []int{24},
-		tail:   rowsRemainder512(f64, rowsAhead, false),
-		ahead:  rowsAhead,
-	})
+	addScaledRows(rows512(f64, "addScaledRowsAheadAVX512", "zra", rowsAhead, false))
 
 	TEXT("sumScaledRowsAVX512", NOSPLIT, "func(dst, src []float64, stride int, rows []int, scales []float64)")
 	Doc("sumScaledRowsAVX512 is addScaledRowsAVX512 (the same arguments and trust)",
@@ -175,14 +162,7 @@ func vecAVX512() {
 	Pragma("noescape")
 	Comment("addScaledRowsAVX512 with each block's registers starting at +0 (VPXORQ)",
 		"instead of loaded from dst: the bits of adding onto a cleared dst.")
-	addScaledRows(rowsKernel{
-		name: "sumScaledRowsAVX512", prefix: "zs", e: f64, lanes: 8,
-		acc:   zmm[:24],
-		bcast: Z24, tmp: zmm[25:],
-		blocks: []int{24},
-		tail:   rowsRemainder512(f64, 0, true),
-		set:    true,
-	})
+	addScaledRows(rows512(f64, "sumScaledRowsAVX512", "zs", 0, true))
 
 	addKernelAVX512(f64, "addAVX512", "zad")
 
