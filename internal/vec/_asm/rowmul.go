@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -37,41 +39,16 @@ func rowLanes() {
 	SHLQ(c(3), R11)
 	productsPrologue()
 
-	// R8, R9, RCX, RDX: the rows of the four rows of products.
-	ptrs := []Register{R8, R9, RCX, RDX}
-	Label("rl_loop4")
-	CMPQ(RBX, c(4))
-	JLT(LabelRef("rl_loop1"))
-	LEAQ(idx(R8, 0, R13, 1), R9)
-	LEAQ(idx(R9, 0, R13, 1), RCX)
-	LEAQ(idx(RCX, 0, R13, 1), RDX)
 	byStride := func() { IMULQ(R11, RAX) }
-	productChains("rl_k4", ptrs, byStride)
-	for j := range ptrs {
-		VADDPD(at(RDI, 64*j), zmm[2*j], zmm[2*j])
-		VADDPD(zmm[2*j+1], zmm[2*j], zmm[2*j])
-		VMOVUPD(zmm[2*j], at(RDI, 64*j))
-	}
-	LEAQ(idx(RDX, 0, R13, 1), R8)
-	ADDQ(c(256), RDI)
-	SUBQ(c(4), RBX)
-	JMP(LabelRef("rl_loop4"))
-
-	Label("rl_loop1")
-	TESTQ(RBX, RBX)
-	JEQ(LabelRef("rl_done"))
-	productChains("rl_k1", ptrs[:1], byStride)
-	VADDPD(at(RDI, 0), Z0, Z0)
-	VADDPD(Z1, Z0, Z0)
-	VMOVUPD(Z0, at(RDI, 0))
-	ADDQ(R13, R8)
-	ADDQ(c(64), RDI)
-	DECQ(RBX)
-	JMP(LabelRef("rl_loop1"))
-
-	Label("rl_done")
-	VZEROUPPER()
-	RET()
+	productLoops("rl", []Register{R8, R9, RCX, RDX},
+		func(label string, ptrs []Register) { productChains(label, ptrs, byStride) },
+		func(n int) {
+			for j := range n {
+				VADDPD(at(RDI, 64*j), zmm[2*j], zmm[2*j])
+				VADDPD(zmm[2*j+1], zmm[2*j], zmm[2*j])
+				VMOVUPD(zmm[2*j], at(RDI, 64*j))
+			}
+		}, lanesAdvance)
 }
 
 // rowStore generates rowProductsAVX512, RowProducts' kernel.
@@ -98,8 +75,6 @@ func rowStore() {
 	Load(Param("scale").Len(), RBX)
 	productsPrologue()
 
-	// R8, R9, RCX, RDX: the rows of the four rows of products.
-	ptrs := []Register{R8, R9, RCX, RDX}
 	// store writes Z(2j) and Z(2j+1), a scaled row of products, into row j
 	// of dst from RDI.
 	store := func(j int) {
@@ -116,43 +91,18 @@ func rowStore() {
 		VMOVUPD(zmm[2*j], K1, lo)
 		VMOVUPD(zmm[2*j+1], K2, hi)
 	}
-	Label("rp_loop4")
-	CMPQ(RBX, c(4))
-	JLT(LabelRef("rp_loop1"))
-	LEAQ(idx(R8, 0, R13, 1), R9)
-	LEAQ(idx(R9, 0, R13, 1), RCX)
-	LEAQ(idx(RCX, 0, R13, 1), RDX)
 	byBlock := func() { SHLQ(c(7), RAX) } // 16 float64s a row of the block
-	productChains("rp_k4", ptrs, byBlock)
-	for j := range ptrs {
-		VMULPD_BCST(at(R14, 8*j), zmm[2*j], zmm[2*j])
-		VMULPD_BCST(at(R14, 8*j), zmm[2*j+1], zmm[2*j+1])
-	}
-	for j := range ptrs {
-		store(j)
-	}
-	LEAQ(idx(RDI, 0, R11, 4), RDI)
-	LEAQ(idx(RDX, 0, R13, 1), R8)
-	ADDQ(c(32), R14)
-	SUBQ(c(4), RBX)
-	JMP(LabelRef("rp_loop4"))
-
-	Label("rp_loop1")
-	TESTQ(RBX, RBX)
-	JEQ(LabelRef("rp_done"))
-	productChains("rp_k1", ptrs[:1], byBlock)
-	VMULPD_BCST(at(R14, 0), Z0, Z0)
-	VMULPD_BCST(at(R14, 0), Z1, Z1)
-	store(0)
-	ADDQ(R11, RDI)
-	ADDQ(R13, R8)
-	ADDQ(c(8), R14)
-	DECQ(RBX)
-	JMP(LabelRef("rp_loop1"))
-
-	Label("rp_done")
-	VZEROUPPER()
-	RET()
+	productLoops("rp", []Register{R8, R9, RCX, RDX},
+		func(label string, ptrs []Register) { productChains(label, ptrs, byBlock) },
+		func(n int) {
+			for j := range n {
+				VMULPD_BCST(at(R14, 8*j), zmm[2*j], zmm[2*j])
+				VMULPD_BCST(at(R14, 8*j), zmm[2*j+1], zmm[2*j+1])
+			}
+			for j := range n {
+				store(j)
+			}
+		}, storeAdvance)
 }
 
 // productsPrologue loads what both row-product kernels take alike: src
@@ -220,46 +170,20 @@ func rowLanesAVX2() {
 	SHLQ(c(3), R11)
 	productsPrologueAVX2()
 
-	ptrs := []Register{R8, R9, RCX, RDX}
 	byStride := func() { IMULQ(R11, RAX) }
-	// addLanes adds row j of products, Y(4j) to Y(4j+3), into its lanes at
-	// RDI+64j.
-	addLanes := func(j int) {
-		for h := range 2 {
-			lo, hi := ymm[4*j+h], ymm[4*j+h+2]
-			VADDPD(at(RDI, 64*j+32*h), lo, lo)
-			VADDPD(hi, lo, lo)
-			VMOVUPD(lo, at(RDI, 64*j+32*h))
-		}
-	}
-	Label("rl2_loop4")
-	CMPQ(RBX, c(4))
-	JLT(LabelRef("rl2_loop1"))
-	LEAQ(idx(R8, 0, R13, 1), R9)
-	LEAQ(idx(R9, 0, R13, 1), RCX)
-	LEAQ(idx(RCX, 0, R13, 1), RDX)
-	productChainsAVX2("rl2_k4", ptrs, byStride)
-	for j := range ptrs {
-		addLanes(j)
-	}
-	LEAQ(idx(RDX, 0, R13, 1), R8)
-	ADDQ(c(256), RDI)
-	SUBQ(c(4), RBX)
-	JMP(LabelRef("rl2_loop4"))
-
-	Label("rl2_loop1")
-	TESTQ(RBX, RBX)
-	JEQ(LabelRef("rl2_done"))
-	productChainsAVX2("rl2_k1", ptrs[:1], byStride)
-	addLanes(0)
-	ADDQ(R13, R8)
-	ADDQ(c(64), RDI)
-	DECQ(RBX)
-	JMP(LabelRef("rl2_loop1"))
-
-	Label("rl2_done")
-	VZEROUPPER()
-	RET()
+	productLoops("rl2", []Register{R8, R9, RCX, RDX},
+		func(label string, ptrs []Register) { productChainsAVX2(label, ptrs, byStride) },
+		func(n int) {
+			// Row j of products, Y(4j) to Y(4j+3), into its lanes at RDI+64j.
+			for j := range n {
+				for h := range 2 {
+					lo, hi := ymm[4*j+h], ymm[4*j+h+2]
+					VADDPD(at(RDI, 64*j+32*h), lo, lo)
+					VADDPD(hi, lo, lo)
+					VMOVUPD(lo, at(RDI, 64*j+32*h))
+				}
+			}
+		}, lanesAdvance)
 }
 
 // rowStoreAVX2 generates rowProductsAVX2, RowProducts' AVX2 kernel for
@@ -282,51 +206,24 @@ func rowStoreAVX2() {
 	Load(Param("scale").Len(), RBX)
 	productsPrologueAVX2()
 
-	ptrs := []Register{R8, R9, RCX}
 	byBlock := func() { SHLQ(c(7), RAX) } // 16 float64s a row of the block
-	// store scales row j of products, Y(4j) to Y(4j+3), by scale[j] (from
-	// R14) and writes it into row j of dst from RDI.
-	store := func(j int) {
-		VBROADCASTSD(at(R14, 8*j), Y12)
-		for h := range 4 {
-			VMULPD(Y12, ymm[4*j+h], ymm[4*j+h])
-			if j == 0 {
-				VMOVUPD(ymm[4*j+h], at(RDI, 32*h))
-			} else {
-				VMOVUPD(ymm[4*j+h], idx(RDI, 32*h, R11, uint8(j)))
+	productLoops("rp2", []Register{R8, R9, RCX},
+		func(label string, ptrs []Register) { productChainsAVX2(label, ptrs, byBlock) },
+		func(n int) {
+			// Row j of products, Y(4j) to Y(4j+3), scaled by scale[j] (from
+			// R14) and written into row j of dst from RDI.
+			for j := range n {
+				VBROADCASTSD(at(R14, 8*j), Y12)
+				for h := range 4 {
+					VMULPD(Y12, ymm[4*j+h], ymm[4*j+h])
+					if j == 0 {
+						VMOVUPD(ymm[4*j+h], at(RDI, 32*h))
+					} else {
+						VMOVUPD(ymm[4*j+h], idx(RDI, 32*h, R11, uint8(j)))
+					}
+				}
 			}
-		}
-	}
-	Label("rp2_loop3")
-	CMPQ(RBX, c(3))
-	JLT(LabelRef("rp2_loop1"))
-	LEAQ(idx(R8, 0, R13, 1), R9)
-	LEAQ(idx(R9, 0, R13, 1), RCX)
-	productChainsAVX2("rp2_k3", ptrs, byBlock)
-	for j := range ptrs {
-		store(j)
-	}
-	LEAQ(idx(R11, 0, R11, 2), RAX)
-	ADDQ(RAX, RDI)
-	LEAQ(idx(RCX, 0, R13, 1), R8)
-	ADDQ(c(24), R14)
-	SUBQ(c(3), RBX)
-	JMP(LabelRef("rp2_loop3"))
-
-	Label("rp2_loop1")
-	TESTQ(RBX, RBX)
-	JEQ(LabelRef("rp2_done"))
-	productChainsAVX2("rp2_k1", ptrs[:1], byBlock)
-	store(0)
-	ADDQ(R11, RDI)
-	ADDQ(R13, R8)
-	ADDQ(c(8), R14)
-	DECQ(RBX)
-	JMP(LabelRef("rp2_loop1"))
-
-	Label("rp2_done")
-	VZEROUPPER()
-	RET()
+		}, storeAdvance)
 }
 
 // productsPrologueAVX2 loads what both AVX2 row-product kernels take
@@ -363,4 +260,72 @@ func productChainsAVX2(label string, ptrs []Register, rowBytes func()) {
 	}
 	rowEnd(label)
 	Label(label + "_end")
+}
+
+// productLoops emits the loops the row-product kernels share, and the
+// return: while RBX, the rows of products left, allows, a pass over
+// len(ptrs) of them (their lists of table rows from R8 on, R13 bytes
+// apart, into ptrs), then the rest one at a time. chains(label, ptrs)
+// forms a pass's products, finish(n) uses the first n rows' and advance(n)
+// steps R8 and the kernel's own pointers past n rows of products.
+func productLoops(p string, ptrs []Register, chains func(label string, ptrs []Register), finish, advance func(n int)) {
+	n := len(ptrs)
+	multi, single := fmt.Sprintf("%s_loop%d", p, n), p+"_loop1"
+	Label(multi)
+	CMPQ(RBX, c(n))
+	JLT(LabelRef(single))
+	for i := 1; i < n; i++ {
+		LEAQ(idx(ptrs[i-1], 0, R13, 1), ptrs[i])
+	}
+	chains(fmt.Sprintf("%s_k%d", p, n), ptrs)
+	finish(n)
+	advance(n)
+	SUBQ(c(n), RBX)
+	JMP(LabelRef(multi))
+
+	Label(single)
+	TESTQ(RBX, RBX)
+	JEQ(LabelRef(p + "_done"))
+	chains(p+"_k1", ptrs[:1])
+	finish(1)
+	advance(1)
+	DECQ(RBX)
+	JMP(LabelRef(single))
+
+	Label(p + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// nextLists steps R8 past n rows of products' lists of table rows: the
+// list after the last of a pass (in R8, R9, RCX, RDX in turn), or after R8.
+func nextLists(n int) {
+	if n == 1 {
+		ADDQ(R13, R8)
+		return
+	}
+	LEAQ(idx([]Register{R8, R9, RCX, RDX}[n-1], 0, R13, 1), R8)
+}
+
+// lanesAdvance is RowProductLanes' kernels' advance: the lists, and dst by
+// eight lanes a row of products.
+func lanesAdvance(n int) {
+	nextLists(n)
+	ADDQ(c(64*n), RDI)
+}
+
+// storeAdvance is RowProducts' kernels' advance: dst by n rows of R11
+// bytes, the lists, and the scales.
+func storeAdvance(n int) {
+	switch n {
+	case 1:
+		ADDQ(R11, RDI)
+	case 3:
+		LEAQ(idx(R11, 0, R11, 2), RAX)
+		ADDQ(RAX, RDI)
+	default:
+		LEAQ(idx(RDI, 0, R11, uint8(n)), RDI)
+	}
+	nextLists(n)
+	ADDQ(c(8*n), R14)
 }
