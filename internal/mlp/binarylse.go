@@ -158,7 +158,7 @@ func (t *BinaryLSE) LogSumExp(dst []float64, l Layer, z []float64) bool {
 	} else {
 		t.rlanes = scratch.Grow(t.rlanes, 8*rows)
 		clear(t.rlanes)
-		vec.RowProductLanes(t.rlanes, t.tab, t.off[groups], l.Out, t.idx[:rows*groups])
+		vec.RowProductLanes(t.rlanes, t.tab, t.off[groups], lanesEnd(l.Out, l.Out), t.idx[:rows*groups])
 	}
 	t.sum = scratch.Grow(t.sum, rows)
 	t.direct, t.lse = t.direct[:0], t.lse[:0]
@@ -424,7 +424,8 @@ func (t *BinaryLSE) tables(l Layer) {
 	}
 	t.tab = scratch.Grow(t.tab, vec.RowLanesLen(nt, l.Out))
 	if tail := l.Out % vec.RowLanesBlock; tail != 0 {
-		// The last block's columns past Out, never read: zeros.
+		// The last block's columns past Out: zeros, whose products with
+		// each other are +0 (lanesEnd).
 		last := l.Out - tail
 		for row := range nt {
 			clear(t.tab[last*nt+row*vec.RowLanesBlock+tail : last*nt+(row+1)*vec.RowLanesBlock])
@@ -522,9 +523,23 @@ func (t *BinaryLSE) trainLanes(l Layer, rows int) {
 			}
 			lanes := t.rlanes[k*8*rows : (k+1)*8*rows]
 			clear(lanes)
-			vec.RowProductLanes(lanes, t.tab[c0*nt:], nt, c1-c0, t.idx[:rows*groups])
+			vec.RowProductLanes(lanes, t.tab[c0*nt:], nt, lanesEnd(c1, l.Out)-c0, t.idx[:rows*groups])
 		}
 	})
+}
+
+// lanesEnd returns the column up to which the products for columns
+// below c1 of a table of out columns are formed: c1, or the end of the
+// last block where c1 is out. The tables' columns past out are zeros
+// (tables), so the products there are +0 and leave the lanes' bits as
+// they are, and the last block goes through the vector kernel with the
+// others (a partial one goes through a Go loop without AVX-512: 4.5% of
+// evaluation's CPU time at V = 1995).
+func lanesEnd(c1, out int) int {
+	if c1 < out {
+		return c1
+	}
+	return (out + vec.RowLanesBlock - 1) / vec.RowLanesBlock * vec.RowLanesBlock
 }
 
 // lseCols is the columns of one of trainLanes' ranges: 192 KB of tables

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"github.com/amvi/amvi/internal/vec"
 )
 
 // lseRef is LSE(z) in plain Go: the outputs summed term by term, their
@@ -149,6 +151,53 @@ func TestBinaryLSEIndependentOfRows(t *testing.T) {
 		want, A := lseRef(l, z[:50])
 		if tol := lseTol(50, 700, A, want); !(math.Abs(got[0]-want) <= tol) {
 			t.Errorf("Train %v, after a weight changed: %.17g, want %.17g within %.3g (stale tables?)", train, got[0], want, tol)
+		}
+	}
+}
+
+// TestBinaryLSESumsTheColumns checks each row's value bit for bit against
+// its shifts' sum and the log of its products over the layer's columns
+// alone, each product in group order, column j into lane j mod 8, the
+// lanes added pairwise (a range of lseCols columns at a time with Train):
+// the zero columns past Out in the last block add nothing.
+func TestBinaryLSESumsTheColumns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, out := range []int{5, 16, 257, 1995} {
+		l := randomLayer(rng, 50, out, 0.3)
+		const rows = 7
+		z := randomCodes(rng, rows, 50, 0.5)
+		for _, train := range []bool{false, true} {
+			b := BinaryLSE{Train: train}
+			got := make([]float64, rows)
+			b.LogSumExp(got, l, z)
+			groups, nt := len(b.first)-1, b.off[len(b.first)-1]
+			width := out
+			if train {
+				width = lseCols
+			}
+			for r := range rows {
+				row := b.idx[r*groups : (r+1)*groups]
+				sh, s := 0.0, 0.0
+				for _, u := range row {
+					sh += b.shift[u]
+				}
+				for c0 := 0; c0 < out; c0 += width {
+					var q [8]float64
+					for j := c0; j < min(c0+width, out); j++ {
+						const blk = vec.RowLanesBlock
+						at := j/blk*nt*blk + j%blk
+						p := b.tab[at+row[0]*blk]
+						for _, u := range row[1:] {
+							p *= b.tab[at+u*blk]
+						}
+						q[j%8] += p
+					}
+					s += ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]))
+				}
+				if want := sh + math.Log(s); math.Float64bits(got[r]) != math.Float64bits(want) {
+					t.Errorf("Out %d Train %v row %d: %.17g, want %.17g", out, train, r, got[r], want)
+				}
+			}
 		}
 	}
 }
