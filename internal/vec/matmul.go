@@ -18,8 +18,9 @@ package vec
 //
 // The AVX-512 kernel holds a block of up to 56 columns of four rows of dst
 // in registers while it adds the products of every row of src to them, so
-// it reads src from memory once for four rows of dst; elsewhere it is
-// AddScaledRows row by row.
+// it reads src from memory once for four rows of dst; the AVX2 kernel does
+// the same with blocks of 12 columns (a shorter last block under a lane
+// mask); without AVX2 it is AddScaledRows row by row.
 func AddMatMul(dst []float64, n int, a []float64, m int, src []float64, stride int) {
 	if checkMatMul("AddMatMul", len(dst), n, len(a), m, len(src), stride) {
 		addMatMul(dst, n, a, m, src, stride)

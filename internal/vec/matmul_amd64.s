@@ -60,20 +60,20 @@ mm4_mask:
 	LEAQ  mmmask<>+0(SB), R12
 	KMOVW (R12)(AX*8), K1
 	CMPQ  CX, $+48
-	JGT   mm4_r7
+	JGT   mm4_m7
 	CMPQ  CX, $+40
-	JGT   mm4_r6
+	JGT   mm4_m6
 	CMPQ  CX, $+32
-	JGT   mm4_r5
+	JGT   mm4_m5
 	CMPQ  CX, $+24
-	JGT   mm4_r4
+	JGT   mm4_m4
 	CMPQ  CX, $+16
-	JGT   mm4_r3
+	JGT   mm4_m3
 	CMPQ  CX, $+8
-	JGT   mm4_r2
-	JMP   mm4_r1
+	JGT   mm4_m2
+	JMP   mm4_m1
 
-mm4_r7:
+mm4_m7:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
@@ -107,7 +107,7 @@ mm4_r7:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm4_r7_k:
+mm4_m7_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -171,7 +171,7 @@ mm4_r7_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm4_r7_k
+	JLT          mm4_m7_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
@@ -202,7 +202,7 @@ mm4_r7_k:
 	VMOVUPD      Z27, K1, 384(DX)(BX*1)
 	JMP          mm4_next
 
-mm4_r6:
+mm4_m6:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
@@ -232,7 +232,7 @@ mm4_r6:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm4_r6_k:
+mm4_m6_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -288,7 +288,7 @@ mm4_r6_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm4_r6_k
+	JLT          mm4_m6_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
@@ -315,7 +315,7 @@ mm4_r6_k:
 	VMOVUPD      Z23, K1, 320(DX)(BX*1)
 	JMP          mm4_next
 
-mm4_r5:
+mm4_m5:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
@@ -341,7 +341,7 @@ mm4_r5:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm4_r5_k:
+mm4_m5_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -389,7 +389,7 @@ mm4_r5_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm4_r5_k
+	JLT          mm4_m5_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
@@ -412,7 +412,7 @@ mm4_r5_k:
 	VMOVUPD      Z19, K1, 256(DX)(BX*1)
 	JMP          mm4_next
 
-mm4_r4:
+mm4_m4:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
@@ -434,7 +434,7 @@ mm4_r4:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm4_r4_k:
+mm4_m4_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -474,7 +474,7 @@ mm4_r4_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm4_r4_k
+	JLT          mm4_m4_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
@@ -493,7 +493,7 @@ mm4_r4_k:
 	VMOVUPD      Z15, K1, 192(DX)(BX*1)
 	JMP          mm4_next
 
-mm4_r3:
+mm4_m3:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
@@ -511,7 +511,7 @@ mm4_r3:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm4_r3_k:
+mm4_m3_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -543,7 +543,7 @@ mm4_r3_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm4_r3_k
+	JLT          mm4_m3_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, K1, 128(DI)
@@ -558,7 +558,7 @@ mm4_r3_k:
 	VMOVUPD      Z11, K1, 128(DX)(BX*1)
 	JMP          mm4_next
 
-mm4_r2:
+mm4_m2:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPD   (DI), Z0
 	VMOVUPD.Z 64(DI), K1, Z1
@@ -572,7 +572,7 @@ mm4_r2:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm4_r2_k:
+mm4_m2_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -596,7 +596,7 @@ mm4_r2_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm4_r2_k
+	JLT          mm4_m2_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, K1, 64(DI)
 	VMOVUPD      Z2, (DI)(BX*1)
@@ -607,7 +607,7 @@ mm4_r2_k:
 	VMOVUPD      Z7, K1, 64(DX)(BX*1)
 	JMP          mm4_next
 
-mm4_r1:
+mm4_m1:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPD.Z (DI), K1, Z0
 	VMOVUPD.Z (DI)(BX*1), K1, Z1
@@ -617,7 +617,7 @@ mm4_r1:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm4_r1_k:
+mm4_m1_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD.Z     (AX), Z28, K1, Z30
 	VADDPD       Z30, Z0, Z0
@@ -633,7 +633,7 @@ mm4_r1_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm4_r1_k
+	JLT          mm4_m1_k
 	VMOVUPD      Z0, K1, (DI)
 	VMOVUPD      Z1, K1, (DI)(BX*1)
 	VMOVUPD      Z2, K1, (DX)
@@ -672,20 +672,20 @@ mm1_mask:
 	LEAQ  mmmask<>+0(SB), R12
 	KMOVW (R12)(AX*8), K1
 	CMPQ  CX, $+48
-	JGT   mm1_r7
+	JGT   mm1_m7
 	CMPQ  CX, $+40
-	JGT   mm1_r6
+	JGT   mm1_m6
 	CMPQ  CX, $+32
-	JGT   mm1_r5
+	JGT   mm1_m5
 	CMPQ  CX, $+24
-	JGT   mm1_r4
+	JGT   mm1_m4
 	CMPQ  CX, $+16
-	JGT   mm1_r3
+	JGT   mm1_m3
 	CMPQ  CX, $+8
-	JGT   mm1_r2
-	JMP   mm1_r1
+	JGT   mm1_m2
+	JMP   mm1_m1
 
-mm1_r7:
+mm1_m7:
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
 	VMOVUPD   128(DI), Z2
@@ -697,7 +697,7 @@ mm1_r7:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm1_r7_k:
+mm1_m7_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -716,7 +716,7 @@ mm1_r7_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm1_r7_k
+	JLT          mm1_m7_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
@@ -726,7 +726,7 @@ mm1_r7_k:
 	VMOVUPD      Z6, K1, 384(DI)
 	JMP          mm1_next
 
-mm1_r6:
+mm1_m6:
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
 	VMOVUPD   128(DI), Z2
@@ -737,7 +737,7 @@ mm1_r6:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm1_r6_k:
+mm1_m6_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -754,7 +754,7 @@ mm1_r6_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm1_r6_k
+	JLT          mm1_m6_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
@@ -763,7 +763,7 @@ mm1_r6_k:
 	VMOVUPD      Z5, K1, 320(DI)
 	JMP          mm1_next
 
-mm1_r5:
+mm1_m5:
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
 	VMOVUPD   128(DI), Z2
@@ -773,7 +773,7 @@ mm1_r5:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm1_r5_k:
+mm1_m5_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -788,7 +788,7 @@ mm1_r5_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm1_r5_k
+	JLT          mm1_m5_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
@@ -796,7 +796,7 @@ mm1_r5_k:
 	VMOVUPD      Z4, K1, 256(DI)
 	JMP          mm1_next
 
-mm1_r4:
+mm1_m4:
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
 	VMOVUPD   128(DI), Z2
@@ -805,7 +805,7 @@ mm1_r4:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm1_r4_k:
+mm1_m4_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -818,14 +818,14 @@ mm1_r4_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm1_r4_k
+	JLT          mm1_m4_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, 128(DI)
 	VMOVUPD      Z3, K1, 192(DI)
 	JMP          mm1_next
 
-mm1_r3:
+mm1_m3:
 	VMOVUPD   (DI), Z0
 	VMOVUPD   64(DI), Z1
 	VMOVUPD.Z 128(DI), K1, Z2
@@ -833,7 +833,7 @@ mm1_r3:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm1_r3_k:
+mm1_m3_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -844,20 +844,20 @@ mm1_r3_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm1_r3_k
+	JLT          mm1_m3_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, 64(DI)
 	VMOVUPD      Z2, K1, 128(DI)
 	JMP          mm1_next
 
-mm1_r2:
+mm1_m2:
 	VMOVUPD   (DI), Z0
 	VMOVUPD.Z 64(DI), K1, Z1
 	MOVQ      SI, AX
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm1_r2_k:
+mm1_m2_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD       (AX), Z28, Z30
 	VADDPD       Z30, Z0, Z0
@@ -866,25 +866,25 @@ mm1_r2_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm1_r2_k
+	JLT          mm1_m2_k
 	VMOVUPD      Z0, (DI)
 	VMOVUPD      Z1, K1, 64(DI)
 	JMP          mm1_next
 
-mm1_r1:
+mm1_m1:
 	VMOVUPD.Z (DI), K1, Z0
 	MOVQ      SI, AX
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mm1_r1_k:
+mm1_m1_k:
 	VBROADCASTSD (R8)(R12*8), Z28
 	VMULPD.Z     (AX), Z28, K1, Z30
 	VADDPD       Z30, Z0, Z0
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mm1_r1_k
+	JLT          mm1_m1_k
 	VMOVUPD      Z0, K1, (DI)
 
 mm1_next:
@@ -901,3 +901,431 @@ mm1_next:
 mm_done:
 	VZEROUPPER
 	RET
+
+// func addMatMulAVX2(dst []float64, a []float64, src []float64, rows int, m int, n int, stride int)
+// Requires: AVX
+TEXT ·addMatMulAVX2(SB), NOSPLIT, $16-104
+	// addMatMulAVX512's loops with blocks of 12 columns (3 registers) of four
+	// rows (Y0-Y11; Y12 the broadcast, Y13, Y14 the products), then of one; a
+	// last block of fewer columns has 1 to 3 registers, the last under the
+	// lane mask Y15 (VMASKMOVPD).
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), R8
+	MOVQ rows+72(FP), AX
+	MOVQ AX, (SP)
+	MOVQ m+80(FP), R10
+	MOVQ n+88(FP), BX
+	SHLQ $+3, BX
+	MOVQ stride+96(FP), R11
+	SHLQ $+3, R11
+
+ma4_group:
+	CMPQ (SP), $+4
+	JLT  ma1_group
+	MOVQ DI, 8(SP)
+	LEAQ (R8)(R10*8), R9
+	LEAQ (R9)(R10*8), R13
+	LEAQ (R13)(R10*8), R14
+	MOVQ src_base+48(FP), SI
+	MOVQ n+88(FP), CX
+
+ma4_block:
+	CMPQ CX, $+12
+	JGE  ma4_r3
+	CMPQ CX, $+8
+	JGT  ma4_m3
+	CMPQ CX, $+4
+	JGT  ma4_m2
+	JMP  ma4_m1
+
+ma4_r3:
+	LEAQ    (DI)(BX*2), DX
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD (DI)(BX*1), Y3
+	VMOVUPD 32(DI)(BX*1), Y4
+	VMOVUPD 64(DI)(BX*1), Y5
+	VMOVUPD (DX), Y6
+	VMOVUPD 32(DX), Y7
+	VMOVUPD 64(DX), Y8
+	VMOVUPD (DX)(BX*1), Y9
+	VMOVUPD 32(DX)(BX*1), Y10
+	VMOVUPD 64(DX)(BX*1), Y11
+	MOVQ    SI, AX
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+ma4_r3_k:
+	VBROADCASTSD (R8)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(AX), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMULPD       64(AX), Y12, Y13
+	VADDPD       Y13, Y2, Y2
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       (AX), Y12, Y14
+	VADDPD       Y14, Y3, Y3
+	VMULPD       32(AX), Y12, Y13
+	VADDPD       Y13, Y4, Y4
+	VMULPD       64(AX), Y12, Y14
+	VADDPD       Y14, Y5, Y5
+	VBROADCASTSD (R13)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y6, Y6
+	VMULPD       32(AX), Y12, Y14
+	VADDPD       Y14, Y7, Y7
+	VMULPD       64(AX), Y12, Y13
+	VADDPD       Y13, Y8, Y8
+	VBROADCASTSD (R14)(R12*8), Y12
+	VMULPD       (AX), Y12, Y14
+	VADDPD       Y14, Y9, Y9
+	VMULPD       32(AX), Y12, Y13
+	VADDPD       Y13, Y10, Y10
+	VMULPD       64(AX), Y12, Y14
+	VADDPD       Y14, Y11, Y11
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ma4_r3_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	VMOVUPD      Y3, (DI)(BX*1)
+	VMOVUPD      Y4, 32(DI)(BX*1)
+	VMOVUPD      Y5, 64(DI)(BX*1)
+	VMOVUPD      Y6, (DX)
+	VMOVUPD      Y7, 32(DX)
+	VMOVUPD      Y8, 64(DX)
+	VMOVUPD      Y9, (DX)(BX*1)
+	VMOVUPD      Y10, 32(DX)(BX*1)
+	VMOVUPD      Y11, 64(DX)(BX*1)
+	JMP          ma4_next
+
+ma4_m3:
+	MOVQ       $0x0000000c, AX
+	SUBQ       CX, AX
+	LEAQ       mmlanes<>+0(SB), R12
+	VMOVUPD    (R12)(AX*8), Y15
+	LEAQ       (DI)(BX*2), DX
+	VMOVUPD    (DI), Y0
+	VMOVUPD    32(DI), Y1
+	VMASKMOVPD 64(DI), Y15, Y2
+	VMOVUPD    (DI)(BX*1), Y3
+	VMOVUPD    32(DI)(BX*1), Y4
+	VMASKMOVPD 64(DI)(BX*1), Y15, Y5
+	VMOVUPD    (DX), Y6
+	VMOVUPD    32(DX), Y7
+	VMASKMOVPD 64(DX), Y15, Y8
+	VMOVUPD    (DX)(BX*1), Y9
+	VMOVUPD    32(DX)(BX*1), Y10
+	VMASKMOVPD 64(DX)(BX*1), Y15, Y11
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+ma4_m3_k:
+	VBROADCASTSD (R8)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(AX), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMASKMOVPD   64(AX), Y15, Y13
+	VMULPD       Y13, Y12, Y13
+	VADDPD       Y13, Y2, Y2
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       (AX), Y12, Y14
+	VADDPD       Y14, Y3, Y3
+	VMULPD       32(AX), Y12, Y13
+	VADDPD       Y13, Y4, Y4
+	VMASKMOVPD   64(AX), Y15, Y14
+	VMULPD       Y14, Y12, Y14
+	VADDPD       Y14, Y5, Y5
+	VBROADCASTSD (R13)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y6, Y6
+	VMULPD       32(AX), Y12, Y14
+	VADDPD       Y14, Y7, Y7
+	VMASKMOVPD   64(AX), Y15, Y13
+	VMULPD       Y13, Y12, Y13
+	VADDPD       Y13, Y8, Y8
+	VBROADCASTSD (R14)(R12*8), Y12
+	VMULPD       (AX), Y12, Y14
+	VADDPD       Y14, Y9, Y9
+	VMULPD       32(AX), Y12, Y13
+	VADDPD       Y13, Y10, Y10
+	VMASKMOVPD   64(AX), Y15, Y14
+	VMULPD       Y14, Y12, Y14
+	VADDPD       Y14, Y11, Y11
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ma4_m3_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMASKMOVPD   Y2, Y15, 64(DI)
+	VMOVUPD      Y3, (DI)(BX*1)
+	VMOVUPD      Y4, 32(DI)(BX*1)
+	VMASKMOVPD   Y5, Y15, 64(DI)(BX*1)
+	VMOVUPD      Y6, (DX)
+	VMOVUPD      Y7, 32(DX)
+	VMASKMOVPD   Y8, Y15, 64(DX)
+	VMOVUPD      Y9, (DX)(BX*1)
+	VMOVUPD      Y10, 32(DX)(BX*1)
+	VMASKMOVPD   Y11, Y15, 64(DX)(BX*1)
+	JMP          ma4_next
+
+ma4_m2:
+	MOVQ       $0x00000008, AX
+	SUBQ       CX, AX
+	LEAQ       mmlanes<>+0(SB), R12
+	VMOVUPD    (R12)(AX*8), Y15
+	LEAQ       (DI)(BX*2), DX
+	VMOVUPD    (DI), Y0
+	VMASKMOVPD 32(DI), Y15, Y1
+	VMOVUPD    (DI)(BX*1), Y2
+	VMASKMOVPD 32(DI)(BX*1), Y15, Y3
+	VMOVUPD    (DX), Y4
+	VMASKMOVPD 32(DX), Y15, Y5
+	VMOVUPD    (DX)(BX*1), Y6
+	VMASKMOVPD 32(DX)(BX*1), Y15, Y7
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+ma4_m2_k:
+	VBROADCASTSD (R8)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMASKMOVPD   32(AX), Y15, Y14
+	VMULPD       Y14, Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y2, Y2
+	VMASKMOVPD   32(AX), Y15, Y14
+	VMULPD       Y14, Y12, Y14
+	VADDPD       Y14, Y3, Y3
+	VBROADCASTSD (R13)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y4, Y4
+	VMASKMOVPD   32(AX), Y15, Y14
+	VMULPD       Y14, Y12, Y14
+	VADDPD       Y14, Y5, Y5
+	VBROADCASTSD (R14)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y6, Y6
+	VMASKMOVPD   32(AX), Y15, Y14
+	VMULPD       Y14, Y12, Y14
+	VADDPD       Y14, Y7, Y7
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ma4_m2_k
+	VMOVUPD      Y0, (DI)
+	VMASKMOVPD   Y1, Y15, 32(DI)
+	VMOVUPD      Y2, (DI)(BX*1)
+	VMASKMOVPD   Y3, Y15, 32(DI)(BX*1)
+	VMOVUPD      Y4, (DX)
+	VMASKMOVPD   Y5, Y15, 32(DX)
+	VMOVUPD      Y6, (DX)(BX*1)
+	VMASKMOVPD   Y7, Y15, 32(DX)(BX*1)
+	JMP          ma4_next
+
+ma4_m1:
+	MOVQ       $0x00000004, AX
+	SUBQ       CX, AX
+	LEAQ       mmlanes<>+0(SB), R12
+	VMOVUPD    (R12)(AX*8), Y15
+	LEAQ       (DI)(BX*2), DX
+	VMASKMOVPD (DI), Y15, Y0
+	VMASKMOVPD (DI)(BX*1), Y15, Y1
+	VMASKMOVPD (DX), Y15, Y2
+	VMASKMOVPD (DX)(BX*1), Y15, Y3
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+ma4_m1_k:
+	VBROADCASTSD (R8)(R12*8), Y12
+	VMASKMOVPD   (AX), Y15, Y13
+	VMULPD       Y13, Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VBROADCASTSD (R9)(R12*8), Y12
+	VMASKMOVPD   (AX), Y15, Y14
+	VMULPD       Y14, Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VBROADCASTSD (R13)(R12*8), Y12
+	VMASKMOVPD   (AX), Y15, Y13
+	VMULPD       Y13, Y12, Y13
+	VADDPD       Y13, Y2, Y2
+	VBROADCASTSD (R14)(R12*8), Y12
+	VMASKMOVPD   (AX), Y15, Y14
+	VMULPD       Y14, Y12, Y14
+	VADDPD       Y14, Y3, Y3
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ma4_m1_k
+	VMASKMOVPD   Y0, Y15, (DI)
+	VMASKMOVPD   Y1, Y15, (DI)(BX*1)
+	VMASKMOVPD   Y2, Y15, (DX)
+	VMASKMOVPD   Y3, Y15, (DX)(BX*1)
+
+ma4_next:
+	ADDQ $+96, DI
+	ADDQ $+96, SI
+	SUBQ $+12, CX
+	JGT  ma4_block
+	MOVQ 8(SP), DI
+	ADDQ BX, DI
+	ADDQ BX, DI
+	ADDQ BX, DI
+	ADDQ BX, DI
+	LEAQ (R14)(R10*8), R8
+	SUBQ $+4, (SP)
+	JMP  ma4_group
+
+ma1_group:
+	CMPQ (SP), $+1
+	JLT  ma_done
+	MOVQ DI, 8(SP)
+	MOVQ src_base+48(FP), SI
+	MOVQ n+88(FP), CX
+
+ma1_block:
+	CMPQ CX, $+12
+	JGE  ma1_r3
+	CMPQ CX, $+8
+	JGT  ma1_m3
+	CMPQ CX, $+4
+	JGT  ma1_m2
+	JMP  ma1_m1
+
+ma1_r3:
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	MOVQ    SI, AX
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+ma1_r3_k:
+	VBROADCASTSD (R8)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(AX), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMULPD       64(AX), Y12, Y13
+	VADDPD       Y13, Y2, Y2
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ma1_r3_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMOVUPD      Y2, 64(DI)
+	JMP          ma1_next
+
+ma1_m3:
+	MOVQ       $0x0000000c, AX
+	SUBQ       CX, AX
+	LEAQ       mmlanes<>+0(SB), R12
+	VMOVUPD    (R12)(AX*8), Y15
+	VMOVUPD    (DI), Y0
+	VMOVUPD    32(DI), Y1
+	VMASKMOVPD 64(DI), Y15, Y2
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+ma1_m3_k:
+	VBROADCASTSD (R8)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMULPD       32(AX), Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	VMASKMOVPD   64(AX), Y15, Y13
+	VMULPD       Y13, Y12, Y13
+	VADDPD       Y13, Y2, Y2
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ma1_m3_k
+	VMOVUPD      Y0, (DI)
+	VMOVUPD      Y1, 32(DI)
+	VMASKMOVPD   Y2, Y15, 64(DI)
+	JMP          ma1_next
+
+ma1_m2:
+	MOVQ       $0x00000008, AX
+	SUBQ       CX, AX
+	LEAQ       mmlanes<>+0(SB), R12
+	VMOVUPD    (R12)(AX*8), Y15
+	VMOVUPD    (DI), Y0
+	VMASKMOVPD 32(DI), Y15, Y1
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+ma1_m2_k:
+	VBROADCASTSD (R8)(R12*8), Y12
+	VMULPD       (AX), Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	VMASKMOVPD   32(AX), Y15, Y14
+	VMULPD       Y14, Y12, Y14
+	VADDPD       Y14, Y1, Y1
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ma1_m2_k
+	VMOVUPD      Y0, (DI)
+	VMASKMOVPD   Y1, Y15, 32(DI)
+	JMP          ma1_next
+
+ma1_m1:
+	MOVQ       $0x00000004, AX
+	SUBQ       CX, AX
+	LEAQ       mmlanes<>+0(SB), R12
+	VMOVUPD    (R12)(AX*8), Y15
+	VMASKMOVPD (DI), Y15, Y0
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+ma1_m1_k:
+	VBROADCASTSD (R8)(R12*8), Y12
+	VMASKMOVPD   (AX), Y15, Y13
+	VMULPD       Y13, Y12, Y13
+	VADDPD       Y13, Y0, Y0
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          ma1_m1_k
+	VMASKMOVPD   Y0, Y15, (DI)
+
+ma1_next:
+	ADDQ $+96, DI
+	ADDQ $+96, SI
+	SUBQ $+12, CX
+	JGT  ma1_block
+	MOVQ 8(SP), DI
+	ADDQ BX, DI
+	LEAQ (R8)(R10*8), R8
+	SUBQ $+1, (SP)
+	JMP  ma1_group
+
+ma_done:
+	VZEROUPPER
+	RET
+
+DATA mmlanes<>+0(SB)/8, $0xffffffffffffffff
+DATA mmlanes<>+8(SB)/8, $0xffffffffffffffff
+DATA mmlanes<>+16(SB)/8, $0xffffffffffffffff
+DATA mmlanes<>+24(SB)/8, $0xffffffffffffffff
+DATA mmlanes<>+32(SB)/8, $0x0000000000000000
+DATA mmlanes<>+40(SB)/8, $0x0000000000000000
+DATA mmlanes<>+48(SB)/8, $0x0000000000000000
+DATA mmlanes<>+56(SB)/8, $0x0000000000000000
+GLOBL mmlanes<>(SB), RODATA|NOPTR, $64

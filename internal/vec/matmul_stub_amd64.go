@@ -10,3 +10,9 @@ package vec
 //
 //go:noescape
 func addMatMulAVX512(dst []float64, a []float64, src []float64, rows int, m int, n int, stride int)
+
+// addMatMulAVX2 is AddMatMul's AVX2 kernel, with the trust of
+// addMatMulAVX512.
+//
+//go:noescape
+func addMatMulAVX2(dst []float64, a []float64, src []float64, rows int, m int, n int, stride int)

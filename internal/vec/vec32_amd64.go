@@ -48,11 +48,14 @@ func sumScaledRows32(dst, src []float32, stride int, rows []int, scales []float3
 
 // addMatMul32 expects shapes checked as AddMatMul32 checks them.
 func addMatMul32(dst []float32, n int, a []float32, m int, src []float32, stride int) {
-	if useAVX512 {
+	switch {
+	case useAVX512:
 		addMatMul32AVX512(dst, a, src[:(m-1)*stride+n], len(dst)/n, m, n, stride)
-		return
+	case useAVX2:
+		addMatMul32AVX2(dst, a, src[:(m-1)*stride+n], len(dst)/n, m, n, stride)
+	default:
+		addMatMulRows(dst, n, a, m, src, stride, addScaledRows32)
 	}
-	addMatMulRows(dst, n, a, m, src, stride, addScaledRows32)
 }
 
 func expShift32(dst, x []float32, shift float32) float64 {

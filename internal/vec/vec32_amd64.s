@@ -6549,20 +6549,20 @@ mw4_mask:
 	LEAQ  mmmask32<>+0(SB), R12
 	KMOVW (R12)(AX*8), K1
 	CMPQ  CX, $+96
-	JGT   mw4_r7
+	JGT   mw4_m7
 	CMPQ  CX, $+80
-	JGT   mw4_r6
+	JGT   mw4_m6
 	CMPQ  CX, $+64
-	JGT   mw4_r5
+	JGT   mw4_m5
 	CMPQ  CX, $+48
-	JGT   mw4_r4
+	JGT   mw4_m4
 	CMPQ  CX, $+32
-	JGT   mw4_r3
+	JGT   mw4_m3
 	CMPQ  CX, $+16
-	JGT   mw4_r2
-	JMP   mw4_r1
+	JGT   mw4_m2
+	JMP   mw4_m1
 
-mw4_r7:
+mw4_m7:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
@@ -6596,7 +6596,7 @@ mw4_r7:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw4_r7_k:
+mw4_m7_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -6660,7 +6660,7 @@ mw4_r7_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw4_r7_k
+	JLT          mw4_m7_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, 128(DI)
@@ -6691,7 +6691,7 @@ mw4_r7_k:
 	VMOVUPS      Z27, K1, 384(DX)(BX*1)
 	JMP          mw4_next
 
-mw4_r6:
+mw4_m6:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
@@ -6721,7 +6721,7 @@ mw4_r6:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw4_r6_k:
+mw4_m6_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -6777,7 +6777,7 @@ mw4_r6_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw4_r6_k
+	JLT          mw4_m6_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, 128(DI)
@@ -6804,7 +6804,7 @@ mw4_r6_k:
 	VMOVUPS      Z23, K1, 320(DX)(BX*1)
 	JMP          mw4_next
 
-mw4_r5:
+mw4_m5:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
@@ -6830,7 +6830,7 @@ mw4_r5:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw4_r5_k:
+mw4_m5_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -6878,7 +6878,7 @@ mw4_r5_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw4_r5_k
+	JLT          mw4_m5_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, 128(DI)
@@ -6901,7 +6901,7 @@ mw4_r5_k:
 	VMOVUPS      Z19, K1, 256(DX)(BX*1)
 	JMP          mw4_next
 
-mw4_r4:
+mw4_m4:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
@@ -6923,7 +6923,7 @@ mw4_r4:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw4_r4_k:
+mw4_m4_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -6963,7 +6963,7 @@ mw4_r4_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw4_r4_k
+	JLT          mw4_m4_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, 128(DI)
@@ -6982,7 +6982,7 @@ mw4_r4_k:
 	VMOVUPS      Z15, K1, 192(DX)(BX*1)
 	JMP          mw4_next
 
-mw4_r3:
+mw4_m3:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
@@ -7000,7 +7000,7 @@ mw4_r3:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw4_r3_k:
+mw4_m3_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -7032,7 +7032,7 @@ mw4_r3_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw4_r3_k
+	JLT          mw4_m3_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, K1, 128(DI)
@@ -7047,7 +7047,7 @@ mw4_r3_k:
 	VMOVUPS      Z11, K1, 128(DX)(BX*1)
 	JMP          mw4_next
 
-mw4_r2:
+mw4_m2:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPS   (DI), Z0
 	VMOVUPS.Z 64(DI), K1, Z1
@@ -7061,7 +7061,7 @@ mw4_r2:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw4_r2_k:
+mw4_m2_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -7085,7 +7085,7 @@ mw4_r2_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw4_r2_k
+	JLT          mw4_m2_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, K1, 64(DI)
 	VMOVUPS      Z2, (DI)(BX*1)
@@ -7096,7 +7096,7 @@ mw4_r2_k:
 	VMOVUPS      Z7, K1, 64(DX)(BX*1)
 	JMP          mw4_next
 
-mw4_r1:
+mw4_m1:
 	LEAQ      (DI)(BX*2), DX
 	VMOVUPS.Z (DI), K1, Z0
 	VMOVUPS.Z (DI)(BX*1), K1, Z1
@@ -7106,7 +7106,7 @@ mw4_r1:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw4_r1_k:
+mw4_m1_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS.Z     (AX), Z28, K1, Z30
 	VADDPS       Z30, Z0, Z0
@@ -7122,7 +7122,7 @@ mw4_r1_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw4_r1_k
+	JLT          mw4_m1_k
 	VMOVUPS      Z0, K1, (DI)
 	VMOVUPS      Z1, K1, (DI)(BX*1)
 	VMOVUPS      Z2, K1, (DX)
@@ -7161,20 +7161,20 @@ mw1_mask:
 	LEAQ  mmmask32<>+0(SB), R12
 	KMOVW (R12)(AX*8), K1
 	CMPQ  CX, $+96
-	JGT   mw1_r7
+	JGT   mw1_m7
 	CMPQ  CX, $+80
-	JGT   mw1_r6
+	JGT   mw1_m6
 	CMPQ  CX, $+64
-	JGT   mw1_r5
+	JGT   mw1_m5
 	CMPQ  CX, $+48
-	JGT   mw1_r4
+	JGT   mw1_m4
 	CMPQ  CX, $+32
-	JGT   mw1_r3
+	JGT   mw1_m3
 	CMPQ  CX, $+16
-	JGT   mw1_r2
-	JMP   mw1_r1
+	JGT   mw1_m2
+	JMP   mw1_m1
 
-mw1_r7:
+mw1_m7:
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
 	VMOVUPS   128(DI), Z2
@@ -7186,7 +7186,7 @@ mw1_r7:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw1_r7_k:
+mw1_m7_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -7205,7 +7205,7 @@ mw1_r7_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw1_r7_k
+	JLT          mw1_m7_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, 128(DI)
@@ -7215,7 +7215,7 @@ mw1_r7_k:
 	VMOVUPS      Z6, K1, 384(DI)
 	JMP          mw1_next
 
-mw1_r6:
+mw1_m6:
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
 	VMOVUPS   128(DI), Z2
@@ -7226,7 +7226,7 @@ mw1_r6:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw1_r6_k:
+mw1_m6_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -7243,7 +7243,7 @@ mw1_r6_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw1_r6_k
+	JLT          mw1_m6_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, 128(DI)
@@ -7252,7 +7252,7 @@ mw1_r6_k:
 	VMOVUPS      Z5, K1, 320(DI)
 	JMP          mw1_next
 
-mw1_r5:
+mw1_m5:
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
 	VMOVUPS   128(DI), Z2
@@ -7262,7 +7262,7 @@ mw1_r5:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw1_r5_k:
+mw1_m5_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -7277,7 +7277,7 @@ mw1_r5_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw1_r5_k
+	JLT          mw1_m5_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, 128(DI)
@@ -7285,7 +7285,7 @@ mw1_r5_k:
 	VMOVUPS      Z4, K1, 256(DI)
 	JMP          mw1_next
 
-mw1_r4:
+mw1_m4:
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
 	VMOVUPS   128(DI), Z2
@@ -7294,7 +7294,7 @@ mw1_r4:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw1_r4_k:
+mw1_m4_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -7307,14 +7307,14 @@ mw1_r4_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw1_r4_k
+	JLT          mw1_m4_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, 128(DI)
 	VMOVUPS      Z3, K1, 192(DI)
 	JMP          mw1_next
 
-mw1_r3:
+mw1_m3:
 	VMOVUPS   (DI), Z0
 	VMOVUPS   64(DI), Z1
 	VMOVUPS.Z 128(DI), K1, Z2
@@ -7322,7 +7322,7 @@ mw1_r3:
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw1_r3_k:
+mw1_m3_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -7333,20 +7333,20 @@ mw1_r3_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw1_r3_k
+	JLT          mw1_m3_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, 64(DI)
 	VMOVUPS      Z2, K1, 128(DI)
 	JMP          mw1_next
 
-mw1_r2:
+mw1_m2:
 	VMOVUPS   (DI), Z0
 	VMOVUPS.Z 64(DI), K1, Z1
 	MOVQ      SI, AX
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw1_r2_k:
+mw1_m2_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS       (AX), Z28, Z30
 	VADDPS       Z30, Z0, Z0
@@ -7355,25 +7355,25 @@ mw1_r2_k:
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw1_r2_k
+	JLT          mw1_m2_k
 	VMOVUPS      Z0, (DI)
 	VMOVUPS      Z1, K1, 64(DI)
 	JMP          mw1_next
 
-mw1_r1:
+mw1_m1:
 	VMOVUPS.Z (DI), K1, Z0
 	MOVQ      SI, AX
 	XORQ      R12, R12
 	PCALIGN   $0x20
 
-mw1_r1_k:
+mw1_m1_k:
 	VBROADCASTSS (R8)(R12*4), Z28
 	VMULPS.Z     (AX), Z28, K1, Z30
 	VADDPS       Z30, Z0, Z0
 	ADDQ         R11, AX
 	INCQ         R12
 	CMPQ         R12, R10
-	JLT          mw1_r1_k
+	JLT          mw1_m1_k
 	VMOVUPS      Z0, K1, (DI)
 
 mw1_next:
@@ -7388,6 +7388,423 @@ mw1_next:
 	JMP  mw1_group
 
 mw_done:
+	VZEROUPPER
+	RET
+
+// func addMatMul32AVX2(dst []float32, a []float32, src []float32, rows int, m int, n int, stride int)
+// Requires: AVX
+TEXT ·addMatMul32AVX2(SB), NOSPLIT, $16-104
+	// addMatMulAVX2 on float32: blocks of 24 columns (3 registers) of four
+	// rows, then of one, a shorter last block under a lane mask; VMULPS then
+	// VADDPS as addScaledGo does.
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), R8
+	MOVQ rows+72(FP), AX
+	MOVQ AX, (SP)
+	MOVQ m+80(FP), R10
+	MOVQ n+88(FP), BX
+	SHLQ $+2, BX
+	MOVQ stride+96(FP), R11
+	SHLQ $+2, R11
+
+mv4_group:
+	CMPQ (SP), $+4
+	JLT  mv1_group
+	MOVQ DI, 8(SP)
+	LEAQ (R8)(R10*4), R9
+	LEAQ (R9)(R10*4), R13
+	LEAQ (R13)(R10*4), R14
+	MOVQ src_base+48(FP), SI
+	MOVQ n+88(FP), CX
+
+mv4_block:
+	CMPQ CX, $+24
+	JGE  mv4_r3
+	CMPQ CX, $+16
+	JGT  mv4_m3
+	CMPQ CX, $+8
+	JGT  mv4_m2
+	JMP  mv4_m1
+
+mv4_r3:
+	LEAQ    (DI)(BX*2), DX
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS (DI)(BX*1), Y3
+	VMOVUPS 32(DI)(BX*1), Y4
+	VMOVUPS 64(DI)(BX*1), Y5
+	VMOVUPS (DX), Y6
+	VMOVUPS 32(DX), Y7
+	VMOVUPS 64(DX), Y8
+	VMOVUPS (DX)(BX*1), Y9
+	VMOVUPS 32(DX)(BX*1), Y10
+	VMOVUPS 64(DX)(BX*1), Y11
+	MOVQ    SI, AX
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+mv4_r3_k:
+	VBROADCASTSS (R8)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(AX), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	VMULPS       64(AX), Y12, Y13
+	VADDPS       Y13, Y2, Y2
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMULPS       (AX), Y12, Y14
+	VADDPS       Y14, Y3, Y3
+	VMULPS       32(AX), Y12, Y13
+	VADDPS       Y13, Y4, Y4
+	VMULPS       64(AX), Y12, Y14
+	VADDPS       Y14, Y5, Y5
+	VBROADCASTSS (R13)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y6, Y6
+	VMULPS       32(AX), Y12, Y14
+	VADDPS       Y14, Y7, Y7
+	VMULPS       64(AX), Y12, Y13
+	VADDPS       Y13, Y8, Y8
+	VBROADCASTSS (R14)(R12*4), Y12
+	VMULPS       (AX), Y12, Y14
+	VADDPS       Y14, Y9, Y9
+	VMULPS       32(AX), Y12, Y13
+	VADDPS       Y13, Y10, Y10
+	VMULPS       64(AX), Y12, Y14
+	VADDPS       Y14, Y11, Y11
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          mv4_r3_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	VMOVUPS      Y3, (DI)(BX*1)
+	VMOVUPS      Y4, 32(DI)(BX*1)
+	VMOVUPS      Y5, 64(DI)(BX*1)
+	VMOVUPS      Y6, (DX)
+	VMOVUPS      Y7, 32(DX)
+	VMOVUPS      Y8, 64(DX)
+	VMOVUPS      Y9, (DX)(BX*1)
+	VMOVUPS      Y10, 32(DX)(BX*1)
+	VMOVUPS      Y11, 64(DX)(BX*1)
+	JMP          mv4_next
+
+mv4_m3:
+	MOVQ       $0x00000018, AX
+	SUBQ       CX, AX
+	LEAQ       lanes32<>+0(SB), R12
+	VMOVUPS    (R12)(AX*4), Y15
+	LEAQ       (DI)(BX*2), DX
+	VMOVUPS    (DI), Y0
+	VMOVUPS    32(DI), Y1
+	VMASKMOVPS 64(DI), Y15, Y2
+	VMOVUPS    (DI)(BX*1), Y3
+	VMOVUPS    32(DI)(BX*1), Y4
+	VMASKMOVPS 64(DI)(BX*1), Y15, Y5
+	VMOVUPS    (DX), Y6
+	VMOVUPS    32(DX), Y7
+	VMASKMOVPS 64(DX), Y15, Y8
+	VMOVUPS    (DX)(BX*1), Y9
+	VMOVUPS    32(DX)(BX*1), Y10
+	VMASKMOVPS 64(DX)(BX*1), Y15, Y11
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+mv4_m3_k:
+	VBROADCASTSS (R8)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(AX), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	VMASKMOVPS   64(AX), Y15, Y13
+	VMULPS       Y13, Y12, Y13
+	VADDPS       Y13, Y2, Y2
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMULPS       (AX), Y12, Y14
+	VADDPS       Y14, Y3, Y3
+	VMULPS       32(AX), Y12, Y13
+	VADDPS       Y13, Y4, Y4
+	VMASKMOVPS   64(AX), Y15, Y14
+	VMULPS       Y14, Y12, Y14
+	VADDPS       Y14, Y5, Y5
+	VBROADCASTSS (R13)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y6, Y6
+	VMULPS       32(AX), Y12, Y14
+	VADDPS       Y14, Y7, Y7
+	VMASKMOVPS   64(AX), Y15, Y13
+	VMULPS       Y13, Y12, Y13
+	VADDPS       Y13, Y8, Y8
+	VBROADCASTSS (R14)(R12*4), Y12
+	VMULPS       (AX), Y12, Y14
+	VADDPS       Y14, Y9, Y9
+	VMULPS       32(AX), Y12, Y13
+	VADDPS       Y13, Y10, Y10
+	VMASKMOVPS   64(AX), Y15, Y14
+	VMULPS       Y14, Y12, Y14
+	VADDPS       Y14, Y11, Y11
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          mv4_m3_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMASKMOVPS   Y2, Y15, 64(DI)
+	VMOVUPS      Y3, (DI)(BX*1)
+	VMOVUPS      Y4, 32(DI)(BX*1)
+	VMASKMOVPS   Y5, Y15, 64(DI)(BX*1)
+	VMOVUPS      Y6, (DX)
+	VMOVUPS      Y7, 32(DX)
+	VMASKMOVPS   Y8, Y15, 64(DX)
+	VMOVUPS      Y9, (DX)(BX*1)
+	VMOVUPS      Y10, 32(DX)(BX*1)
+	VMASKMOVPS   Y11, Y15, 64(DX)(BX*1)
+	JMP          mv4_next
+
+mv4_m2:
+	MOVQ       $0x00000010, AX
+	SUBQ       CX, AX
+	LEAQ       lanes32<>+0(SB), R12
+	VMOVUPS    (R12)(AX*4), Y15
+	LEAQ       (DI)(BX*2), DX
+	VMOVUPS    (DI), Y0
+	VMASKMOVPS 32(DI), Y15, Y1
+	VMOVUPS    (DI)(BX*1), Y2
+	VMASKMOVPS 32(DI)(BX*1), Y15, Y3
+	VMOVUPS    (DX), Y4
+	VMASKMOVPS 32(DX), Y15, Y5
+	VMOVUPS    (DX)(BX*1), Y6
+	VMASKMOVPS 32(DX)(BX*1), Y15, Y7
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+mv4_m2_k:
+	VBROADCASTSS (R8)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMASKMOVPS   32(AX), Y15, Y14
+	VMULPS       Y14, Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y2, Y2
+	VMASKMOVPS   32(AX), Y15, Y14
+	VMULPS       Y14, Y12, Y14
+	VADDPS       Y14, Y3, Y3
+	VBROADCASTSS (R13)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y4, Y4
+	VMASKMOVPS   32(AX), Y15, Y14
+	VMULPS       Y14, Y12, Y14
+	VADDPS       Y14, Y5, Y5
+	VBROADCASTSS (R14)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y6, Y6
+	VMASKMOVPS   32(AX), Y15, Y14
+	VMULPS       Y14, Y12, Y14
+	VADDPS       Y14, Y7, Y7
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          mv4_m2_k
+	VMOVUPS      Y0, (DI)
+	VMASKMOVPS   Y1, Y15, 32(DI)
+	VMOVUPS      Y2, (DI)(BX*1)
+	VMASKMOVPS   Y3, Y15, 32(DI)(BX*1)
+	VMOVUPS      Y4, (DX)
+	VMASKMOVPS   Y5, Y15, 32(DX)
+	VMOVUPS      Y6, (DX)(BX*1)
+	VMASKMOVPS   Y7, Y15, 32(DX)(BX*1)
+	JMP          mv4_next
+
+mv4_m1:
+	MOVQ       $0x00000008, AX
+	SUBQ       CX, AX
+	LEAQ       lanes32<>+0(SB), R12
+	VMOVUPS    (R12)(AX*4), Y15
+	LEAQ       (DI)(BX*2), DX
+	VMASKMOVPS (DI), Y15, Y0
+	VMASKMOVPS (DI)(BX*1), Y15, Y1
+	VMASKMOVPS (DX), Y15, Y2
+	VMASKMOVPS (DX)(BX*1), Y15, Y3
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+mv4_m1_k:
+	VBROADCASTSS (R8)(R12*4), Y12
+	VMASKMOVPS   (AX), Y15, Y13
+	VMULPS       Y13, Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VBROADCASTSS (R9)(R12*4), Y12
+	VMASKMOVPS   (AX), Y15, Y14
+	VMULPS       Y14, Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	VBROADCASTSS (R13)(R12*4), Y12
+	VMASKMOVPS   (AX), Y15, Y13
+	VMULPS       Y13, Y12, Y13
+	VADDPS       Y13, Y2, Y2
+	VBROADCASTSS (R14)(R12*4), Y12
+	VMASKMOVPS   (AX), Y15, Y14
+	VMULPS       Y14, Y12, Y14
+	VADDPS       Y14, Y3, Y3
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          mv4_m1_k
+	VMASKMOVPS   Y0, Y15, (DI)
+	VMASKMOVPS   Y1, Y15, (DI)(BX*1)
+	VMASKMOVPS   Y2, Y15, (DX)
+	VMASKMOVPS   Y3, Y15, (DX)(BX*1)
+
+mv4_next:
+	ADDQ $+96, DI
+	ADDQ $+96, SI
+	SUBQ $+24, CX
+	JGT  mv4_block
+	MOVQ 8(SP), DI
+	ADDQ BX, DI
+	ADDQ BX, DI
+	ADDQ BX, DI
+	ADDQ BX, DI
+	LEAQ (R14)(R10*4), R8
+	SUBQ $+4, (SP)
+	JMP  mv4_group
+
+mv1_group:
+	CMPQ (SP), $+1
+	JLT  mv_done
+	MOVQ DI, 8(SP)
+	MOVQ src_base+48(FP), SI
+	MOVQ n+88(FP), CX
+
+mv1_block:
+	CMPQ CX, $+24
+	JGE  mv1_r3
+	CMPQ CX, $+16
+	JGT  mv1_m3
+	CMPQ CX, $+8
+	JGT  mv1_m2
+	JMP  mv1_m1
+
+mv1_r3:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	MOVQ    SI, AX
+	XORQ    R12, R12
+	PCALIGN $0x20
+
+mv1_r3_k:
+	VBROADCASTSS (R8)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(AX), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	VMULPS       64(AX), Y12, Y13
+	VADDPS       Y13, Y2, Y2
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          mv1_r3_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	JMP          mv1_next
+
+mv1_m3:
+	MOVQ       $0x00000018, AX
+	SUBQ       CX, AX
+	LEAQ       lanes32<>+0(SB), R12
+	VMOVUPS    (R12)(AX*4), Y15
+	VMOVUPS    (DI), Y0
+	VMOVUPS    32(DI), Y1
+	VMASKMOVPS 64(DI), Y15, Y2
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+mv1_m3_k:
+	VBROADCASTSS (R8)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMULPS       32(AX), Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	VMASKMOVPS   64(AX), Y15, Y13
+	VMULPS       Y13, Y12, Y13
+	VADDPS       Y13, Y2, Y2
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          mv1_m3_k
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMASKMOVPS   Y2, Y15, 64(DI)
+	JMP          mv1_next
+
+mv1_m2:
+	MOVQ       $0x00000010, AX
+	SUBQ       CX, AX
+	LEAQ       lanes32<>+0(SB), R12
+	VMOVUPS    (R12)(AX*4), Y15
+	VMOVUPS    (DI), Y0
+	VMASKMOVPS 32(DI), Y15, Y1
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+mv1_m2_k:
+	VBROADCASTSS (R8)(R12*4), Y12
+	VMULPS       (AX), Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	VMASKMOVPS   32(AX), Y15, Y14
+	VMULPS       Y14, Y12, Y14
+	VADDPS       Y14, Y1, Y1
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          mv1_m2_k
+	VMOVUPS      Y0, (DI)
+	VMASKMOVPS   Y1, Y15, 32(DI)
+	JMP          mv1_next
+
+mv1_m1:
+	MOVQ       $0x00000008, AX
+	SUBQ       CX, AX
+	LEAQ       lanes32<>+0(SB), R12
+	VMOVUPS    (R12)(AX*4), Y15
+	VMASKMOVPS (DI), Y15, Y0
+	MOVQ       SI, AX
+	XORQ       R12, R12
+	PCALIGN    $0x20
+
+mv1_m1_k:
+	VBROADCASTSS (R8)(R12*4), Y12
+	VMASKMOVPS   (AX), Y15, Y13
+	VMULPS       Y13, Y12, Y13
+	VADDPS       Y13, Y0, Y0
+	ADDQ         R11, AX
+	INCQ         R12
+	CMPQ         R12, R10
+	JLT          mv1_m1_k
+	VMASKMOVPS   Y0, Y15, (DI)
+
+mv1_next:
+	ADDQ $+96, DI
+	ADDQ $+96, SI
+	SUBQ $+24, CX
+	JGT  mv1_block
+	MOVQ 8(SP), DI
+	ADDQ BX, DI
+	LEAQ (R8)(R10*4), R8
+	SUBQ $+1, (SP)
+	JMP  mv1_group
+
+mv_done:
 	VZEROUPPER
 	RET
 

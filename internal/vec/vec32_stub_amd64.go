@@ -43,6 +43,11 @@ func sumScaledRows32AVX512(dst []float32, src []float32, stride int, rows []int,
 //go:noescape
 func addMatMul32AVX512(dst []float32, a []float32, src []float32, rows int, m int, n int, stride int)
 
+// addMatMul32AVX2 is addMatMulAVX2 on float32.
+//
+//go:noescape
+func addMatMul32AVX2(dst []float32, a []float32, src []float32, rows int, m int, n int, stride int)
+
 //go:noescape
 func expShift32AVX2(dst []float32, x []float32, shift float32) float64
 

@@ -62,7 +62,15 @@ func vec32File() {
 	Pragma("noescape")
 	Comment("addMatMulAVX512 on float32: blocks of up to 112 columns (7 registers) of",
 		"four rows, then of one; VMULPS then VADDPS as addScaledGo does.")
-	addMatMul(f32, mtab, "mw")
+	addMatMul(f32, matmul512, mtab, "mw")
+
+	TEXT("addMatMul32AVX2", NOSPLIT, "func(dst, a, src []float32, rows, m, n, stride int)")
+	Doc("addMatMul32AVX2 is addMatMulAVX2 on float32.")
+	Pragma("noescape")
+	Comment("addMatMulAVX2 on float32: blocks of 24 columns (3 registers) of four",
+		"rows, then of one, a shorter last block under a lane mask; VMULPS then",
+		"VADDPS as addScaledGo does.")
+	addMatMul(f32, matmulAVX2, masks, "mv")
 
 	expShift32(exp32c, masks, false)
 	expShift32(exp32c, masks, true)
