@@ -122,18 +122,9 @@ func addMatMul(e elem, v matmulSet, mtab Mem, prefix string) {
 
 		Label(p + "_block")
 		if v.vmask != nil {
-			// A whole block, or the last one under the mask.
+			// A whole block, unmasked, or a shorter last one.
 			CMPQ(RCX, c(lanes*v.block))
 			JGE(LabelRef(fmt.Sprintf("%s_r%d", p, v.block)))
-			for r := v.block; r > 1; r-- {
-				CMPQ(RCX, c(lanes*(r-1)))
-				JGT(LabelRef(fmt.Sprintf("%s_m%d", p, r)))
-			}
-			JMP(LabelRef(p + "_m1"))
-			matmulVariant(e, v, mtab, p, g, v.block, false, aRows)
-			for r := v.block; r >= 1; r-- {
-				matmulVariant(e, v, mtab, p, g, r, true, aRows)
-			}
 		} else {
 			// K1: the columns of the block's last register, 1 to lanes.
 			MOVQ(RCX, RAX)
@@ -145,15 +136,18 @@ func addMatMul(e elem, v matmulSet, mtab Mem, prefix string) {
 			ANDL(U32(lanes-1), EAX)
 			LEAQ(mtab, R12)
 			KMOVW(idx(R12, 0, RAX, 8), K1)
-			// The block's registers: 1 to v.block.
-			for r := v.block; r > 1; r-- {
-				CMPQ(RCX, c(lanes*(r-1)))
-				JGT(LabelRef(fmt.Sprintf("%s_m%d", p, r)))
-			}
-			JMP(LabelRef(p + "_m1"))
-			for r := v.block; r >= 1; r-- {
-				matmulVariant(e, v, mtab, p, g, r, true, aRows)
-			}
+		}
+		// The masked block's registers: 1 to v.block.
+		for r := v.block; r > 1; r-- {
+			CMPQ(RCX, c(lanes*(r-1)))
+			JGT(LabelRef(fmt.Sprintf("%s_m%d", p, r)))
+		}
+		JMP(LabelRef(p + "_m1"))
+		if v.vmask != nil {
+			matmulVariant(e, v, mtab, p, g, v.block, false, aRows)
+		}
+		for r := v.block; r >= 1; r-- {
+			matmulVariant(e, v, mtab, p, g, r, true, aRows)
 		}
 
 		Label(p + "_next")
