@@ -7,7 +7,8 @@
 # round, with every process's peak resident memory (/usr/bin/time -v).
 # Configurations: NVIL S=1 and RLOO S=8 training, and evaluation with 100
 # samples per document over the test split. Then the median ratio over the
-# rounds and the roofline figure from `go test -bench Roofline ./model`.
+# rounds and the roofline figure from `go test -bench Roofline ./model`
+# (built at the start).
 # See docs/speed.md.
 #
 #   bench/speed.sh [rounds] [epochs]     (defaults 3 and 3)
@@ -66,7 +67,10 @@ case $blas in
 *) echo "speed.sh: warning: cannot tell which BLAS torch uses ($blas); an optimised one is assumed" >&2 ;;
 esac
 mkdir -p "$out"
+# Both binaries are built now, so that the roofline at the end measures the
+# code the rounds ran even if the tree changes meanwhile.
 go build -o "$out/speed" ./bench/speed
+go test -c -o "$out/model.test" ./model
 if [ -n "${DOCS:-}" ]; then
 	# Every k-th document of each split, about DOCS training documents.
 	k=$(( ($(wc -l <"$D/train.feat") + DOCS - 1) / DOCS ))
@@ -163,4 +167,4 @@ for cfg in "nvil 1" "rloo 8" "eval 100"; do
 done
 
 echo
-go test -run XXX -bench Roofline -benchtime 30x ./model | grep Roofline
+(cd model && "../$out/model.test" -test.run XXX -test.bench Roofline -test.benchtime 30x) | grep Roofline
