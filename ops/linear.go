@@ -61,11 +61,13 @@ func LinearLogLik(z, w, b *gorgonia.Node, h *decoder.LinearLogLik) (*gorgonia.No
 		return nil, fmt.Errorf("ops: LinearLogLik needs a head")
 	}
 	if dt == tensor.Float32 {
-		op := &linearLogLik[float32]{h: h, in: in, outs: outs, fixedShape: fixedShape{}}
-		op.named(op, "LinearLogLik")
-		return gorgonia.ApplyOp(op, z, w, b)
+		return newLinearLogLik[float32](z, w, b, h, in, outs)
 	}
-	op := &linearLogLik[float64]{h: h, in: in, outs: outs, fixedShape: fixedShape{}}
+	return newLinearLogLik[float64](z, w, b, h, in, outs)
+}
+
+func newLinearLogLik[T Float](z, w, b *gorgonia.Node, h *decoder.LinearLogLik, in, outs int) (*gorgonia.Node, error) {
+	op := &linearLogLik[T]{h: h, in: in, outs: outs, fixedShape: fixedShape{}}
 	op.named(op, "LinearLogLik")
 	return gorgonia.ApplyOp(op, z, w, b)
 }
