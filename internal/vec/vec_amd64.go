@@ -11,8 +11,7 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // useAVX512 selects, where useAVX2 is also set, the AVX-512 kernels for
 // the kernels that have one (docs/kernels.md lists them: all but Max and
-// TanhGrad, which stay on AVX2, and AddMatMul, which has no AVX2 kernel
-// and runs AddScaledRows row by row without AVX-512). They use AVX-512F only
+// TanhGrad, which stay on AVX2). They use AVX-512F only
 // (x/sys/cpu also checks that the OS saves the ZMM and opmask registers).
 // useAVX2 is the master switch: with it off, the Go loops run.
 var useAVX512 = useAVX2 && cpu.X86.HasAVX512F
