@@ -43,8 +43,8 @@ die() {
 # behind it. With only the reference BLAS (libblas3) the dense peer runs
 # about 10x slower (703 against 6,048 docs/s measured), which would flatter
 # every ratio.
-[ -x /usr/bin/time ] || die "/usr/bin/time is missing: sudo apt-get install time"
-command -v bc >/dev/null || die "bc is missing: sudo apt-get install bc"
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing: apt-get install time (as root)"
+command -v bc >/dev/null || die "bc is missing: apt-get install bc (as root)"
 [ -f "$PEER" ] || die "no peer script at $PEER (set AMVI_PEER)"
 # The BLAS is the library that torch's libblas.so.3 resolved to (Debian's
 # alternatives, or LD_LIBRARY_PATH), and 512x512 sgemm on one thread shows
@@ -62,7 +62,7 @@ print(" ".join(sorted(libs)), "| sgemm %.1f GFLOP/s" % gf)
 ' 2>&1) || die "$PY cannot import torch ($(echo "$blas" | tail -1)): apt-get install python3-torch libopenblas0-pthread (as root)"
 case $blas in
 */blas/libblas.so*)
-	die "torch runs on the reference BLAS ($blas), which makes the dense peer about 10x slower: sudo apt-get install libopenblas0-pthread (it becomes libblas.so.3's alternative: update-alternatives --query libblas.so.3-x86_64-linux-gnu)" ;;
+	die "torch runs on the reference BLAS ($blas), which makes the dense peer about 10x slower: apt-get install libopenblas0-pthread as root (it becomes libblas.so.3's alternative: update-alternatives --query libblas.so.3-x86_64-linux-gnu)" ;;
 *openblas* | *mkl* | *blis*) ;;
 *) echo "speed.sh: warning: cannot tell which BLAS torch uses ($blas); an optimised one is assumed" >&2 ;;
 esac
