@@ -2,6 +2,7 @@ package mlp
 
 import (
 	"slices"
+	"unsafe"
 
 	"github.com/amvi/amvi/internal/par"
 	"github.com/amvi/amvi/internal/scratch"
@@ -96,8 +97,12 @@ func (l LayerOf[T]) AffineSparse(s *ScratchOf[T], pre []T, x *SparseOf[T]) {
 
 func (l LayerOf[T]) sparseRows(pre []T, x *SparseOf[T], lo, hi int) {
 	// A narrow W (the decoder's K rows) is read a block of columns at a
-	// time, which then stays in the L1 cache across the rows.
-	bw := blockWidth(l1Doubles, l.In, l.Out)
+	// time, which then stays in the L1 cache across the rows: 96 columns
+	// of float64 or 240 of float32 for K = 50. (Blocks sized for 32 KiB,
+	// 48 columns in either dtype, took 200–260 µs of the 20 Newsgroups
+	// step's decoder forward at NVIL S=1 against 150–180 µs: docs/speed.md.)
+	var zero T
+	bw := blockWidth(l1Bytes/int(unsafe.Sizeof(zero)), l.In, l.Out)
 	// A W larger than the level-2 cache (an encoder's V×H) is read from
 	// further out, a few rows ahead of their use.
 	add := vecof.AddScaledRows[T]

@@ -124,19 +124,19 @@ func (n *NetOf[T]) BackwardSparse(ws *WorkspaceOf[T], x *SparseOf[T], dOut []T, 
 	n.Layers[0].SparseGrad(&ws.s, grad.Layers[0].W, grad.Layers[0].B, d, x, touched)
 }
 
-// Cache sizes in float64s: about 32 KiB of the level-1 data cache and the
-// 1 MiB level-2 cache of this project's machines (AMD Zen 5). They only set
-// block widths; any values give the same results.
+// Cache sizes: the 48 KiB level-1 data cache (in bytes) and the 1 MiB
+// level-2 cache (in float64s) of this project's machines (AMD Zen 5). They
+// only set block widths; any values give the same results.
 const (
-	l1Doubles = 4 << 10
+	l1Bytes   = 48 << 10
 	l2Doubles = 128 << 10
 )
 
 // blockWidth returns the width of the column blocks in which to read a
 // matrix of the given rows and cols so that a block of it fits in a cache
-// of the given size: a multiple of 48, a whole number of the gather
-// kernel's blocks (48 wide in AVX2; 48, 96 and 192 in AVX-512), or all the
-// columns when even 48 would not fit.
+// of the given size in elements: a multiple of 48, a whole number of the
+// gather kernel's blocks (48 wide in AVX2; 48, 96 and 192 in AVX-512), or
+// all the columns when even 48 would not fit.
 func blockWidth(cache, rows, cols int) int {
 	w := cache / max(rows, 1) / 48 * 48
 	if w < 48 || w >= cols {
