@@ -21,6 +21,10 @@
 #                             16,000 steps) instead of the issue's model, each
 #                             seed (default "1"), float64 and float32
 #                             interleaved; the directories are <dtype>-default-s<seed>
+#   ESTIMATOR=nvil            NVIL with one code (its baseline network in the
+#                             run's dtype) instead of RLOO with 8; the
+#                             directories are nvil-<dtype>-...
+#                             (bench/dtype_nvil.out)
 #   OUT=dir                   (default /tmp/amvi-dtype)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,11 +36,23 @@ go build -o "$OUT/eval" ./cmd/eval
 
 # The issue's model; run_default empties it for cmd/train's defaults.
 model=(-K 50 -hidden 500 -lr-scaling none -prior fixed -estimator rloo -samples 8)
+tag=
+case ${ESTIMATOR:-rloo} in
+rloo) ;;
+nvil)
+	model=(-K 50 -hidden 500 -lr-scaling none -prior fixed -estimator nvil -samples 1)
+	tag=nvil-
+	;;
+*)
+	echo "dtype.sh: ESTIMATOR=$ESTIMATOR: want rloo or nvil" >&2
+	exit 2
+	;;
+esac
 
 run() { # dtype epochs seed (epochs 0: the default budget of steps)
 	local name=e$2
 	[ "$2" = 0 ] && name=default
-	local dir=$OUT/$1-$name-s$3
+	local dir=$OUT/$tag$1-$name-s$3
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	local start end
@@ -47,7 +63,7 @@ run() { # dtype epochs seed (epochs 0: the default budget of steps)
 	echo "$end - $start" | bc >"$dir/time"
 	nice -n 10 "$OUT/eval" -checkpoint "$dir/run/best.safetensors" -data "$D/test.feat" -vocab "$D/vocab.new" \
 		-samples 20 -iw-samples 100 -json >"$dir/eval.json"
-	echo "$1 epochs=$2 seed=$3 train_s=$(cat "$dir/time") load=$(cut -d' ' -f1 /proc/loadavg) $(cat "$dir/eval.json")"
+	echo "$tag$1 epochs=$2 seed=$3 train_s=$(cat "$dir/time") load=$(cut -d' ' -f1 /proc/loadavg) $(cat "$dir/eval.json")"
 }
 
 case ${1:-short} in

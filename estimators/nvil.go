@@ -6,6 +6,7 @@ import (
 
 	"github.com/amvi/amvi/internal/mlp"
 	"github.com/amvi/amvi/internal/scratch"
+	"github.com/amvi/amvi/internal/vecof"
 	"github.com/amvi/amvi/optim"
 )
 
@@ -19,6 +20,11 @@ type NVILConfig struct {
 	Normalise bool    // divide the signal by max(1, running std)
 	NoNetwork bool    // use only the running mean, no input-dependent baseline
 	Seed      uint64  // seeds the baseline network's initial weights
+	// Float32 runs the baseline network in float32 (its weights,
+	// activations, gradients and Adam's parameters), as a float32 model's
+	// networks run; its inputs, its predictions and everything else NVIL
+	// computes stay float64.
+	Float32 bool
 }
 
 // NVIL is neural variational inference and learning (Mnih and Gregor,
@@ -40,15 +46,17 @@ type NVILConfig struct {
 // backward pass per document (V·Hidden multiply-adds each way).
 type NVIL struct {
 	Config NVILConfig
-	Mean   float64  // running mean c of f - c_ψ(x)
-	Var    float64  // running variance of f - c - c_ψ(x)
-	Net    *mlp.Net // c_ψ; nil with NoNetwork
-	Opt    *optim.Adam
-	Steps  int // batches seen
+	Mean   float64 // running mean c of f - c_ψ(x)
+	Var    float64 // running variance of f - c - c_ψ(x)
+	// Net is c_ψ, nil with NoNetwork. With Config.Float32 the network
+	// that runs is Net32, and Net its float64 copy for what reads one (a
+	// checkpoint): Widen writes it, Narrow reads it back.
+	Net   *mlp.Net
+	Net32 *mlp.NetOf[float32]
+	Opt   *optim.Adam // over the parameters of the network that runs
+	Steps int         // batches seen
 
-	ws         mlp.Workspace
-	grad       *mlp.Net
-	touched    mlp.Touched // rows of grad's first layer that BackwardSparse wrote
+	run        baseline // the network that runs, nil with NoNetwork
 	f, d, pred []float64
 
 	// Overlapper's state: the batch whose baseline Prepare computed, and
@@ -74,10 +82,35 @@ func NewNVIL(cfg NVILConfig) *NVIL {
 		for i := range e.Net.Layers[1].W {
 			e.Net.Layers[1].W[i] = 0 // start as a constant baseline
 		}
-		e.grad = e.Net.ZeroClone()
-		e.Opt = optim.NewAdam(e.Net.Params(), cfg.LR)
+		if cfg.Float32 {
+			e.Net32 = mlp.NewZeroOf[float32](e.Net.Sizes(), e.Net.Act)
+			e.Narrow()
+			e.Opt = optim.NewAdamMixed(e.Net32.Params(), nil, cfg.LR)
+			e.run = newBaselineRun(e.Net32, func(p, g [][]float32) { e.Opt.UpdateMixed(p, g, nil, nil) })
+		} else {
+			e.Opt = optim.NewAdam(e.Net.Params(), cfg.LR)
+			e.run = newBaselineRun(e.Net, func(p, g [][]float64) { e.Opt.Update(p, g) })
+		}
 	}
 	return e
+}
+
+// Narrow copies Net's parameters into Net32 (rounded to nearest; exact for
+// values that were float32): call it after writing Net. It does nothing
+// without Config.Float32.
+func (e *NVIL) Narrow() {
+	if e.Net32 != nil {
+		mlp.Convert(e.Net32, e.Net)
+	}
+}
+
+// Widen copies Net32's parameters into Net (exactly), so that Net holds
+// what training made of them: call it before reading Net. It does nothing
+// without Config.Float32.
+func (e *NVIL) Widen() {
+	if e.Net32 != nil {
+		mlp.Convert(e.Net, e.Net32)
+	}
 }
 
 // Name returns "nvil".
@@ -152,15 +185,11 @@ func (e *NVIL) Prepare(b *Batch) {
 	e.Learn()
 	e.pred = scratch.Grow(e.pred, b.B)
 	e.prepared = b
-	if e.Net == nil {
+	if e.run == nil {
 		clear(e.pred)
 		return
 	}
-	if b.InputSparse != nil {
-		copy(e.pred, e.Net.ForwardSparse(&e.ws, b.InputSparse))
-	} else {
-		copy(e.pred, e.Net.Forward(&e.ws, b.Input))
-	}
+	e.run.predict(e.pred, b)
 }
 
 // Learn takes the baseline network's step on the last batch Estimate saw,
@@ -171,10 +200,79 @@ func (e *NVIL) Learn() {
 		return
 	}
 	e.pending = nil
+	e.run.learn(e.d)
+}
+
+// baseline is the baseline network's passes in its dtype.
+type baseline interface {
+	// predict writes the network's predictions for b's documents into
+	// pred (len b.B).
+	predict(pred []float64, b *Batch)
+	// learn takes one step of Adam on the last predict's batch, given the
+	// loss's gradient d with respect to the predictions.
+	learn(d []float64)
+}
+
+// baselineRun is a baseline network of dtype T with its gradient, its
+// workspace and its inputs in T.
+type baselineRun[T mlp.Float] struct {
+	net, grad *mlp.NetOf[T]
+	update    func(params, grads [][]T) // Adam's step
+	ws        mlp.WorkspaceOf[T]
+	touched   mlp.Touched // rows of grad's first layer that BackwardSparse wrote
+
+	// The last predict's inputs in T: b's own, or narrowed into the
+	// buffers below.
+	sparse  *mlp.SparseOf[T]
+	dense   []T
+	sparseT mlp.SparseOf[T]
+	denseT  []T
+	d       []T
+}
+
+func newBaselineRun[T mlp.Float](net *mlp.NetOf[T], update func(params, grads [][]T)) *baselineRun[T] {
+	return &baselineRun[T]{net: net, grad: net.ZeroClone(), update: update}
+}
+
+func (r *baselineRun[T]) predict(pred []float64, b *Batch) {
+	var out []T
 	if b.InputSparse != nil {
-		e.Net.BackwardSparse(&e.ws, b.InputSparse, e.d, e.grad, &e.touched)
+		r.sparse, r.dense = asSparse(&r.sparseT, b.InputSparse), nil
+		out = r.net.ForwardSparse(&r.ws, r.sparse)
 	} else {
-		e.Net.Backward(&e.ws, b.Input, e.d, e.grad)
+		r.sparse, r.dense = nil, asSlice(&r.denseT, b.Input)
+		out = r.net.Forward(&r.ws, r.dense)
 	}
-	e.Opt.Update(e.Net.Params(), e.grad.Params())
+	for i := range pred {
+		pred[i] = float64(out[i])
+	}
+}
+
+func (r *baselineRun[T]) learn(d []float64) {
+	dT := asSlice(&r.d, d)
+	if r.sparse != nil {
+		r.net.BackwardSparse(&r.ws, r.sparse, dT, r.grad, &r.touched)
+	} else {
+		r.net.Backward(&r.ws, r.dense, dT, r.grad)
+	}
+	r.update(r.net.Params(), r.grad.Params())
+}
+
+// asSparse returns x itself if T is float64, or x narrowed into buf.
+func asSparse[T mlp.Float](buf *mlp.SparseOf[T], x *mlp.Sparse) *mlp.SparseOf[T] {
+	if same, ok := any(x).(*mlp.SparseOf[T]); ok {
+		return same
+	}
+	mlp.ConvertSparse(buf, x)
+	return buf
+}
+
+// asSlice returns x itself if T is float64, or x narrowed into *buf.
+func asSlice[T mlp.Float](buf *[]T, x []float64) []T {
+	if same, ok := any(x).([]T); ok {
+		return same
+	}
+	*buf = scratch.Grow(*buf, len(x))
+	vecof.Convert(*buf, x)
+	return *buf
 }

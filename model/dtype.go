@@ -17,8 +17,10 @@ import (
 // float64 in a Float32 model: the log-sum-exp and log-likelihood of the
 // decoder's head (decoder.LogLikOf), the encoder's surrogate loss and its
 // gradient with respect to the logits (B×K values, widened), the posterior
-// and the sampled codes, the estimators, the prior, the step's objective,
-// and, in package train, the gradient norm and the NaN check.
+// and the sampled codes, the estimators (but for the network of NVIL's
+// baseline, which package train runs in the model's dtype:
+// estimators.NVILConfig.Float32), the prior, the step's objective, and, in
+// package train, the gradient norm and the NaN check.
 type Dtype int
 
 // The dtypes.

@@ -97,7 +97,7 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 				tokens[i] = 88
 			}
 			docs := testmodel.Docs(rng, V, tokens)
-			st, err := model.NewStepper(m, estimators.NewNVIL(estimators.NVILConfig{InputDim: V, Normalise: true}), S)
+			st, err := model.NewStepper(m, estimators.NewNVIL(estimators.NVILConfig{InputDim: V, Normalise: true, Float32: dt == model.Float32}), S)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -438,7 +438,7 @@ func (c Config) newEstimator() estimators.Estimator {
 	case estimators.KindExact:
 		return nil
 	case estimators.KindNVIL:
-		return estimators.NewNVIL(estimators.NVILConfig{KL: c.KL, InputDim: c.V, Normalise: c.Normalise, Seed: c.Seed})
+		return estimators.NewNVIL(estimators.NVILConfig{KL: c.KL, InputDim: c.V, Normalise: c.Normalise, Seed: c.Seed, Float32: c.Dtype == model.Float32})
 	}
 	return estimators.New(c.Estimator, c.KL, c.V, c.Seed)
 }

@@ -103,7 +103,8 @@ func (t *Trainer) checkpoint() (*checkpoints.Checkpoint, error) {
 	if n, ok := t.est.(*estimators.NVIL); ok {
 		nm := nvilMeta{Mean: n.Mean, Var: n.Var, Steps: n.Steps}
 		if n.Net != nil {
-			addNet(c, "baseline", n.Net, false)
+			n.Widen()
+			addNet(c, "baseline", n.Net, n.Config.Float32)
 			nm.Adam = addAdam(c, "baseline_optim", layerNames("baseline", n.Net), n.Opt)
 		}
 		meta[MetaEstimator] = nm
@@ -443,6 +444,7 @@ func (t *Trainer) restore(c *checkpoints.Checkpoint) error {
 			if err := readNet(c, "baseline", n.Net); err != nil {
 				return err
 			}
+			n.Narrow()
 			if err := readAdam(c, "baseline_optim", layerNames("baseline", n.Net), nm.Adam, n.Opt); err != nil {
 				return err
 			}

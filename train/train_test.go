@@ -59,6 +59,8 @@ func smallRun(t testing.TB, scenario string) (Config, *data.Corpus, *data.Corpus
 		cfg.KL = estimators.Stochastic
 	case "float32":
 		cfg.Dtype = model.Float32
+	case "float32-nvil": // NVIL's baseline network in float32 too
+		cfg.Dtype, cfg.Estimator = model.Float32, estimators.KindNVIL
 	case "float32-prior-clip": // Adam over float32 networks and the float64 prior
 		cfg.Dtype, cfg.Prior, cfg.ClipNorm = model.Float32, PriorLearned, 1
 	case "rloo-fused":
@@ -112,9 +114,10 @@ func params(tr *Trainer) [][]float64 {
 // checkpoint holds its networks as F32 tensors and resumes as float32.
 // Mutation: a resumed float32 model whose float32 parameters are not
 // narrowed from the checkpoint's (modelFromCheckpoint without Narrow)
-// fails the float32 cases.
+// fails the float32 cases; a resumed float32 NVIL whose baseline network
+// is not (restore without NVIL.Narrow) fails float32-nvil.
 func TestResumeIsExact(t *testing.T) {
-	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "vimco-learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl", "float32", "float32-prior-clip", "rloo-fused", "float32-rloo-fused"} {
+	for _, est := range []string{"nvil", "rloo", "vimco", "disarm", "exact", "em", "learned-prior", "vimco-learned-prior", "reinforce", "cosine-clip", "warmup-steps", "stochastic-kl", "float32", "float32-nvil", "float32-prior-clip", "rloo-fused", "float32-rloo-fused"} {
 		t.Run(est, func(t *testing.T) {
 			cfg, trainC, validC, vocab := smallRun(t, est)
 			whole, err := New(cfg, t.TempDir(), trainC, validC, vocab)
@@ -157,8 +160,10 @@ func TestResumeIsExact(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tn, _ := c.Tensor("encoder.layers.0.weight"); tn.Float32 != (cfg.Dtype == model.Float32) {
-				t.Errorf("a %v run's checkpoint stores the encoder's weights with Float32 %v", cfg.Dtype, tn.Float32)
+			for _, name := range []string{"encoder.layers.0.weight", "baseline.layers.0.weight"} { // NVIL's baseline, where there is one
+				if tn, ok := c.Tensor(name); ok && tn.Float32 != (cfg.Dtype == model.Float32) {
+					t.Errorf("a %v run's checkpoint stores %s with Float32 %v", cfg.Dtype, name, tn.Float32)
+				}
 			}
 			got, err := second.Run(context.Background())
 			if err != nil {

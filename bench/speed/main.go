@@ -80,9 +80,12 @@ func run(dir string, kind estimators.Kind, samples int, epochs float64, evalDocs
 	if kind == estimators.KindExact {
 		return fmt.Errorf("-estimator exact: this benchmark times the score-function estimators")
 	}
-	est := estimators.New(kind, estimators.ClosedForm, V, 1)
-	if n, ok := est.(*estimators.NVIL); ok {
-		n.Config.Normalise = true
+	var est estimators.Estimator
+	if kind == estimators.KindNVIL {
+		// The baseline network in the model's dtype, as package train runs it.
+		est = estimators.NewNVIL(estimators.NVILConfig{KL: estimators.ClosedForm, InputDim: V, Seed: 1, Normalise: true, Float32: dtype == model.Float32})
+	} else {
+		est = estimators.New(kind, estimators.ClosedForm, V, 1)
 	}
 	st, err := model.NewStepper(m, est, samples)
 	if err != nil {
