@@ -43,13 +43,17 @@ func usefulFLOPs(docs []data.Document, S, V, K, H int) float64 {
 }
 
 // BenchmarkRoofline measures, in one run, the useful GFLOP/s of a training
-// step (V=2000, K=50, H=500, B=64, NVIL; gradients, not Adam) and two
-// limits: gonum's dgemm rate on the decoder's dense shape, and the rate of
+// step (V=2000, K=50, H=500, B=64, NVIL; gradients, not Adam) and three
+// limits: gonum's dgemm rate on the decoder's dense shape; the rate of
 // amvi's own inner kernel in the step's dtype (vec.AddScaledRows, or
 // vec.AddScaledRows32 for a float32 model: a multiply and an add per
 // element) on cache-resident data on every core, the most the step's
-// arithmetic could run at. It reports the step's fraction of each. The step
-// can pass the dgemm figure: it skips the zeros that the count includes.
+// arithmetic could run at (the peak, "of-kernel"); and the rate of
+// the same kernel gathering the step's documents' rows from a V×H matrix
+// out of the level-2 cache (firstLayerGather: the encoder's first layer,
+// the step's largest memory-bound part, "of-gather"). It reports the
+// step's fraction of each. The step can pass the dgemm figure: it skips
+// the zeros that the count includes.
 func BenchmarkRoofline(b *testing.B) {
 	for _, dt := range []model.Dtype{model.Float64, model.Float32} {
 		for _, S := range []int{1, 8} {
@@ -83,6 +87,38 @@ func kernelPeak(dt model.Dtype, src []float64, reps int) {
 	for range reps {
 		vec.AddScaledRows(dst, src, 240, rows, scales)
 	}
+}
+
+// firstLayerGather is the encoder forward's first layer alone, the
+// step's largest memory-bound part, in dtype dt on every core: each core
+// gathers, for its share of docs, the rows of the document's words from
+// w or w32 (the encoder's V×H weights, 8 MB in float64, larger than a
+// core's level-2 cache) scaled by scales (or scales32) into a row of H,
+// with the kernel the step uses there (vec.AddScaledRowsAhead or its
+// float32 form). It returns the floating-point operations it did.
+func firstLayerGather(dt model.Dtype, w []float64, w32 []float32, H int, docs []data.Document, scales [][]float64, scales32 [][]float32, cores int) float64 {
+	var wg sync.WaitGroup
+	nnz := 0
+	for _, d := range docs {
+		nnz += len(d.Words)
+	}
+	for c := range cores {
+		lo, hi := c*len(docs)/cores, (c+1)*len(docs)/cores
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dst, dst32 := make([]float64, H), make([]float32, H)
+			for i := lo; i < hi; i++ {
+				if dt == model.Float32 {
+					vec.AddScaledRowsAhead32(dst32, w32, H, docs[i].Words, scales32[i])
+				} else {
+					vec.AddScaledRowsAhead(dst, w, H, docs[i].Words, scales[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return 2 * float64(nnz) * float64(H)
 }
 
 func benchRoofline(b *testing.B, dt model.Dtype, S int) {
@@ -124,8 +160,25 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 				kernSrc[i] = rng.NormFloat64()
 			}
 			const kernReps = 2000
+			// The gather reads the encoder's own first-layer weights, so
+			// that it moves no data of its own through the caches.
+			gw := m.Enc.Net.Layers[0].W
+			var gw32 []float32
+			if dt == model.Float32 {
+				gw32 = m.Enc32.Layers[0].W
+			}
+			scales, scales32 := make([][]float64, len(docs)), make([][]float32, len(docs))
+			nnz := 0
+			for i, d := range docs {
+				nnz += len(d.Words)
+				for _, n := range d.Counts {
+					scales[i] = append(scales[i], float64(n))
+					scales32[i] = append(scales32[i], float32(n))
+				}
+			}
 			b.ResetTimer()
-			var stepTime, gemmTime, kernTime, stepCPU, kernCPU time.Duration
+			var stepTime, gemmTime, kernTime, gatherTime, stepCPU, kernCPU time.Duration
+			gatherFLOPs := 0.0
 			for b.Loop() {
 				t0, c0 := time.Now(), processCPU()
 				if _, err := st.Step(docs, rng, g); err != nil {
@@ -143,11 +196,14 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 					}()
 				}
 				wg.Wait()
+				t3, c3 := time.Now(), processCPU()
+				gatherFLOPs += firstLayerGather(dt, gw, gw32, H, docs, scales, scales32, cores)
 				stepTime += t1.Sub(t0)
 				gemmTime += t2.Sub(t1)
-				kernTime += time.Since(t2)
+				kernTime += t3.Sub(t2)
+				gatherTime += time.Since(t3)
 				stepCPU += c1 - c0
-				kernCPU += processCPU() - c2
+				kernCPU += c3 - c2
 			}
 			stepRate := flops * float64(b.N) / stepTime.Seconds() / 1e9
 			gemmRate := 2 * float64(R*(K+1)*V) * float64(b.N) / gemmTime.Seconds() / 1e9
@@ -159,6 +215,23 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 			b.ReportMetric(kernRate, "kernel-GFLOP/s")
 			b.ReportMetric(stepRate/gemmRate, "of-dgemm")
 			b.ReportMetric(stepRate/kernRate, "of-kernel")
+			// The same fraction of the memory-bound first layer's rate:
+			// what the step's arithmetic could run at were all of it as
+			// limited by its reads as the first layer's gather is.
+			gatherRate := gatherFLOPs / gatherTime.Seconds() / 1e9
+			b.ReportMetric(gatherRate, "gather-GFLOP/s")
+			// The roofline of the step's own mix: its first layers'
+			// products (forward and weight gradient, the encoder's and
+			// the baseline's: four multiply-adds per nonzero and unit) at
+			// the gather's rate, limited by memory as the gather is (the
+			// weight gradient writes the rows the gather reads), and the
+			// rest at the kernel's peak. "bound-of-kernel" is the most of
+			// the peak such a step could reach, "of-bound" the step's
+			// share of that.
+			memFLOPs := 4 * float64(nnz) * float64(H+100)
+			bound := flops / (memFLOPs/gatherRate + (flops-memFLOPs)/kernRate)
+			b.ReportMetric(bound/kernRate, "bound-of-kernel")
+			b.ReportMetric(stepRate/bound, "of-bound")
 			// The same fraction per CPU second (the process's user and
 			// system time, all cores): on a shared machine it leaves out
 			// the time the step and the peak waited for a core, which the
