@@ -49,11 +49,12 @@ func usefulFLOPs(docs []data.Document, S, V, K, H int) float64 {
 // vec.AddScaledRows32 for a float32 model: a multiply and an add per
 // element) on cache-resident data on every core, the most the step's
 // arithmetic could run at (the peak, "of-kernel"); and the rate of
-// the same kernel gathering the step's documents' rows from a V×H matrix
-// out of the level-2 cache (firstLayerGather: the encoder's first layer,
-// the step's largest memory-bound part, "of-gather"). It reports the
-// step's fraction of each. The step can pass the dgemm figure: it skips
-// the zeros that the count includes.
+// the same kernel gathering the step's documents' rows from the encoder's
+// weights, out of the level-2 cache (firstLayerGather: the first layer,
+// the step's largest memory-bound part, "gather-GFLOP/s"). It reports the
+// step's fraction of the first two, and of the roofline that the last two
+// give the step's mix of work ("bound-of-kernel", "of-bound"). The step
+// can pass the dgemm figure: it skips the zeros that the count includes.
 func BenchmarkRoofline(b *testing.B) {
 	for _, dt := range []model.Dtype{model.Float64, model.Float32} {
 		for _, S := range []int{1, 8} {
@@ -215,9 +216,7 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 			b.ReportMetric(kernRate, "kernel-GFLOP/s")
 			b.ReportMetric(stepRate/gemmRate, "of-dgemm")
 			b.ReportMetric(stepRate/kernRate, "of-kernel")
-			// The same fraction of the memory-bound first layer's rate:
-			// what the step's arithmetic could run at were all of it as
-			// limited by its reads as the first layer's gather is.
+			// The memory-bound first layer's rate.
 			gatherRate := gatherFLOPs / gatherTime.Seconds() / 1e9
 			b.ReportMetric(gatherRate, "gather-GFLOP/s")
 			// The roofline of the step's own mix: its first layers'
