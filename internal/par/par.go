@@ -9,13 +9,10 @@
 // cores asleep and pay for waking them, so For hands parts to long-lived
 // workers that wait for the next part by spinning (yielding the core to
 // any other goroutine at every turn) for about as long as waking a
-// sleeping one takes, some tens of microseconds, before they sleep: so
-// spinning never costs much more than the wake-up it may save. Longer
-// spins paid for themselves rarely: on 20 Newsgroups two thirds of the
-// gaps between a step's loops were longer than 64 µs (load average 4–6),
-// and spinning through them took CPU time that a loaded machine takes
-// from the step's own thread. A For that finds the workers busy with
-// another For runs its parts on fresh goroutines instead.
+// sleeping one takes, before they sleep: so spinning never costs much
+// more than the wake-up it may save (see spins). A For that finds the
+// workers busy with another For runs its parts on fresh goroutines
+// instead.
 package par
 
 import (
@@ -64,10 +61,17 @@ func For(n, grain int, fn func(lo, hi int)) {
 
 // spins is how many times an idle worker, or a For waiting for a worker,
 // checks for news before it sleeps; each check yields the core first
-// (about 90 ns on an idle core, so 300 checks take about 30 µs). Measured
-// against 1000 checks, 3 epochs of 20 Newsgroups took 6–8% less CPU time
-// (interleaved, load average 4–6).
-const spins = 300
+// (80–90 ns on an idle core, so 1000 checks take 80–90 µs). That is about
+// as long as a wake-up takes on this project's 2-core virtual machines:
+// at 300 checks, two or three of the 24 Fors of a 20 Newsgroups step at
+// NVIL S=1 found their worker asleep, and its part then started about
+// 100 µs late. At 1000, that step ran in 0.70–0.92 of the time at 300
+// (five interleaved rounds of model's BenchmarkStep/S=1, quiet machine),
+// and whole training runs took the same CPU time within the noise
+// (docs/speed.md, 4 December). On a loaded machine the longer spins cost
+// CPU time that other jobs could use: at load average 4–6, 300 checks
+// took 6–8% less CPU time than 1000 over 3 epochs.
+const spins = 1000
 
 var pool struct {
 	busy    sync.Mutex // held by the For using the workers
