@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -19,41 +20,77 @@ import (
 	"github.com/amvi/amvi/model"
 )
 
-// usefulFLOPs counts the floating-point work one training step needs, as
-// matrix products (2 flops per multiply-add), for a minibatch of docs with
-// S codes each, an encoder V→H→K, a linear decoder K→V and NVIL's baseline
-// V→100→1. The first layers' products touch only each document's nonzero
-// words; the decoder's are dense. Exponentials and other elementwise work
-// are not counted. The encoder runs forward once a step (its backward half
-// reuses the forward's outputs, docs/engine.md): the count once included a
-// second forward pass, for sampling, that the hand-written pass before the
-// engine made and the step no longer does.
-func usefulFLOPs(docs []data.Document, S, V, K, H int) float64 {
+// stepWork is the floating-point work one training step needs, as matrix
+// products (2 flops per multiply-add), for a minibatch of B documents with
+// nnz nonzero words and S codes each, an encoder V→H→K, a linear decoder
+// K→V and NVIL's baseline V→100→1. The first layers' products touch only
+// each document's nonzero words; the decoder's are dense. Exponentials and
+// other elementwise work are not counted. The encoder runs forward once a
+// step (its backward half reuses the forward's outputs, docs/engine.md):
+// the count once included a second forward pass, for sampling, that the
+// hand-written pass before the engine made and the step no longer does.
+type stepWork struct {
+	encFirst  float64 // the encoder's first layer forward, and again its weight gradient
+	baseFirst float64 // the baseline's first layer forward, and again its weight gradient
+	encHidden float64 // the encoder's hidden layer forward, and again its weight gradient and the back-propagation into it
+	dec       float64 // the decoder forward, and again its weight gradient
+}
+
+func newStepWork(docs []data.Document, S, V, K, H int) stepWork {
 	nnz := 0
 	for _, d := range docs {
 		nnz += len(d.Words)
 	}
-	B, R := float64(len(docs)), float64(len(docs)*S)
-	enc := 2*float64(nnz)*float64(H) + 2*B*float64(H)*float64(K) // forward
-	enc *= 2                                                     // + weight gradients
-	enc += 2 * B * float64(H) * float64(K)                       // back-propagation into the hidden layer
-	dec := 2 * 2 * R * float64(K+1) * float64(V)                 // forward and weight gradient
-	base := 2 * 2 * float64(nnz) * 100                           // NVIL baseline forward and gradient
-	return enc + dec + base
+	B := float64(len(docs))
+	return stepWork{
+		encFirst:  2 * float64(nnz) * float64(H),
+		baseFirst: 2 * float64(nnz) * 100,
+		encHidden: 2 * B * float64(H) * float64(K),
+		dec:       2 * B * float64(S) * float64(K+1) * float64(V),
+	}
+}
+
+// useful returns the step's whole count.
+func (w stepWork) useful() float64 {
+	return 2*w.encFirst + 2*w.baseFirst + 3*w.encHidden + 2*w.dec
+}
+
+// roofline returns two least times for the step's work whose parts each
+// ran at their ceiling, the rates in flops a second: the first layers'
+// forward products at the gather's rate, their weight gradients at the
+// gradient's rate, the baseline's Adam update in adam seconds, and every
+// other product at the kernel's peak. serial runs the parts one after
+// another. overlapped runs at the same time what the step may: the
+// baseline's forward beside the decoder's, and the backward pass's
+// memory-bound parts (the first layers' weight gradients and Adam) beside
+// its products (the decoder's weight gradient, the encoder's hidden layer
+// and the back-propagation into it), as if neither slowed the other; the
+// encoder's forward comes first, as the codes need it.
+func (w stepWork) roofline(kern, gather, grad, adam float64) (serial, overlapped float64) {
+	memBack := (w.encFirst+w.baseFirst)/grad + adam
+	computeBack := (2*w.encHidden + w.dec) / kern
+	forward := w.encFirst/gather + w.encHidden/kern
+	serial = forward + w.dec/kern + w.baseFirst/gather + memBack + computeBack
+	overlapped = forward + max(w.dec/kern, w.baseFirst/gather) + max(memBack, computeBack)
+	return serial, overlapped
 }
 
 // BenchmarkRoofline measures, in one run, the useful GFLOP/s of a training
-// step (V=2000, K=50, H=500, B=64, NVIL; gradients, not Adam) and three
-// limits: gonum's dgemm rate on the decoder's dense shape; the rate of
-// amvi's own inner kernel in the step's dtype (vec.AddScaledRows, or
-// vec.AddScaledRows32 for a float32 model: a multiply and an add per
-// element) on cache-resident data on every core, the most the step's
-// arithmetic could run at (the peak, "of-kernel"); and the rate of
-// the same kernel gathering the step's documents' rows from the encoder's
-// weights, out of the level-2 cache (firstLayerGather: the first layer,
-// the step's largest memory-bound part, "gather-GFLOP/s"). It reports the
-// step's fraction of the first two, and of the roofline that the last two
-// give the step's mix of work ("bound-of-kernel", "of-bound"). The step
+// step (V=2000, K=50, H=500, B=64, NVIL; the gradients and the baseline
+// network's Adam update, not the model's Adam) and three limits: gonum's
+// dgemm rate on the decoder's dense shape; the rate of amvi's own inner
+// kernel in the step's dtype (vec.AddScaledRows, or vec.AddScaledRows32
+// for a float32 model: a multiply and an add per element) on
+// cache-resident data on every core, the most the step's arithmetic could
+// run at (the peak, "of-kernel"); and the roofline of the step's
+// own mix of work (stepWork.roofline: "bound-of-kernel" with its parts one
+// after another, "overlap-bound-of-kernel" with the overlap the step
+// allows), from the step's memory-bound parts timed alone between its
+// steps on every core: the first layer's forward gather
+// (firstLayer.gather, "gather-GFLOP/s"), its weight gradient
+// (firstLayer.grad, "grad-GFLOP/s") and the baseline network's Adam update
+// ("adam-µs"). It reports the step's fraction of the dgemm rate, of the
+// peak, and of both rooflines ("of-bound", "of-overlap-bound"). The step
 // can pass the dgemm figure: it skips the zeros that the count includes.
 func BenchmarkRoofline(b *testing.B) {
 	for _, dt := range []model.Dtype{model.Float64, model.Float32} {
@@ -90,151 +127,266 @@ func kernelPeak(dt model.Dtype, src []float64, reps int) {
 	}
 }
 
-// firstLayerGather is the encoder forward's first layer alone, the
-// step's largest memory-bound part, in dtype dt on every core: each core
-// gathers, for its share of docs, the rows of the document's words from
-// w or w32 (the encoder's V×H weights, 8 MB in float64, larger than a
-// core's level-2 cache) scaled by scales (or scales32) into a row of H,
-// with the kernel the step uses there (vec.AddScaledRowsAhead or its
-// float32 form): 2·nnz·H floating-point operations for nnz words.
-func firstLayerGather(dt model.Dtype, w []float64, w32 []float32, H int, docs []data.Document, scales [][]float64, scales32 [][]float32, cores int) {
+// firstLayer is the step's first-layer work on one minibatch, in both
+// dtypes, for the timings that run between the steps: the documents'
+// words and counts by row (for the forward gather) and by word (for the
+// weight gradient), the step's own encoder weights and first-layer weight
+// gradient (so that the timings move no data of their own through the
+// caches), and a B×H matrix standing for the gradient at the layer's
+// output.
+type firstLayer struct {
+	dt        model.Dtype
+	H, cores  int
+	w, gw     []float64
+	w32, gw32 []float32
+	docs      []data.Document
+	scales    [][]float64
+	scales32  [][]float32
+	// The weight gradient's rows (the words used, ascending), and for each
+	// the documents using it and their counts.
+	words       []int
+	wordDocs    [][]int
+	wordScale   [][]float64
+	wordScale32 [][]float32
+	d           []float64
+	d32         []float32
+}
+
+func newFirstLayer(m *model.Model, g *model.Grads, docs []data.Document, dt model.Dtype, H, cores int, rng *rand.Rand) *firstLayer {
+	f := &firstLayer{dt: dt, H: H, cores: cores, docs: docs}
+	if dt == model.Float32 {
+		f.w32, f.gw32 = m.Enc32.Layers[0].W, g.Enc32.Layers[0].W
+	} else {
+		f.w, f.gw = m.Enc.Net.Layers[0].W, g.Enc.Layers[0].W
+	}
+	byWord := map[int]int{}
+	for _, d := range docs {
+		var s []float64
+		var s32 []float32
+		for k, n := range d.Counts {
+			s, s32 = append(s, float64(n)), append(s32, float32(n))
+			byWord[d.Words[k]] = 0
+		}
+		f.scales, f.scales32 = append(f.scales, s), append(f.scales32, s32)
+	}
+	for w := range byWord {
+		f.words = append(f.words, w)
+	}
+	slices.Sort(f.words)
+	for i, w := range f.words {
+		byWord[w] = i
+	}
+	f.wordDocs = make([][]int, len(f.words))
+	f.wordScale = make([][]float64, len(f.words))
+	f.wordScale32 = make([][]float32, len(f.words))
+	for i, d := range docs {
+		for k, w := range d.Words {
+			j := byWord[w]
+			f.wordDocs[j] = append(f.wordDocs[j], i)
+			f.wordScale[j] = append(f.wordScale[j], float64(d.Counts[k]))
+			f.wordScale32[j] = append(f.wordScale32[j], float32(d.Counts[k]))
+		}
+	}
+	f.d, f.d32 = make([]float64, len(docs)*H), make([]float32, len(docs)*H)
+	for i := range f.d {
+		f.d[i] = rng.NormFloat64()
+		f.d32[i] = float32(f.d[i])
+	}
+	return f
+}
+
+// nnz returns the number of (document, word) pairs.
+func (f *firstLayer) nnz() int {
+	n := 0
+	for _, s := range f.scales {
+		n += len(s)
+	}
+	return n
+}
+
+// onCores runs part(lo, hi) for equal shares of n on f.cores goroutines.
+func (f *firstLayer) onCores(n int, part func(lo, hi int)) {
 	var wg sync.WaitGroup
-	for c := range cores {
-		lo, hi := c*len(docs)/cores, (c+1)*len(docs)/cores
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			dst, dst32 := make([]float64, H), make([]float32, H)
-			for i := lo; i < hi; i++ {
-				if dt == model.Float32 {
-					vec.AddScaledRowsAhead32(dst32, w32, H, docs[i].Words, scales32[i])
-				} else {
-					vec.AddScaledRowsAhead(dst, w, H, docs[i].Words, scales[i])
-				}
-			}
-		}()
+	for c := range f.cores {
+		wg.Go(func() { part(c*n/f.cores, (c+1)*n/f.cores) })
 	}
 	wg.Wait()
 }
 
-func benchRoofline(b *testing.B, dt model.Dtype, S int) {
-	const V, K, H, B = 2000, 50, 500, 64
-	{
-		{
-			m, _ := benchModel(b)
-			m.SetDtype(dt)
-			rng := rand.New(rand.NewPCG(2, 2))
-			tokens := make([]int, B)
-			for i := range tokens {
-				tokens[i] = 88
+// gather is the encoder forward's first layer alone, the step's largest
+// memory-bound part: each core gathers, for its share of the documents,
+// the rows of the document's words from the encoder's V×H weights (8 MB in
+// float64, larger than a core's level-2 cache) scaled by their counts into
+// a row of H, with the kernel the step uses there (vec.AddScaledRowsAhead
+// or its float32 form): 2·nnz·H floating-point operations.
+func (f *firstLayer) gather() {
+	f.onCores(len(f.docs), func(lo, hi int) {
+		dst, dst32 := make([]float64, f.H), make([]float32, f.H)
+		for i := lo; i < hi; i++ {
+			if f.dt == model.Float32 {
+				vec.AddScaledRowsAhead32(dst32, f.w32, f.H, f.docs[i].Words, f.scales32[i])
+			} else {
+				vec.AddScaledRowsAhead(dst, f.w, f.H, f.docs[i].Words, f.scales[i])
 			}
-			docs := testmodel.Docs(rng, V, tokens)
-			st, err := model.NewStepper(m, estimators.NewNVIL(estimators.NVILConfig{InputDim: V, Normalise: true, Float32: dt == model.Float32}), S)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
-			g := m.NewGrads()
-			flops := usefulFLOPs(docs, S, V, K, H)
+		}
+	})
+}
 
-			// dgemm on the decoder's shape, dense operands.
-			R := B * S
-			a := blas64.General{Rows: R, Cols: K + 1, Stride: K + 1, Data: make([]float64, R*(K+1))}
-			w := blas64.General{Rows: K + 1, Cols: V, Stride: V, Data: make([]float64, (K+1)*V)}
-			c := blas64.General{Rows: R, Cols: V, Stride: V, Data: make([]float64, R*V)}
-			for i := range a.Data {
-				a.Data[i] = rng.NormFloat64()
+// grad is the first layer's weight gradient alone: each core writes, for
+// its share of the words used, the word's row of the step's gradient (the
+// same rows the step writes) as the sum of the rows of f.d of the
+// documents using it scaled by their counts, with the step's kernel
+// (vec.SumScaledRows or its float32 form): 2·nnz·H floating-point
+// operations. The step overwrites those rows at its next call.
+func (f *firstLayer) grad() {
+	H := f.H
+	f.onCores(len(f.words), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			w := f.words[j]
+			if f.dt == model.Float32 {
+				vec.SumScaledRows32(f.gw32[w*H:(w+1)*H], f.d32, H, f.wordDocs[j], f.wordScale32[j])
+			} else {
+				vec.SumScaledRows(f.gw[w*H:(w+1)*H], f.d, H, f.wordDocs[j], f.wordScale[j])
 			}
-			for i := range w.Data {
-				w.Data[i] = rng.NormFloat64()
+		}
+	})
+}
+
+// baselineAdam returns a function that applies one Adam step of the NVIL
+// estimator's own optimizer to its own baseline network (the update the
+// step makes in NVIL's Learn) with a fixed gradient of small values: its
+// time is the baseline update's, which the step's count gives no useful
+// flops.
+func baselineAdam(e *estimators.NVIL, rng *rand.Rand) func() {
+	if e.Net32 != nil {
+		p := e.Net32.Params()
+		g := make([][]float32, len(p))
+		for i, t := range p {
+			g[i] = make([]float32, len(t))
+			for j := range g[i] {
+				g[i][j] = float32(1e-3 * rng.NormFloat64())
 			}
-			// The kernel on both cores, each gathering 25 rows of a
-			// 48 KiB-resident 25×240 matrix into a 240-wide block.
-			cores := runtime.GOMAXPROCS(0)
-			kernSrc := make([]float64, 25*240)
-			for i := range kernSrc {
-				kernSrc[i] = rng.NormFloat64()
-			}
-			const kernReps = 2000
-			// The gather reads the encoder's own first-layer weights, so
-			// that it moves no data of its own through the caches.
-			gw := m.Enc.Net.Layers[0].W
-			var gw32 []float32
-			if dt == model.Float32 {
-				gw32 = m.Enc32.Layers[0].W
-			}
-			scales, scales32 := make([][]float64, len(docs)), make([][]float32, len(docs))
-			nnz := 0
-			for i, d := range docs {
-				nnz += len(d.Words)
-				for _, n := range d.Counts {
-					scales[i] = append(scales[i], float64(n))
-					scales32[i] = append(scales32[i], float32(n))
-				}
-			}
-			b.ResetTimer()
-			var stepTime, gemmTime, kernTime, gatherTime, stepCPU, kernCPU time.Duration
-			for b.Loop() {
-				t0, c0 := time.Now(), processCPU()
-				if _, err := st.Step(docs, rng, g); err != nil {
-					b.Fatal(err)
-				}
-				t1, c1 := time.Now(), processCPU()
-				blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
-				t2, c2 := time.Now(), processCPU()
-				var wg sync.WaitGroup
-				for range cores {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						kernelPeak(dt, kernSrc, kernReps)
-					}()
-				}
-				wg.Wait()
-				t3, c3 := time.Now(), processCPU()
-				firstLayerGather(dt, gw, gw32, H, docs, scales, scales32, cores)
-				stepTime += t1.Sub(t0)
-				gemmTime += t2.Sub(t1)
-				kernTime += t3.Sub(t2)
-				gatherTime += time.Since(t3)
-				stepCPU += c1 - c0
-				kernCPU += c3 - c2
-			}
-			stepRate := flops * float64(b.N) / stepTime.Seconds() / 1e9
-			gemmRate := 2 * float64(R*(K+1)*V) * float64(b.N) / gemmTime.Seconds() / 1e9
-			b.ReportMetric(stepTime.Seconds()*1e3/float64(b.N), "ms/step")
-			b.ReportMetric(flops/1e6, "MFLOP/step")
-			b.ReportMetric(stepRate, "useful-GFLOP/s")
-			b.ReportMetric(gemmRate, "dgemm-GFLOP/s")
-			kernRate := 2 * float64(cores*kernReps*25*240) * float64(b.N) / kernTime.Seconds() / 1e9
-			b.ReportMetric(kernRate, "kernel-GFLOP/s")
-			b.ReportMetric(stepRate/gemmRate, "of-dgemm")
-			b.ReportMetric(stepRate/kernRate, "of-kernel")
-			// The memory-bound first layer's rate.
-			gatherRate := 2 * float64(nnz*H) * float64(b.N) / gatherTime.Seconds() / 1e9
-			b.ReportMetric(gatherRate, "gather-GFLOP/s")
-			// The roofline of the step's own mix: its first layers'
-			// products (forward and weight gradient, the encoder's and
-			// the baseline's: four multiply-adds per nonzero and unit) at
-			// the gather's rate, limited by memory as the gather is (the
-			// weight gradient writes the rows the gather reads), and the
-			// rest at the kernel's peak. "bound-of-kernel" is the most of
-			// the peak such a step could reach, "of-bound" the step's
-			// share of that.
-			memFLOPs := 4 * float64(nnz) * float64(H+100)
-			bound := flops / (memFLOPs/gatherRate + (flops-memFLOPs)/kernRate)
-			b.ReportMetric(bound/kernRate, "bound-of-kernel")
-			b.ReportMetric(stepRate/bound, "of-bound")
-			// The same fraction per CPU second (the process's user and
-			// system time, all cores): on a shared machine it leaves out
-			// the time the step and the peak waited for a core, which the
-			// wall-clock fraction above counts against whichever of the two
-			// was descheduled more.
-			kernCPURate := 2 * float64(cores*kernReps*25*240) * float64(b.N) / kernCPU.Seconds()
-			b.ReportMetric(stepCPU.Seconds()*1e3/float64(b.N), "cpu-ms/step")
-			b.ReportMetric(flops*float64(b.N)/stepCPU.Seconds()/kernCPURate, "of-kernel-cpu")
+		}
+		return func() { e.Opt.UpdateMixed(p, g, nil, nil) }
+	}
+	p := e.Net.Params()
+	g := make([][]float64, len(p))
+	for i, t := range p {
+		g[i] = make([]float64, len(t))
+		for j := range g[i] {
+			g[i][j] = 1e-3 * rng.NormFloat64()
 		}
 	}
+	return func() { e.Opt.Update(p, g) }
+}
+
+func benchRoofline(b *testing.B, dt model.Dtype, S int) {
+	const V, K, H, B = 2000, 50, 500, 64
+	m, _ := benchModel(b)
+	m.SetDtype(dt)
+	rng := rand.New(rand.NewPCG(2, 2))
+	tokens := make([]int, B)
+	for i := range tokens {
+		tokens[i] = 88
+	}
+	docs := testmodel.Docs(rng, V, tokens)
+	nvil := estimators.NewNVIL(estimators.NVILConfig{InputDim: V, Normalise: true, Float32: dt == model.Float32})
+	st, err := model.NewStepper(m, nvil, S)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	g := m.NewGrads()
+	work := newStepWork(docs, S, V, K, H)
+	flops := work.useful()
+
+	// dgemm on the decoder's shape, dense operands.
+	R := B * S
+	a := blas64.General{Rows: R, Cols: K + 1, Stride: K + 1, Data: make([]float64, R*(K+1))}
+	w := blas64.General{Rows: K + 1, Cols: V, Stride: V, Data: make([]float64, (K+1)*V)}
+	c := blas64.General{Rows: R, Cols: V, Stride: V, Data: make([]float64, R*V)}
+	for i := range a.Data {
+		a.Data[i] = rng.NormFloat64()
+	}
+	for i := range w.Data {
+		w.Data[i] = rng.NormFloat64()
+	}
+	// The kernel on both cores, each gathering 25 rows of a 48 KiB-resident
+	// 25×240 matrix into a 240-wide block.
+	cores := runtime.GOMAXPROCS(0)
+	kernSrc := make([]float64, 25*240)
+	for i := range kernSrc {
+		kernSrc[i] = rng.NormFloat64()
+	}
+	const kernReps = 2000
+	first := newFirstLayer(m, g, docs, dt, H, cores, rng)
+	nnz := first.nnz()
+	adam := baselineAdam(nvil, rng)
+	b.ResetTimer()
+	var stepTime, gemmTime, kernTime, gatherTime, gradTime, adamTime, stepCPU, kernCPU time.Duration
+	for b.Loop() {
+		t0, c0 := time.Now(), processCPU()
+		if _, err := st.Step(docs, rng, g); err != nil {
+			b.Fatal(err)
+		}
+		t1, c1 := time.Now(), processCPU()
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
+		t2, c2 := time.Now(), processCPU()
+		var wg sync.WaitGroup
+		for range cores {
+			wg.Go(func() { kernelPeak(dt, kernSrc, kernReps) })
+		}
+		wg.Wait()
+		t3, c3 := time.Now(), processCPU()
+		first.gather()
+		t4 := time.Now()
+		first.grad()
+		t5 := time.Now()
+		adam()
+		stepTime += t1.Sub(t0)
+		gemmTime += t2.Sub(t1)
+		kernTime += t3.Sub(t2)
+		gatherTime += t4.Sub(t3)
+		gradTime += t5.Sub(t4)
+		adamTime += time.Since(t5)
+		stepCPU += c1 - c0
+		kernCPU += c3 - c2
+	}
+	n := float64(b.N)
+	stepRate := flops * n / stepTime.Seconds() / 1e9
+	gemmRate := 2 * float64(R*(K+1)*V) * n / gemmTime.Seconds() / 1e9
+	b.ReportMetric(stepTime.Seconds()*1e3/n, "ms/step")
+	b.ReportMetric(flops/1e6, "MFLOP/step")
+	b.ReportMetric(stepRate, "useful-GFLOP/s")
+	b.ReportMetric(gemmRate, "dgemm-GFLOP/s")
+	kernRate := 2 * float64(cores*kernReps*25*240) * n / kernTime.Seconds() / 1e9
+	b.ReportMetric(kernRate, "kernel-GFLOP/s")
+	b.ReportMetric(stepRate/gemmRate, "of-dgemm")
+	b.ReportMetric(stepRate/kernRate, "of-kernel")
+	// The memory-bound parts' rates.
+	layerFLOPs := 2 * float64(nnz*H)
+	gatherRate := layerFLOPs * n / gatherTime.Seconds() / 1e9
+	gradRate := layerFLOPs * n / gradTime.Seconds() / 1e9
+	adamSec := adamTime.Seconds() / n
+	b.ReportMetric(gatherRate, "gather-GFLOP/s")
+	b.ReportMetric(gradRate, "grad-GFLOP/s")
+	b.ReportMetric(adamSec*1e6, "adam-µs")
+	// The roofline of the step's own mix of work, as a fraction of the
+	// peak, and the step's fraction of it.
+	serial, overlapped := work.roofline(kernRate*1e9, gatherRate*1e9, gradRate*1e9, adamSec)
+	stepSec := stepTime.Seconds() / n
+	b.ReportMetric(flops/serial/1e9/kernRate, "bound-of-kernel")
+	b.ReportMetric(serial/stepSec, "of-bound")
+	b.ReportMetric(flops/overlapped/1e9/kernRate, "overlap-bound-of-kernel")
+	b.ReportMetric(overlapped/stepSec, "of-overlap-bound")
+	// The same fraction of the peak per CPU second (the process's user
+	// and system time, all cores): on a shared machine it leaves out the
+	// time the step and the peak waited for a core, which the wall-clock
+	// fraction above counts against whichever of the two was descheduled
+	// more.
+	kernCPURate := 2 * float64(cores*kernReps*25*240) * n / kernCPU.Seconds()
+	b.ReportMetric(stepCPU.Seconds()*1e3/n, "cpu-ms/step")
+	b.ReportMetric(flops*n/stepCPU.Seconds()/kernCPURate, "of-kernel-cpu")
 }
 
 // processCPU returns the process's user and system CPU time so far.
