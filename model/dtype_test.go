@@ -105,3 +105,45 @@ func TestFloat32StepMatchesFloat64(t *testing.T) {
 		}
 	}
 }
+
+// TestParams checks Model.Params and Grads.Params in both dtypes: the
+// tensors of the networks that run, the encoder's then the decoder's,
+// aliasing their storage (a write through Params reaches the network),
+// the other dtype's list nil, and the gradients shaped as the parameters.
+// Mutation: Model.Params listing the decoder's tensors first fails it.
+func TestParams(t *testing.T) {
+	for _, dt := range []model.Dtype{model.Float64, model.Float32} {
+		t.Run(dt.String(), func(t *testing.T) {
+			m, _ := testmodel.Small(5, false)
+			m.SetDtype(dt)
+			p32, p64 := m.Params()
+			g32, g64 := m.NewGrads().Params()
+			if dt == model.Float32 {
+				if p64 != nil || g64 != nil {
+					t.Fatalf("float64 tensors %v and gradients %v in a float32 model", p64, g64)
+				}
+				checkParams(t, p32, g32, append(m.Enc32.Params(), m.Dec32.Params()...))
+				return
+			}
+			if p32 != nil || g32 != nil {
+				t.Fatalf("float32 tensors %v and gradients %v in a float64 model", p32, g32)
+			}
+			checkParams(t, p64, g64, append(m.Enc.Net.Params(), m.Dec.Net.Params()...))
+		})
+	}
+}
+
+// checkParams requires p to alias the networks' tensors want, in order,
+// and g to be shaped as p.
+func checkParams[T float32 | float64](t *testing.T, p, g, want [][]T) {
+	t.Helper()
+	if len(p) != len(want) || len(g) != len(want) {
+		t.Fatalf("%d tensors and %d gradients, want %d", len(p), len(g), len(want))
+	}
+	for i := range p {
+		p[i][0] = 0.25
+		if want[i][0] != 0.25 || len(g[i]) != len(p[i]) {
+			t.Errorf("tensor %d: does not alias the network's, or its gradient has %d values for %d", i, len(g[i]), len(p[i]))
+		}
+	}
+}

@@ -117,6 +117,27 @@ func (g *Grads) EncoderRows() (rows []int, ok bool) {
 	return g.encRows, true
 }
 
+// Params returns the parameters of the networks that run, the encoder's
+// then the decoder's (mlp.NetOf.Params's order): a Float32 model's as p32
+// with p64 nil, a Float64 model's as p64 with p32 nil, in the order of
+// optim.NewAdamMixed's arguments. They alias the networks' storage; the
+// prior's logits are not among them.
+func (m *Model) Params() (p32 [][]float32, p64 [][]float64) {
+	if m.Enc32 != nil {
+		return append(m.Enc32.Params(), m.Dec32.Params()...), nil
+	}
+	return nil, append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
+}
+
+// Params returns the gradients of Model.Params's tensors, in its order
+// and dtype.
+func (g *Grads) Params() (g32 [][]float32, g64 [][]float64) {
+	if g.Enc32 != nil {
+		return append(g.Enc32.Params(), g.Dec32.Params()...), nil
+	}
+	return nil, append(g.Enc.Params(), g.Dec.Params()...)
+}
+
 // NewGrads returns zero gradients shaped like m's parameters.
 func (m *Model) NewGrads() *Grads {
 	g := &Grads{Prior: make([]float64, m.K()),

@@ -419,15 +419,8 @@ type trainer struct {
 // newTrainer returns st's step on docs and Adam's update of m's parameters
 // from g (at bench/speed's learning rate).
 func newTrainer(b *testing.B, m *model.Model, st *model.Stepper, g *model.Grads, docs []data.Document, rng *rand.Rand) trainer {
-	var params, grads [][]float64
-	var params32, grads32 [][]float32
-	if m.Dtype() == model.Float32 {
-		params32 = append(m.Enc32.Params(), m.Dec32.Params()...)
-		grads32 = append(g.Enc32.Params(), g.Dec32.Params()...)
-	} else {
-		params = append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
-		grads = append(g.Enc.Params(), g.Dec.Params()...)
-	}
+	params32, params := m.Params()
+	grads32, grads := g.Params()
 	opt := optim.NewAdamMixed(params32, params, 5e-4)
 	return trainer{
 		step: func() {

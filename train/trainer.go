@@ -315,13 +315,8 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	}
 	t := &Trainer{Config: cfg, Model: m, Dir: dir, Vocab: vocab, train: trainC, valid: validC,
 		est: est, stepper: st, grads: m.NewGrads(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if m.Enc32 != nil {
-		t.params32 = append(m.Enc32.Params(), m.Dec32.Params()...)
-		t.gradParams32 = append(t.grads.Enc32.Params(), t.grads.Dec32.Params()...)
-	} else {
-		t.params = append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
-		t.gradParams = append(t.grads.Enc.Params(), t.grads.Dec.Params()...)
-	}
+	t.params32, t.params = m.Params()
+	t.gradParams32, t.gradParams = t.grads.Params()
 	t.paramNames = append(layerNames("encoder", m.Enc.Net), layerNames("decoder", m.Dec.Net)...)
 	if cfg.Prior == PriorLearned {
 		t.params = append(t.params, m.Prior.Logit)

@@ -93,15 +93,8 @@ func run(dir string, kind estimators.Kind, samples int, epochs float64, evalDocs
 	}
 	defer st.Close()
 	g := m.NewGrads()
-	var params, grads [][]float64
-	var params32, grads32 [][]float32
-	if dtype == model.Float32 {
-		params32 = append(m.Enc32.Params(), m.Dec32.Params()...)
-		grads32 = append(g.Enc32.Params(), g.Dec32.Params()...)
-	} else {
-		params = append(m.Enc.Net.Params(), m.Dec.Net.Params()...)
-		grads = append(g.Enc.Params(), g.Dec.Params()...)
-	}
+	params32, params := m.Params()
+	grads32, grads := g.Params()
 	opt := optim.NewAdamMixed(params32, params, 5e-4)
 	rng := rand.New(rand.NewPCG(2, 2))
 	steps := int(epochs * float64(trainC.Len()) / 64)
