@@ -119,9 +119,9 @@ func (g *Grads) EncoderRows() (rows []int, ok bool) {
 
 // Params returns the parameters of the networks that run, the encoder's
 // then the decoder's (mlp.NetOf.Params's order): a Float32 model's as p32
-// with p64 nil, a Float64 model's as p64 with p32 nil, in the order of
-// optim.NewAdamMixed's arguments. They alias the networks' storage; the
-// prior's logits are not among them.
+// with p64 nil, a Float64 model's as p64 with p32 nil: the two lists
+// optim.NewAdamMixed and Adam.UpdateMixed take. They alias the networks'
+// storage; the prior's logits are not among them.
 func (m *Model) Params() (p32 [][]float32, p64 [][]float64) {
 	if m.Enc32 != nil {
 		return append(m.Enc32.Params(), m.Dec32.Params()...), nil
