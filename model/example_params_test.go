@@ -55,10 +55,10 @@ func ExampleModel_Params() {
 		return total / float64(docs)
 	}
 	first := perDoc(0)
-	for epoch := 1; epoch < 4; epoch++ {
+	for epoch := 1; epoch < 3; epoch++ {
 		perDoc(epoch)
 	}
-	// From about -342 to -311 nats a document.
-	fmt.Println("the training bound rose over 4 epochs:", perDoc(4) > first)
+	// The first epoch's mean is about -342 nats a document, the fourth's -313.
+	fmt.Println("the training bound rose over 4 epochs:", perDoc(3) > first)
 	// Output: the training bound rose over 4 epochs: true
 }
