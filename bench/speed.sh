@@ -167,4 +167,13 @@ for cfg in "nvil 1" "rloo 8" "eval 100"; do
 done
 
 echo
-(cd model && "../$out/model.test" -test.run XXX -test.bench Roofline -test.benchtime 30x) | grep Roofline
+(cd model && "../$out/model.test" -test.run XXX -test.bench Roofline -test.benchtime 30x) | grep Roofline | tee "$out/roofline.txt"
+# The roofline's figures of the issue: the step's fraction of the kernel's
+# peak, the peak (in the row's dtype), and the overlapped roofline of the
+# step's own mix of work with the step's share of it.
+echo
+awk '{
+	for (i = 3; i < NF; i += 2) v[$(i + 1)] = $i
+	printf "%s: %.2f of the %s kernel peak of %.1f GFLOP/s (%.2f ms a step); the mix'\''s roofline %.2f of the peak, the step %.2f of it\n",
+		$1, v["of-kernel"], ($1 ~ /float32/ ? "float32" : "float64"), v["kernel-GFLOP/s"], v["ms/step"], v["overlap-bound-of-kernel"], v["of-overlap-bound"]
+}' "$out/roofline.txt"
