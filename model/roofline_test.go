@@ -81,9 +81,8 @@ func (w stepWork) roofline(kern, gather, grad, adam float64) (serial, overlapped
 // network's Adam update, not the model's Adam) and three limits, taken in
 // rounds: in each, four steps run as in training, each followed by Adam's
 // update of the model (not timed), and the last three are timed; then each
-// limit is measured once. The limits: gonum's
-// dgemm rate on the decoder's dense shape; the rate of amvi's own inner
-// kernel in the step's dtype (vec.AddScaledRows, or vec.AddScaledRows32
+// limit is measured once. The limits: gonum's dgemm rate on the decoder's
+// dense shape; the rate of amvi's own inner kernel in the step's dtype (vec.AddScaledRows, or vec.AddScaledRows32
 // for a float32 model: a multiply and an add per element) on
 // cache-resident data on every core, the most the step's arithmetic could
 // run at (the peak, "of-kernel"); and the roofline of the step's
@@ -405,9 +404,9 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 // timedSteps is the number of steps BenchmarkRoofline times in each round,
 // after one it does not: the first step of a round follows the limits'
 // measurements, which pass their own data through the caches and leave the
-// workers of internal/par asleep, as no step in training does (timing it
-// too made the step 1.46–1.72 ms against 1.21–1.24, three interleaved
-// runs, docs/speed.md).
+// workers of internal/par asleep, as no step in training does (a step
+// timed right after them, as before 62f339a, took 1.46–1.72 ms against
+// 1.21–1.24 timed as now, three interleaved runs, docs/speed.md).
 const timedSteps = 3
 
 // trainer is a training step as package train takes it, in two halves:
