@@ -17,6 +17,7 @@ import (
 	"github.com/amvi/amvi/estimators"
 	"github.com/amvi/amvi/internal/testmodel"
 	"github.com/amvi/amvi/internal/vec"
+	"github.com/amvi/amvi/internal/vecof"
 	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/optim"
 )
@@ -130,47 +131,51 @@ func kernelPeak(dt model.Dtype, src []float64, reps int) {
 	}
 }
 
-// firstLayer is the step's first-layer work on one minibatch, in both
-// dtypes, for the timings that run between the steps: the documents'
-// words and counts by row (for the forward gather) and by word (for the
-// weight gradient), the step's own encoder weights and first-layer weight
+// firstLayer is the step's first-layer work on one minibatch in dtype T,
+// for the timings that run between the steps: the documents' words and
+// counts by row (for the forward gather) and by word (for the weight
+// gradient), the step's own encoder weights and first-layer weight
 // gradient (so that the timings move no data of their own through the
 // caches), and a B×H matrix standing for the gradient at the layer's
 // output.
-type firstLayer struct {
-	dt        model.Dtype
-	H, cores  int
-	w, gw     []float64
-	w32, gw32 []float32
-	docs      []data.Document
-	scales    [][]float64
-	scales32  [][]float32
+type firstLayer[T vecof.Float] struct {
+	H, cores int
+	w, gw    []T
+	docs     []data.Document
+	scales   [][]T
 	// The weight gradient's rows (the words used, ascending), and for each
 	// the documents using it and their counts.
-	words       []int
-	wordDocs    [][]int
-	wordScale   [][]float64
-	wordScale32 [][]float32
-	d           []float64
-	d32         []float32
+	words     []int
+	wordDocs  [][]int
+	wordScale [][]T
+	d         []T
 }
 
-func newFirstLayer(m *model.Model, g *model.Grads, docs []data.Document, dt model.Dtype, H, cores int, rng *rand.Rand) *firstLayer {
-	f := &firstLayer{dt: dt, H: H, cores: cores, docs: docs}
-	if dt == model.Float32 {
-		f.w32, f.gw32 = m.Enc32.Layers[0].W, g.Enc32.Layers[0].W
-	} else {
-		f.w, f.gw = m.Enc.Net.Layers[0].W, g.Enc.Layers[0].W
+// firstLayerWork is a firstLayer of either dtype.
+type firstLayerWork interface {
+	gather()
+	grad()
+}
+
+// newFirstLayer returns the first-layer work of m (in its dtype) on docs,
+// writing into g.
+func newFirstLayer(m *model.Model, g *model.Grads, docs []data.Document, H, cores int, rng *rand.Rand) firstLayerWork {
+	if m.Dtype() == model.Float32 {
+		return newFirstLayerOf(m.Enc32.Layers[0].W, g.Enc32.Layers[0].W, docs, H, cores, rng)
 	}
+	return newFirstLayerOf(m.Enc.Net.Layers[0].W, g.Enc.Layers[0].W, docs, H, cores, rng)
+}
+
+func newFirstLayerOf[T vecof.Float](w, gw []T, docs []data.Document, H, cores int, rng *rand.Rand) *firstLayer[T] {
+	f := &firstLayer[T]{H: H, cores: cores, w: w, gw: gw, docs: docs}
 	byWord := map[int]int{}
 	for _, d := range docs {
-		var s []float64
-		var s32 []float32
+		var s []T
 		for k, n := range d.Counts {
-			s, s32 = append(s, float64(n)), append(s32, float32(n))
+			s = append(s, T(n))
 			byWord[d.Words[k]] = 0
 		}
-		f.scales, f.scales32 = append(f.scales, s), append(f.scales32, s32)
+		f.scales = append(f.scales, s)
 	}
 	for w := range byWord {
 		f.words = append(f.words, w)
@@ -180,26 +185,23 @@ func newFirstLayer(m *model.Model, g *model.Grads, docs []data.Document, dt mode
 		byWord[w] = i
 	}
 	f.wordDocs = make([][]int, len(f.words))
-	f.wordScale = make([][]float64, len(f.words))
-	f.wordScale32 = make([][]float32, len(f.words))
+	f.wordScale = make([][]T, len(f.words))
 	for i, d := range docs {
 		for k, w := range d.Words {
 			j := byWord[w]
 			f.wordDocs[j] = append(f.wordDocs[j], i)
-			f.wordScale[j] = append(f.wordScale[j], float64(d.Counts[k]))
-			f.wordScale32[j] = append(f.wordScale32[j], float32(d.Counts[k]))
+			f.wordScale[j] = append(f.wordScale[j], T(d.Counts[k]))
 		}
 	}
-	f.d, f.d32 = make([]float64, len(docs)*H), make([]float32, len(docs)*H)
+	f.d = make([]T, len(docs)*H)
 	for i := range f.d {
-		f.d[i] = rng.NormFloat64()
-		f.d32[i] = float32(f.d[i])
+		f.d[i] = T(rng.NormFloat64())
 	}
 	return f
 }
 
 // onCores runs part(lo, hi) for equal shares of n on f.cores goroutines.
-func (f *firstLayer) onCores(n int, part func(lo, hi int)) {
+func (f *firstLayer[T]) onCores(n int, part func(lo, hi int)) {
 	var wg sync.WaitGroup
 	for c := range f.cores {
 		wg.Go(func() { part(c*n/f.cores, (c+1)*n/f.cores) })
@@ -213,15 +215,11 @@ func (f *firstLayer) onCores(n int, part func(lo, hi int)) {
 // float64, larger than a core's level-2 cache) scaled by their counts into
 // a row of H, with the kernel the step uses there (vec.AddScaledRowsAhead
 // or its float32 form): 2·nnz·H floating-point operations.
-func (f *firstLayer) gather() {
+func (f *firstLayer[T]) gather() {
 	f.onCores(len(f.docs), func(lo, hi int) {
-		dst, dst32 := make([]float64, f.H), make([]float32, f.H)
+		dst := make([]T, f.H)
 		for i := lo; i < hi; i++ {
-			if f.dt == model.Float32 {
-				vec.AddScaledRowsAhead32(dst32, f.w32, f.H, f.docs[i].Words, f.scales32[i])
-			} else {
-				vec.AddScaledRowsAhead(dst, f.w, f.H, f.docs[i].Words, f.scales[i])
-			}
+			vecof.AddScaledRowsAhead(dst, f.w, f.H, f.docs[i].Words, f.scales[i])
 		}
 	})
 }
@@ -232,16 +230,12 @@ func (f *firstLayer) gather() {
 // documents using it scaled by their counts, with the step's kernel
 // (vec.SumScaledRows or its float32 form): 2·nnz·H floating-point
 // operations. The step overwrites those rows at its next call.
-func (f *firstLayer) grad() {
+func (f *firstLayer[T]) grad() {
 	H := f.H
 	f.onCores(len(f.words), func(lo, hi int) {
 		for j := lo; j < hi; j++ {
 			w := f.words[j]
-			if f.dt == model.Float32 {
-				vec.SumScaledRows32(f.gw32[w*H:(w+1)*H], f.d32, H, f.wordDocs[j], f.wordScale32[j])
-			} else {
-				vec.SumScaledRows(f.gw[w*H:(w+1)*H], f.d, H, f.wordDocs[j], f.wordScale[j])
-			}
+			vecof.SumScaledRows(f.gw[w*H:(w+1)*H], f.d, H, f.wordDocs[j], f.wordScale[j])
 		}
 	})
 }
@@ -254,24 +248,24 @@ func (f *firstLayer) grad() {
 func baselineAdam(e *estimators.NVIL, rng *rand.Rand) func() {
 	if e.Net32 != nil {
 		p := e.Net32.Params()
-		g := make([][]float32, len(p))
-		for i, t := range p {
-			g[i] = make([]float32, len(t))
-			for j := range g[i] {
-				g[i][j] = float32(1e-3 * rng.NormFloat64())
-			}
-		}
+		g := smallLike(p, rng)
 		return func() { e.Opt.UpdateMixed(p, g, nil, nil) }
 	}
 	p := e.Net.Params()
-	g := make([][]float64, len(p))
+	g := smallLike(p, rng)
+	return func() { e.Opt.Update(p, g) }
+}
+
+// smallLike returns tensors shaped like p of normal values times 1e-3.
+func smallLike[T float32 | float64](p [][]T, rng *rand.Rand) [][]T {
+	g := make([][]T, len(p))
 	for i, t := range p {
-		g[i] = make([]float64, len(t))
+		g[i] = make([]T, len(t))
 		for j := range g[i] {
-			g[i][j] = 1e-3 * rng.NormFloat64()
+			g[i][j] = T(1e-3 * rng.NormFloat64())
 		}
 	}
-	return func() { e.Opt.Update(p, g) }
+	return g
 }
 
 func benchRoofline(b *testing.B, dt model.Dtype, S int) {
@@ -313,7 +307,7 @@ func benchRoofline(b *testing.B, dt model.Dtype, S int) {
 		kernSrc[i] = rng.NormFloat64()
 	}
 	const kernReps = 2000
-	first := newFirstLayer(m, g, docs, dt, H, cores, rng)
+	first := newFirstLayer(m, g, docs, H, cores, rng)
 	adam := baselineAdam(nvil, rng)
 	tr := newTrainer(b, m, st, g, docs, rng)
 	b.ResetTimer()
