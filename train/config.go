@@ -354,7 +354,7 @@ func (c Config) Validate() error {
 		}
 	}
 	minSamples := 1
-	if est := c.newEstimator(); est != nil {
+	if est := c.NewEstimator(); est != nil {
 		minSamples = est.MinSamples()
 	}
 	switch {
@@ -431,9 +431,10 @@ func (c Config) modelConfig() (model.Config, error) {
 	return mc, nil
 }
 
-// newEstimator returns the configured estimator; nil for KindExact, which
-// has none. c's settings must be valid.
-func (c Config) newEstimator() estimators.Estimator {
+// NewEstimator returns the estimator c configures, as a run of c builds
+// it (NVIL's baseline network in the networks' dtype); nil for KindExact,
+// which has none. c's estimator settings must be valid (Validate).
+func (c Config) NewEstimator() estimators.Estimator {
 	switch c.Estimator {
 	case estimators.KindExact:
 		return nil

@@ -142,7 +142,7 @@ func TestZeroConfigIsTheDefault(t *testing.T) {
 	if err := d.Validate(); err != nil {
 		t.Error(err)
 	}
-	if est := d.newEstimator(); est == nil || est.Name() != "rloo" {
+	if est := d.NewEstimator(); est == nil || est.Name() != "rloo" {
 		t.Errorf("DefaultConfig's estimator is %v", est)
 	}
 }
@@ -317,6 +317,44 @@ func TestDtypeFor(t *testing.T) {
 			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "-dtype float64") {
 				t.Errorf("%s in float32: Validate gave %v, want an error naming -dtype float64", tc.name, err)
 			}
+		}
+	}
+}
+
+// TestNewEstimator checks that NewEstimator builds each estimator with the
+// Config's settings: NVIL's baseline network in the networks' dtype, with
+// Normalise passed on, and none for exact.
+func TestNewEstimator(t *testing.T) {
+	for _, tc := range []struct {
+		kind      estimators.Kind
+		dtype     model.Dtype
+		normalise bool
+		name      string
+	}{
+		{estimators.KindNVIL, model.Float64, true, "nvil"},
+		{estimators.KindNVIL, model.Float32, false, "nvil"},
+		{estimators.KindRLOO, model.Float32, false, "rloo"},
+		{estimators.KindExact, model.Float64, false, ""},
+	} {
+		c := Config{Estimator: tc.kind, KL: estimators.ClosedForm, V: 20, Seed: 7, Normalise: tc.normalise, Dtype: tc.dtype}
+		est := c.NewEstimator()
+		if tc.name == "" {
+			if est != nil {
+				t.Errorf("%v: NewEstimator = %s, want none", tc.kind, est.Name())
+			}
+			continue
+		}
+		if est == nil || est.Name() != tc.name {
+			t.Errorf("%v %v: NewEstimator = %v, want %s", tc.kind, tc.dtype, est, tc.name)
+			continue
+		}
+		nv, ok := est.(*estimators.NVIL)
+		if !ok {
+			continue
+		}
+		got := nv.Config
+		if got.Float32 != (tc.dtype == model.Float32) || got.Normalise != tc.normalise || got.InputDim != 20 || got.Seed != 7 || got.KL != estimators.ClosedForm {
+			t.Errorf("%v %v: NVIL config %+v", tc.kind, tc.dtype, got)
 		}
 	}
 }

@@ -308,7 +308,7 @@ func newTrainer(cfg Config, dir string, m *model.Model, trainC, validC *data.Cor
 	if validC == nil {
 		validC = &data.Corpus{V: cfg.V}
 	}
-	est := cfg.newEstimator()
+	est := cfg.NewEstimator()
 	st, err := cfg.newStepper(m, est)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ import (
 	"github.com/amvi/amvi/eval"
 	"github.com/amvi/amvi/model"
 	"github.com/amvi/amvi/optim"
+	"github.com/amvi/amvi/train"
 )
 
 func main() {
@@ -80,13 +81,8 @@ func run(dir string, kind estimators.Kind, samples int, epochs float64, evalDocs
 	if kind == estimators.KindExact {
 		return fmt.Errorf("-estimator exact: this benchmark times the score-function estimators")
 	}
-	var est estimators.Estimator
-	if kind == estimators.KindNVIL {
-		// The baseline network in the model's dtype, as package train runs it.
-		est = estimators.NewNVIL(estimators.NVILConfig{KL: estimators.ClosedForm, InputDim: V, Seed: 1, Normalise: true, Float32: dtype == model.Float32})
-	} else {
-		est = estimators.New(kind, estimators.ClosedForm, V, 1)
-	}
+	// The estimator as package train builds it for these settings.
+	est := train.Config{Estimator: kind, KL: estimators.ClosedForm, V: V, Seed: 1, Normalise: true, Dtype: dtype}.NewEstimator()
 	st, err := model.NewStepper(m, est, samples)
 	if err != nil {
 		return err
