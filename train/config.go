@@ -433,7 +433,8 @@ func (c Config) modelConfig() (model.Config, error) {
 
 // NewEstimator returns the estimator c configures, as a run of c builds
 // it (NVIL's baseline network in the networks' dtype); nil for KindExact,
-// which has none. c's estimator settings must be valid (Validate).
+// which has none.
+// It panics if c.Estimator is none of the kinds (an error from Validate).
 func (c Config) NewEstimator() estimators.Estimator {
 	switch c.Estimator {
 	case estimators.KindExact:
